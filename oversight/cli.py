@@ -1,0 +1,243 @@
+"""The ``oversight`` command: import extracts, ask what the bot would answer, check the store."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from oversight.errors import InvalidExtract, UserError
+from oversight.settings import Settings, load_settings
+
+
+class Failure(click.ClickException):
+    """A user's mistake: the sentence (and any details) on stderr, exit status 2."""
+
+    exit_code = 2
+
+    def __init__(self, error: UserError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+    def show(self, file: object = None) -> None:
+        from oversight.commands import UsageError
+
+        error = self.error
+        text = error.usage() if isinstance(error, UsageError) else str(error)
+        if isinstance(error, InvalidExtract):
+            text += "\n" + "\n".join(f"  {line}" for line in error.details())
+        click.echo(text, err=True)
+
+
+class Group(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except UserError as error:
+            raise Failure(error) from None
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.find_object(Settings)
+
+
+def _as_of_option(value: str | None) -> date | None:
+    if value is None:
+        return None
+    from oversight.values import parse_date
+
+    try:
+        return parse_date(value)
+    except ValueError as error:
+        raise UserError(f"--as-of: {error}: use YYYY-MM-DD or DD/MM/YYYY.") from None
+
+
+@click.group(cls=Group)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The database file (default: $OVERSIGHT_DB, else ./oversight.db).",
+)
+@click.version_option(package_name="oversight")
+@click.pass_context
+def cli(ctx: click.Context, db_path: Path | None) -> None:
+    """Oversee a police force's recovery from a failed records-system launch."""
+    try:
+        settings = load_settings()
+    except UserError as error:
+        raise Failure(error) from None
+    if db_path is not None:
+        from dataclasses import replace
+
+        settings = replace(settings, db_path=db_path)
+    ctx.obj = settings
+
+
+@cli.command("import")
+@click.argument("kind", type=click.Choice(["cases", "returns", "deadlines"]))
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--sheet", help="The worksheet to read from an XLSX workbook (default: the first).")
+@click.option("--as-of", "as_of", help="The date the extract was taken (default: today).")
+@click.option("--by", "imported_by", help="Who is importing (default: your login name).")
+@click.pass_context
+def import_command(
+    ctx: click.Context,
+    kind: str,
+    file: Path,
+    sheet: str | None,
+    as_of: str | None,
+    imported_by: str | None,
+) -> None:
+    """Validate a CSV or XLSX extract, then import all of it or none of it.
+
+    KIND is cases, returns or deadlines.
+    """
+    from oversight.importing import import_extract
+    from oversight.kinds import KINDS
+    from oversight.store import open_store
+
+    settings = _settings(ctx)
+    store = open_store(settings.db_path, create=True)
+    try:
+        with _progress(file) as progress:
+            result = import_extract(
+                store,
+                KINDS[kind],
+                file,
+                extract_as_of=_as_of_option(as_of) or settings.clock.today(),
+                imported_by=imported_by or _login(),
+                imported_at=settings.clock.now(),
+                sheet=sheet,
+                progress=progress,
+            )
+    finally:
+        store.close()
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}.", err=True)
+    rows = f"{result.rows_read:,} rows"
+    if result.changed_nothing:
+        click.echo(
+            f"No changes: all {rows} of {result.file_name} are already in the store "
+            f"(recorded as import #{result.import_id})."
+        )
+    else:
+        click.echo(
+            f"Imported {result.file_name} ({rows}) as import #{result.import_id}: "
+            f"{result.inserted:,} inserted, {result.updated:,} updated, "
+            f"{result.unchanged:,} unchanged."
+        )
+    if result.not_in_file:
+        click.echo(
+            f"{result.not_in_file:,} {kind} already in the store are not in this file; "
+            "they were kept as they were."
+        )
+
+
+class _progress:
+    """A progress bar on a terminal, for files big enough to wait for."""
+
+    def __init__(self, file: Path) -> None:
+        big = file.is_file() and file.stat().st_size > 8 << 20
+        self.bar = None
+        if big and sys.stderr.isatty():
+            self.bar = click.progressbar(length=1000, label="Reading", file=sys.stderr)
+        self.done = 0
+
+    def update(self, fraction: float) -> None:
+        step = int(fraction * 1000) - self.done
+        if self.bar is not None and step > 0:
+            self.bar.update(step)
+            self.done += step
+
+    def __enter__(self) -> object:
+        if self.bar is None:
+            return None
+        self.bar.__enter__()
+        return self.update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@cli.command()
+@click.argument("text", nargs=-1, required=True)
+@click.option("--as-of", "as_of", help="Answer as of this date (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer model as JSON.")
+@click.pass_context
+def ask(ctx: click.Context, text: tuple[str, ...], as_of: str | None, as_json: bool) -> None:
+    """Print the answer the Slack bot would give, e.g. oversight ask "/backlog da"."""
+    from oversight.answers import answer, to_json
+    from oversight.commands import parse_command
+    from oversight.store import open_store
+
+    settings = _settings(ctx)
+    query = parse_command(" ".join(text))
+    as_of_date = _as_of_option(as_of)
+    if as_of_date is not None:
+        from dataclasses import replace
+
+        query = replace(query, as_of=as_of_date)
+    store = open_store(settings.db_path)
+    try:
+        result = answer(store, query, settings.clock.now(), settings.stale_after_days)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(to_json(result))
+    else:
+        from oversight.text import render_text
+
+        click.echo(render_text(result), nl=False)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Database path, schema version, row counts and the last import of each kind."""
+    from oversight.answers import status as store_status
+    from oversight.answers import to_json
+    from oversight.store import open_store
+    from oversight.text import render_text
+
+    settings = _settings(ctx)
+    store = open_store(settings.db_path)
+    try:
+        result = store_status(store, settings.clock.now(), settings.stale_after_days)
+    finally:
+        store.close()
+    click.echo(to_json(result) if as_json else render_text(result), nl=not as_json)
+
+
+@cli.command()
+@click.option(
+    "--db",
+    "demo_db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("oversight-demo.db"),
+    show_default=True,
+    help="Where to build the demo database.",
+)
+@click.pass_context
+def demo(ctx: click.Context, demo_db: Path) -> None:
+    """Build a demo database from synthetic records and show what the bot answers."""
+    from oversight.demo import run_demo
+
+    settings = _settings(ctx)
+    run_demo(demo_db, settings, click.echo)
+
+
+def main() -> None:
+    cli(prog_name="oversight")

@@ -1,0 +1,255 @@
+"""``oversight demo``: a demo database from synthetic records consistent with the published figures.
+
+The records are invented. Their totals match what is on the public record: 35,107 domestic-abuse
+incidents recorded July to October 2019, a little over a third needing an in-depth review, about
+a quarter of those reviewed by the end of June 2020 (just over 10,000 outstanding), 96% of
+reviewed cases compliant with the National Crime Recording Standard, the child-protection audit
+complete, the July–September and October–December 2019 quarterly crime-data returns missing and
+excluded from the national bulletin, and an annual data return due in April 2020.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from oversight.errors import UserError
+from oversight.settings import Settings
+
+AS_OF = date(2020, 6, 30)
+DEMO_USER = "oversight demo"
+SYNTHETIC_NOTICE = (
+    "SYNTHETIC RECORDS: every case below is invented for this demonstration. The totals are "
+    "made to agree with the published figures; no real incident is in this database."
+)
+
+
+@dataclass(frozen=True)
+class WorkstreamPlan:
+    prefix: str
+    workstream: str
+    recorded: int
+    needing_review: int
+    reviewed: int
+    in_progress: int
+    ncrs_compliant: int
+    referral_required: int
+    referral_not_sent: int
+    referral_unknown: int
+    reviews_start: date
+    reviews_end: date
+
+
+DOMESTIC_ABUSE = WorkstreamPlan(
+    prefix="DA",
+    workstream="domestic_abuse",
+    recorded=35_107,
+    needing_review=13_482,  # 38.4%: "more than a third"
+    reviewed=3_370,  # 25.0% of those needing review: 10,112 outstanding
+    in_progress=412,
+    ncrs_compliant=3_235,  # 96.0% of 3,370
+    referral_required=1_188,
+    referral_not_sent=41,
+    referral_unknown=12,
+    reviews_start=date(2020, 1, 6),
+    reviews_end=AS_OF,
+)
+CHILD_PROTECTION = WorkstreamPlan(
+    prefix="CP",
+    workstream="child_protection",
+    recorded=4_612,
+    needing_review=1_029,
+    reviewed=1_029,  # the child-protection audit is complete
+    in_progress=0,
+    ncrs_compliant=988,  # 96.0%
+    referral_required=431,
+    referral_not_sent=7,
+    referral_unknown=0,
+    reviews_start=date(2019, 12, 2),
+    reviews_end=date(2020, 5, 29),
+)
+RECORDED_FROM, RECORDED_TO = date(2019, 7, 1), date(2019, 10, 31)
+
+CRIME_RETURN = "Quarterly crime data return (ONS)"
+ANNUAL_RETURN = "Annual data return (Home Office)"
+RETURNS = [
+    # dataset, period, due_on, status, submitted_on, notes
+    (CRIME_RETURN, "2019-Q2", "2019-07-31", "submitted", "2019-07-24", ""),
+    (CRIME_RETURN, "2019-Q3", "2019-10-31", "excluded", "",
+     "Missing after the records-system launch; excluded from the national statistics bulletin"),
+    (CRIME_RETURN, "2019-Q4", "2020-01-31", "excluded", "",
+     "Missing after the records-system launch; excluded from the national statistics bulletin"),
+    (CRIME_RETURN, "2020-Q1", "2020-04-30", "late", "2020-06-12", "Submitted six weeks late"),
+    (CRIME_RETURN, "2020-Q2", "2020-07-31", "pending", "", ""),
+    (ANNUAL_RETURN, "2019/20", "2020-04-30", "late", "", "Annual data requirement, due April 2020"),
+]
+DEADLINES = [
+    # title, due_on, category, owner, status, done_on
+    ("Annual data return 2019/20 to the Home Office", "2020-04-30", "data return",
+     "Force performance team", "open", ""),
+    ("Safeguarding referrals: reconcile with partner agencies", "2020-06-26", "safeguarding",
+     "Public protection unit", "open", ""),
+    ("Quarterly crime data return Jan–Mar 2020", "2020-04-30", "data return",
+     "Force performance team", "done", "2020-06-12"),
+    ("Police and Crime Committee: review backlog report", "2020-07-09", "governance",
+     "Deputy mayor's office", "open", ""),
+    ("Violence reduction unit: problem profile refresh", "2020-07-10", "partnership",
+     "Violence reduction unit", "open", ""),
+    ("Inspectorate follow-up: evidence pack", "2020-07-13", "inspection",
+     "Force audit lead", "open", ""),
+    ("Quarterly crime data return Apr–Jun 2020", "2020-07-31", "data return",
+     "Force performance team", "open", ""),
+    ("Inspectorate follow-up audit fieldwork", "2020-09-30", "inspection",
+     "Force audit lead", "open", ""),
+]
+CASE_COLUMNS = [
+    "incident_ref", "workstream", "recorded_on", "needs_review", "review_status", "reviewed_on",
+    "ncrs_compliant", "referral_required", "referral_sent",
+]
+
+
+def _spread(total: int, weights: list[float]) -> list[int]:
+    """Split ``total`` in proportion to ``weights``, exactly (largest remainders)."""
+    shares = [total * w / sum(weights) for w in weights]
+    counts = [int(s) for s in shares]
+    by_remainder = sorted(range(len(shares)), key=lambda i: shares[i] - counts[i], reverse=True)
+    for i in by_remainder[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def _review_days(plan: WorkstreamPlan) -> list[date]:
+    """Review dates for the plan's reviewed cases: working days, the pace rising over time."""
+    days = [
+        plan.reviews_start + timedelta(days=n)
+        for n in range((plan.reviews_end - plan.reviews_start).days + 1)
+    ]
+    days = [d for d in days if d.weekday() < 5]
+    per_day = _spread(plan.reviewed, [1 + 2 * i / len(days) for i in range(len(days))])
+    return [d for d, n in zip(days, per_day, strict=True) for _ in range(n)]
+
+
+def case_rows(plan: WorkstreamPlan, rng: random.Random) -> Iterator[list[str]]:
+    span = (RECORDED_TO - RECORDED_FROM).days + 1
+    needing = set(rng.sample(range(plan.recorded), plan.needing_review))
+    order = sorted(needing)
+    reviewed = sorted(rng.sample(order, plan.reviewed))
+    review_day = dict(zip(reviewed, _review_days(plan), strict=True))
+    rest = [i for i in order if i not in review_day]
+    in_progress = set(rng.sample(rest, plan.in_progress))
+    compliant = set(rng.sample(reviewed, plan.ncrs_compliant))
+    referral = rng.sample(reviewed, plan.referral_required)
+    not_sent = set(referral[: plan.referral_not_sent])
+    unknown = set(referral[plan.referral_not_sent : plan.referral_not_sent + plan.referral_unknown])
+    referral = set(referral)
+    yes_no = {True: "yes", False: "no"}
+    for i in range(plan.recorded):
+        recorded_on = RECORDED_FROM + timedelta(days=i * span // plan.recorded)
+        ref = f"{plan.prefix}-2019-{i + 1:06d}"
+        if i not in needing:
+            yield [ref, plan.workstream, recorded_on.isoformat(), "no", "not_required", "", "", "",
+                   ""]
+            continue
+        if i in review_day:
+            sent = "" if i in unknown else yes_no[i not in not_sent] if i in referral else ""
+            yield [ref, plan.workstream, recorded_on.isoformat(), "yes", "reviewed",
+                   review_day[i].isoformat(), yes_no[i in compliant], yes_no[i in referral], sent]
+            continue
+        status = "in_progress" if i in in_progress else "outstanding"
+        yield [ref, plan.workstream, recorded_on.isoformat(), "yes", status, "", "", "", ""]
+
+
+def write_extracts(folder: Path, seed: int = 2019) -> dict[str, Path]:
+    """Write the synthetic cases, returns and deadlines extracts as CSV files in ``folder``."""
+    rng = random.Random(seed)
+    paths = {
+        "cases": folder / "cases.csv",
+        "returns": folder / "returns.csv",
+        "deadlines": folder / "deadlines.csv",
+    }
+    with paths["cases"].open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(CASE_COLUMNS)
+        for plan in (DOMESTIC_ABUSE, CHILD_PROTECTION):
+            writer.writerows(case_rows(plan, rng))
+    for kind, header, rows in (
+        ("returns", ["dataset", "period", "due_on", "status", "submitted_on", "notes"], RETURNS),
+        ("deadlines", ["title", "due_on", "category", "owner", "status", "done_on"], DEADLINES),
+    ):
+        with paths[kind].open("w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            writer.writerow(header)
+            writer.writerows(rows)
+    return paths
+
+
+def build_demo(path: Path, settings: Settings) -> None:
+    """(Re)build the demo database at ``path`` through the real import path."""
+    from oversight.importing import import_extract
+    from oversight.kinds import KINDS
+    from oversight.store import open_store
+
+    path = Path(path)
+    if path.resolve() == Path(settings.db_path).resolve():
+        raise UserError(
+            f"{path} is the real database (OVERSIGHT_DB): give the demo another file with --db."
+        )
+    _remove_old_demo(path)
+    with tempfile.TemporaryDirectory(prefix="oversight-demo-") as folder:
+        extracts = write_extracts(Path(folder))
+        store = open_store(path, create=True)
+        try:
+            for kind, extract in extracts.items():
+                import_extract(
+                    store,
+                    KINDS[kind],
+                    extract,
+                    extract_as_of=AS_OF,
+                    imported_by=DEMO_USER,
+                    imported_at=settings.clock.now(),
+                )
+        finally:
+            store.close()
+
+
+def _remove_old_demo(path: Path) -> None:
+    if not path.exists():
+        return
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            users = {u for (u,) in conn.execute("SELECT DISTINCT imported_by FROM imports")}
+    except sqlite3.Error:
+        users = set()
+    if users != {DEMO_USER}:
+        raise UserError(f"{path} exists and is not a demo database: give the demo another --db.")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> None:
+    from oversight.answers import answer
+    from oversight.commands import parse_command
+    from oversight.store import open_store
+    from oversight.text import render_text
+
+    echo(SYNTHETIC_NOTICE)
+    echo(f"Building the demo database at {path} …")
+    build_demo(path, settings)
+    store = open_store(path)
+    try:
+        for text in ("/backlog", "/ons-status", "/deadlines"):
+            query = parse_command(f"{text} as of {AS_OF.isoformat()}")
+            echo("")
+            echo(f"$ oversight ask --as-of {AS_OF.isoformat()} \"{text}\"")
+            echo(render_text(answer(store, query, settings.clock.now(), settings.stale_after_days)))
+    finally:
+        store.close()
+    echo("SYNTHETIC RECORDS: every figure above comes from invented cases, not real incidents.")
+    echo(f"Explore it: OVERSIGHT_DB={path} oversight ask --as-of 2020-06-30 \"/backlog da\"")

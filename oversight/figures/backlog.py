@@ -1,0 +1,169 @@
+"""The review backlog: what was recorded, needed review, was reviewed and is outstanding on a date.
+
+Every figure is a sum over ``case_daily`` (per-workstream, per-day totals recounted at each
+import), so the cost does not grow with the number of case rows.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from oversight.store import Store
+
+WORKSTREAMS = ("domestic_abuse", "child_protection")
+ALL = "all"
+TREND_WEEKS = 12
+
+
+def percent(numerator: int, denominator: int) -> float | None:
+    """A percentage to one decimal place, halves rounded up; None when there is nothing to divide."""
+    if not denominator:
+        return None
+    value = Decimal(numerator) * 100 / Decimal(denominator)
+    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class WorkstreamFigures:
+    workstream: str  # "domestic_abuse", "child_protection" or "all"
+    recorded: int
+    needing_review: int
+    reviewed: int
+    outstanding: int
+    ncrs_answered: int
+    ncrs_compliant: int
+    referrals_not_sent: int
+    referrals_unknown: int
+
+    @property
+    def percent_reviewed(self) -> float | None:
+        return percent(self.reviewed, self.needing_review)
+
+    @property
+    def ncrs_percent(self) -> float | None:
+        return percent(self.ncrs_compliant, self.ncrs_answered)
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    week_start: date  # a Monday
+    completed: int
+
+
+@dataclass(frozen=True)
+class Trend:
+    weeks: list[WeekCount]  # complete weeks, oldest first, the last one ending on or before D
+    four_week_mean: float
+    outstanding: int
+    outstanding_week_before: int
+    projected_completion: date | None  # None: complete, or no projection
+
+    @property
+    def last_week(self) -> WeekCount | None:
+        return self.weeks[-1] if self.weeks else None
+
+    @property
+    def change_over_week(self) -> int:
+        return self.outstanding - self.outstanding_week_before
+
+    @property
+    def complete(self) -> bool:
+        return self.outstanding == 0
+
+    @property
+    def has_projection(self) -> bool:
+        return self.projected_completion is not None
+
+
+@dataclass(frozen=True)
+class Backlog:
+    as_of: date
+    workstream: str  # the one asked about, or "all"
+    figures: list[WorkstreamFigures]  # each workstream asked about, then "all" when both
+    trend: Trend
+
+
+_TOTALS_SQL = """
+SELECT workstream,
+       coalesce(SUM(recorded), 0), coalesce(SUM(needing_review), 0), coalesce(SUM(reviewed), 0),
+       coalesce(SUM(ncrs_answered), 0), coalesce(SUM(ncrs_compliant), 0),
+       coalesce(SUM(referral_not_sent), 0), coalesce(SUM(referral_unknown), 0)
+FROM case_daily WHERE day <= ? GROUP BY workstream
+"""
+
+
+def workstream_figures(conn: sqlite3.Connection, as_of: date) -> dict[str, WorkstreamFigures]:
+    """Figures for each workstream and for both together ("all")."""
+    totals = {ws: (0,) * 7 for ws in WORKSTREAMS}
+    for workstream, *values in conn.execute(_TOTALS_SQL, (as_of.isoformat(),)):
+        totals[workstream] = tuple(values)
+    totals[ALL] = tuple(sum(column) for column in zip(*totals.values(), strict=True))
+    result = {}
+    for workstream, (rec, need, rev, answered, compliant, not_sent, unknown) in totals.items():
+        result[workstream] = WorkstreamFigures(
+            workstream=workstream,
+            recorded=rec,
+            needing_review=need,
+            reviewed=rev,
+            outstanding=need - rev,
+            ncrs_answered=answered,
+            ncrs_compliant=compliant,
+            referrals_not_sent=not_sent,
+            referrals_unknown=unknown,
+        )
+    return result
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def completed_weeks(
+    conn: sqlite3.Connection, as_of: date, workstream: str, weeks: int = TREND_WEEKS
+) -> list[WeekCount]:
+    """Reviews completed in each of the last ``weeks`` complete weeks (Monday to Sunday).
+
+    A week is complete when its Sunday is on or before the as-of date.
+    """
+    end = week_start(as_of + timedelta(days=1))  # the Monday after the last complete week
+    start = end - timedelta(weeks=weeks)
+    sql = "SELECT day, SUM(reviewed) FROM case_daily WHERE day >= ? AND day < ?"
+    params: list[object] = [start.isoformat(), end.isoformat()]
+    if workstream != ALL:
+        sql += " AND workstream = ?"
+        params.append(workstream)
+    counts = {start + timedelta(weeks=i): 0 for i in range(weeks)}
+    for day, reviewed in conn.execute(sql + " GROUP BY day", params):
+        counts[week_start(date.fromisoformat(day))] += reviewed
+    return [WeekCount(week, completed) for week, completed in counts.items()]
+
+
+def project_completion(as_of: date, outstanding: int, weekly_rate: float) -> date | None:
+    """The day the backlog clears at the weekly rate; None when complete or nothing is being done."""
+    if outstanding <= 0 or weekly_rate <= 0:
+        return None
+    return as_of + timedelta(days=math.ceil(outstanding / weekly_rate * 7))
+
+
+def backlog(store: Store, as_of: date, workstream: str = ALL) -> Backlog:
+    conn = store.conn
+    now = workstream_figures(conn, as_of)
+    week_before = workstream_figures(conn, as_of - timedelta(days=7))
+    weeks = completed_weeks(conn, as_of, workstream)
+    mean = sum(w.completed for w in weeks[-4:]) / 4
+    outstanding = now[workstream].outstanding
+    trend = Trend(
+        weeks=weeks,
+        four_week_mean=mean,
+        outstanding=outstanding,
+        outstanding_week_before=week_before[workstream].outstanding,
+        projected_completion=project_completion(as_of, outstanding, mean),
+    )
+    shown = [*WORKSTREAMS, ALL] if workstream == ALL else [workstream]
+    return Backlog(
+        as_of=as_of, workstream=workstream, figures=[now[w] for w in shown], trend=trend
+    )

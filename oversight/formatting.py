@@ -1,0 +1,105 @@
+"""Words and numbers shared by every rendering (plain text, Block Kit), so they read alike."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from oversight.clock import LONDON
+from oversight.figures.backlog import Trend, WorkstreamFigures
+from oversight.figures.freshness import LastImport
+from oversight.values import WORKSTREAM_LABELS
+
+KIND_LABELS = {"cases": "case reviews", "returns": "data returns", "deadlines": "deadlines"}
+
+
+def count(n: int) -> str:
+    return f"{n:,}"
+
+
+def pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}%"
+
+
+def day(d: date) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
+def long_day(d: date) -> str:
+    return f"{d:%A} {d.day} {d:%B %Y}"
+
+
+def moment(at: datetime) -> str:
+    local = at.astimezone(LONDON)
+    return f"{day(local.date())} {local:%H:%M}"
+
+
+def workstream(name: str) -> str:
+    return WORKSTREAM_LABELS.get(name, "All workstreams")
+
+
+def signed_change(n: int, noun: str = "") -> str:
+    if n == 0:
+        return "no change"
+    word = "up" if n > 0 else "down"
+    return f"{word} {count(abs(n))}{noun}"
+
+
+def outstanding_change(trend: Trend, as_of: date) -> str:
+    week_before = as_of - timedelta(days=7)
+    return (
+        f"{count(trend.outstanding)}, {signed_change(trend.change_over_week)} in seven days "
+        f"({count(trend.outstanding_week_before)} on {day(week_before)})"
+    )
+
+
+def ncrs(figures: WorkstreamFigures) -> str:
+    if not figures.ncrs_answered:
+        return "n/a (no reviewed case has an answer)"
+    return (
+        f"{pct(figures.ncrs_percent)} "
+        f"({count(figures.ncrs_compliant)} of {count(figures.ncrs_answered)})"
+    )
+
+
+def referrals(figures: WorkstreamFigures) -> str:
+    text = f"{count(figures.referrals_not_sent)} not sent"
+    if figures.referrals_unknown:
+        text += f", {count(figures.referrals_unknown)} not known"
+    return text
+
+
+def rate(value: float) -> str:
+    return f"{value:,.1f}".rstrip("0").rstrip(".")
+
+
+def projection(trend: Trend) -> str:
+    if trend.complete:
+        return "complete: nothing outstanding"
+    if trend.projected_completion is None:
+        return "no projection: no reviews completed in the last four complete weeks"
+    return f"{day(trend.projected_completion)} at {rate(trend.four_week_mean)} reviews a week"
+
+
+def last_week(trend: Trend) -> str:
+    week = trend.last_week
+    if week is None:
+        return "no complete week yet"
+    return f"{count(week.completed)} in the week from {day(week.week_start)}"
+
+
+def source(kind: str, last: LastImport | None) -> str:
+    if last is None:
+        return f"No {KIND_LABELS[kind]} extract has been imported."
+    as_of = f" (as of {day(last.extract_as_of)})" if last.extract_as_of else ""
+    return f"From {last.file_name}{as_of}, imported {moment(last.imported_at)}."
+
+
+def stale_warning(kind: str, last: LastImport | None) -> str | None:
+    if last is None:
+        return f"No {KIND_LABELS[kind]} data: import an extract."
+    if last.stale:
+        return (
+            f"Stale: the last {KIND_LABELS[kind]} extract was imported "
+            f"{last.age_days} days ago."
+        )
+    return None

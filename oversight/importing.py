@@ -1,0 +1,324 @@
+"""Importing an extract: validate every row first, then write all of it in one transaction.
+
+Valid rows are staged in a TEMP table (outside the database file) while the file is read.
+Only when the whole file is valid does one write transaction merge them into the store,
+record the import, and recount the per-day totals; killed at any moment, the store holds
+either the whole import or none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from oversight.errors import InvalidExtract, UserError
+from oversight.extracts import Extract, Progress, open_extract
+from oversight.kinds import CASES, Kind, Row
+from oversight.store import Store
+from oversight.values import is_blank, normalise_name
+
+MAX_PROBLEMS = 50
+BATCH = 5000
+
+
+@dataclass
+class ImportResult:
+    import_id: int
+    kind: str
+    file_name: str
+    sha256: str
+    rows_read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    not_in_file: int
+    extract_as_of: date
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed_nothing(self) -> bool:
+        return self.inserted == 0 and self.updated == 0
+
+
+class _Problems:
+    """Every problem in a file, up to a cap, with a count of the rest."""
+
+    def __init__(self, extract: Extract) -> None:
+        self.extract = extract
+        self.listed: list[str] = []
+        self.more = 0
+
+    def add(self, line: int, column: str | None, message: str) -> None:
+        if len(self.listed) >= MAX_PROBLEMS:
+            self.more += 1
+            return
+        where = f"{self.extract.unit} {line}" + (f", {column}" if column else "")
+        self.listed.append(f"{where}: {message}")
+
+    def __bool__(self) -> bool:
+        return bool(self.listed)
+
+
+def import_extract(
+    store: Store,
+    kind: Kind,
+    path: Path,
+    *,
+    extract_as_of: date,
+    imported_by: str,
+    imported_at: datetime,
+    sheet: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    path = Path(path)
+    sha256 = _sha256(path)
+    conn = store.conn
+    staging = f"temp.staging_{kind.table}"
+    _create_staging(conn, kind, staging)
+    try:
+        with open_extract(path, sheet, progress) as extract:
+            positions, warnings = _match_header(extract, kind)
+            rows_read = _stage_rows(conn, kind, staging, extract, positions, extract_as_of)
+        counts = _merge(
+            store,
+            kind,
+            staging,
+            history={
+                "kind": kind.name,
+                "file_name": path.name,
+                "sha256": sha256,
+                "rows_read": rows_read,
+                "imported_by": imported_by,
+                "imported_at": imported_at.isoformat(timespec="seconds"),
+                "extract_as_of": extract_as_of.isoformat(),
+            },
+        )
+    finally:
+        conn.execute(f"DROP TABLE IF EXISTS {staging}")
+    return ImportResult(
+        kind=kind.name,
+        file_name=path.name,
+        sha256=sha256,
+        rows_read=rows_read,
+        extract_as_of=extract_as_of,
+        warnings=warnings,
+        **counts,
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as file:
+            while chunk := file.read(1 << 20):
+                digest.update(chunk)
+    except FileNotFoundError:
+        raise UserError(f"{path} does not exist.") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is not a file.") from None
+    return digest.hexdigest()
+
+
+def _create_staging(conn: sqlite3.Connection, kind: Kind, staging: str) -> None:
+    conn.execute(f"DROP TABLE IF EXISTS {staging}")
+    columns = ", ".join(kind.names)
+    conn.execute(
+        f"CREATE TABLE {staging} (line INTEGER NOT NULL, {columns}, "
+        f"PRIMARY KEY ({', '.join(kind.key)}))"
+    )
+
+
+def _match_header(extract: Extract, kind: Kind) -> tuple[list[int | None], list[str]]:
+    """Where each known column is in the file; unknown columns are ignored with a warning."""
+    found: dict[str, int] = {}
+    warnings: list[str] = []
+    for index, cell in enumerate(extract.header):
+        name = normalise_name(cell)
+        if name in kind.names:
+            if name in found:
+                raise UserError(f'{extract.name} has the column "{name}" twice in its header.')
+            found[name] = index
+        elif name:
+            warnings.append(f'ignored the column "{cell.strip()}", which oversight does not use')
+    missing = [c.name for c in kind.columns if c.required and c.name not in found]
+    if missing:
+        noun = "column" if len(missing) == 1 else "columns"
+        raise UserError(
+            f"{extract.name} is missing the required {noun} {', '.join(missing)} "
+            f"(is it a {kind.noun} extract?)."
+        )
+    for column in kind.columns:
+        if column.name not in found:
+            warnings.append(f'no "{column.name}" column: stored as unknown for every row')
+    return [found.get(name) for name in kind.names], warnings
+
+
+def _validated_rows(
+    kind: Kind,
+    extract: Extract,
+    positions: list[int | None],
+    as_of: date,
+    problems: _Problems,
+) -> Iterator[tuple[object, ...]]:
+    width = len(extract.header)
+    columns = list(zip(kind.columns, positions, strict=True))
+    for line, cells in extract.rows:
+        if len(cells) > width and any(not is_blank(c) for c in cells[width:]):
+            problems.add(line, None, f"has {len(cells)} cells but the header has {width}")
+            continue
+        row: Row = {}
+        bad = False
+        for column, position in columns:
+            cell = cells[position] if position is not None and position < len(cells) else None
+            if is_blank(cell):
+                if column.required:
+                    problems.add(line, column.name, "is required but blank")
+                    bad = True
+                row[column.name] = None
+                continue
+            try:
+                row[column.name] = column.parse(cell)
+            except ValueError as error:
+                problems.add(line, column.name, str(error))
+                bad = True
+                row[column.name] = None
+        if bad:
+            continue
+        for column_name, message in kind.check(row, as_of):
+            problems.add(line, column_name, message)
+            bad = True
+        if not bad:
+            yield (line, *(_stored(row[name]) for name in kind.names))
+
+
+def _stored(value: object) -> object:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _stage_rows(
+    conn: sqlite3.Connection,
+    kind: Kind,
+    staging: str,
+    extract: Extract,
+    positions: list[int | None],
+    as_of: date,
+) -> int:
+    problems = _Problems(extract)
+    insert = f"INSERT INTO {staging} VALUES ({', '.join('?' * (len(kind.names) + 1))})"
+    rows_read = 0
+    batch: list[tuple[object, ...]] = []
+    conn.execute("BEGIN")  # of the TEMP database only: the store file is not touched
+    try:
+        for row in _validated_rows(kind, extract, positions, as_of, problems):
+            batch.append(row)
+            if len(batch) >= BATCH:
+                _insert_batch(conn, kind, staging, insert, batch, problems)
+                batch.clear()
+        _insert_batch(conn, kind, staging, insert, batch, problems)
+        rows_read = conn.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    if problems:
+        raise InvalidExtract(extract.name, problems.listed, problems.more)
+    if rows_read == 0:
+        raise UserError(f"{extract.name} has a header but no data rows.")
+    return rows_read
+
+
+def _insert_batch(
+    conn: sqlite3.Connection,
+    kind: Kind,
+    staging: str,
+    insert: str,
+    batch: list[tuple[object, ...]],
+    problems: _Problems,
+) -> None:
+    try:
+        with _savepoint(conn):
+            conn.executemany(insert, batch)
+        return
+    except sqlite3.IntegrityError:
+        pass
+    # A key appears twice: insert one by one to name every repeated line.
+    key_positions = [kind.names.index(k) + 1 for k in kind.key]
+    where = " AND ".join(f"{k} = ?" for k in kind.key)
+    for row in batch:
+        try:
+            conn.execute(insert, row)
+        except sqlite3.IntegrityError:
+            key = [row[p] for p in key_positions]
+            first = conn.execute(f"SELECT line FROM {staging} WHERE {where}", key).fetchone()[0]
+            shown = " / ".join(str(k) for k in key)
+            problems.add(
+                row[0],
+                "+".join(kind.key),
+                f'"{shown}" appears more than once (first on {problems.extract.unit} {first})',
+            )
+
+
+class _savepoint:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("SAVEPOINT batch")
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is not None:
+            self.conn.execute("ROLLBACK TO batch")
+        self.conn.execute("RELEASE batch")
+
+
+def _merge(store: Store, kind: Kind, staging: str, history: dict[str, object]) -> dict[str, int]:
+    table, names = kind.table, kind.names
+    join = " AND ".join(f"t.{k} = s.{k}" for k in kind.key)
+    differs = " OR ".join(f"t.{n} IS NOT s.{n}" for n in names if n not in kind.key)
+    with store.write() as conn:
+        inserted = conn.execute(
+            f"SELECT count(*) FROM {staging} s WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {table} t WHERE {join})"
+        ).fetchone()[0]
+        updated = conn.execute(
+            f"SELECT count(*) FROM {staging} s JOIN {table} t ON {join} WHERE {differs}"
+        ).fetchone()[0]
+        not_in_file = conn.execute(
+            f"SELECT count(*) FROM {table} t WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {staging} s WHERE {join})"
+        ).fetchone()[0]
+        rows_read = history["rows_read"]
+        counts = {
+            "inserted": inserted,
+            "updated": updated,
+            "unchanged": rows_read - inserted - updated,
+            "not_in_file": not_in_file,
+        }
+        record = {**history, **counts}
+        import_id = conn.execute(
+            f"INSERT INTO imports ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
+            list(record.values()),
+        ).lastrowid
+        if inserted or updated:
+            assignments = ", ".join(f"{n} = excluded.{n}" for n in names if n not in kind.key)
+            changed = " OR ".join(f"{n} IS NOT excluded.{n}" for n in names if n not in kind.key)
+            conn.execute(
+                f"INSERT INTO {table} ({', '.join(names)}, import_id) "
+                f"SELECT {', '.join(names)}, ? FROM {staging} WHERE true "
+                f"ON CONFLICT ({', '.join(kind.key)}) DO UPDATE SET {assignments}, "
+                f"import_id = excluded.import_id WHERE {changed}",
+                (import_id,),
+            )
+            if kind is CASES:
+                from oversight.schema import rebuild_case_daily
+
+                rebuild_case_daily(conn)
+    return {"import_id": import_id, **counts}

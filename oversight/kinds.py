@@ -1,0 +1,150 @@
+"""What each kind of extract holds: its columns, its key, and the rules between its columns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+
+from oversight.values import (
+    DEADLINE_STATUSES,
+    RETURN_STATUSES,
+    REVIEW_STATUSES,
+    parse_choice,
+    parse_date,
+    parse_period,
+    parse_text,
+    parse_workstream,
+    parse_yes_no,
+)
+
+Row = dict[str, object]
+# A cross-column rule returns (column, problem) pairs; the extract's as-of date bounds past events.
+RowCheck = Callable[[Row, date], list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    parse: Callable[[object], object]
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    table: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    check: RowCheck
+    noun: str  # what one row is, for messages
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _not_after(row: Row, column: str, as_of: date) -> list[tuple[str, str]]:
+    value = row.get(column)
+    if isinstance(value, date) and value > as_of:
+        return [(column, f"{value.isoformat()} is after the extract's as-of date {as_of}")]
+    return []
+
+
+def check_case(row: Row, as_of: date) -> list[tuple[str, str]]:
+    problems = _not_after(row, "recorded_on", as_of) + _not_after(row, "reviewed_on", as_of)
+    status, reviewed_on = row["review_status"], row["reviewed_on"]
+    if row["needs_review"] is False:
+        if status not in (None, "not_required"):
+            problems.append(("review_status", f'is "{status}" but needs_review is no'))
+        row["review_status"] = "not_required"
+    elif row["needs_review"] is True:
+        if status is None:
+            problems.append(("review_status", "is required when needs_review is yes"))
+        elif status == "not_required":
+            problems.append(("review_status", 'is "not_required" but needs_review is yes'))
+    if status == "reviewed" and reviewed_on is None:
+        problems.append(("reviewed_on", "is required when review_status is reviewed"))
+    if reviewed_on is not None and status not in ("reviewed", None):
+        problems.append(("reviewed_on", f'is given but review_status is "{status}"'))
+    recorded_on = row["recorded_on"]
+    if isinstance(reviewed_on, date) and isinstance(recorded_on, date) and reviewed_on < recorded_on:
+        problems.append(
+            ("reviewed_on", f"{reviewed_on.isoformat()} is before recorded_on {recorded_on}")
+        )
+    return problems
+
+
+def check_return(row: Row, as_of: date) -> list[tuple[str, str]]:
+    problems = _not_after(row, "submitted_on", as_of)
+    status = row["status"]
+    if status == "submitted" and row["submitted_on"] is None:
+        problems.append(("submitted_on", "is required when status is submitted"))
+    if status in ("missing", "pending") and row["submitted_on"] is not None:
+        problems.append(("submitted_on", f'is given but status is "{status}"'))
+    return problems
+
+
+def check_deadline(row: Row, as_of: date) -> list[tuple[str, str]]:
+    problems = _not_after(row, "done_on", as_of)
+    if row["status"] is None:
+        row["status"] = "open"
+    if row["status"] == "open" and row["done_on"] is not None:
+        problems.append(("done_on", 'is given but status is "open"'))
+    return problems
+
+
+CASES = Kind(
+    name="cases",
+    table="case_reviews",
+    noun="case review",
+    key=("incident_ref",),
+    check=check_case,
+    columns=(
+        Column("incident_ref", parse_text, required=True),
+        Column("workstream", parse_workstream, required=True),
+        Column("recorded_on", parse_date, required=True),
+        Column("needs_review", parse_yes_no, required=True),
+        Column("review_status", partial(parse_choice, choices=REVIEW_STATUSES, what="review status")),
+        Column("reviewed_on", parse_date),
+        Column("ncrs_compliant", parse_yes_no),
+        Column("referral_required", parse_yes_no),
+        Column("referral_sent", parse_yes_no),
+    ),
+)
+
+RETURNS = Kind(
+    name="returns",
+    table="data_returns",
+    noun="data return",
+    key=("dataset", "period"),
+    check=check_return,
+    columns=(
+        Column("dataset", parse_text, required=True),
+        Column("period", parse_period, required=True),
+        Column("due_on", parse_date, required=True),
+        Column("status", partial(parse_choice, choices=RETURN_STATUSES, what="return status"),
+               required=True),
+        Column("submitted_on", parse_date),
+        Column("notes", parse_text),
+    ),
+)
+
+DEADLINES = Kind(
+    name="deadlines",
+    table="deadlines",
+    noun="deadline",
+    key=("title",),
+    check=check_deadline,
+    columns=(
+        Column("title", parse_text, required=True),
+        Column("due_on", parse_date, required=True),
+        Column("category", parse_text),
+        Column("owner", parse_text),
+        Column("status", partial(parse_choice, choices=DEADLINE_STATUSES, what="deadline status")),
+        Column("done_on", parse_date),
+    ),
+)
+
+KINDS = {kind.name: kind for kind in (CASES, RETURNS, DEADLINES)}

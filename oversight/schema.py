@@ -1,0 +1,170 @@
+"""The versioned schema. Opening a store upgrades it; an older database file keeps working.
+
+The version lives in ``PRAGMA user_version``. Each migration runs once, in order, inside the
+same transaction that records the new version. sqlite-utils is imported only when a migration
+actually runs, so the read path (``oversight ask``, the bot) does not pay for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from oversight.errors import UserError
+from oversight.store import Store
+
+CASE_DAILY_SQL = """
+INSERT INTO case_daily
+SELECT workstream, day,
+       SUM(recorded), SUM(needing_review), SUM(reviewed),
+       SUM(ncrs_answered), SUM(ncrs_compliant), SUM(referral_not_sent), SUM(referral_unknown)
+FROM (
+    SELECT workstream, recorded_on AS day, 1 AS recorded, needs_review AS needing_review,
+           0 AS reviewed, 0 AS ncrs_answered, 0 AS ncrs_compliant,
+           0 AS referral_not_sent, 0 AS referral_unknown
+    FROM case_reviews
+    UNION ALL
+    SELECT workstream, reviewed_on, 0, 0, 1,
+           ncrs_compliant IS NOT NULL, coalesce(ncrs_compliant, 0),
+           referral_required = 1 AND referral_sent = 0,
+           referral_required = 1 AND referral_sent IS NULL
+    FROM case_reviews
+    WHERE review_status = 'reviewed'
+)
+GROUP BY workstream, day
+"""
+
+
+def rebuild_case_daily(conn: object) -> None:
+    """Recount the per-day totals that every backlog figure is summed from.
+
+    Runs inside the import's transaction, so the totals never disagree with the rows.
+    """
+    conn.execute("DELETE FROM case_daily")
+    conn.execute(CASE_DAILY_SQL)
+
+
+def _v1_tables(db: object) -> None:
+    db["case_reviews"].create(
+        {
+            "incident_ref": str,
+            "workstream": str,
+            "recorded_on": str,
+            "needs_review": int,
+            "review_status": str,
+            "reviewed_on": str,
+            "ncrs_compliant": int,
+            "referral_required": int,
+            "referral_sent": int,
+            "import_id": int,
+        },
+        pk="incident_ref",
+        not_null={"workstream", "recorded_on", "needs_review"},
+    )
+    db["case_reviews"].create_index(["workstream", "recorded_on"])
+    db.execute(
+        "CREATE INDEX idx_case_reviews_reviewed ON case_reviews (workstream, reviewed_on) "
+        "WHERE review_status = 'reviewed'"
+    )
+    db["data_returns"].create(
+        {
+            "dataset": str,
+            "period": str,
+            "due_on": str,
+            "status": str,
+            "submitted_on": str,
+            "notes": str,
+            "import_id": int,
+        },
+        pk=("dataset", "period"),
+        not_null={"due_on", "status"},
+    )
+    db["deadlines"].create(
+        {
+            "title": str,
+            "due_on": str,
+            "category": str,
+            "owner": str,
+            "status": str,
+            "done_on": str,
+            "import_id": int,
+        },
+        pk="title",
+        not_null={"due_on", "status"},
+    )
+    db["imports"].create(
+        {
+            "id": int,
+            "kind": str,
+            "file_name": str,
+            "sha256": str,
+            "rows_read": int,
+            "inserted": int,
+            "updated": int,
+            "unchanged": int,
+            "not_in_file": int,
+            "imported_by": str,
+            "imported_at": str,
+            "extract_as_of": str,
+        },
+        pk="id",
+        not_null={"kind", "file_name", "sha256", "imported_at"},
+    )
+    db["imports"].create_index(["kind", "id"])
+    db["audit_log"].create(
+        {
+            "id": int,
+            "at": str,
+            "user_id": str,
+            "channel_id": str,
+            "command": str,
+            "text": str,
+            "outcome": str,
+            "detail": str,
+        },
+        pk="id",
+        not_null={"at", "outcome"},
+    )
+    db["audit_log"].create_index(["at"])
+
+
+def _v2_case_daily(db: object) -> None:
+    # Per-day totals make /backlog independent of the number of case rows.
+    db["case_daily"].create(
+        {
+            "workstream": str,
+            "day": str,
+            "recorded": int,
+            "needing_review": int,
+            "reviewed": int,
+            "ncrs_answered": int,
+            "ncrs_compliant": int,
+            "referral_not_sent": int,
+            "referral_unknown": int,
+        },
+        pk=("workstream", "day"),
+    )
+    rebuild_case_daily(db.conn)
+
+
+MIGRATIONS: list[Callable[[object], None]] = [_v1_tables, _v2_case_daily]
+CURRENT_VERSION = len(MIGRATIONS)
+
+
+def upgrade(store: Store) -> None:
+    version = store.schema_version()
+    if version == CURRENT_VERSION:
+        return
+    if version > CURRENT_VERSION:
+        raise UserError(
+            f"{store.path} was written by a newer oversight (schema {version}; "
+            f"this one knows up to {CURRENT_VERSION}): upgrade oversight."
+        )
+    import sqlite_utils
+
+    db = sqlite_utils.Database(store.conn, execute_plugins=False)
+    with store.write():
+        # Another process may have upgraded while we waited for the write lock.
+        version = store.schema_version()
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+            migration(db)
+            store.conn.execute(f"PRAGMA user_version = {number}")

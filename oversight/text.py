@@ -1,0 +1,165 @@
+"""Plain-text rendering of the answer models, for the command line."""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+from oversight import formatting as f
+from oversight.answers import (
+    TABLES,
+    Answer,
+    BacklogAnswer,
+    DeadlinesAnswer,
+    HelpAnswer,
+    ReturnsAnswer,
+    StatusAnswer,
+)
+
+
+def render_text(answer: Answer) -> str:
+    return "\n".join(_lines(answer)).rstrip() + "\n"
+
+
+def _footer(kind: str, answer: BacklogAnswer | ReturnsAnswer | DeadlinesAnswer) -> list[str]:
+    lines = ["", f.source(kind, answer.source)]
+    warning = f.stale_warning(kind, answer.source)
+    return [*lines, f"WARNING: {warning}"] if warning else lines
+
+
+def _table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
+    """Columns padded to their widest cell; ``align`` has "l" or "r" for each column."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        padded = (
+            c.rjust(w) if a == "r" else c.ljust(w)
+            for c, w, a in zip(cells, widths, align, strict=True)
+        )
+        return "  ".join(padded).rstrip()
+
+    return [line(header), *(line(r) for r in rows)]
+
+
+@singledispatch
+def _lines(answer: object) -> list[str]:
+    raise TypeError(f"no text rendering for {type(answer).__name__}")
+
+
+@_lines.register
+def _(answer: BacklogAnswer) -> list[str]:
+    b, trend = answer.backlog, answer.backlog.trend
+    rows = [
+        [
+            f.workstream(w.workstream),
+            f.count(w.recorded),
+            f.count(w.needing_review),
+            f.count(w.reviewed),
+            f.count(w.outstanding),
+            f.pct(w.percent_reviewed),
+            f.pct(w.ncrs_percent),
+            f.count(w.referrals_not_sent),
+        ]
+        for w in b.figures
+    ]
+    header = ["", "Recorded", "Need review", "Reviewed", "Outstanding", "Reviewed %", "NCRS %",
+              "Referrals not sent"]
+    scope = "" if b.workstream == "all" else f" — {f.workstream(b.workstream)}"
+    lines = [f"Review backlog{scope}, as of {f.long_day(answer.as_of)}", ""]
+    lines += _table(header, rows, "lrrrrrrr")
+    shown = b.figures[-1]
+    lines += [
+        "",
+        f"NCRS compliance of reviewed cases: {f.ncrs(shown)}",
+        f"Referrals required among reviewed cases: {f.referrals(shown)}",
+        f"Reviews completed last complete week: {f.last_week(trend)}; "
+        f"four-week mean {f.rate(trend.four_week_mean)}",
+        f"Outstanding: {f.outstanding_change(trend, answer.as_of)}",
+        f"Projected completion: {f.projection(trend)}",
+    ]
+    return lines + _footer("cases", answer)
+
+
+@_lines.register
+def _(answer: ReturnsAnswer) -> list[str]:
+    status = answer.returns
+    scope = f' matching "{status.dataset}"' if status.dataset else ""
+    lines = [f"Crime-data returns{scope}, as of {f.long_day(answer.as_of)}", ""]
+    if not status.returns:
+        lines.append("No data returns recorded" + (scope or "") + ".")
+        return lines + _footer("returns", answer)
+    rows = []
+    for r in status.returns:
+        state = f"OVERDUE {r.days_overdue} days" if r.overdue else ""
+        if r.submitted_on:
+            state = f"submitted {f.day(r.submitted_on)}"
+        rows.append([r.dataset, r.period, f.day(r.due_on), r.status, state])
+    lines += _table(["Dataset", "Period", "Due", "Status", ""], rows, "llrll")
+    lines.append("")
+    lines.append(f"Overdue: {len(status.overdue)}")
+    if status.excluded:
+        periods = ", ".join(f"{r.dataset} {r.period}" for r in status.excluded)
+        lines.append(f"Excluded from official statistics: {periods}")
+    nxt = status.next_due
+    lines.append(
+        f"Next due: {nxt.dataset} {nxt.period} on {f.day(nxt.due_on)}" if nxt else "Next due: none"
+    )
+    return lines + _footer("returns", answer)
+
+
+@_lines.register
+def _(answer: DeadlinesAnswer) -> list[str]:
+    d = answer.deadlines
+    lines = [
+        f"Deadlines in the next {d.within_days} days and overdue, as of "
+        f"{f.long_day(answer.as_of)}",
+        "",
+    ]
+    if not d.deadlines:
+        lines.append("No open deadlines in that time, and none overdue.")
+        return lines + _footer("deadlines", answer)
+    rows = []
+    for item in d.deadlines:
+        if item.overdue:
+            left = f"OVERDUE by {-item.working_days_left} working days"
+        elif item.days_left == 0:
+            left = "due today"
+        else:
+            left = f"{item.working_days_left} working days left"
+        rows.append([item.title, f.day(item.due_on), left, item.owner or "", item.category or ""])
+    lines += _table(["Deadline", "Due", "", "Owner", "Category"], rows, "lrlll")
+    lines += ["", f"Overdue: {len(d.overdue)}; due in the next {d.within_days} days: "
+              f"{len(d.upcoming)}"]
+    return lines + _footer("deadlines", answer)
+
+
+@_lines.register
+def _(answer: StatusAnswer) -> list[str]:
+    lines = [
+        f"Database: {answer.database}",
+        f"Schema version: {answer.schema_version}",
+        "",
+        "Rows:",
+        *(f"  {label}: {f.count(answer.rows[t])}" for t, label in TABLES.items()),
+        "",
+        "Last imports:",
+    ]
+    for kind, last in answer.sources.items():
+        if last is None:
+            lines.append(f"  {f.KIND_LABELS[kind]}: never imported")
+            continue
+        as_of = f.day(last.extract_as_of) if last.extract_as_of else "unknown"
+        lines.append(
+            f"  {f.KIND_LABELS[kind]}: {last.file_name}, extract as of {as_of}, imported "
+            f"{f.moment(last.imported_at)} by {last.imported_by or 'unknown'} "
+            f"({last.age_days} days ago{', STALE' if last.stale else ''})"
+        )
+    return lines
+
+
+@_lines.register
+def _(answer: HelpAnswer) -> list[str]:
+    lines = ["Oversight answers these commands:", ""]
+    for command, usage in answer.usage.items():
+        lines.append(usage)
+        lines += [f"    e.g. {example}" for example in answer.examples[command]]
+    return lines
