@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")

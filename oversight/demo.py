@@ -80,36 +80,103 @@ ANNUAL_RETURN = "Annual data return (Home Office)"
 RETURNS = [
     # dataset, period, due_on, status, submitted_on, notes
     (CRIME_RETURN, "2019-Q2", "2019-07-31", "submitted", "2019-07-24", ""),
-    (CRIME_RETURN, "2019-Q3", "2019-10-31", "excluded", "",
-     "Missing after the records-system launch; excluded from the national statistics bulletin"),
-    (CRIME_RETURN, "2019-Q4", "2020-01-31", "excluded", "",
-     "Missing after the records-system launch; excluded from the national statistics bulletin"),
+    (
+        CRIME_RETURN,
+        "2019-Q3",
+        "2019-10-31",
+        "excluded",
+        "",
+        "Missing after the records-system launch; excluded from the national statistics bulletin",
+    ),
+    (
+        CRIME_RETURN,
+        "2019-Q4",
+        "2020-01-31",
+        "excluded",
+        "",
+        "Missing after the records-system launch; excluded from the national statistics bulletin",
+    ),
     (CRIME_RETURN, "2020-Q1", "2020-04-30", "late", "2020-06-12", "Submitted six weeks late"),
     (CRIME_RETURN, "2020-Q2", "2020-07-31", "pending", "", ""),
     (ANNUAL_RETURN, "2019/20", "2020-04-30", "late", "", "Annual data requirement, due April 2020"),
 ]
 DEADLINES = [
     # title, due_on, category, owner, status, done_on
-    ("Annual data return 2019/20 to the Home Office", "2020-04-30", "data return",
-     "Force performance team", "open", ""),
-    ("Safeguarding referrals: reconcile with partner agencies", "2020-06-26", "safeguarding",
-     "Public protection unit", "open", ""),
-    ("Quarterly crime data return Jan–Mar 2020", "2020-04-30", "data return",
-     "Force performance team", "done", "2020-06-12"),
-    ("Police and Crime Committee: review backlog report", "2020-07-09", "governance",
-     "Deputy mayor's office", "open", ""),
-    ("Violence reduction unit: problem profile refresh", "2020-07-10", "partnership",
-     "Violence reduction unit", "open", ""),
-    ("Inspectorate follow-up: evidence pack", "2020-07-13", "inspection",
-     "Force audit lead", "open", ""),
-    ("Quarterly crime data return Apr–Jun 2020", "2020-07-31", "data return",
-     "Force performance team", "open", ""),
-    ("Inspectorate follow-up audit fieldwork", "2020-09-30", "inspection",
-     "Force audit lead", "open", ""),
+    (
+        "Annual data return 2019/20 to the Home Office",
+        "2020-04-30",
+        "data return",
+        "Force performance team",
+        "open",
+        "",
+    ),
+    (
+        "Safeguarding referrals: reconcile with partner agencies",
+        "2020-06-26",
+        "safeguarding",
+        "Public protection unit",
+        "open",
+        "",
+    ),
+    (
+        "Quarterly crime data return Jan–Mar 2020",
+        "2020-04-30",
+        "data return",
+        "Force performance team",
+        "done",
+        "2020-06-12",
+    ),
+    (
+        "Police and Crime Committee: review backlog report",
+        "2020-07-09",
+        "governance",
+        "Deputy mayor's office",
+        "open",
+        "",
+    ),
+    (
+        "Violence reduction unit: problem profile refresh",
+        "2020-07-10",
+        "partnership",
+        "Violence reduction unit",
+        "open",
+        "",
+    ),
+    (
+        "Inspectorate follow-up: evidence pack",
+        "2020-07-13",
+        "inspection",
+        "Force audit lead",
+        "open",
+        "",
+    ),
+    (
+        "Quarterly crime data return Apr–Jun 2020",
+        "2020-07-31",
+        "data return",
+        "Force performance team",
+        "open",
+        "",
+    ),
+    (
+        "Inspectorate follow-up audit fieldwork",
+        "2020-09-30",
+        "inspection",
+        "Force audit lead",
+        "open",
+        "",
+    ),
 ]
 CASE_COLUMNS = [
-    "incident_ref", "workstream", "recorded_on", "needs_review", "review_status", "reviewed_on",
-    "ncrs_compliant", "referral_required", "referral_sent",
+    "incident_ref",
+    "workstream",
+    "recorded_on",
+    "needs_review",
+    "review_status",
+    "reviewed_on",
+    "ncrs_compliant",
+    "referral_required",
+    "referral_sent",
 ]
 
 
@@ -152,13 +219,31 @@ def case_rows(plan: WorkstreamPlan, rng: random.Random) -> Iterator[list[str]]:
         recorded_on = RECORDED_FROM + timedelta(days=i * span // plan.recorded)
         ref = f"{plan.prefix}-2019-{i + 1:06d}"
         if i not in needing:
-            yield [ref, plan.workstream, recorded_on.isoformat(), "no", "not_required", "", "", "",
-                   ""]
+            yield [
+                ref,
+                plan.workstream,
+                recorded_on.isoformat(),
+                "no",
+                "not_required",
+                "",
+                "",
+                "",
+                "",
+            ]
             continue
         if i in review_day:
             sent = "" if i in unknown else yes_no[i not in not_sent] if i in referral else ""
-            yield [ref, plan.workstream, recorded_on.isoformat(), "yes", "reviewed",
-                   review_day[i].isoformat(), yes_no[i in compliant], yes_no[i in referral], sent]
+            yield [
+                ref,
+                plan.workstream,
+                recorded_on.isoformat(),
+                "yes",
+                "reviewed",
+                review_day[i].isoformat(),
+                yes_no[i in compliant],
+                yes_no[i in referral],
+                sent,
+            ]
             continue
         status = "in_progress" if i in in_progress else "outstanding"
         yield [ref, plan.workstream, recorded_on.isoformat(), "yes", status, "", "", "", ""]
@@ -247,9 +332,9 @@ def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> Non
         for text in ("/backlog", "/ons-status", "/deadlines"):
             query = parse_command(f"{text} as of {AS_OF.isoformat()}")
             echo("")
-            echo(f"$ oversight ask --as-of {AS_OF.isoformat()} \"{text}\"")
+            echo(f'$ oversight ask --as-of {AS_OF.isoformat()} "{text}"')
             echo(render_text(answer(store, query, settings.clock.now(), settings.stale_after_days)))
     finally:
         store.close()
     echo("SYNTHETIC RECORDS: every figure above comes from invented cases, not real incidents.")
-    echo(f"Explore it: OVERSIGHT_DB={path} oversight ask --as-of 2020-06-30 \"/backlog da\"")
+    echo(f'Explore it: OVERSIGHT_DB={path} oversight ask --as-of 2020-06-30 "/backlog da"')

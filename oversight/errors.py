@@ -16,7 +16,9 @@ class InvalidExtract(UserError):
         self.more = more
         total = len(problems) + more
         noun = "problem" if total == 1 else "problems"
-        super().__init__(f"{file_name} was not imported: {total} {noun} found, nothing was changed.")
+        super().__init__(
+            f"{file_name} was not imported: {total} {noun} found, nothing was changed."
+        )
 
     def details(self) -> list[str]:
         lines = list(self.problems)

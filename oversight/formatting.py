@@ -98,8 +98,5 @@ def stale_warning(kind: str, last: LastImport | None) -> str | None:
     if last is None:
         return f"No {KIND_LABELS[kind]} data: import an extract."
     if last.stale:
-        return (
-            f"Stale: the last {KIND_LABELS[kind]} extract was imported "
-            f"{last.age_days} days ago."
-        )
+        return f"Stale: the last {KIND_LABELS[kind]} extract was imported {last.age_days} days ago."
     return None

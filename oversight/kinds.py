@@ -69,7 +69,11 @@ def check_case(row: Row, as_of: date) -> list[tuple[str, str]]:
     if reviewed_on is not None and status not in ("reviewed", None):
         problems.append(("reviewed_on", f'is given but review_status is "{status}"'))
     recorded_on = row["recorded_on"]
-    if isinstance(reviewed_on, date) and isinstance(recorded_on, date) and reviewed_on < recorded_on:
+    if (
+        isinstance(reviewed_on, date)
+        and isinstance(recorded_on, date)
+        and reviewed_on < recorded_on
+    ):
         problems.append(
             ("reviewed_on", f"{reviewed_on.isoformat()} is before recorded_on {recorded_on}")
         )
@@ -106,7 +110,9 @@ CASES = Kind(
         Column("workstream", parse_workstream, required=True),
         Column("recorded_on", parse_date, required=True),
         Column("needs_review", parse_yes_no, required=True),
-        Column("review_status", partial(parse_choice, choices=REVIEW_STATUSES, what="review status")),
+        Column(
+            "review_status", partial(parse_choice, choices=REVIEW_STATUSES, what="review status")
+        ),
         Column("reviewed_on", parse_date),
         Column("ncrs_compliant", parse_yes_no),
         Column("referral_required", parse_yes_no),
@@ -124,8 +130,11 @@ RETURNS = Kind(
         Column("dataset", parse_text, required=True),
         Column("period", parse_period, required=True),
         Column("due_on", parse_date, required=True),
-        Column("status", partial(parse_choice, choices=RETURN_STATUSES, what="return status"),
-               required=True),
+        Column(
+            "status",
+            partial(parse_choice, choices=RETURN_STATUSES, what="return status"),
+            required=True,
+        ),
         Column("submitted_on", parse_date),
         Column("notes", parse_text),
     ),

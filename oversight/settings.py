@@ -48,7 +48,8 @@ def _clock(text: str) -> Clock:
         return Clock.parse(text)
     except ValueError:
         raise UserError(
-            f'OVERSIGHT_NOW must be an ISO date or date-time such as 2020-06-30T09:00, not "{text}".'
+            f"OVERSIGHT_NOW must be an ISO date or date-time such as 2020-06-30T09:00, "
+            f'not "{text}".'
         ) from None
 
 

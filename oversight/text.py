@@ -61,8 +61,16 @@ def _(answer: BacklogAnswer) -> list[str]:
         ]
         for w in b.figures
     ]
-    header = ["", "Recorded", "Need review", "Reviewed", "Outstanding", "Reviewed %", "NCRS %",
-              "Referrals not sent"]
+    header = [
+        "",
+        "Recorded",
+        "Need review",
+        "Reviewed",
+        "Outstanding",
+        "Reviewed %",
+        "NCRS %",
+        "Referrals not sent",
+    ]
     scope = "" if b.workstream == "all" else f" — {f.workstream(b.workstream)}"
     lines = [f"Review backlog{scope}, as of {f.long_day(answer.as_of)}", ""]
     lines += _table(header, rows, "lrrrrrrr")
@@ -110,8 +118,7 @@ def _(answer: ReturnsAnswer) -> list[str]:
 def _(answer: DeadlinesAnswer) -> list[str]:
     d = answer.deadlines
     lines = [
-        f"Deadlines in the next {d.within_days} days and overdue, as of "
-        f"{f.long_day(answer.as_of)}",
+        f"Deadlines in the next {d.within_days} days and overdue, as of {f.long_day(answer.as_of)}",
         "",
     ]
     if not d.deadlines:
@@ -127,8 +134,10 @@ def _(answer: DeadlinesAnswer) -> list[str]:
             left = f"{item.working_days_left} working days left"
         rows.append([item.title, f.day(item.due_on), left, item.owner or "", item.category or ""])
     lines += _table(["Deadline", "Due", "", "Owner", "Category"], rows, "lrlll")
-    lines += ["", f"Overdue: {len(d.overdue)}; due in the next {d.within_days} days: "
-              f"{len(d.upcoming)}"]
+    lines += [
+        "",
+        f"Overdue: {len(d.overdue)}; due in the next {d.within_days} days: {len(d.upcoming)}",
+    ]
     return lines + _footer("deadlines", answer)
 
 

@@ -20,7 +20,7 @@ TREND_WEEKS = 12
 
 
 def percent(numerator: int, denominator: int) -> float | None:
-    """A percentage to one decimal place, halves rounded up; None when there is nothing to divide."""
+    """A percentage to one decimal place, halves rounded up; None when dividing by zero."""
     if not denominator:
         return None
     value = Decimal(numerator) * 100 / Decimal(denominator)
@@ -143,7 +143,7 @@ def completed_weeks(
 
 
 def project_completion(as_of: date, outstanding: int, weekly_rate: float) -> date | None:
-    """The day the backlog clears at the weekly rate; None when complete or nothing is being done."""
+    """The day the backlog clears at the weekly rate; None if complete or nothing is done."""
     if outstanding <= 0 or weekly_rate <= 0:
         return None
     return as_of + timedelta(days=math.ceil(outstanding / weekly_rate * 7))
@@ -164,6 +164,4 @@ def backlog(store: Store, as_of: date, workstream: str = ALL) -> Backlog:
         projected_completion=project_completion(as_of, outstanding, mean),
     )
     shown = [*WORKSTREAMS, ALL] if workstream == ALL else [workstream]
-    return Backlog(
-        as_of=as_of, workstream=workstream, figures=[now[w] for w in shown], trend=trend
-    )
+    return Backlog(as_of=as_of, workstream=workstream, figures=[now[w] for w in shown], trend=trend)

@@ -1,0 +1,118 @@
+"""Shared fixtures: a real store in a temporary folder, extract writers, and the real CLI."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from oversight.clock import LONDON
+from oversight.store import Store, open_store
+
+CASE_HEADER = [
+    "incident_ref",
+    "workstream",
+    "recorded_on",
+    "needs_review",
+    "review_status",
+    "reviewed_on",
+    "ncrs_compliant",
+    "referral_required",
+    "referral_sent",
+]
+RETURN_HEADER = ["dataset", "period", "due_on", "status", "submitted_on", "notes"]
+DEADLINE_HEADER = ["title", "due_on", "category", "owner", "status", "done_on"]
+
+# The moment the CLI tests run at, unless a test says otherwise (OVERSIGHT_NOW).
+TEST_NOW = "2020-07-01T09:00"
+NOW = datetime(2020, 7, 1, 9, 0, tzinfo=LONDON)
+
+
+def case(
+    ref: str,
+    workstream: str = "domestic_abuse",
+    recorded_on: str = "2019-07-01",
+    needs_review: str = "yes",
+    review_status: str = "outstanding",
+    reviewed_on: str = "",
+    ncrs_compliant: str = "",
+    referral_required: str = "",
+    referral_sent: str = "",
+) -> list[str]:
+    """One case-review row, in CASE_HEADER order."""
+    return [
+        ref,
+        workstream,
+        recorded_on,
+        needs_review,
+        review_status,
+        reviewed_on,
+        ncrs_compliant,
+        referral_required,
+        referral_sent,
+    ]
+
+
+def write_csv(
+    path: Path,
+    header: list[str],
+    rows: Iterable[list[str]],
+    *,
+    bom: bool = False,
+    crlf: bool = False,
+    trailing_blank_lines: int = 0,
+) -> Path:
+    """Write an extract the way a spreadsheet export would, byte for byte."""
+    newline = "\r\n" if crlf else "\n"
+    with path.open("w", newline="", encoding="utf-8-sig" if bom else "utf-8") as file:
+        writer = csv.writer(file, lineterminator=newline)
+        writer.writerow(header)
+        writer.writerows(rows)
+        file.write(newline * trailing_blank_lines)
+    return path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterable[Store]:
+    opened = open_store(tmp_path / "oversight.db", create=True)
+    yield opened
+    opened.close()
+
+
+def oversight_command() -> list[str]:
+    """The installed console script, the real entry point; ``python -m oversight`` otherwise."""
+    script = Path(sys.executable).parent / "oversight"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "oversight"]
+
+
+CliRun = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> CliRun:
+    """Run ``oversight`` in a subprocess, in ``tmp_path``, against ``tmp_path/oversight.db``."""
+
+    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120):
+        full_env = {
+            **os.environ,
+            "OVERSIGHT_DB": str(tmp_path / "oversight.db"),
+            "OVERSIGHT_NOW": TEST_NOW,
+            **(env or {}),
+        }
+        return subprocess.run(
+            [*oversight_command(), *args],
+            cwd=tmp_path,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
+    return run
