@@ -101,21 +101,30 @@ def import_command(
     from oversight.store import open_store
 
     settings = _settings(ctx)
-    store = open_store(settings.db_path, create=True)
+    extract_as_of = _as_of_option(as_of) or settings.clock.today()
+    db_path = settings.db_path
+    _check_folder(db_path)
+    new_database = not db_path.exists()
+    store = open_store(db_path, create=True)
     try:
         with _progress(file) as progress:
             result = import_extract(
                 store,
                 KINDS[kind],
                 file,
-                extract_as_of=_as_of_option(as_of) or settings.clock.today(),
+                extract_as_of=extract_as_of,
                 imported_by=imported_by or _login(),
                 imported_at=settings.clock.now(),
                 sheet=sheet,
                 progress=progress,
             )
-    finally:
+    except BaseException:
         store.close()
+        if new_database:  # a rejected first import leaves no empty database behind
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        raise
+    store.close()
     for warning in result.warnings:
         click.echo(f"Warning: {warning}.", err=True)
     rows = f"{result.rows_read:,} rows"
@@ -162,6 +171,14 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.__exit__(*exc)
+
+
+def _check_folder(db_path: Path) -> None:
+    if not db_path.parent.is_dir():
+        raise UserError(
+            f"The folder {db_path.parent} does not exist: create it, or choose another "
+            "database file (--db or OVERSIGHT_DB)."
+        )
 
 
 def _login() -> str:
@@ -218,7 +235,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         result = store_status(store, settings.clock.now(), settings.stale_after_days)
     finally:
         store.close()
-    click.echo(to_json(result) if as_json else render_text(result), nl=not as_json)
+    click.echo(to_json(result) if as_json else render_text(result), nl=as_json)
 
 
 @cli.command()
@@ -236,6 +253,7 @@ def demo(ctx: click.Context, demo_db: Path) -> None:
     from oversight.demo import run_demo
 
     settings = _settings(ctx)
+    _check_folder(demo_db)
     run_demo(demo_db, settings, click.echo)
 
 

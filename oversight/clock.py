@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -27,7 +27,9 @@ class Clock:
     @classmethod
     def parse(cls, text: str) -> Clock:
         """A fixed clock from an ISO date or date-time; a bare date means 09:00 London."""
-        value = datetime.fromisoformat(text.strip())
-        if len(text.strip()) == 10:
-            value = value.replace(hour=9)
-        return cls(value)
+        text = text.strip()
+        try:
+            day = date.fromisoformat(text)  # 2020-06-30, 20200630, 2020-W27-2
+        except ValueError:
+            return cls(datetime.fromisoformat(text))
+        return cls(datetime.combine(day, time(9)))

@@ -280,11 +280,9 @@ def build_demo(path: Path, settings: Settings) -> None:
     from oversight.store import open_store
 
     path = Path(path)
-    if path.resolve() == Path(settings.db_path).resolve():
-        raise UserError(
-            f"{path} is the real database (OVERSIGHT_DB): give the demo another file with --db."
-        )
-    _remove_old_demo(path)
+    check_demo_path(path, settings)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="oversight-demo-") as folder:
         extracts = write_extracts(Path(folder))
         store = open_store(path, create=True)
@@ -302,7 +300,12 @@ def build_demo(path: Path, settings: Settings) -> None:
             store.close()
 
 
-def _remove_old_demo(path: Path) -> None:
+def check_demo_path(path: Path, settings: Settings) -> None:
+    """Refuse the real database, and any existing file that is not an earlier demo database."""
+    if path.resolve() == Path(settings.db_path).resolve():
+        raise UserError(
+            f"{path} is the real database (OVERSIGHT_DB): give the demo another file with --db."
+        )
     if not path.exists():
         return
     import sqlite3
@@ -314,8 +317,6 @@ def _remove_old_demo(path: Path) -> None:
         users = set()
     if users != {DEMO_USER}:
         raise UserError(f"{path} exists and is not a demo database: give the demo another --db.")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> None:
@@ -324,6 +325,7 @@ def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> Non
     from oversight.store import open_store
     from oversight.text import render_text
 
+    check_demo_path(Path(path), settings)  # before saying anything is being built
     echo(SYNTHETIC_NOTICE)
     echo(f"Building the demo database at {path} …")
     build_demo(path, settings)
@@ -333,8 +335,10 @@ def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> Non
             query = parse_command(f"{text} as of {AS_OF.isoformat()}")
             echo("")
             echo(f'$ oversight ask --as-of {AS_OF.isoformat()} "{text}"')
-            echo(render_text(answer(store, query, settings.clock.now(), settings.stale_after_days)))
+            result = answer(store, query, settings.clock.now(), settings.stale_after_days)
+            echo(render_text(result).rstrip("\n"))
     finally:
         store.close()
+    echo("")
     echo("SYNTHETIC RECORDS: every figure above comes from invented cases, not real incidents.")
     echo(f'Explore it: OVERSIGHT_DB={path} oversight ask --as-of 2020-06-30 "/backlog da"')

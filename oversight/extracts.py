@@ -86,13 +86,13 @@ def _read_csv(raw: IO[bytes], name: str, size: int, progress: Progress | None) -
     counter = _CountingReader(raw)
     text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding="utf-8-sig", newline="")
     reader = csv.reader(text)
-    header = _next_csv_record(reader, name)
+    header = _next_csv_record(reader, name, raw)
     if header is None or all(is_blank(cell) for cell in header):
         raise UserError(f"{name} has no header row on line 1.")
 
     def rows() -> Iterator[tuple[int, tuple[object, ...]]]:
         start = reader.line_num + 1
-        while (record := _next_csv_record(reader, name)) is not None:
+        while (record := _next_csv_record(reader, name, raw)) is not None:
             if any(cell.strip() for cell in record):
                 yield start, tuple(record)
             start = reader.line_num + 1
@@ -104,18 +104,31 @@ def _read_csv(raw: IO[bytes], name: str, size: int, progress: Progress | None) -
     return Extract(name=name, kind="CSV", header=header, rows=rows())
 
 
-def _next_csv_record(reader: csv.Reader, name: str) -> list[str] | None:
+def _next_csv_record(reader: csv.Reader, name: str, raw: IO[bytes]) -> list[str] | None:
     try:
         return next(reader)
     except StopIteration:
         return None
     except UnicodeDecodeError:
         raise UserError(
-            f"{name} is not UTF-8 text (near line {reader.line_num + 1}): "
+            f"{name} is not UTF-8 text (line {_first_non_utf8_line(raw)}): "
             'save it from Excel as "CSV UTF-8".'
         ) from None
     except csv.Error as error:
         raise UserError(f"{name}, line {reader.line_num}: {error}.") from None
+
+
+def _first_non_utf8_line(raw: IO[bytes]) -> int:
+    """The line of the first byte that is not UTF-8: the text reader decodes ahead of the CSV
+    reader, so the CSV reader's line number can be thousands of lines short of it."""
+    raw.seek(0)
+    number = 0
+    for number, line in enumerate(raw, start=1):  # noqa: B007
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            break
+    return number
 
 
 @contextmanager
@@ -137,12 +150,15 @@ def _open_workbook(path: Path, sheet: str | None, progress: Progress | None) -> 
         else:
             names = ", ".join(f'"{n}"' for n in book.sheetnames)
             raise UserError(f'{path.name} has no sheet "{sheet}" (it has {names}).')
+        total = worksheet.max_row or 0
+        # Read-only mode trusts the size the sheet claims, and some exporters claim too small
+        # a size (A1:A1): without this, the rows past it would be silently left out.
+        worksheet.reset_dimensions()
         cells = worksheet.iter_rows(values_only=True)
         header_row = next(cells, None)
         if header_row is None or all(is_blank(cell) for cell in header_row):
             raise UserError(f"{path.name} has no header row on row 1 of its sheet.")
         header = ["" if cell is None else str(cell) for cell in header_row]
-        total = worksheet.max_row or 0
 
         def rows() -> Iterator[tuple[int, tuple[object, ...]]]:
             for number, row in enumerate(cells, start=2):

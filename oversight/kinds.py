@@ -59,6 +59,8 @@ def check_case(row: Row, as_of: date) -> list[tuple[str, str]]:
         if status not in (None, "not_required"):
             problems.append(("review_status", f'is "{status}" but needs_review is no'))
         row["review_status"] = "not_required"
+        if status is None:  # blank means not required: check the rest of the row as that
+            status = "not_required"
     elif row["needs_review"] is True:
         if status is None:
             problems.append(("review_status", "is required when needs_review is yes"))

@@ -25,8 +25,8 @@ FROM (
     UNION ALL
     SELECT workstream, reviewed_on, 0, 0, 1,
            ncrs_compliant IS NOT NULL, coalesce(ncrs_compliant, 0),
-           referral_required = 1 AND referral_sent = 0,
-           referral_required = 1 AND referral_sent IS NULL
+           referral_required IS 1 AND referral_sent IS 0,
+           referral_required IS 1 AND referral_sent IS NULL
     FROM case_reviews
     WHERE review_status = 'reviewed'
 )

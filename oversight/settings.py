@@ -26,7 +26,13 @@ def read_env_file(path: Path) -> dict[str, str]:
         return {}
     from dotenv import dotenv_values  # only paid for when there is a .env
 
-    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+    try:
+        values = dotenv_values(path)
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not UTF-8 text: save it as UTF-8.") from None
+    except OSError as error:
+        raise UserError(f"{path} cannot be read: {error.strerror}.") from None
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def load_settings(
@@ -35,7 +41,7 @@ def load_settings(
     env = dict(read_env_file(env_file)) if env_file is not None else {}
     env.update(os.environ if environ is None else environ)
     return Settings(
-        db_path=Path(env.get("OVERSIGHT_DB") or "oversight.db"),
+        db_path=Path(env.get("OVERSIGHT_DB") or "oversight.db").expanduser(),
         clock=_clock(env.get("OVERSIGHT_NOW", "")),
         stale_after_days=_positive_int(env, "STALE_AFTER_DAYS", 8),
     )

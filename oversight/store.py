@@ -57,7 +57,11 @@ class Store:
 
 def connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: transactions are begun explicitly, never implicitly by the driver.
-    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    # check_same_thread=False: each connection is used only by the thread that made it (see
+    # Store.conn), but Store.close() must be able to close every thread's connection.
+    conn = sqlite3.connect(
+        path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+    )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
     # FULL: a committed import survives a power cut, not only a killed process.
@@ -88,6 +92,10 @@ def open_store(path: Path, *, create: bool = False) -> Store:
         store.close()
         if "file is not a database" in str(error):
             raise UserError(f"{path} is not an oversight database (not a SQLite file).") from None
+        if "unable to open database file" in str(error):
+            raise UserError(
+                f"Cannot open the database {path}: check that its folder exists and is writable."
+            ) from None
         raise
     except BaseException:
         store.close()

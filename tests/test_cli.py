@@ -1,0 +1,886 @@
+"""End-to-end tests of the ``oversight`` command line, through the installed console script.
+
+Every figure the command prints is checked against a count of the same file made here,
+independently: the CSV is read with the csv module and counted by hand, without oversight's
+parsers or figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import re
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import (
+    CASE_HEADER,
+    DEADLINE_HEADER,
+    RETURN_HEADER,
+    TEST_NOW,
+    CliRun,
+    case,
+    oversight_command,
+    write_csv,
+)
+
+AS_OF = date(2020, 6, 30)
+WORKSTREAMS = ("domestic_abuse", "child_protection")
+
+# How a force's extract spells things, and what each spelling means, written out by hand.
+WORKSTREAM_SPELLINGS = {
+    "Domestic abuse": "domestic_abuse",
+    "DA": "domestic_abuse",
+    "da": "domestic_abuse",
+    "domestic_abuse": "domestic_abuse",
+    "Domestic-Abuse": "domestic_abuse",
+    "Child protection": "child_protection",
+    "CP": "child_protection",
+    "child_protection": "child_protection",
+    "CHILD PROTECTION": "child_protection",
+}
+YES_SPELLINGS = ("Y", "y", "yes", "Yes", "TRUE", "true", "1")
+NO_SPELLINGS = ("N", "n", "no", "No", "FALSE", "false", "0")
+STATUS_SPELLINGS = {
+    "outstanding": ("Outstanding", "outstanding", "OUTSTANDING"),
+    "in_progress": ("In progress", "In Progress", "in-progress", "in_progress"),
+    "reviewed": ("Reviewed", "reviewed", "REVIEWED"),
+    "not_required": ("Not required", "not_required", ""),
+}
+STATUS_OF = {s: status for status, spellings in STATUS_SPELLINGS.items() for s in spellings}
+# A real export's header: names spelt differently, and a column oversight does not use.
+MESSY_HEADER = [
+    "Incident Ref",
+    "Workstream",
+    "Recorded On",
+    "Officer in case",
+    "Needs Review",
+    "Review Status",
+    "Reviewed On",
+    "NCRS Compliant",
+    "Referral required",
+    "referral-sent",
+]
+
+
+def spell_date(rng: random.Random, day: date) -> str:
+    """A date as some export or other would write it: ISO, UK, with or without a midnight."""
+    style = rng.randrange(5)
+    if style == 0:
+        return day.isoformat()
+    if style == 1:
+        return day.strftime("%d/%m/%Y")
+    if style == 2:
+        return f"{day.day}/{day.month}/{day.year}"
+    if style == 3:
+        return day.strftime("%d/%m/%Y 00:00")
+    return f"{day.isoformat()} 00:00:00"
+
+
+def read_date(text: str) -> date | None:
+    """The test's own reading of a date cell (UK day/month order), independent of oversight."""
+    text = text.strip()
+    if not text:
+        return None
+    for layout in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%d/%m/%Y %H:%M"):
+        try:
+            return datetime.strptime(text, layout).date()
+        except ValueError:
+            continue
+    raise AssertionError(f"the test wrote a date it cannot read: {text!r}")
+
+
+def read_yes_no(text: str) -> bool | None:
+    if text in YES_SPELLINGS:
+        return True
+    if text in NO_SPELLINGS:
+        return False
+    assert text == "", text
+    return None
+
+
+def messy_rows(seed: int, count: int, first: int = 1) -> list[list[str]]:
+    """Case rows as a messy export has them, in MESSY_HEADER order.
+
+    Some cases are recorded, and some reviews done, after 30 June 2020, so that the figures
+    "as of 30 June" must leave them out. Dates are day-first (UK); many have a day of 12 or
+    less, which read month-first would be another date.
+    """
+    rng = random.Random(seed)
+    rows = []
+    for number in range(first, first + count):
+        recorded = date(2019, 7, 1) + timedelta(days=rng.randrange(376))  # to 10 July 2020
+        needs = rng.random() < 0.45
+        status, reviewed_on, ncrs, required, sent = "not_required", None, "", "", ""
+        if needs:
+            status = rng.choice(["outstanding", "outstanding", "in_progress", "reviewed"])
+            if status == "reviewed":
+                reviewed_on = recorded + timedelta(
+                    days=rng.randrange((date(2020, 7, 14) - recorded).days + 1)
+                )
+                ncrs = rng.choice([*YES_SPELLINGS, *YES_SPELLINGS, *NO_SPELLINGS, ""])
+                required = rng.choice([*YES_SPELLINGS, *NO_SPELLINGS, ""])
+                if read_yes_no(required):
+                    sent = rng.choice([*YES_SPELLINGS, *NO_SPELLINGS, ""])
+        officer = rng.choice(["PC 1234", "Smith, J", "DC O'Neill", ""])
+        rows.append(
+            [
+                f"INC-{number:05d}",
+                rng.choice(list(WORKSTREAM_SPELLINGS)),
+                spell_date(rng, recorded),
+                officer,
+                rng.choice(YES_SPELLINGS if needs else NO_SPELLINGS),
+                rng.choice(STATUS_SPELLINGS[status]),
+                spell_date(rng, reviewed_on) if reviewed_on else "",
+                ncrs,
+                required,
+                sent,
+            ]
+        )
+    return rows
+
+
+def count_by_hand(path: Path, as_of: date) -> dict[str, dict[str, int]]:
+    """The backlog on ``as_of``, counted straight from the file, per workstream and for all."""
+    counts = {ws: Counter() for ws in (*WORKSTREAMS, "all")}
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        for row in csv.DictReader(file):
+            if not any(cell.strip() for cell in row.values()):
+                continue
+            workstream = WORKSTREAM_SPELLINGS[row["Workstream"]]
+            recorded = read_date(row["Recorded On"])
+            needs = read_yes_no(row["Needs Review"])
+            status = STATUS_OF[row["Review Status"]] if needs else "not_required"
+            reviewed_on = read_date(row["Reviewed On"])
+            reviewed = status == "reviewed" and reviewed_on <= as_of
+            ncrs = read_yes_no(row["NCRS Compliant"])
+            required = read_yes_no(row["Referral required"])
+            sent = read_yes_no(row["referral-sent"])
+            for key in (workstream, "all"):
+                c = counts[key]
+                c["recorded"] += recorded <= as_of
+                c["needing_review"] += bool(needs) and recorded <= as_of
+                c["reviewed"] += reviewed
+                c["outstanding"] += bool(needs) and recorded <= as_of and not reviewed
+                if reviewed:
+                    c["ncrs_answered"] += ncrs is not None
+                    c["ncrs_compliant"] += ncrs is True
+                    c["referrals_not_sent"] += required is True and sent is False
+                    c["referrals_unknown"] += required is True and sent is None
+    return {ws: dict(c) for ws, c in counts.items()}
+
+
+def write_messy_extract(path: Path, rows: list[list[str]]) -> Path:
+    """BOM, CRLF line ends and blank lines at the end, as Excel writes "CSV UTF-8"."""
+    return write_csv(path, MESSY_HEADER, rows, bom=True, crlf=True, trailing_blank_lines=2)
+
+
+def succeeded(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def refused(result: subprocess.CompletedProcess[str]) -> str:
+    """A user's mistake: exit status 2, a message on stderr, no traceback; the message."""
+    assert result.returncode == 2, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert result.stderr.strip()
+    return result.stderr
+
+
+def one_sentence(message: str) -> str:
+    """The first line of an error: one sentence, ending with a full stop."""
+    first = message.splitlines()[0]
+    assert first.rstrip().endswith("."), message
+    assert "\n" not in first
+    return first
+
+
+def ask_json(cli: CliRun, *words: str, env: dict[str, str] | None = None) -> dict:
+    return json.loads(succeeded(cli("ask", "--json", *words, env=env)).stdout)
+
+
+def by_workstream(answer: dict) -> dict[str, dict]:
+    return {f["workstream"]: f for f in answer["backlog"]["figures"]}
+
+
+TABLE_ROW = re.compile(
+    r"^(Domestic abuse|Child protection|All workstreams)"
+    r"\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)\s"
+)
+LABELS = {
+    "Domestic abuse": "domestic_abuse",
+    "Child protection": "child_protection",
+    "All workstreams": "all",
+}
+
+
+def table_figures(text: str) -> dict[str, dict[str, int]]:
+    """The recorded / need review / reviewed / outstanding columns of the printed table."""
+    found = {}
+    for line in text.splitlines():
+        match = TABLE_ROW.match(line)
+        if match:
+            numbers = [int(n.replace(",", "")) for n in match.groups()[1:]]
+            found[LABELS[match.group(1)]] = dict(
+                zip(["recorded", "needing_review", "reviewed", "outstanding"], numbers, strict=True)
+            )
+    return found
+
+
+def database_dump(path: Path) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        return list(conn.iterdump())
+
+
+# --- importing a messy, real-world-style extract -------------------------------------------
+
+
+@pytest.fixture
+def messy(tmp_path: Path) -> Path:
+    return write_messy_extract(tmp_path / "Case review extract.csv", messy_rows(seed=3, count=400))
+
+
+def test_a_messy_extract_imports_and_the_backlog_agrees_with_a_count_by_hand(
+    cli: CliRun, messy: Path
+) -> None:
+    expected = count_by_hand(messy, AS_OF)
+    # The file must exercise what it claims to: cases on both sides of the as-of date.
+    assert 0 < expected["all"]["reviewed"] < expected["all"]["needing_review"]
+    later = count_by_hand(messy, date(2020, 7, 14))
+    assert later["all"]["recorded"] > expected["all"]["recorded"]
+    assert later["all"]["reviewed"] > expected["all"]["reviewed"]
+
+    env = {"OVERSIGHT_NOW": "2020-07-20T09:00"}
+    result = succeeded(
+        cli("import", "cases", messy.name, "--as-of", "2020-07-15", "--by", "Data team", env=env)
+    )
+    assert result.stdout.startswith(
+        "Imported Case review extract.csv (400 rows) as import #1: 400 inserted, 0 updated, "
+        "0 unchanged."
+    )
+    assert (
+        'Warning: ignored the column "Officer in case", which oversight does not use.'
+        in result.stderr.splitlines()
+    )
+
+    text = succeeded(cli("ask", "--as-of", "2020-06-30", "/backlog", env=env)).stdout
+    assert text.startswith("Review backlog, as of Tuesday 30 June 2020")
+    shown = table_figures(text)
+    for workstream in (*WORKSTREAMS, "all"):
+        assert shown[workstream] == {
+            k: expected[workstream][k]
+            for k in ("recorded", "needing_review", "reviewed", "outstanding")
+        }, workstream
+    every = expected["all"]
+    assert (
+        f"NCRS compliance of reviewed cases: "
+        f"{100 * every['ncrs_compliant'] / every['ncrs_answered']:.1f}% "
+        f"({every['ncrs_compliant']} of {every['ncrs_answered']})"
+    ) in text
+    assert "From Case review extract.csv (as of 15 Jul 2020), imported 20 Jul 2020 09:00." in text
+
+    answer = ask_json(cli, "--as-of", "2020-06-30", "/backlog", env=env)
+    assert answer["as_of"] == "2020-06-30"
+    figures = by_workstream(answer)
+    for workstream in (*WORKSTREAMS, "all"):
+        for name, value in expected[workstream].items():
+            assert figures[workstream][name] == value, (workstream, name)
+    assert answer["source"]["file_name"] == "Case review extract.csv"
+    assert answer["source"]["imported_by"] == "Data team"
+
+    # One workstream, asked in words a person would type.
+    only_da = ask_json(cli, "/backlog DA as of 30/06/2020", env=env)
+    assert [f["workstream"] for f in only_da["backlog"]["figures"]] == ["domestic_abuse"]
+    assert (
+        only_da["backlog"]["figures"][0]["outstanding"] == expected["domestic_abuse"]["outstanding"]
+    )
+
+
+def test_the_backlog_on_a_later_date_counts_the_later_cases(cli: CliRun, messy: Path) -> None:
+    env = {"OVERSIGHT_NOW": "2020-07-20T09:00"}
+    succeeded(cli("import", "cases", messy.name, "--as-of", "2020-07-15", env=env))
+    expected = count_by_hand(messy, date(2020, 7, 14))
+    figures = by_workstream(ask_json(cli, "--as-of", "2020-07-14", "/backlog", env=env))
+    for name, value in expected["all"].items():
+        assert figures["all"][name] == value, name
+
+
+def test_an_xlsx_workbook_is_read_from_the_named_sheet(cli: CliRun, tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active.append(["This sheet is a cover note, not data."])
+    sheet = book.create_sheet("Cases")
+    sheet.append(CASE_HEADER)
+    sheet.append(["X-1", "DA", datetime(2019, 7, 3), "Y", "Reviewed", datetime(2020, 2, 4), 1])
+    sheet.append(["X-2", "CP", datetime(2019, 8, 9), "N", None, None, None])
+    sheet.append(["X-3", "Domestic abuse", "04/07/2019", "yes", "outstanding"])
+    book.save(tmp_path / "cases.xlsx")
+
+    result = succeeded(cli("import", "cases", "cases.xlsx", "--sheet", "Cases"))
+    assert "3 inserted" in result.stdout
+    figures = by_workstream(ask_json(cli, "--as-of", "2020-06-30", "/backlog"))
+    assert figures["domestic_abuse"]["recorded"] == 2
+    assert figures["domestic_abuse"]["reviewed"] == 1
+    assert figures["domestic_abuse"]["outstanding"] == 1
+    assert figures["child_protection"]["recorded"] == 1
+    assert figures["child_protection"]["needing_review"] == 0
+
+    # Without --sheet the first sheet is read, and it is not a case extract.
+    assert "missing the required columns" in refused(cli("import", "cases", "cases.xlsx"))
+    message = refused(cli("import", "cases", "cases.xlsx", "--sheet", "Data"))
+    assert one_sentence(message) == 'cases.xlsx has no sheet "Data" (it has "Notes", "Cases").'
+
+
+# --- a file with bad rows is rejected whole ------------------------------------------------
+
+BAD_ROWS = [
+    case("B-1", recorded_on="31/02/2019"),  # line 2: no such date
+    case("B-2"),  # line 3: fine
+    case("B-3", workstream="Traffic"),  # line 4: no such workstream
+    case("B-4", review_status="Reviewed"),  # line 5: reviewed, but when?
+    case("B-5", workstream="CP", recorded_on="01/08/2019"),  # line 6: fine
+]
+
+
+def test_a_file_with_bad_rows_names_every_bad_line_and_changes_nothing(
+    cli: CliRun, tmp_path: Path
+) -> None:
+    good = write_csv(tmp_path / "good.csv", CASE_HEADER, [case("G-1"), case("G-2", "CP")])
+    succeeded(cli("import", "cases", good.name))
+    status_before = succeeded(cli("status", "--json")).stdout
+    dump_before = database_dump(tmp_path / "oversight.db")
+
+    bad = write_csv(tmp_path / "bad.csv", CASE_HEADER, BAD_ROWS, crlf=True)
+    message = refused(cli("import", "cases", bad.name))
+    assert (
+        one_sentence(message) == "bad.csv was not imported: 3 problems found, nothing was changed."
+    )
+    details = [line.strip() for line in message.splitlines()[1:]]
+    assert details == [
+        'line 2, recorded_on: "31/02/2019" is not a date',
+        'line 4, workstream: "Traffic" is not a workstream '
+        "(domestic_abuse/DA or child_protection/CP)",
+        "line 5, reviewed_on: is required when review_status is reviewed",
+    ]
+
+    assert database_dump(tmp_path / "oversight.db") == dump_before
+    assert succeeded(cli("status", "--json")).stdout == status_before
+
+
+def test_a_rejected_first_import_leaves_no_database_behind(cli: CliRun, tmp_path: Path) -> None:
+    write_csv(tmp_path / "bad.csv", CASE_HEADER, BAD_ROWS)
+    refused(cli("import", "cases", "bad.csv"))
+    assert not (tmp_path / "oversight.db").exists()
+    # So asking still says there is nothing to ask about, rather than showing zeros.
+    assert one_sentence(refused(cli("ask", "/backlog"))).startswith("There is no database at ")
+
+
+# --- one clear sentence for each mistake ---------------------------------------------------
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> None:
+    (tmp_path / name).write_bytes(data)
+
+
+# Each: the file's bytes (None: no file, or made by the test), the kind, the file name, and
+# the words its one sentence must contain.
+BAD_IMPORTS = {
+    "missing file": (None, "cases", "absent.csv", ["absent.csv", "does not exist"]),
+    "empty file": (b"", "cases", "empty.csv", ["empty.csv is empty"]),
+    "header only": (
+        ",".join(CASE_HEADER).encode() + b"\r\n\r\n",
+        "cases",
+        "header.csv",
+        ["header.csv has a header but no data rows"],
+    ),
+    "not UTF-8": (
+        ",".join(CASE_HEADER).encode() + b"\nR\xe9f-1,DA,2019-07-01,no\n",
+        "cases",
+        "latin1.csv",
+        ["latin1.csv is not UTF-8", "line 2", '"CSV UTF-8"'],
+    ),
+    "a PDF": (b"%PDF-1.7\n...", "cases", "report.pdf", ["report.pdf is not a CSV or XLSX"]),
+    "an old workbook": (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100),
+        "cases",
+        "cases.xls",
+        ["cases.xls is an old-style .xls workbook", ".xlsx or CSV"],
+    ),
+    "a zip that is not a workbook": (
+        None,
+        "cases",
+        "cases.xlsx",
+        ["cases.xlsx is not a readable XLSX workbook"],
+    ),
+    "a missing required column": (
+        b"incident_ref,workstream,needs_review\nA-1,DA,yes\n",
+        "cases",
+        "short.csv",
+        ["short.csv is missing the required column recorded_on", "case review extract"],
+    ),
+    "the wrong kind of extract": (
+        ",".join(RETURN_HEADER).encode() + b"\nONS,2019-Q3,2019-10-31,missing,,\n",
+        "deadlines",
+        "returns.csv",
+        ["returns.csv is missing the required column title", "deadline extract"],
+    ),
+    "a folder": (None, "cases", ".", [". is not a file"]),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_IMPORTS))
+def test_a_bad_file_is_refused_in_one_sentence(cli: CliRun, tmp_path: Path, name: str) -> None:
+    data, kind, file_name, words = BAD_IMPORTS[name]
+    if data is not None:
+        _write(tmp_path, file_name, data)
+    if name == "a zip that is not a workbook":
+        import zipfile
+
+        with zipfile.ZipFile(tmp_path / file_name, "w") as archive:
+            archive.writestr("readme.txt", "not a workbook")
+    sentence = one_sentence(refused(cli("import", kind, file_name)))
+    for word in words:
+        assert word in sentence
+    assert not (tmp_path / "oversight.db").exists()
+
+
+def test_the_same_mistakes_leave_an_existing_database_alone(cli: CliRun, tmp_path: Path) -> None:
+    write_csv(tmp_path / "good.csv", CASE_HEADER, [case("G-1")])
+    succeeded(cli("import", "cases", "good.csv"))
+    before = database_dump(tmp_path / "oversight.db")
+    _write(tmp_path, "empty.csv", b"")
+    refused(cli("import", "cases", "empty.csv"))
+    refused(cli("import", "cases", "absent.csv"))
+    assert database_dump(tmp_path / "oversight.db") == before
+
+
+def test_an_unknown_kind_of_extract_is_refused(cli: CliRun, tmp_path: Path) -> None:
+    write_csv(tmp_path / "good.csv", CASE_HEADER, [case("G-1")])
+    message = refused(cli("import", "incidents", "good.csv"))
+    assert "'incidents' is not one of 'cases', 'returns', 'deadlines'" in message
+    assert not (tmp_path / "oversight.db").exists()
+
+
+@pytest.mark.parametrize("as_of", ["2020-02-30", "yesterday", "06/31/2020"])
+def test_a_bad_as_of_date_for_an_import_is_refused(cli: CliRun, tmp_path: Path, as_of: str) -> None:
+    write_csv(tmp_path / "good.csv", CASE_HEADER, [case("G-1")])
+    message = refused(cli("import", "cases", "good.csv", "--as-of", as_of))
+    assert (
+        one_sentence(message) == f'--as-of: "{as_of}" is not a date: use YYYY-MM-DD or DD/MM/YYYY.'
+    )
+    assert not (tmp_path / "oversight.db").exists()
+
+
+def test_a_sheet_for_a_csv_file_is_refused(cli: CliRun, tmp_path: Path) -> None:
+    write_csv(tmp_path / "good.csv", CASE_HEADER, [case("G-1")])
+    message = refused(cli("import", "cases", "good.csv", "--sheet", "Cases"))
+    assert one_sentence(message) == (
+        "good.csv is a CSV file: --sheet applies only to XLSX workbooks."
+    )
+
+
+def test_rows_dated_after_the_extract_was_taken_are_refused(cli: CliRun, tmp_path: Path) -> None:
+    write_csv(tmp_path / "future.csv", CASE_HEADER, [case("F-1", recorded_on="2020-07-02")])
+    message = refused(cli("import", "cases", "future.csv", "--as-of", "2020-07-01"))
+    assert "line 2, recorded_on: 2020-07-02 is after the extract's as-of date 2020-07-01" in message
+
+
+def test_asking_with_no_database_is_refused(cli: CliRun, tmp_path: Path) -> None:
+    message = refused(cli("ask", "/backlog"))
+    assert one_sentence(message) == (
+        f"There is no database at {tmp_path / 'oversight.db'}: import an extract first "
+        "(oversight import cases FILE), set OVERSIGHT_DB, or try oversight demo."
+    )
+    refused(cli("status"))
+    assert not (tmp_path / "oversight.db").exists()
+
+
+def test_a_database_that_is_not_one_is_refused(cli: CliRun, tmp_path: Path) -> None:
+    (tmp_path / "notes.db").write_text("my notes\n")
+    message = refused(cli("ask", "/backlog", env={"OVERSIGHT_DB": "notes.db"}))
+    assert one_sentence(message) == "notes.db is not an oversight database (not a SQLite file)."
+    assert (tmp_path / "notes.db").read_text() == "my notes\n"
+
+
+def test_a_database_in_a_folder_that_does_not_exist_is_refused(cli: CliRun, tmp_path: Path) -> None:
+    write_csv(tmp_path / "good.csv", CASE_HEADER, [case("G-1")])
+    message = refused(cli("import", "cases", "good.csv", env={"OVERSIGHT_DB": "no/such/x.db"}))
+    assert one_sentence(message).startswith("The folder no/such does not exist")
+    assert not (tmp_path / "no").exists()
+
+
+def test_an_unknown_command_prints_the_usage(cli: CliRun) -> None:
+    message = refused(cli("ask", "/foo"))
+    lines = message.splitlines()
+    assert lines[0] == '"/foo" is not a command oversight knows.'
+    assert lines[1] == "Usage:"
+    for command in ("/backlog", "/ons-status", "/deadlines", "/oversight"):
+        assert any(line.strip().startswith(command + " ") for line in lines[2:]), command
+
+
+def test_bad_arguments_to_a_command_print_its_usage(cli: CliRun) -> None:
+    message = refused(cli("ask", "/deadlines abc"))
+    lines = message.splitlines()
+    assert lines[0] == '"abc" is not a number of days from 1 to 366.'
+    assert lines[1] == "Usage:"
+    assert len(lines) == 3 and lines[2].strip().startswith("/deadlines [DAYS]")
+
+
+@pytest.mark.parametrize(
+    ("text", "first_line"),
+    [
+        ("/backlog traffic", '"traffic" is not a workstream: use da or cp.'),
+        ("/deadlines 0", '"0" is not a number of days from 1 to 366.'),
+        ("/backlog as of 31/02/2020", '"31/02/2020" is not a date: use YYYY-MM-DD or DD/MM/YYYY.'),
+        ("/oversight dance", '"dance" is not something /oversight answers.'),
+    ],
+)
+def test_other_bad_words_get_one_sentence_and_the_usage(
+    cli: CliRun, text: str, first_line: str
+) -> None:
+    lines = refused(cli("ask", text)).splitlines()
+    assert lines[0] == first_line
+    assert lines[1] == "Usage:"
+
+
+def test_a_bad_as_of_option_for_ask_is_refused(cli: CliRun) -> None:
+    message = refused(cli("ask", "--as-of", "2020-06-31", "/backlog"))
+    assert (
+        one_sentence(message)
+        == '--as-of: "2020-06-31" is not a date: use YYYY-MM-DD or DD/MM/YYYY.'
+    )
+
+
+@pytest.mark.parametrize("command", [["status"], ["ask", "/backlog"], ["import", "cases", "x.csv"]])
+def test_a_bad_oversight_now_is_refused_by_every_command(cli: CliRun, command: list[str]) -> None:
+    message = refused(cli(*command, env={"OVERSIGHT_NOW": "next Tuesday"}))
+    assert one_sentence(message) == (
+        "OVERSIGHT_NOW must be an ISO date or date-time such as 2020-06-30T09:00, "
+        'not "next Tuesday".'
+    )
+
+
+def test_a_bad_stale_after_days_is_refused(cli: CliRun) -> None:
+    message = refused(cli("status", env={"STALE_AFTER_DAYS": "a week"}))
+    assert (
+        one_sentence(message)
+        == 'STALE_AFTER_DAYS must be a whole number of days, 1 or more, not "a week".'
+    )
+
+
+def test_ask_with_no_words_is_refused(cli: CliRun) -> None:
+    assert "Missing argument" in refused(cli("ask"))
+
+
+# --- re-importing --------------------------------------------------------------------------
+
+
+def test_reimporting_reports_what_changed(cli: CliRun, tmp_path: Path) -> None:
+    def import_cases(name: str, as_of: str) -> subprocess.CompletedProcess[str]:
+        return succeeded(
+            cli("import", "cases", name, "--as-of", as_of, env={"OVERSIGHT_NOW": as_of})
+        )
+
+    rows = messy_rows(seed=11, count=120)
+    first = write_messy_extract(tmp_path / "week1.csv", rows)
+    import_cases("week1.csv", "2020-07-15")
+    assert import_cases("week1.csv", "2020-07-15").stdout == (
+        "No changes: all 120 rows of week1.csv are already in the store (recorded as import #2).\n"
+    )
+
+    # The same records, exported with other spellings and in another order: still no change.
+    rng = random.Random(5)
+    respelt = []
+    for row in rows:
+        row = list(row)
+        row[1] = {"domestic_abuse": "DA", "child_protection": "CP"}[WORKSTREAM_SPELLINGS[row[1]]]
+        row[2] = read_date(row[2]).isoformat()
+        row[3] = "someone else"
+        respelt.append(row)
+    rng.shuffle(respelt)
+    write_messy_extract(tmp_path / "week1-again.csv", respelt)
+    same = import_cases("week1-again.csv", "2020-07-15")
+    assert same.stdout.startswith("No changes: all 120 rows of week1-again.csv")
+
+    # A newer extract: five outstanding cases reviewed, three new cases, two cases dropped.
+    dropped, newer = rows[:2], [list(row) for row in rows[2:]]
+    outstanding = [r for r in newer if read_yes_no(r[4]) and STATUS_OF[r[5]] == "outstanding"]
+    for row in outstanding[:5]:
+        row[5], row[6], row[7] = "Reviewed", "20/07/2020", "Y"
+    newer += messy_rows(seed=12, count=3, first=900)
+    write_messy_extract(tmp_path / "week2.csv", newer)
+    result = import_cases("week2.csv", "2020-07-21")
+    assert result.stdout.splitlines() == [
+        "Imported week2.csv (121 rows) as import #4: 3 inserted, 5 updated, 113 unchanged.",
+        "2 cases already in the store are not in this file; they were kept as they were.",
+    ]
+
+    # The store holds the newer extract, and still the two cases that are not in it.
+    with sqlite3.connect(tmp_path / "oversight.db") as conn:
+        refs = {ref for (ref,) in conn.execute("SELECT incident_ref FROM case_reviews")}
+    assert refs == {row[0] for row in [*dropped, *newer]}
+    held = write_messy_extract(tmp_path / "held.csv", [*dropped, *newer])
+    for as_of in ("2020-06-30", "2020-07-21"):
+        expected = count_by_hand(held, date.fromisoformat(as_of))
+        figures = by_workstream(
+            ask_json(cli, "--as-of", as_of, "/backlog", env={"OVERSIGHT_NOW": "2020-07-21"})
+        )
+        for name, value in expected["all"].items():
+            assert figures["all"][name] == value, (as_of, name)
+    before = count_by_hand(first, date(2020, 7, 21))["all"]
+    after = count_by_hand(held, date(2020, 7, 21))["all"]
+    assert after["reviewed"] - before["reviewed"] >= 5  # the file does show the new reviews
+
+
+def test_reimporting_returns_and_deadlines(cli: CliRun, tmp_path: Path) -> None:
+    returns = [
+        ["ONS crime return", "2019-Q3", "31/10/2019", "Missing", "", ""],
+        ["ONS crime return", "2019-Q4", "2020-01-31", "excluded", "", "not sent"],
+    ]
+    write_csv(tmp_path / "returns.csv", RETURN_HEADER, returns)
+    assert "2 inserted" in succeeded(cli("import", "returns", "returns.csv")).stdout
+    assert succeeded(cli("import", "returns", "returns.csv")).stdout.startswith("No changes")
+    returns[0][3:5] = ["late", "15/06/2020"]
+    write_csv(tmp_path / "returns.csv", RETURN_HEADER, returns)
+    assert (
+        "0 inserted, 1 updated, 1 unchanged"
+        in succeeded(cli("import", "returns", "returns.csv")).stdout
+    )
+
+    deadlines = [["Annual return", "30/04/2020", "data return", "Performance", "", ""]]
+    write_csv(tmp_path / "deadlines.csv", DEADLINE_HEADER, deadlines)
+    assert "1 inserted" in succeeded(cli("import", "deadlines", "deadlines.csv")).stdout
+    assert succeeded(cli("import", "deadlines", "deadlines.csv")).stdout.startswith("No changes")
+
+
+# --- status --------------------------------------------------------------------------------
+
+
+def test_status_shows_the_database_rows_and_the_freshness_of_each_kind(
+    cli: CliRun, tmp_path: Path
+) -> None:
+    write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("C-1"), case("C-2", "CP"), case("C-3")])
+    write_csv(
+        tmp_path / "returns.csv",
+        RETURN_HEADER,
+        [["ONS", "2019-Q3", "2019-10-31", "missing", "", ""]],
+    )
+    succeeded(cli("import", "cases", "cases.csv", "--as-of", "2020-06-30", "--by", "Ana"))
+    succeeded(
+        cli(
+            "import",
+            "returns",
+            "returns.csv",
+            "--by",
+            "Ben",
+            env={"OVERSIGHT_NOW": "2020-07-10T14:30"},
+        )
+    )
+
+    later = {"OVERSIGHT_NOW": "2020-07-12T08:00"}
+    text = succeeded(cli("status", env=later)).stdout
+    db = tmp_path / "oversight.db"
+    with sqlite3.connect(db) as conn:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        counts = {
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("case_reviews", "data_returns", "deadlines", "imports", "audit_log")
+        }
+    assert counts["case_reviews"] == 3 and counts["data_returns"] == 1 and counts["imports"] == 2
+    assert version >= 1
+    lines = text.splitlines()
+    assert lines[0] == f"Database: {db.resolve()}"
+    assert lines[1] == f"Schema version: {version}"
+    assert "  case reviews: 3" in lines
+    assert "  data returns: 1" in lines
+    assert "  deadlines: 0" in lines
+    assert "  imports: 2" in lines
+    assert (
+        "  case reviews: cases.csv, extract as of 30 Jun 2020, imported 1 Jul 2020 09:00 by Ana "
+        "(11 days ago, STALE)"
+    ) in lines
+    assert (
+        "  data returns: returns.csv, extract as of 10 Jul 2020, imported 10 Jul 2020 14:30 by Ben "
+        "(2 days ago)"
+    ) in lines
+    assert "  deadlines: never imported" in lines
+    assert text.endswith("\n") and not text.endswith("\n\n")
+
+    raw = succeeded(cli("status", "--json", env=later)).stdout
+    assert raw.endswith("}\n")
+    status = json.loads(raw)
+    assert status["database"] == str(db.resolve())
+    assert status["schema_version"] == version
+    assert status["rows"] == counts
+    cases = status["sources"]["cases"]
+    assert cases["file_name"] == "cases.csv"
+    assert cases["imported_by"] == "Ana"
+    assert cases["extract_as_of"] == "2020-06-30"
+    assert cases["imported_at"] == "2020-07-01T09:00:00+01:00"
+    assert cases["rows_read"] == 3
+    assert (cases["age_days"], cases["stale"]) == (11, True)
+    returns = status["sources"]["returns"]
+    assert (returns["extract_as_of"], returns["age_days"], returns["stale"]) == (
+        "2020-07-10",
+        2,
+        False,
+    )
+    assert status["sources"]["deadlines"] is None
+    assert sorted(status["stale_kinds"]) == ["cases", "deadlines"]
+
+    # How old counts as stale is a setting.
+    relaxed = json.loads(
+        succeeded(cli("status", "--json", env={**later, "STALE_AFTER_DAYS": "30"})).stdout
+    )
+    assert relaxed["sources"]["cases"]["stale"] is False
+    assert relaxed["stale_kinds"] == ["deadlines"]
+
+
+def test_a_stale_extract_is_flagged_in_the_answer(cli: CliRun, tmp_path: Path) -> None:
+    write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("C-1")])
+    succeeded(cli("import", "cases", "cases.csv"))
+    fresh = succeeded(cli("ask", "/backlog", env={"OVERSIGHT_NOW": "2020-07-09T09:00"})).stdout
+    assert "WARNING" not in fresh
+    stale = succeeded(cli("ask", "/backlog", env={"OVERSIGHT_NOW": "2020-07-10T09:00"})).stdout
+    assert "WARNING: Stale: the last case reviews extract was imported 9 days ago." in stale
+
+
+def test_the_import_is_recorded_under_the_login_name_by_default(
+    cli: CliRun, tmp_path: Path
+) -> None:
+    write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("C-1")])
+    succeeded(cli("import", "cases", "cases.csv"))
+    status = json.loads(succeeded(cli("status", "--json")).stdout)
+    assert status["sources"]["cases"]["imported_by"]
+    assert status["sources"]["cases"]["extract_as_of"] == TEST_NOW[:10]
+
+
+def test_the_db_option_wins_over_the_environment(cli: CliRun, tmp_path: Path) -> None:
+    write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("C-1")])
+    succeeded(cli("--db", "elsewhere.db", "import", "cases", "cases.csv"))
+    assert (tmp_path / "elsewhere.db").exists()
+    assert not (tmp_path / "oversight.db").exists()
+    status = json.loads(succeeded(cli("--db", "elsewhere.db", "status", "--json")).stdout)
+    assert status["database"] == str((tmp_path / "elsewhere.db").resolve())
+
+
+# --- the read path stays light -------------------------------------------------------------
+
+
+def imported_modules(tmp_path: Path, env: dict[str, str], *args: str) -> set[str]:
+    """The modules ``python -m oversight ARGS`` imports, as ``-X importtime`` reports them."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "oversight", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
+def test_ask_does_not_import_pandas_or_sqlite_utils(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "OVERSIGHT_DB": str(tmp_path / "oversight.db"),
+        "OVERSIGHT_NOW": TEST_NOW,
+    }
+    write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("C-1")])
+    # The first import creates the schema with sqlite-utils: the check can see it.
+    importing = imported_modules(tmp_path, env, "import", "cases", "cases.csv")
+    assert "sqlite_utils" in importing
+
+    heavy = {"pandas", "sqlite_utils", "openpyxl"}
+    for text in ("/backlog", "/ons-status", "/deadlines 30", "/oversight status"):
+        asked = imported_modules(tmp_path, env, "ask", "--as-of", "2020-06-30", text)
+        assert "oversight.answers" in asked  # the report does cover the command's own imports
+        assert not {m for m in asked if m.split(".")[0] in heavy}, text
+
+
+# --- settings from .env --------------------------------------------------------------------
+
+
+def run_without_settings(
+    tmp_path: Path, *args: str, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the console script with no oversight settings in the environment except ``extra``."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("OVERSIGHT_DB", "OVERSIGHT_NOW", "STALE_AFTER_DAYS")
+    }
+    return subprocess.run(
+        [*oversight_command(), *args],
+        cwd=tmp_path,
+        env={**env, **extra},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_settings_are_read_from_env_in_the_working_directory(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "# settings for this folder\nOVERSIGHT_DB=from-dotenv.db\nOVERSIGHT_NOW=2020-07-01T09:00\n"
+    )
+    write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("C-1")])
+    succeeded(run_without_settings(tmp_path, "import", "cases", "cases.csv"))
+    assert (tmp_path / "from-dotenv.db").exists()
+    assert not (tmp_path / "oversight.db").exists()
+    status = json.loads(succeeded(run_without_settings(tmp_path, "status", "--json")).stdout)
+    assert status["database"] == str((tmp_path / "from-dotenv.db").resolve())
+    assert status["sources"]["cases"]["imported_at"] == "2020-07-01T09:00:00+01:00"
+
+
+def test_the_environment_wins_over_env(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("OVERSIGHT_DB=from-dotenv.db\nOVERSIGHT_NOW=2020-07-01\n")
+    write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("C-1")])
+    succeeded(
+        run_without_settings(
+            tmp_path, "import", "cases", "cases.csv", OVERSIGHT_DB="from-environment.db"
+        )
+    )
+    assert (tmp_path / "from-environment.db").exists()
+    assert not (tmp_path / "from-dotenv.db").exists()
+    status = json.loads(
+        succeeded(
+            run_without_settings(
+                tmp_path,
+                "status",
+                "--json",
+                OVERSIGHT_DB="from-environment.db",
+                OVERSIGHT_NOW="2020-07-04T12:00",
+            )
+        ).stdout
+    )
+    # The import took its clock from .env (09:00 on 1 July); the status, from the environment.
+    assert status["sources"]["cases"]["imported_at"] == "2020-07-01T09:00:00+01:00"
+    assert status["as_of"] == "2020-07-04"
+    assert status["sources"]["cases"]["age_days"] == 3
+
+
+def test_a_bad_env_file_is_refused_in_one_sentence(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"OVERSIGHT_DB=caf\xe9.db\n")
+    message = refused(run_without_settings(tmp_path, "status"))
+    assert one_sentence(message) == ".env is not UTF-8 text: save it as UTF-8."

@@ -1,0 +1,373 @@
+"""``oversight demo``: synthetic records whose totals agree with the published figures.
+
+The published figures (as of 30 June 2020): 35,107 domestic-abuse incidents recorded from July
+to October 2019; a little over a third of them needing an in-depth review; about a quarter of
+those reviewed, leaving just over 10,000 outstanding; 96% of reviewed cases compliant with the
+National Crime Recording Standard; the child-protection audit complete; the July–September and
+October–December 2019 quarterly crime-data returns missing and excluded from the national
+bulletin; an annual data return due in April 2020.
+
+Each is checked twice: by SQL on the demo database itself, and in what ``oversight ask`` says.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CASE_HEADER, TEST_NOW, case, oversight_command, write_csv
+
+AS_OF = "2020-06-30"
+
+
+def run(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The console script in ``cwd``; the real database is ``cwd/oversight.db`` unless told."""
+    full_env = {
+        **os.environ,
+        "OVERSIGHT_DB": str(cwd / "oversight.db"),
+        "OVERSIGHT_NOW": TEST_NOW,
+        **env,
+    }
+    return subprocess.run(
+        [*oversight_command(), *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
+    """One demo run, shared by the tests that only read it: (its folder, the finished run)."""
+    folder = tmp_path_factory.mktemp("demo")
+    return folder, run(folder, "demo", "--db", "demo.db")
+
+
+@pytest.fixture(scope="module")
+def demo_db(built: tuple[Path, subprocess.CompletedProcess]) -> Path:
+    folder, result = built
+    assert result.returncode == 0, result.stderr
+    return folder / "demo.db"
+
+
+def query(db: Path, sql: str, *params: object) -> tuple:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return conn.execute(sql, params).fetchone()
+
+
+def ask_demo(demo_db: Path, *words: str) -> dict:
+    result = run(demo_db.parent, "ask", "--json", "--as-of", AS_OF, *words, OVERSIGHT_DB="demo.db")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+# --- what the demo prints ------------------------------------------------------------------
+
+
+def test_the_demo_says_plainly_the_records_are_synthetic(built: tuple) -> None:
+    _, result = built
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("SYNTHETIC RECORDS: every case below is invented")
+    assert "no real incident is in this database" in lines[0]
+    assert lines[-2].startswith("SYNTHETIC RECORDS: every figure above comes from invented cases")
+    assert "\n\n\n" not in result.stdout  # one blank line between the answers, not two
+
+
+def test_the_demo_prints_the_three_answers_as_of_30_june_2020(built: tuple) -> None:
+    _, result = built
+    out = result.stdout
+    for command in ("/backlog", "/ons-status", "/deadlines"):
+        assert f'$ oversight ask --as-of 2020-06-30 "{command}"' in out
+    assert "Review backlog, as of Tuesday 30 June 2020" in out
+    assert "Crime-data returns, as of Tuesday 30 June 2020" in out
+    assert "Deadlines in the next 14 days and overdue, as of Tuesday 30 June 2020" in out
+    order = [
+        out.index('"/backlog"'),
+        out.index("Review backlog"),
+        out.index('"/ons-status"'),
+        out.index("Crime-data returns"),
+        out.index('"/deadlines"'),
+        out.index("Deadlines in the next"),
+    ]
+    assert order == sorted(order)
+    da = re.search(r"^Domestic abuse\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)", out, re.M)
+    assert da is not None and da.groups() == ("35,107", "13,482", "3,370", "10,112")
+    assert re.search(r"^Child protection\s+[\d,]+\s+([\d,]+)\s+\1\s+0\s", out, re.M)
+    assert "Excluded from official statistics: " in out
+    assert "2019-Q3" in out and "2019-Q4" in out
+
+
+def test_what_the_demo_prints_is_what_ask_prints(demo_db: Path, built: tuple) -> None:
+    _, result = built
+    for command in ("/backlog", "/ons-status", "/deadlines"):
+        asked = run(demo_db.parent, "ask", "--as-of", AS_OF, command, OVERSIGHT_DB="demo.db")
+        assert asked.returncode == 0, asked.stderr
+        assert asked.stdout.strip() in result.stdout, command
+
+
+def test_the_demo_tells_you_how_to_explore_it(built: tuple) -> None:
+    folder, result = built
+    hint = result.stdout.splitlines()[-1]
+    assert hint == 'Explore it: OVERSIGHT_DB=demo.db oversight ask --as-of 2020-06-30 "/backlog da"'
+    explored = run(folder, "ask", "--as-of", AS_OF, "/backlog da", OVERSIGHT_DB="demo.db")
+    assert explored.returncode == 0, explored.stderr
+    assert explored.stdout.startswith("Review backlog — Domestic abuse, as of Tuesday 30 June 2020")
+
+
+def test_the_demo_does_not_touch_the_real_database(built: tuple) -> None:
+    folder, _ = built
+    assert not (folder / "oversight.db").exists()
+
+
+# --- the published figures, from the demo database itself ----------------------------------
+
+
+def test_35107_domestic_abuse_incidents_recorded_july_to_october_2019(demo_db: Path) -> None:
+    total, in_period, first, last = query(
+        demo_db,
+        "SELECT count(*), sum(recorded_on BETWEEN '2019-07-01' AND '2019-10-31'), "
+        "min(recorded_on), max(recorded_on) FROM case_reviews WHERE workstream = ?",
+        "domestic_abuse",
+    )
+    assert total == in_period == 35_107
+    assert first[:7] == "2019-07" and last[:7] == "2019-10"
+
+
+def test_a_little_over_a_third_needed_review_and_a_quarter_of_those_were_reviewed(
+    demo_db: Path,
+) -> None:
+    recorded, needing, reviewed = query(
+        demo_db,
+        "SELECT count(*), sum(needs_review = 1), "
+        "sum(review_status = 'reviewed' AND reviewed_on <= ?) "
+        "FROM case_reviews WHERE workstream = 'domestic_abuse'",
+        AS_OF,
+    )
+    assert 1 / 3 < needing / recorded < 0.4
+    assert round(reviewed / needing, 2) == 0.25
+    outstanding = needing - reviewed
+    assert 10_000 < outstanding < 10_500
+    # Outstanding counted directly: needing review and not reviewed by 30 June 2020.
+    (direct,) = query(
+        demo_db,
+        "SELECT count(*) FROM case_reviews WHERE workstream = 'domestic_abuse' "
+        "AND needs_review = 1 AND NOT (review_status = 'reviewed' AND reviewed_on <= ?)",
+        AS_OF,
+    )
+    assert direct == outstanding
+    # No review is dated after the as-of date, so "by 30 June" is every review in the file.
+    assert query(demo_db, "SELECT max(reviewed_on) FROM case_reviews")[0] <= AS_OF
+
+
+def test_96_percent_of_reviewed_cases_are_ncrs_compliant(demo_db: Path) -> None:
+    for where in ("workstream = 'domestic_abuse'", "workstream = 'child_protection'", "1"):
+        answered, compliant = query(
+            demo_db,
+            "SELECT count(ncrs_compliant), sum(ncrs_compliant = 1) FROM case_reviews "
+            f"WHERE review_status = 'reviewed' AND reviewed_on <= ? AND {where}",
+            AS_OF,
+        )
+        assert answered > 0
+        assert round(100 * compliant / answered) == 96, where
+
+
+def test_the_child_protection_audit_is_complete(demo_db: Path) -> None:
+    needing, outstanding = query(
+        demo_db,
+        "SELECT sum(needs_review = 1), "
+        "sum(needs_review = 1 AND NOT (review_status = 'reviewed' AND reviewed_on <= ?)) "
+        "FROM case_reviews WHERE workstream = 'child_protection'",
+        AS_OF,
+    )
+    assert needing > 0
+    assert outstanding == 0
+
+
+def test_the_2019_q3_and_q4_quarterly_returns_were_missed_and_excluded(demo_db: Path) -> None:
+    with sqlite3.connect(f"file:{demo_db}?mode=ro", uri=True) as conn:
+        rows = conn.execute(
+            "SELECT period, status, submitted_on, due_on, notes FROM data_returns "
+            "WHERE dataset LIKE '%quarterly%' AND period IN ('2019-Q3', '2019-Q4') "
+            "ORDER BY period"
+        ).fetchall()
+    assert [r[0] for r in rows] == ["2019-Q3", "2019-Q4"]
+    for period, status, submitted_on, due_on, notes in rows:
+        assert status == "excluded", period
+        assert submitted_on is None, period
+        assert due_on < AS_OF, period
+        assert "excluded" in notes.lower()
+
+
+def test_the_annual_data_return_was_due_in_april_2020(demo_db: Path) -> None:
+    due_on, submitted_on = query(
+        demo_db, "SELECT due_on, submitted_on FROM data_returns WHERE dataset LIKE '%annual%'"
+    )
+    assert due_on.startswith("2020-04-")
+    assert submitted_on is None
+    (deadline,) = query(
+        demo_db,
+        "SELECT due_on FROM deadlines WHERE title LIKE 'Annual data return%' AND status = 'open'",
+    )
+    assert deadline.startswith("2020-04-")
+
+
+def test_the_demo_database_was_built_through_the_real_imports(demo_db: Path) -> None:
+    with sqlite3.connect(f"file:{demo_db}?mode=ro", uri=True) as conn:
+        imports = conn.execute(
+            "SELECT kind, imported_by, extract_as_of, rows_read FROM imports ORDER BY id"
+        ).fetchall()
+        counts = {
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("case_reviews", "data_returns", "deadlines")
+        }
+    assert [i[0] for i in imports] == ["cases", "returns", "deadlines"]
+    assert {i[1] for i in imports} == {"oversight demo"}
+    assert {i[2] for i in imports} == {AS_OF}
+    assert [i[3] for i in imports] == list(counts.values())
+
+
+# --- the same figures, from what oversight answers -----------------------------------------
+
+
+def test_ask_gives_the_published_backlog_figures(demo_db: Path) -> None:
+    answer = ask_demo(demo_db, "/backlog")
+    assert answer["as_of"] == AS_OF
+    figures = {f["workstream"]: f for f in answer["backlog"]["figures"]}
+    da, cp = figures["domestic_abuse"], figures["child_protection"]
+    # The same as the database says, counted by SQL on the rows.
+    recorded, needing, reviewed, answered, compliant = query(
+        demo_db,
+        "SELECT count(*), sum(needs_review = 1), "
+        "sum(review_status = 'reviewed' AND reviewed_on <= ?), "
+        "sum(review_status = 'reviewed' AND reviewed_on <= ? AND ncrs_compliant IS NOT NULL), "
+        "sum(review_status = 'reviewed' AND reviewed_on <= ? AND ncrs_compliant = 1) "
+        "FROM case_reviews WHERE workstream = 'domestic_abuse'",
+        AS_OF,
+        AS_OF,
+        AS_OF,
+    )
+    assert (da["recorded"], da["needing_review"], da["reviewed"]) == (recorded, needing, reviewed)
+    assert (da["ncrs_answered"], da["ncrs_compliant"]) == (answered, compliant)
+    # And the published figures.
+    assert da["recorded"] == 35_107
+    assert 1 / 3 < da["needing_review"] / da["recorded"] < 0.4
+    assert round(da["percent_reviewed"]) == 25
+    assert 10_000 < da["outstanding"] < 10_500
+    assert round(da["ncrs_percent"]) == 96
+    assert round(figures["all"]["ncrs_percent"]) == 96
+    assert cp["outstanding"] == 0
+    assert cp["percent_reviewed"] == 100.0
+    assert answer["backlog"]["trend"]["outstanding"] == da["outstanding"]
+
+
+def test_ask_gives_the_published_returns_status(demo_db: Path) -> None:
+    returns = ask_demo(demo_db, "/ons-status")["returns"]
+    excluded = {(r["dataset"], r["period"]) for r in returns["excluded"]}
+    quarterly = {r["dataset"] for r in returns["returns"] if "Quarterly" in r["dataset"]}
+    assert len(quarterly) == 1
+    (dataset,) = quarterly
+    assert excluded == {(dataset, "2019-Q3"), (dataset, "2019-Q4")}
+    overdue = {(r["dataset"], r["period"]) for r in returns["overdue"]}
+    assert {(dataset, "2019-Q3"), (dataset, "2019-Q4")} <= overdue
+    (annual,) = [r for r in returns["returns"] if "Annual" in r["dataset"]]
+    assert annual["due_on"].startswith("2020-04-")
+    assert annual["overdue"] is True
+    assert returns["next_due"]["due_on"] >= AS_OF
+
+
+def test_ask_gives_the_deadlines_with_the_annual_return_overdue(demo_db: Path) -> None:
+    deadlines = ask_demo(demo_db, "/deadlines")["deadlines"]
+    overdue = {d["title"]: d for d in deadlines["overdue"]}
+    annual = overdue["Annual data return 2019/20 to the Home Office"]
+    assert annual["due_on"].startswith("2020-04-")
+    assert annual["days_left"] < 0
+    # Done deadlines are not listed; every open one due within 14 days is.
+    with sqlite3.connect(f"file:{demo_db}?mode=ro", uri=True) as conn:
+        due = {
+            title
+            for (title,) in conn.execute(
+                "SELECT title FROM deadlines WHERE status = 'open' AND due_on <= '2020-07-14'"
+            )
+        }
+    assert {d["title"] for d in deadlines["deadlines"]} == due
+
+
+# --- the demo never overwrites what is not a demo ------------------------------------------
+
+
+def test_the_demo_refuses_the_real_database(tmp_path: Path) -> None:
+    write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("R-1")])
+    imported = run(tmp_path, "import", "cases", "cases.csv")
+    assert imported.returncode == 0, imported.stderr
+    real = tmp_path / "oversight.db"
+    before = real.read_bytes()
+    for spelling in ("oversight.db", "./oversight.db", str(real)):
+        result = run(tmp_path, "demo", "--db", spelling)
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+        assert "is the real database (OVERSIGHT_DB)" in result.stderr
+        assert "Building" not in result.stdout
+    assert real.read_bytes() == before
+
+
+def test_the_demo_refuses_the_real_database_even_when_it_is_a_demo(tmp_path: Path) -> None:
+    assert run(tmp_path, "demo", "--db", "demo.db").returncode == 0
+    result = run(tmp_path, "demo", "--db", "demo.db", OVERSIGHT_DB="demo.db")
+    assert result.returncode == 2
+    assert "is the real database" in result.stderr
+
+
+def test_the_demo_refuses_a_file_that_is_not_a_demo_database(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("important notes\n")
+    write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("R-1")])
+    other = run(tmp_path, "import", "cases", "cases.csv", OVERSIGHT_DB="other.db")
+    assert other.returncode == 0, other.stderr
+    other_before = (tmp_path / "other.db").read_bytes()
+    for name in ("notes.txt", "other.db"):
+        result = run(tmp_path, "demo", "--db", name)
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+        assert result.stderr.strip() == (
+            f"{name} exists and is not a demo database: give the demo another --db."
+        )
+    assert (tmp_path / "notes.txt").read_text() == "important notes\n"
+    assert (tmp_path / "other.db").read_bytes() == other_before
+
+
+def test_the_demo_refuses_a_folder_that_does_not_exist(tmp_path: Path) -> None:
+    result = run(tmp_path, "demo", "--db", "no/such/demo.db")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("The folder no/such does not exist")
+
+
+def test_the_demo_runs_twice_and_rebuilds_rather_than_adds(tmp_path: Path) -> None:
+    first = run(tmp_path, "demo")  # the default file
+    assert first.returncode == 0, first.stderr
+    db = tmp_path / "oversight-demo.db"
+    assert db.exists()
+    # Again, on the system clock this time (an empty OVERSIGHT_NOW).
+    second = run(tmp_path, "demo", "--db", "oversight-demo.db", OVERSIGHT_NOW="")
+    assert second.returncode == 0, second.stderr
+    assert query(db, "SELECT count(*) FROM imports")[0] == 3
+    assert (
+        query(db, "SELECT count(*) FROM case_reviews")[0]
+        == 35_107
+        + query(db, "SELECT count(*) FROM case_reviews WHERE workstream = 'child_protection'")[0]
+    )
+
+    def tables(text: str) -> str:
+        return text[: text.index("From cases.csv")]  # the figures, not when they were built
+
+    assert tables(second.stdout) == tables(first.stdout)
