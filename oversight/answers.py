@@ -76,6 +76,9 @@ class HelpAnswer:
 
 Answer = BacklogAnswer | ReturnsAnswer | DeadlinesAnswer | StatusAnswer | HelpAnswer
 
+# The figures look back 13 weeks and ahead up to a year: far beyond these, date arithmetic fails.
+EARLIEST_AS_OF, LATEST_AS_OF = date(1900, 1, 1), date(2999, 12, 31)
+
 
 def answer(store: Store, query: Query, now: datetime, stale_after_days: int) -> Answer:
     """The answer to a query, as of its date (or today, from ``now``)."""
@@ -86,6 +89,12 @@ def answer(store: Store, query: Query, now: datetime, stale_after_days: int) -> 
         if query.topic == "help":
             return HelpAnswer(as_of=as_of, usage=dict(USAGE), examples=dict(EXAMPLES))
         raise UsageError(f'"/oversight {query.topic}" is answered only in Slack.', "oversight")
+    if not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
+        raise UsageError(
+            f"{as_of.isoformat()} is out of range: give an as-of date from "
+            f"{EARLIEST_AS_OF.year} to {LATEST_AS_OF.year}.",
+            query.command,
+        )
     sources = freshness(store, now, stale_after_days)
     if query.command == "backlog":
         figures = backlog(store, as_of, query.workstream)

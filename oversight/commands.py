@@ -109,7 +109,8 @@ def _backlog(base: Query, rest: str) -> Query:
 def _deadlines(base: Query, rest: str) -> Query:
     if not rest:
         return base
-    if not rest.isdigit() or not 1 <= int(rest) <= MAX_DEADLINE_DAYS:
+    # isdecimal, not isdigit: int() refuses "²"; and a number too long for int() is refused too.
+    if not rest.isdecimal() or len(rest) > 9 or not 1 <= int(rest) <= MAX_DEADLINE_DAYS:
         raise UsageError(
             f'"{rest}" is not a number of days from 1 to {MAX_DEADLINE_DAYS}.', "deadlines"
         )

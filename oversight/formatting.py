@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from oversight.clock import LONDON
 from oversight.figures.backlog import Trend, WorkstreamFigures
@@ -69,7 +70,9 @@ def referrals(figures: WorkstreamFigures) -> str:
 
 
 def rate(value: float) -> str:
-    return f"{value:,.1f}".rstrip("0").rstrip(".")
+    """One decimal place, halves rounded up like every percentage (1.25 is 1.3, not 1.2)."""
+    rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{rounded:,.1f}".rstrip("0").rstrip(".")
 
 
 def projection(trend: Trend) -> str:

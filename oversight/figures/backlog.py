@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from oversight.store import Store
 
@@ -146,7 +147,8 @@ def project_completion(as_of: date, outstanding: int, weekly_rate: float) -> dat
     """The day the backlog clears at the weekly rate; None if complete or nothing is done."""
     if outstanding <= 0 or weekly_rate <= 0:
         return None
-    return as_of + timedelta(days=math.ceil(outstanding / weekly_rate * 7))
+    # Exact arithmetic: in floating point 29 / 1.75 * 7 is 116.00000000000001, a day too many.
+    return as_of + timedelta(days=math.ceil(outstanding * 7 / Fraction(weekly_rate)))
 
 
 def backlog(store: Store, as_of: date, workstream: str = ALL) -> Backlog:
