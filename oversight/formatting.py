@@ -7,7 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from oversight.clock import LONDON
 from oversight.figures.backlog import Trend, WorkstreamFigures
+from oversight.figures.deadlines import Deadline
 from oversight.figures.freshness import LastImport
+from oversight.figures.returns import DataReturn
 from oversight.values import WORKSTREAM_LABELS
 
 KIND_LABELS = {"cases": "case reviews", "returns": "data returns", "deadlines": "deadlines"}
@@ -15,6 +17,10 @@ KIND_LABELS = {"cases": "case reviews", "returns": "data returns", "deadlines": 
 
 def count(n: int) -> str:
     return f"{n:,}"
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{count(n)} {noun}{'' if n == 1 else 's'}"
 
 
 def pct(value: float | None) -> str:
@@ -75,12 +81,35 @@ def rate(value: float) -> str:
     return f"{rounded:,.1f}".rstrip("0").rstrip(".")
 
 
+def weekly_rate(value: float) -> str:
+    return f"{rate(value)} {'review' if rate(value) == '1' else 'reviews'} a week"
+
+
+def deadline_when(item: Deadline) -> str:
+    if item.overdue:
+        passed = -item.working_days_left
+        if passed == 0:  # due at the weekend or on a bank holiday, and not one working day since
+            return f"overdue by {plural(-item.days_left, 'day')}"
+        return f"overdue by {plural(passed, 'working day')}"
+    if item.days_left == 0:
+        return "due today"
+    return f"{plural(item.working_days_left, 'working day')} left"
+
+
+def return_state(item: DataReturn) -> str:
+    if item.submitted_on:
+        return f"submitted {day(item.submitted_on)}"
+    if item.overdue:
+        return f"overdue by {plural(item.days_overdue, 'day')}"
+    return ""
+
+
 def projection(trend: Trend) -> str:
     if trend.complete:
         return "complete: nothing outstanding"
     if trend.projected_completion is None:
         return "no projection: no reviews completed in the last four complete weeks"
-    return f"{day(trend.projected_completion)} at {rate(trend.four_week_mean)} reviews a week"
+    return f"{day(trend.projected_completion)} at {weekly_rate(trend.four_week_mean)}"
 
 
 def last_week(trend: Trend) -> str:
@@ -101,5 +130,8 @@ def stale_warning(kind: str, last: LastImport | None) -> str | None:
     if last is None:
         return f"No {KIND_LABELS[kind]} data: import an extract."
     if last.stale:
-        return f"Stale: the last {KIND_LABELS[kind]} extract was imported {last.age_days} days ago."
+        return (
+            f"Stale: the last {KIND_LABELS[kind]} extract was imported "
+            f"{plural(last.age_days, 'day')} ago."
+        )
     return None

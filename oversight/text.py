@@ -40,6 +40,11 @@ def _table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
     return [line(header), *(line(r) for r in rows)]
 
 
+def _loud(text: str) -> str:
+    """Overdue in capitals, so it stands out in a terminal table."""
+    return text.replace("overdue", "OVERDUE", 1)
+
+
 @singledispatch
 def _lines(answer: object) -> list[str]:
     raise TypeError(f"no text rendering for {type(answer).__name__}")
@@ -80,7 +85,7 @@ def _(answer: BacklogAnswer) -> list[str]:
         f"NCRS compliance of reviewed cases: {f.ncrs(shown)}",
         f"Referrals required among reviewed cases: {f.referrals(shown)}",
         f"Reviews completed last complete week: {f.last_week(trend)}; "
-        f"four-week mean {f.rate(trend.four_week_mean)}",
+        f"four-week mean {f.weekly_rate(trend.four_week_mean)}",
         f"Outstanding: {f.outstanding_change(trend, answer.as_of)}",
         f"Projected completion: {f.projection(trend)}",
     ]
@@ -97,10 +102,7 @@ def _(answer: ReturnsAnswer) -> list[str]:
         return lines + _footer("returns", answer)
     rows = []
     for r in status.returns:
-        state = f"OVERDUE {r.days_overdue} days" if r.overdue else ""
-        if r.submitted_on:
-            state = f"submitted {f.day(r.submitted_on)}"
-        rows.append([r.dataset, r.period, f.day(r.due_on), r.status, state])
+        rows.append([r.dataset, r.period, f.day(r.due_on), r.status, _loud(f.return_state(r))])
     lines += _table(["Dataset", "Period", "Due", "Status", ""], rows, "llrll")
     lines.append("")
     lines.append(f"Overdue: {len(status.overdue)}")
@@ -126,12 +128,7 @@ def _(answer: DeadlinesAnswer) -> list[str]:
         return lines + _footer("deadlines", answer)
     rows = []
     for item in d.deadlines:
-        if item.overdue:
-            left = f"OVERDUE by {-item.working_days_left} working days"
-        elif item.days_left == 0:
-            left = "due today"
-        else:
-            left = f"{item.working_days_left} working days left"
+        left = _loud(f.deadline_when(item))
         rows.append([item.title, f.day(item.due_on), left, item.owner or "", item.category or ""])
     lines += _table(["Deadline", "Due", "", "Owner", "Category"], rows, "lrlll")
     lines += [

@@ -46,7 +46,7 @@ All workstreams         13           11         6            5       54.5%   80.
 
 NCRS compliance of reviewed cases: 80.0% (4 of 5)
 Referrals required among reviewed cases: 2 not sent, 1 not known
-Reviews completed last complete week: 1 in the week from 22 Jun 2020; four-week mean 1.3
+Reviews completed last complete week: 1 in the week from 22 Jun 2020; four-week mean 1.3 reviews a week
 Outstanding: 5, down 1 in seven days (6 on 23 Jun 2020)
 Projected completion: 28 Jul 2020 at 1.3 reviews a week
 
@@ -79,7 +79,7 @@ def test_backlog_text_for_one_workstream(summer: Store):
     assert "Referrals required among reviewed cases: 1 not sent, 1 not known" in lines
     assert (
         "Reviews completed last complete week: 1 in the week from 22 Jun 2020; "
-        "four-week mean 0.8" in lines
+        "four-week mean 0.8 reviews a week" in lines
     )
     assert "Outstanding: 4, down 1 in seven days (5 on 23 Jun 2020)" in lines
     assert "Projected completion: 7 Aug 2020 at 0.8 reviews a week" in lines
@@ -89,9 +89,9 @@ RETURNS_TEXT = """\
 Crime-data returns, as of Tuesday 30 June 2020
 
 Dataset                            Period           Due  Status
-Quarterly crime data return (ONS)  2019-Q3  15 Nov 2019  missing    OVERDUE 228 days
-Quarterly crime data return (ONS)  2019-Q4  14 Feb 2020  excluded   OVERDUE 137 days
-Annual data return (Home Office)   2019/20  30 Apr 2020  late       OVERDUE 61 days
+Quarterly crime data return (ONS)  2019-Q3  15 Nov 2019  missing    OVERDUE by 228 days
+Quarterly crime data return (ONS)  2019-Q4  14 Feb 2020  excluded   OVERDUE by 137 days
+Annual data return (Home Office)   2019/20  30 Apr 2020  late       OVERDUE by 61 days
 Quarterly crime data return (ONS)  2020-Q1  15 May 2020  submitted  submitted 14 May 2020
 Monthly_stats 100%                 2020-06  30 Jun 2020  pending
 Stats\\North                        2020-07  31 Jul 2020  pending
@@ -127,7 +127,7 @@ Deadline                   Due                             Owner            Cate
 B done late        10 Dec 2020  OVERDUE by 9 working days  Head of Data     ONS
 A overdue          18 Dec 2020  OVERDUE by 3 working days  Chief Constable  HMICFRS
 E due today        23 Dec 2020  due today
-I Christmas Eve    24 Dec 2020  1 working days left        Mayor's office
+I Christmas Eve    24 Dec 2020  1 working day left         Mayor's office
 F after Christmas   4 Jan 2021  5 working days left                         Board
 G last day          6 Jan 2021  7 working days left
 
@@ -186,7 +186,7 @@ def test_no_projection_and_nothing_due(store: Store, tmp_path: Path):
     )
     assert (
         "Reviews completed last complete week: 0 in the week from 22 Jun 2020; "
-        "four-week mean 0" in lines
+        "four-week mean 0 reviews a week" in lines
     )
     assert "Outstanding: 1, no change in seven days (1 on 23 Jun 2020)" in lines
     assert "Referrals required among reviewed cases: 0 not sent" in lines
@@ -327,10 +327,11 @@ def test_backlog_text_and_json_agree(big: Store, workstream: str, as_of: str):
         in lines
     )
     last = trend["last_week"]
+    mean = half_up(trend["four_week_mean"])
     assert (
         f"Reviews completed last complete week: {last['completed']:,} in the week from "
-        f"{iso_to_day(last['week_start'])}; four-week mean {half_up(trend['four_week_mean'])}"
-        in lines
+        f"{iso_to_day(last['week_start'])}; four-week mean {mean} "
+        f"{'review' if mean == '1' else 'reviews'} a week" in lines
     )
     change = trend["outstanding"] - trend["outstanding_week_before"]
     assert change == trend["change_over_week"]
@@ -358,7 +359,8 @@ def test_returns_text_and_json_agree(summer: Store, as_of: str):
     for row, r in zip(rows, data["returns"], strict=True):
         assert row[:4] == [r["dataset"], r["period"], iso_to_day(r["due_on"]), r["status"]]
         if r["overdue"]:
-            assert row[4:] == [f"OVERDUE {r['days_overdue']} days"]
+            days = r["days_overdue"]
+            assert row[4:] == [f"OVERDUE by {days} day{'' if days == 1 else 's'}"]
         elif r["submitted_on"]:
             assert row[4:] == [f"submitted {iso_to_day(r['submitted_on'])}"]
         else:
@@ -380,12 +382,17 @@ def test_deadlines_text_and_json_agree(winter: Store, as_of: str):
     for line, d in zip(lines[3:], data["deadlines"], strict=False):
         row = cells(line)
         assert row[:2] == [d["title"], iso_to_day(d["due_on"])]
-        if d["overdue"]:
-            assert row[2] == f"OVERDUE by {-d['working_days_left']} working days"
+        if d["overdue"] and d["working_days_left"] == 0:
+            days = -d["days_left"]
+            assert row[2] == f"OVERDUE by {days} day{'' if days == 1 else 's'}"
+        elif d["overdue"]:
+            passed = -d["working_days_left"]
+            assert row[2] == f"OVERDUE by {passed} working day{'' if passed == 1 else 's'}"
         elif d["days_left"] == 0:
             assert row[2] == "due today"
         else:
-            assert row[2] == f"{d['working_days_left']} working days left"
+            left = d["working_days_left"]
+            assert row[2] == f"{left} working day{'' if left == 1 else 's'} left"
     assert (
         f"Overdue: {len(data['overdue'])}; due in the next 30 days: {len(data['upcoming'])}"
         in lines
