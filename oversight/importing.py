@@ -157,6 +157,9 @@ def _match_header(extract: Extract, kind: Kind) -> tuple[list[int | None], list[
     return [found.get(name) for name in kind.names], warnings
 
 
+MEMO_LIMIT = 4096  # distinct cells remembered per column: dates, yes/no, labels
+
+
 def _validated_rows(
     kind: Kind,
     extract: Extract,
@@ -165,34 +168,56 @@ def _validated_rows(
     problems: _Problems,
 ) -> Iterator[tuple[object, ...]]:
     width = len(extract.header)
-    columns = list(zip(kind.columns, positions, strict=True))
+    names, check = kind.names, kind.check
+    # A column holds a few hundred distinct values in millions of rows: each column remembers
+    # what its text cells parse to and how that is stored, so a cell seen before costs one
+    # dictionary look-up instead of a parse.
+    columns = [
+        (column.name, column.parse, column.required, position, {})
+        for column, position in zip(kind.columns, positions, strict=True)
+    ]
     for line, cells in extract.rows:
         if len(cells) > width and any(not is_blank(c) for c in cells[width:]):
             problems.add(line, None, f"has {len(cells)} cells but the header has {width}")
             continue
         row: Row = {}
+        parsed: list[object] = []
+        stored: list[object] = [line]
         bad = False
-        for column, position in columns:
+        for name, parse, required, position, memo in columns:
             cell = cells[position] if position is not None and position < len(cells) else None
-            if is_blank(cell):
-                if column.required:
-                    problems.add(line, column.name, "is required but blank")
-                    bad = True
-                row[column.name] = None
-                continue
-            try:
-                row[column.name] = column.parse(cell)
-            except ValueError as error:
-                problems.add(line, column.name, str(error))
-                bad = True
-                row[column.name] = None
+            text = cell.__class__ is str
+            seen = memo.get(cell) if text else None
+            if seen is None:
+                if is_blank(cell):
+                    if required:
+                        problems.add(line, name, "is required but blank")
+                        bad = True
+                    seen = (None, None)
+                else:
+                    try:
+                        value = parse(cell)
+                    except ValueError as error:
+                        problems.add(line, name, str(error))
+                        bad = True
+                        value = None
+                    seen = (value, _stored(value))
+                if text and not bad and len(memo) < MEMO_LIMIT:
+                    memo[cell] = seen
+            row[name] = seen[0]
+            parsed.append(seen[0])
+            stored.append(seen[1])
         if bad:
             continue
-        for column_name, message in kind.check(row, as_of):
+        for column_name, message in check(row, as_of):
             problems.add(line, column_name, message)
             bad = True
-        if not bad:
-            yield (line, *(_stored(row[name]) for name in kind.names))
+        if bad:
+            continue
+        for index, name in enumerate(names):
+            if row[name] is not parsed[index]:  # the check filled in a value
+                stored[index + 1] = _stored(row[name])
+        yield tuple(stored)
 
 
 def _stored(value: object) -> object:

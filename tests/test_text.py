@@ -17,6 +17,7 @@ from oversight.clock import LONDON
 from oversight.figures.backlog import Trend, WorkstreamFigures
 from oversight.importing import import_extract
 from oversight.kinds import KINDS
+from oversight.schema import CURRENT_VERSION
 from oversight.store import Store
 from oversight.text import render_text
 from tests.conftest import CASE_HEADER, NOW, case, write_csv
@@ -201,7 +202,7 @@ def test_no_projection_and_nothing_due(store: Store, tmp_path: Path):
 def test_status_text(summer: Store):
     lines = render_text(ask(summer, "/oversight status")).splitlines()
     assert lines[0] == f"Database: {summer.path.resolve()}"
-    assert lines[1] == "Schema version: 2"
+    assert lines[1] == f"Schema version: {CURRENT_VERSION}"
     assert lines[3:9] == [
         "Rows:",
         "  case reviews: 14",

@@ -1,0 +1,206 @@
+"""``python -m bench``: generate the extracts, measure the four targets, print and save them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import targets
+from bench.children import TIME, remove_database
+from bench.generate import cases_csv
+
+OUT = Path(__file__).resolve().parent / "out"
+GIB = 1 << 30
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows for targets 1, 3, 4")
+    parser.add_argument(
+        "--big-rows", type=int, default=5_000_000, help="rows for target 2 (0: skip it)"
+    )
+    parser.add_argument(
+        "--shuffled-refs",
+        action="store_true",
+        help="incident references in a random order (the worst case) rather than ascending",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs of target 1 (median)")
+    parser.add_argument("--backlog-runs", type=int, default=50, help="timed answers, target 3")
+    parser.add_argument("--ask-runs", type=int, default=5, help="timed ask processes, target 3")
+    parser.add_argument("--out", type=Path, default=OUT, help="where files and results go")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    data, work = args.out / "data", args.out / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict[str, object] = {
+        "machine": _machine(),
+        "started_at": _now(),
+        "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+    }
+
+    _log(f"Generating {args.rows:,} and {args.big_rows:,} case rows (cached in {data})")
+    tick = time.perf_counter()
+    shuffled = args.shuffled_refs
+    csv = cases_csv(data, args.rows, shuffled=shuffled)
+    big_csv = cases_csv(data, args.big_rows, shuffled=shuffled) if args.big_rows else None
+    results["generate_s"] = round(time.perf_counter() - tick, 2)
+    results["files"] = {
+        name: {"path": str(path), "mib": round(path.stat().st_size / targets.MIB, 1)}
+        for name, path in (("rows", csv), ("big_rows", big_csv))
+        if path is not None
+    }
+
+    store = work / "cases.db"
+    _log("1. Validated import vs sqlite3 .import")
+    results["import"] = targets.import_vs_shell(csv, args.rows, store, args.repeat, _log)
+    if big_csv is not None:
+        _log("2. Peak memory of a big import")
+        big_store = work / "big.db"
+        results["big_import"] = targets.big_import(big_csv, args.big_rows, big_store, _log)
+    _log("3. /backlog on the store from target 1")
+    results["backlog"] = targets.backlog_answer(store, args.backlog_runs, 5, _log)
+    results["ask"] = targets.ask_process(store, args.ask_runs, _log)
+    _log("4. What oversight ask imports")
+    results["ask_imports"] = targets.ask_imports(store, _log)
+    remove_database(store)
+
+    results["machine"]["load_average_end"] = _load_average()
+    results["total_s"] = round(time.perf_counter() - started, 1)
+    path = args.out / "results.json"
+    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print()
+    print(_table(results))
+    print(f"\n{_machine_line(results['machine'])}")
+    print(f"Took {results['total_s']:.0f} s. Results: {path}")
+    return 0
+
+
+def _table(results: dict[str, object]) -> str:
+    """The results as a table: what was measured, its goal, and whether it was met."""
+    imp, backlog, ask, imports = (results[k] for k in ("import", "backlog", "ask", "ask_imports"))
+    ours, shell = imp["oversight"], imp["sqlite3"]
+    rows = [
+        (f"1. oversight import cases, {imp['rows']:,} rows", _speed(ours), "", ""),
+        ("   sqlite3 .import of the same CSV", _speed(shell), "", ""),
+        (
+            "   ratio (wall; CPU)",
+            f"{imp['ratio']:.1f}x; {imp['cpu_ratio']:.1f}x",
+            f"<= {targets.IMPORT_RATIO_TARGET:g}x",
+            _met(imp),
+        ),
+    ]
+    if "big_import" in results:
+        big = results["big_import"]
+        goal = f"< {targets.BIG_IMPORT_RSS_TARGET // targets.MIB:,} MiB"
+        rows += [
+            (
+                f"2. import of {big['rows']:,} rows: max RSS",
+                f"{big['max_rss_mib']:,.0f} MiB",
+                goal,
+                _met(big),
+            ),
+            ("   its time", _speed(big["oversight"]), "", ""),
+            ("   sqlite3 .import of the same CSV", _speed(big["sqlite3"]), "", ""),
+        ]
+    rows += [
+        (
+            f"3. answer(/backlog), {backlog['case_rows']:,} rows",
+            f"median {backlog['median_ms']:.2f} ms, p95 {backlog['p95_ms']:.2f} ms "
+            f"({backlog['runs']} runs)",
+            f"< {targets.BACKLOG_MS_TARGET:g} ms",
+            _met(backlog),
+        ),
+        (
+            "   oversight ask /backlog (process)",
+            f"median {ask['median_ms']:.0f} ms (python -c pass: {ask['python_startup_ms']:.0f} ms)",
+            "",
+            "",
+        ),
+        (
+            "4. ask imports pandas or sqlite_utils",
+            ", ".join(imports["found"]) or f"neither ({imports['modules']} modules imported)",
+            "neither",
+            _met(imports),
+        ),
+    ]
+    header = ("target", "measured", "goal", "met")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, tuple("-" * width for width in widths), *rows]
+    ]
+    return "\n".join(lines)
+
+
+def _speed(run: dict[str, object]) -> str:
+    return f"{run['wall_s']:.2f} s, {run['rows_per_s']:,} rows/s (CPU {run['cpu_s']:.2f} s)"
+
+
+def _met(result: dict[str, object]) -> str:
+    return "yes" if result["met"] else "NO"
+
+
+def _machine() -> dict[str, object]:
+    try:
+        shell = subprocess.run(
+            ["sqlite3", "--version"], capture_output=True, text=True, check=True
+        ).stdout.split()[0]
+    except (OSError, subprocess.CalledProcessError, IndexError):
+        shell = None
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu": _cpu_model(),
+        "memory_gib": round(
+            os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / (1 << 30), 1
+        ),
+        "python": platform.python_version(),
+        "sqlite_library": sqlite3.sqlite_version,
+        "sqlite_shell": shell,
+        "platform": platform.platform(),
+        "max_rss_from": "/usr/bin/time" if TIME.is_file() else "os.wait4 (an upper bound)",
+        "load_average_start": _load_average(),
+    }
+
+
+def _machine_line(machine: dict[str, object]) -> str:
+    return (
+        f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory_gib']} GiB, "
+        f"Python {machine['python']}, SQLite {machine['sqlite_library']} "
+        f"(shell {machine['sqlite_shell']}); load average {machine['load_average_start']} "
+        f"at the start, {machine['load_average_end']} at the end."
+    )
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _load_average() -> list[float]:
+    return [round(value, 2) for value in os.getloadavg()]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
