@@ -7,10 +7,15 @@ actually runs, so the read path (``oversight ask``, the bot) does not pay for it
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from oversight.errors import UserError
 from oversight.store import Store
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 # Each half is summed per day on its own, so the outer GROUP BY adds up a few hundred rows per
 # workstream instead of sorting a wide row for every case and every review.
@@ -38,7 +43,7 @@ GROUP BY workstream, day
 """
 
 
-def rebuild_case_daily(conn: object) -> None:
+def rebuild_case_daily(conn: sqlite3.Connection) -> None:
     """Recount the per-day totals that every backlog figure is summed from.
 
     Runs inside the import's transaction, so the totals never disagree with the rows.
@@ -47,7 +52,7 @@ def rebuild_case_daily(conn: object) -> None:
     conn.execute(CASE_DAILY_SQL)
 
 
-def _v1_tables(db: object) -> None:
+def _v1_tables(db: Database) -> None:
     db["case_reviews"].create(
         {
             "incident_ref": str,
@@ -131,7 +136,7 @@ def _v1_tables(db: object) -> None:
     db["audit_log"].create_index(["at"])
 
 
-def _v2_case_daily(db: object) -> None:
+def _v2_case_daily(db: Database) -> None:
     # Per-day totals make /backlog independent of the number of case rows.
     db["case_daily"].create(
         {
@@ -150,13 +155,40 @@ def _v2_case_daily(db: object) -> None:
     rebuild_case_daily(db.conn)
 
 
-def _v3_drop_case_indexes(db: object) -> None:
+def _v3_drop_case_indexes(db: Database) -> None:
     # Since v2 every figure reads case_daily: these indexes were only slowing imports down.
     db.execute("DROP INDEX IF EXISTS idx_case_reviews_workstream_recorded_on")
     db.execute("DROP INDEX IF EXISTS idx_case_reviews_reviewed")
 
 
-MIGRATIONS: list[Callable[[object], None]] = [_v1_tables, _v2_case_daily, _v3_drop_case_indexes]
+def _v4_digest_ledger(db: Database) -> None:
+    # Claimed in a transaction before anything is posted: the digest goes out exactly once.
+    db["digest_ledger"].create(
+        {
+            "job": str,
+            "period": str,
+            "state": str,  # claimed, sent or released
+            "owner": str,  # host:pid of the process holding the claim
+            "claimed_at": str,
+            "lease_until": str,
+            "attempts": int,
+            "channel": str,
+            "message_ts": str,
+            "sent_at": str,
+            "snapshot": str,
+            "last_error": str,
+        },
+        pk=("job", "period"),
+        not_null={"state", "attempts"},
+    )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _v1_tables,
+    _v2_case_daily,
+    _v3_drop_case_indexes,
+    _v4_digest_ledger,
+]
 CURRENT_VERSION = len(MIGRATIONS)
 
 

@@ -14,6 +14,8 @@ from oversight.answers import (
     ReturnsAnswer,
     StatusAnswer,
 )
+from oversight.digest import DigestAnswer
+from oversight.reminders import RemindersAnswer
 
 
 def render_text(answer: Answer) -> str:
@@ -168,4 +170,78 @@ def _(answer: HelpAnswer) -> list[str]:
     for command, usage in answer.usage.items():
         lines.append(usage)
         lines += [f"    e.g. {example}" for example in answer.examples[command]]
+    return lines
+
+
+@_lines.register
+def _(answer: DigestAnswer) -> list[str]:
+    b, trend = answer.backlog, answer.backlog.trend
+    changes = answer.change_since_previous
+    lines = [f"Weekly oversight digest, {f.long_day(answer.as_of)} (week {answer.period})", ""]
+    for w in b.figures:
+        change = ""
+        if changes is not None and answer.previous is not None:
+            change = (
+                f" ({f.signed_change(changes[w.workstream])} since the digest of "
+                f"{f.day(answer.previous.as_of)})"
+            )
+        lines.append(f"Outstanding, {f.workstream(w.workstream)}: {f.count(w.outstanding)}{change}")
+    shown = b.figures[-1]
+    lines += [
+        f"Over seven days: {f.outstanding_change(trend, answer.as_of)}",
+        f"Reviews completed last complete week: {f.last_week(trend)}; "
+        f"four-week mean {f.weekly_rate(trend.four_week_mean)}",
+        f"Projected completion: {f.projection(trend)}",
+        f"NCRS compliance of reviewed cases: {f.ncrs(shown)}",
+        f"Referrals required among reviewed cases: {f.referrals(shown)}",
+        "",
+        f"Data returns overdue: {len(answer.returns.overdue)}",
+        *(
+            f"  {r.dataset} {r.period}: due {f.day(r.due_on)}, {f.return_state(r)}"
+            for r in answer.returns.overdue
+        ),
+    ]
+    if answer.returns.excluded:
+        lines.append(
+            "Excluded from official statistics: "
+            + ", ".join(f"{r.dataset} {r.period}" for r in answer.returns.excluded)
+        )
+    nxt = answer.returns.next_due
+    lines.append(
+        f"Next return due: {nxt.dataset} {nxt.period} on {f.day(nxt.due_on)}"
+        if nxt
+        else "Next return due: none"
+    )
+    lines += [
+        "",
+        f"Deadlines, overdue and in the next {answer.deadlines.within_days} days: "
+        f"{len(answer.deadlines.deadlines)}",
+    ]
+    lines += [
+        f"  {d.title}: {f.day(d.due_on)}, {f.deadline_when(d)}" for d in answer.deadlines.deadlines
+    ]
+    lines.append("")
+    lines += [f.source(kind, s) for kind, s in answer.sources.items()]
+    lines += [f"WARNING: {w}" for k, s in answer.sources.items() if (w := f.stale_warning(k, s))]
+    return lines
+
+
+@_lines.register
+def _(answer: RemindersAnswer) -> list[str]:
+    if answer.empty:
+        return [
+            f"Nothing due within {answer.working_days} working days or overdue, as of "
+            f"{f.long_day(answer.as_of)}: no reminder would be posted."
+        ]
+    lines = [
+        f"Due within {answer.working_days} working days, or overdue, as of "
+        f"{f.long_day(answer.as_of)}",
+        "",
+    ]
+    lines += [f"  {d.title}: {f.day(d.due_on)}, {f.deadline_when(d)}" for d in answer.deadlines]
+    lines += [
+        f"  {r.dataset} {r.period}: due {f.day(r.due_on)}"
+        + (f", {f.return_state(r)}" if r.overdue else "")
+        for r in answer.returns
+    ]
     return lines

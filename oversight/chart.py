@@ -1,0 +1,240 @@
+"""The digest's chart: reviews outstanding, with the projection, beside reviews done each week.
+
+Matplotlib is imported inside the functions, so importing oversight stays fast, and only its
+object-oriented API is used (no pyplot): no display, no global state shared between threads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from io import BytesIO
+from typing import TYPE_CHECKING
+
+from oversight.digest import DigestAnswer
+from oversight.figures.backlog import week_start
+from oversight.formatting import count, day, projection, rate, signed_change, stale_warning
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+# Okabe–Ito colours, told apart with every common colour-vision deficiency; styles differ too.
+BLUE, VERMILLION, SKY, ORANGE, INK = "#0072B2", "#D55E00", "#56B4E9", "#E69F00", "#333333"
+WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 150  # 1200 × 675 px, the shape Slack previews
+# A projection years away would squash the history into a sliver: past this it runs off the edge.
+MAX_PROJECTION = timedelta(weeks=104)
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """The series the chart plots, in plain values, so tests can hold them against the figures."""
+
+    title: str
+    subtitle: str
+    outstanding: list[tuple[date, int]]  # end of each complete week, then the as-of date
+    projection: list[tuple[date, int]]  # from the last point to zero; empty when none
+    completed: list[tuple[date, int]]  # (week beginning, reviews completed) per complete week
+    four_week_mean: float
+    x_end: date  # where the outstanding panel ends
+
+    @property
+    def projection_off_chart(self) -> bool:
+        return bool(self.projection) and self.projection[-1][0] > self.x_end
+
+
+def chart_data(digest: DigestAnswer) -> ChartData:
+    """What the chart shows, taken from the digest alone: the chart and the digest agree."""
+    trend = digest.backlog.trend
+    outstanding = [(p.day, p.outstanding) for p in digest.history]
+    line: list[tuple[date, int]] = []
+    x_end = digest.as_of
+    if trend.projected_completion is not None:
+        start = outstanding[-1] if outstanding else (digest.as_of, trend.outstanding)
+        line = [start, (trend.projected_completion, 0)]
+        x_end = min(trend.projected_completion, digest.as_of + MAX_PROJECTION)
+        headline = f"Projected to clear {projection(trend)}, the mean of the last four weeks."
+    else:
+        words = projection(trend)
+        headline = f"{words[0].upper()}{words[1:]}."
+    change = signed_change(trend.change_over_week)
+    lines = [f"{count(trend.outstanding)} outstanding, {change} in seven days.", headline]
+    warning = stale_warning("cases", digest.sources.get("cases"))
+    if digest.sources.get("cases") is None:
+        lines = []  # with no data, "complete: nothing outstanding" would mislead
+    if warning:
+        lines.append(warning)
+    return ChartData(
+        title=f"Case reviews outstanding, as of {day(digest.as_of)}",
+        subtitle="\n".join(lines),
+        outstanding=outstanding,
+        projection=line,
+        completed=[(w.week_start, w.completed) for w in digest.weeks],
+        four_week_mean=trend.four_week_mean,
+        x_end=x_end,
+    )
+
+
+def digest_chart(digest: DigestAnswer) -> bytes:
+    """The digest's chart as a PNG, the same bytes for the same digest."""
+    from matplotlib.figure import Figure
+
+    data = chart_data(digest)
+    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
+    head, body = fig.subfigures(2, 1, height_ratios=[1.25, 5])
+    head.text(0.012, 0.97, data.title, fontsize=15, fontweight="bold", color=INK, va="top")
+    head.text(0.012, 0.58, data.subtitle, fontsize=10, color=INK, va="top", linespacing=1.3)
+    left, right = body.subplots(1, 2, width_ratios=[3, 2])
+    _outstanding_panel(left, data)
+    _completed_panel(right, data)
+    buffer = BytesIO()
+    # No Software (version) entry; matplotlib writes no time: the same digest, the same bytes.
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _outstanding_panel(ax: Axes, data: ChartData) -> None:
+    days = [d for d, _ in data.outstanding]
+    values = [v for _, v in data.outstanding]
+    start = days[0] if days else data.x_end
+    ax.plot(
+        _num(days),
+        values,
+        color=BLUE,
+        linewidth=2.2,
+        marker="o",
+        markersize=3,
+        label="Outstanding at the end of each week",
+    )
+    if days:
+        ax.annotate(
+            count(values[-1]),
+            (_num([days[-1]])[0], values[-1]),
+            xytext=(4, 6),
+            textcoords="offset points",
+            fontsize=9,
+            fontweight="bold",
+            color=BLUE,
+        )
+    if data.projection:
+        end = data.projection[-1][0]
+        where = " (off the chart)" if data.projection_off_chart else ""
+        ax.plot(
+            _num([d for d, _ in data.projection]),
+            [v for _, v in data.projection],
+            color=VERMILLION,
+            linewidth=2,
+            linestyle=(0, (5, 3)),
+            label=f"Projection: clears {day(end)}{where}",
+        )
+    # Without a projection, room on the right for the last value's label.
+    room = 0.03 if data.projection else 0.12
+    top = max(values, default=0)
+    _style(ax, start, data.x_end, top, "Reviews outstanding", most_ticks=6, right_pad=room)
+    ax.set_title("Reviews outstanding, both workstreams", fontsize=10.5, loc="left")
+    ax.set_xlabel("Date", fontsize=9.5)
+    ax.legend(loc="best", fontsize=9, frameon=False)
+
+
+def _completed_panel(ax: Axes, data: ChartData) -> None:
+    weeks = [d for d, _ in data.completed]
+    values = [v for _, v in data.completed]
+    ax.bar(
+        _num(weeks),
+        values,
+        width=5,
+        color=SKY,
+        edgecolor=BLUE,
+        linewidth=0.6,
+        label="Completed in the week",
+    )
+    if len(weeks) >= 4:
+        span = _num([weeks[-4] - timedelta(days=3), weeks[-1] + timedelta(days=3)])
+        mean = data.four_week_mean
+        ax.plot(
+            span,
+            [mean, mean],
+            color=ORANGE,
+            linewidth=2.5,
+            linestyle=(0, (2, 1.5)),
+            label=f"Four-week mean: {rate(mean)}",
+        )
+    first = weeks[0] if weeks else data.x_end
+    last = weeks[-1] if weeks else data.x_end
+    top = max([*values, data.four_week_mean], default=0)
+    ax_end = last + timedelta(days=4)
+    _style(ax, first - timedelta(days=4), ax_end, top * 1.25, "Reviews completed", most_ticks=4)
+    if not any(values):
+        message = "No reviews completed\nin these weeks"
+        ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", fontsize=10, color=INK)
+    ax.set_title("Reviews completed each week", fontsize=10.5, loc="left")
+    ax.set_xlabel("Week beginning", fontsize=9.5)
+    ax.legend(loc="upper left", fontsize=9, frameon=False)
+
+
+def _style(
+    ax: Axes,
+    start: date,
+    end: date,
+    top: float,
+    ylabel: str,
+    *,
+    most_ticks: int,
+    right_pad: float = 0.03,
+) -> None:
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+
+    span = end - start
+    pad, right = (max(timedelta(days=3), span * share) for share in (0.03, right_pad))
+    lo, hi = _num([start - pad, end + right])
+    ax.set_xlim(lo, hi)
+    ticks = _date_ticks(start, end, most_ticks)
+    ax.xaxis.set_major_locator(FixedLocator(_num(ticks)))
+    ax.set_xticklabels(_tick_labels(ticks))
+    ax.set_ylim(0, max(top * 1.12, 1))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_ylabel(ylabel, fontsize=9.5)
+    ax.tick_params(labelsize=9.5)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _num(days: list[date]) -> list[float]:
+    from matplotlib.dates import date2num
+
+    return [float(date2num(d)) for d in days]
+
+
+def _date_ticks(start: date, end: date, most: int) -> list[date]:
+    """Mondays a week or more apart for short spans, else the first of every n months."""
+    # Counted back from the last Monday, so the latest week always has a tick.
+    last = week_start(end)
+    for weeks in (1, 2, 4, 8):
+        ticks = [last - timedelta(weeks=weeks * i) for i in range((last - start).days // 7 + 1)]
+        ticks = sorted(t for t in ticks if t >= start)
+        if len(ticks) <= most:
+            return ticks
+    firsts = []  # the first of each month in the span
+    year, month = start.year, start.month
+    while (first := date(year, month, 1)) <= end:
+        if first >= start:
+            firsts.append(first)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    for months in (1, 2, 3, 6, 12, 24, 60):
+        ticks = [t for t in firsts if (t.year * 12 + t.month - 1) % months == 0]
+        if len(ticks) <= most:
+            return ticks
+    return [start, end]
+
+
+def _tick_labels(ticks: list[date]) -> list[str]:
+    """ "6 Jan", with the year under the first tick and under the first tick of each new year."""
+    labels = []
+    for i, tick in enumerate(ticks):
+        label = f"{tick.day} {tick:%b}"
+        if i == 0 or tick.year != ticks[i - 1].year:
+            label += f"\n{tick.year}"
+        labels.append(label)
+    return labels

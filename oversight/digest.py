@@ -1,0 +1,120 @@
+"""The weekly digest: one answer model with everything the deputy mayor's team reads each week.
+
+Built from the same figures as the commands, so the digest and ``oversight ask`` agree.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from oversight.figures.backlog import (
+    ALL,
+    WORKSTREAMS,
+    Backlog,
+    WeekCount,
+    backlog,
+    completed_weeks,
+    week_start,
+    workstream_figures,
+)
+from oversight.figures.deadlines import Deadlines, open_deadlines
+from oversight.figures.freshness import LastImport, freshness
+from oversight.figures.returns import ReturnsStatus, returns_status
+from oversight.store import Store
+
+DIGEST_JOB = "weekly-digest"
+CHART_WEEKS = 26
+DEADLINE_DAYS = 14
+
+
+@dataclass(frozen=True)
+class OutstandingPoint:
+    day: date
+    outstanding: int
+
+
+@dataclass(frozen=True)
+class PreviousDigest:
+    as_of: date
+    outstanding: dict[str, int]  # per workstream and "all"
+
+
+@dataclass(frozen=True)
+class DigestAnswer:
+    as_of: date
+    period: str  # the ISO week the digest is for, e.g. "2020-W27"
+    backlog: Backlog  # both workstreams and combined
+    previous: PreviousDigest | None  # the last digest sent before this one
+    history: list[OutstandingPoint]  # outstanding at the end of each complete week, then as_of
+    weeks: list[WeekCount]  # reviews completed in each complete week
+    returns: ReturnsStatus
+    deadlines: Deadlines
+    sources: dict[str, LastImport | None]
+    command: str = "digest"
+
+    @property
+    def outstanding(self) -> dict[str, int]:
+        return {w.workstream: w.outstanding for w in self.backlog.figures}
+
+    @property
+    def change_since_previous(self) -> dict[str, int] | None:
+        if self.previous is None:
+            return None
+        return {ws: n - self.previous.outstanding.get(ws, 0) for ws, n in self.outstanding.items()}
+
+    @property
+    def stale_kinds(self) -> list[str]:
+        return [k for k, s in self.sources.items() if s is None or s.stale]
+
+    def snapshot(self) -> str:
+        """What the next digest compares itself with, kept in the ledger when this one is sent."""
+        return json.dumps({"as_of": self.as_of.isoformat(), "outstanding": self.outstanding})
+
+
+def digest_period(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def outstanding_history(
+    store: Store, as_of: date, weeks: int = CHART_WEEKS
+) -> list[OutstandingPoint]:
+    """Outstanding reviews at the end of each of the last ``weeks`` complete weeks, and on D."""
+    last_sunday = week_start(as_of + timedelta(days=1)) - timedelta(days=1)
+    days = [last_sunday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    if days[-1] != as_of:
+        days.append(as_of)
+    conn = store.conn
+    return [OutstandingPoint(d, workstream_figures(conn, d)[ALL].outstanding) for d in days]
+
+
+def build_digest(
+    store: Store,
+    as_of: date,
+    now: datetime,
+    stale_after_days: int,
+    previous: PreviousDigest | None = None,
+) -> DigestAnswer:
+    return DigestAnswer(
+        as_of=as_of,
+        period=digest_period(as_of),
+        backlog=backlog(store, as_of, ALL),
+        previous=previous,
+        history=outstanding_history(store, as_of),
+        weeks=completed_weeks(store.conn, as_of, ALL, weeks=CHART_WEEKS),
+        returns=returns_status(store, as_of),
+        deadlines=open_deadlines(store, as_of, DEADLINE_DAYS),
+        sources=freshness(store, now, stale_after_days),
+    )
+
+
+def previous_from_snapshot(text: str | None) -> PreviousDigest | None:
+    if not text:
+        return None
+    data = json.loads(text)
+    return PreviousDigest(as_of=date.fromisoformat(data["as_of"]), outstanding=data["outstanding"])
+
+
+__all__ = ["DIGEST_JOB", "WORKSTREAMS", "DigestAnswer", "build_digest", "digest_period"]

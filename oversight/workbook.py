@@ -1,0 +1,247 @@
+"""The digest as an XLSX workbook: the figures, the weekly series, the returns and the deadlines.
+
+Numbers are numbers and dates are dates, so the team can work with them. Text from the force's
+extracts is always written as text: a title such as ``=HYPERLINK(...)`` must never become a
+formula when someone opens the file (spreadsheet formula injection).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
+
+from oversight.digest import DigestAnswer
+from oversight.figures.backlog import week_start
+from oversight.formatting import (
+    KIND_LABELS,
+    day,
+    deadline_when,
+    projection,
+    source,
+    stale_warning,
+    workstream,
+)
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+DATE_FORMAT = "d mmm yyyy"
+PERCENT_FORMAT = "0.0%"
+COUNT_FORMAT = "#,##0"
+CHANGE_FORMAT = "+#,##0;-#,##0;0"
+# Spreadsheets read these first characters as the start of a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_CELL_TEXT = 32_767  # Excel's limit; longer text makes Excel "repair" the file
+MAX_WIDTH = 60
+
+Value = str | int | float | date | None
+
+
+def digest_workbook(digest: DigestAnswer) -> bytes:
+    """The digest as XLSX bytes, the same bytes for the same digest."""
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    book = Workbook()
+    book.remove(book.active)
+    _summary(_Rows(book.create_sheet("Summary")), digest)
+    _by_week(_Rows(book.create_sheet("Outstanding by week")), digest)
+    _returns(_Rows(book.create_sheet("Data returns")), digest)
+    _deadlines(_Rows(book.create_sheet("Deadlines")), digest)
+    # Fixed properties and zip times, so the bytes depend on the digest alone.
+    stamp = datetime.combine(digest.as_of, time())
+    book.properties.creator = "oversight"
+    book.properties.title = f"Weekly digest {digest.period}"
+    book.properties.created = book.properties.modified = stamp
+    buffer = BytesIO()
+    # ExcelWriter, not Workbook.save: save stamps the file with the time it was written.
+    ExcelWriter(book, _FixedTimeZip(buffer, stamp)).save()
+    return buffer.getvalue()
+
+
+class _FixedTimeZip(ZipFile):
+    def __init__(self, file: BytesIO, stamp: datetime) -> None:
+        super().__init__(file, "w", ZIP_DEFLATED, allowZip64=True)
+        # A zip can only hold times from 1980 to 2107: any as-of date still needs a valid stamp.
+        stamp = min(max(stamp, datetime(1980, 1, 1)), datetime(2107, 12, 31))
+        self.stamp = stamp.timetuple()[:6]
+
+    def writestr(self, name: str | ZipInfo, data: str | bytes, *args: object, **kw: object) -> None:
+        if isinstance(name, str):
+            name = ZipInfo(name, date_time=self.stamp)
+            name.compress_type = ZIP_DEFLATED
+            name.external_attr = 0o600 << 16  # what ZipFile gives a name on its own
+        super().writestr(name, data, *args, **kw)
+
+    def write(self, filename: str, arcname: str | None = None, *args: object) -> None:
+        # openpyxl writes each worksheet to a temporary file first: that file's time varies.
+        with open(filename, "rb") as file:
+            self.writestr(arcname or Path(filename).name, file.read())
+
+
+def _summary(out: _Rows, digest: DigestAnswer) -> None:
+    figures = digest.backlog.figures
+    trend = digest.backlog.trend
+    changes = digest.change_since_previous
+    out.header(["Figure", *(workstream(f.workstream) for f in figures)])
+    rows: list[tuple[str, list[Value], str]] = [
+        ("As of", [digest.as_of] * len(figures), DATE_FORMAT),
+        ("Recorded", [f.recorded for f in figures], COUNT_FORMAT),
+        ("Needing review", [f.needing_review for f in figures], COUNT_FORMAT),
+        ("Reviewed", [f.reviewed for f in figures], COUNT_FORMAT),
+        ("Outstanding", [f.outstanding for f in figures], COUNT_FORMAT),
+        ("% reviewed", [_fraction(f.percent_reviewed) for f in figures], PERCENT_FORMAT),
+        ("NCRS compliance", [_fraction(f.ncrs_percent) for f in figures], PERCENT_FORMAT),
+        ("Referrals not sent", [f.referrals_not_sent for f in figures], COUNT_FORMAT),
+        ("Referrals not known", [f.referrals_unknown for f in figures], COUNT_FORMAT),
+    ]
+    if changes is not None and digest.previous is not None:
+        label = f"Change since the digest of {day(digest.previous.as_of)}"
+        rows.append((label, [changes.get(f.workstream) for f in figures], CHANGE_FORMAT))
+    for label, values, number_format in rows:
+        out.row([label, *values], number_format)
+    out.header(["Trend, both workstreams", "Value"], gap=True)
+    last = trend.last_week
+    completion: Value = trend.projected_completion or projection(trend)
+    out.row(["Digest period", digest.period])
+    out.row(["Last complete week beginning", last.week_start if last else None])
+    out.row(["Reviews completed in the last complete week", last.completed if last else None])
+    out.row(["Four-week mean (reviews a week)", trend.four_week_mean], "#,##0.0")
+    out.row(["Outstanding seven days before", trend.outstanding_week_before])
+    out.row(["Change over seven days", trend.change_over_week], CHANGE_FORMAT)
+    out.row(["Projected completion", completion])
+    out.widths()  # before the sources: their long lines can run on into the empty cells
+    out.header(["Source", "Last import"], gap=True)
+    for kind, last_import in digest.sources.items():
+        note = stale_warning(kind, last_import)
+        text = source(kind, last_import) + (f" {note}" if note and last_import else "")
+        out.row([KIND_LABELS.get(kind, kind).capitalize(), text])
+
+
+def _by_week(out: _Rows, digest: DigestAnswer) -> None:
+    out.header(
+        ["Week beginning", "Week ending", "Reviews completed", "Outstanding at the end", "Note"]
+    )
+    completed = {w.week_start: w.completed for w in digest.weeks}
+    for point in digest.history:
+        monday = week_start(point.day)
+        if point.day.weekday() == 6:
+            out.row([monday, point.day, completed.get(monday), point.outstanding])
+        else:  # the as-of date, mid-week: the week is not complete, so no count for it
+            note = "As-of date: the week is not complete"
+            out.row([monday, point.day, None, point.outstanding, note])
+    out.widths()
+
+
+def _returns(out: _Rows, digest: DigestAnswer) -> None:
+    columns = ["Dataset", "Period", "Due", "Status", "Submitted", "Overdue", "Days overdue"]
+    out.header([*columns, "Excluded", "Notes"])
+    for item in digest.returns.returns:
+        out.row(
+            [
+                item.dataset,
+                item.period,
+                item.due_on,
+                item.status,
+                item.submitted_on,
+                _yes_no(item.overdue),
+                item.days_overdue,
+                _yes_no(item.excluded),
+                item.notes,
+            ]
+        )
+    out.widths()
+
+
+def _deadlines(out: _Rows, digest: DigestAnswer) -> None:
+    out.header(
+        ["Title", "Due", "Working days left", "Days left", "Owner", "Category", "Overdue", "When"]
+    )
+    for item in digest.deadlines.deadlines:
+        out.row(
+            [
+                item.title,
+                item.due_on,
+                item.working_days_left,
+                item.days_left,
+                item.owner,
+                item.category,
+                _yes_no(item.overdue),
+                deadline_when(item),
+            ]
+        )
+    out.widths()
+
+
+class _Rows:
+    """Writes a sheet row by row (openpyxl's max_row is a scan: asking it per row is quadratic)."""
+
+    def __init__(self, sheet: Worksheet) -> None:
+        self.sheet = sheet
+        self.next = 1
+
+    def header(self, labels: list[str], *, gap: bool = False) -> None:
+        from openpyxl.styles import Font
+
+        self.next += gap
+        for column, label in enumerate(labels, start=1):
+            self.sheet.cell(self.next, column, label).font = Font(bold=True)
+        if self.next == 1:
+            self.sheet.freeze_panes = "A2"
+        self.next += 1
+
+    def row(self, values: list[Value], number_format: str = COUNT_FORMAT) -> None:
+        """Dates get a date format, numbers ``number_format``; text is always text."""
+        for column, value in enumerate(values, start=1):
+            cell = self.sheet.cell(self.next, column)
+            if isinstance(value, str):
+                cell.value = text = _clean(value)
+                # openpyxl takes "=..." for a formula and "#N/A" for an error: text stays text.
+                cell.data_type = "s"
+                if text.startswith(FORMULA_STARTS):
+                    cell.quotePrefix = True  # so Excel keeps it text when the cell is edited
+                continue
+            cell.value = value
+            if isinstance(value, date):
+                cell.number_format = DATE_FORMAT
+            elif isinstance(value, int | float):
+                cell.number_format = number_format
+        self.next += 1
+
+    def widths(self) -> None:
+        from openpyxl.utils import get_column_letter
+
+        widths: dict[int, int] = {}
+        for row in self.sheet.iter_rows():
+            for cell in row:
+                value = cell.value
+                if isinstance(value, date):
+                    size = 12
+                elif isinstance(value, int | float):
+                    size = len(f"{value:,}")
+                else:
+                    size = len(str(value or ""))
+                widths[cell.column] = max(widths.get(cell.column, 8), min(size + 2, MAX_WIDTH))
+        for column, width in widths.items():
+            self.sheet.column_dimensions[get_column_letter(column)].width = width
+
+
+def _clean(text: str) -> str:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    # Control characters are not allowed in XLSX text: show them as replacement characters.
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
+
+
+def _fraction(percent: float | None) -> float | str:
+    """The digest's percentage (one decimal place) as a fraction for a 0.0% format."""
+    return "n/a" if percent is None else float(Decimal(str(percent)) / 100)
+
+
+def _yes_no(flag: bool) -> str:
+    return "Yes" if flag else "No"
