@@ -17,7 +17,7 @@ from pathlib import Path
 
 from oversight.errors import InvalidExtract, UserError
 from oversight.extracts import Extract, Progress, open_extract
-from oversight.kinds import CASES, Kind, Row
+from oversight.kinds import Kind, Row
 from oversight.store import Store
 from oversight.values import is_blank, normalise_name
 
@@ -342,8 +342,6 @@ def _merge(store: Store, kind: Kind, staging: str, history: dict[str, object]) -
                 f"import_id = excluded.import_id WHERE {changed}",
                 (import_id,),
             )
-            if kind is CASES:
-                from oversight.schema import rebuild_case_daily
-
-                rebuild_case_daily(conn)
+            if kind.after_write is not None:
+                kind.after_write(conn)
     return {"import_id": import_id, **counts}

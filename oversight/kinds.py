@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
+from oversight.schema import rebuild_case_daily
 from oversight.values import (
     DEADLINE_STATUSES,
     RETURN_STATUSES,
@@ -39,6 +41,8 @@ class Kind:
     key: tuple[str, ...]
     check: RowCheck
     noun: str  # what one row is, for messages
+    # Run inside the import's transaction after rows change: totals kept beside the rows.
+    after_write: Callable[[sqlite3.Connection], None] | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -107,6 +111,7 @@ CASES = Kind(
     noun="case review",
     key=("incident_ref",),
     check=check_case,
+    after_write=rebuild_case_daily,
     columns=(
         Column("incident_ref", parse_text, required=True),
         Column("workstream", parse_workstream, required=True),
