@@ -33,11 +33,33 @@ class Failure(click.ClickException):
 
 
 class Group(click.Group):
+    """The oversight commands, plus those that other packages add (``oversight bot``).
+
+    Commands that need Slack live in ``bot/`` and ``jobs/`` and are found through the
+    ``oversight.commands`` entry points, so the core never imports them; only a command that
+    is not the core's own pays for looking them up.
+    """
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except UserError as error:
             raise Failure(error) from None
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None and name in _plugin_commands():
+            command = _plugin_commands()[name].load()
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_plugin_commands()})
+
+
+def _plugin_commands() -> dict[str, object]:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group="oversight.commands")}
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -45,6 +67,10 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 def _as_of_option(value: str | None) -> date | None:
+    return _date_option("--as-of", value)
+
+
+def _date_option(option: str, value: str | None) -> date | None:
     if value is None:
         return None
     from oversight.values import parse_date
@@ -52,7 +78,7 @@ def _as_of_option(value: str | None) -> date | None:
     try:
         return parse_date(value)
     except ValueError as error:
-        raise UserError(f"--as-of: {error}: use YYYY-MM-DD or DD/MM/YYYY.") from None
+        raise UserError(f"{option}: {error}: use YYYY-MM-DD or DD/MM/YYYY.") from None
 
 
 @click.group(cls=Group)
@@ -255,6 +281,63 @@ def demo(ctx: click.Context, demo_db: Path) -> None:
     settings = _settings(ctx)
     _check_folder(demo_db)
     run_demo(demo_db, settings, click.echo)
+
+
+@cli.command()
+@click.option("--since", help="Only requests on or after this date (YYYY-MM-DD or DD/MM/YYYY).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV, for a spreadsheet.")
+@click.pass_context
+def audit(ctx: click.Context, since: str | None, as_csv: bool) -> None:
+    """Every request made to the bot, allowed or refused: when, who, where, what, outcome."""
+    import csv
+
+    from oversight.audit import COLUMNS, entries
+    from oversight.store import open_store
+
+    settings = _settings(ctx)
+    since_date = _date_option("--since", since)
+    store = open_store(settings.db_path)
+    try:
+        rows = entries(store, since_date)
+    finally:
+        store.close()
+    if as_csv:
+        # RFC 4180 line ends: with "\n" alone, a field holding a bare "\r" is not quoted.
+        writer = csv.writer(sys.stdout, lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        for e in rows:
+            writer.writerow(
+                [
+                    e.at.isoformat(timespec="seconds"),
+                    *(_spreadsheet_safe(getattr(e, c) or "") for c in COLUMNS[1:]),
+                ]
+            )
+        return
+    if not rows:
+        click.echo("No requests recorded" + (f" since {since_date}" if since_date else "") + ".")
+        return
+    for e in rows:
+        detail = f" ({_one_line(e.detail)})" if e.detail else ""
+        click.echo(
+            f"{e.at:%Y-%m-%d %H:%M:%S}  {_one_line(e.user_id) or '-'}  "
+            f"{_one_line(e.channel_id) or '-'}  "
+            f"{_one_line(e.command) or '-'} {_one_line(e.text)}".rstrip()
+            + f"  -> {e.outcome}{detail}"
+        )
+
+
+def _one_line(text: str | None) -> str:
+    """Typed text on one line, with control characters shown as escapes (\\n, \\x1b), so
+    that it can neither pass itself off as another request nor rewrite the terminal."""
+    import re
+
+    control = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+    return control.sub(lambda m: m.group().encode("unicode_escape").decode(), text or "")
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """Typed text that a spreadsheet would run as a formula is written as plain text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def main() -> None:

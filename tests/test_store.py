@@ -53,6 +53,7 @@ def test_a_store_has_every_table(store):
         "deadlines",
         "imports",
         "audit_log",
+        "digest_ledger",
     }
 
 

@@ -1,0 +1,1 @@
+"""The Slack bot: thin Bolt listeners over the oversight core."""

@@ -1,0 +1,82 @@
+"""The Bolt app, made by one factory from the settings and the store.
+
+Listeners are thin: ack at once (Slack allows 3 seconds), then answer through the command
+service and send the reply to the response URL Slack gave.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.access import AccessPolicy
+from bot.service import CommandService
+from oversight.settings import Settings
+from oversight.store import Store
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("/backlog", "/ons-status", "/deadlines", "/oversight")
+
+
+def make_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A Web API client for ``SLACK_API_URL`` that retries rate limits and dropped connections."""
+    return WebClient(
+        token=token or settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_app(settings: Settings, store: Store, client: WebClient | None = None) -> App:
+    client = client or make_client(settings)
+    access = AccessPolicy(
+        client,
+        allowed_users=settings.allowed_users,
+        allowed_usergroups=settings.allowed_usergroups,
+        contact=settings.access_contact,
+    )
+    if not access.configured:
+        log.warning(
+            "No one is allowed to see figures: set OVERSIGHT_ALLOWED_USERS or "
+            "OVERSIGHT_ALLOWED_USERGROUPS. Every command will be refused."
+        )
+    service = CommandService(settings=settings, store=store, access=access)
+    # Bolt logs the body of a badly signed request at INFO: case text must not reach the log.
+    bolt_logger = logging.getLogger("bot.bolt")
+    bolt_logger.setLevel(logging.WARNING)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or None,
+        request_verification_enabled=bool(settings.slack_signing_secret),
+        logger=bolt_logger,
+    )
+
+    def on_command(ack: Ack, command: dict, respond: Respond) -> None:
+        ack()
+        reply_to = command.get("command", "")
+        reply = service.handle(
+            user_id=command.get("user_id", ""),
+            channel_id=command.get("channel_id", ""),
+            command=command.get("command", ""),
+            text=command.get("text", ""),
+        )
+        sent = respond(**reply.as_message())
+        if sent.status_code != 200:
+            log.warning("Slack did not take the reply to %s (HTTP %s).", reply_to, sent.status_code)
+
+    for name in COMMANDS:
+        app.command(name)(on_command)
+    return app

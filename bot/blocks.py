@@ -1,0 +1,261 @@
+"""Block Kit rendering of the answer models, inside Slack's limits for any size of data.
+
+Slack refuses a message with more than 50 blocks, a section text over 3,000 characters, more
+than 10 fields in a section, a field over 2,000 characters or a header over 150 characters.
+Long lists therefore end with "…and N more" rather than being cut off by Slack.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import singledispatch
+
+from oversight import formatting as f
+from oversight.answers import (
+    TABLES,
+    Answer,
+    BacklogAnswer,
+    DeadlinesAnswer,
+    HelpAnswer,
+    ReturnsAnswer,
+    StatusAnswer,
+)
+from oversight.figures.freshness import LastImport
+
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_FIELDS = 10
+MAX_FIELD_TEXT = 2000
+MAX_HEADER = 150
+MAX_CONTEXT_ELEMENTS = 10
+MAX_LIST_LINES = 25
+MAX_LINE = 500  # one line of a list; a longer one is clipped
+HEADING_ROOM = 100  # kept for the heading above a list, by default
+
+Block = dict[str, object]
+
+_PART_ESCAPE = re.compile(r"&[a-z]{0,3}$")
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": _clip(text, MAX_HEADER)}}
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, MAX_SECTION_TEXT)}}
+
+
+def fields(pairs: list[tuple[str, str]]) -> list[Block]:
+    """Label/value pairs as section fields, ten to a section."""
+    items = [{"type": "mrkdwn", "text": _clip(f"*{k}*\n{v}", MAX_FIELD_TEXT)} for k, v in pairs]
+    return [
+        {"type": "section", "fields": items[i : i + MAX_FIELDS]}
+        for i in range(0, len(items), MAX_FIELDS)
+    ]
+
+
+def context(*texts: str) -> Block:
+    elements = [{"type": "mrkdwn", "text": _clip(t, MAX_FIELD_TEXT)} for t in texts if t]
+    return {"type": "context", "elements": elements[:MAX_CONTEXT_ELEMENTS]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def bulleted(
+    lines: list[str],
+    empty: str,
+    limit: int = MAX_LIST_LINES,
+    room: int = MAX_SECTION_TEXT - HEADING_ROOM,
+) -> str:
+    """A list in at most ``room`` characters: at most ``limit`` lines, then "…and N more".
+
+    Room is kept for the "…and N more" line itself, so that clipping the section never cuts
+    it off; a line too long for a list is clipped rather than left out.
+    """
+    if not lines:
+        return empty
+    shown: list[str] = []
+    used = -1  # no newline before the first line
+    for i, line in enumerate(lines[:limit]):
+        line = _clip(line, MAX_LINE)
+        left = len(lines) - i - 1
+        tail = len(f"\n…and {left} more") if left else 0
+        if used + 1 + len(line) + tail > room:
+            break
+        shown.append(line)
+        used += 1 + len(line)
+    if len(shown) < len(lines):
+        shown.append(f"…and {len(lines) - len(shown)} more")
+    return "\n".join(shown)
+
+
+def list_section(heading: str, lines: list[str], empty: str = "None") -> Block:
+    """A heading and a list under it, in one section within Slack's limit."""
+    room = MAX_SECTION_TEXT - len(heading) - 1
+    return section(heading + "\n" + bulleted(lines, empty, room=room))
+
+
+def overdue_section(lines: list[str]) -> Block:
+    return list_section(f":rotating_light: *Overdue ({len(lines)})*", lines)
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    # Never half an escape ("&am…"): Slack would show it as typed.
+    return _PART_ESCAPE.sub("", text[: limit - 1]) + "…"
+
+
+def escape(text: str) -> str:
+    """Text from an extract, made inert in mrkdwn (no mentions, links or formatting)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def source_context(kind: str, answer_as_of: object, source: LastImport | None) -> list[Block]:
+    blocks = [context(f"As of {f.long_day(answer_as_of)}", escape(f.source(kind, source)))]
+    warning = f.stale_warning(kind, source)
+    if warning:
+        blocks.append(context(f":warning: *{warning}*"))
+    return blocks
+
+
+def render_blocks(answer: Answer) -> tuple[str, list[Block]]:
+    """The notification text (also read by screen readers) and the blocks, within the limits."""
+    text, blocks = _render(answer)
+    return text, fit(blocks)
+
+
+def fit(blocks: list[Block]) -> list[Block]:
+    """At most 50 blocks: the last says how many more there would have been."""
+    if len(blocks) <= MAX_BLOCKS:
+        return blocks
+    return [*blocks[: MAX_BLOCKS - 1], context(f"…and {len(blocks) - MAX_BLOCKS + 1} more")]
+
+
+@singledispatch
+def _render(answer: object) -> tuple[str, list[Block]]:
+    raise TypeError(f"no Block Kit rendering for {type(answer).__name__}")
+
+
+@_render.register
+def _(answer: BacklogAnswer) -> tuple[str, list[Block]]:
+    b, trend = answer.backlog, answer.backlog.trend
+    scope = "" if b.workstream == "all" else f": {f.workstream(b.workstream)}"
+    blocks: list[Block] = [header(f"Review backlog{scope}, as of {f.day(answer.as_of)}")]
+    for w in b.figures:
+        blocks.append(section(f"*{f.workstream(w.workstream)}*"))
+        blocks += fields(
+            [
+                ("Outstanding", f.count(w.outstanding)),
+                ("Reviewed", f"{f.count(w.reviewed)} ({f.pct(w.percent_reviewed)})"),
+                ("Needing review", f.count(w.needing_review)),
+                ("Recorded", f.count(w.recorded)),
+                ("NCRS compliance", f.ncrs(w)),
+                ("Referrals required", f.referrals(w)),
+            ]
+        )
+    blocks.append(divider())
+    blocks += fields(
+        [
+            ("Last complete week", f.last_week(trend)),
+            ("Four-week mean", f.weekly_rate(trend.four_week_mean)),
+            ("Outstanding over seven days", f.outstanding_change(trend, answer.as_of)),
+            ("Projected completion", f.projection(trend)),
+        ]
+    )
+    blocks += source_context("cases", answer.as_of, answer.source)
+    text = (
+        f"Review backlog{scope} as of {f.day(answer.as_of)}: "
+        f"{f.count(trend.outstanding)} outstanding, projected completion {f.projection(trend)}."
+    )
+    return text, blocks
+
+
+@_render.register
+def _(answer: ReturnsAnswer) -> tuple[str, list[Block]]:
+    status = answer.returns
+    scope = f' matching "{status.dataset}"' if status.dataset else ""
+    blocks: list[Block] = [header(f"Crime-data returns{scope}, as of {f.day(answer.as_of)}")]
+    overdue = [
+        f"• *{escape(r.dataset)} {r.period}*: due {f.day(r.due_on)}, {f.return_state(r)} "
+        f"({r.status})"
+        for r in status.overdue
+    ]
+    blocks.append(overdue_section(overdue))
+    excluded = [f"• {escape(r.dataset)} {r.period}" for r in status.excluded]
+    if excluded:
+        blocks.append(list_section("*Excluded from official statistics*", excluded))
+    others = [
+        f"• {escape(r.dataset)} {r.period}: due {f.day(r.due_on)}, {r.status}"
+        + (f", submitted {f.day(r.submitted_on)}" if r.submitted_on else "")
+        for r in status.returns
+        if not r.overdue
+    ]
+    blocks.append(list_section("*Other returns*", others))
+    nxt = status.next_due
+    next_text = f"{escape(nxt.dataset)} {nxt.period} on {f.day(nxt.due_on)}" if nxt else "none"
+    blocks.append(section(f"*Next due:* {next_text}"))
+    blocks += source_context("returns", answer.as_of, answer.source)
+    text = (
+        f"Crime-data returns as of {f.day(answer.as_of)}: {len(overdue)} overdue, "
+        f"{len(excluded)} excluded from official statistics; next due {next_text}."
+    )
+    return text, blocks
+
+
+@_render.register
+def _(answer: DeadlinesAnswer) -> tuple[str, list[Block]]:
+    d = answer.deadlines
+    blocks: list[Block] = [
+        header(f"Deadlines in the next {d.within_days} days, as of {f.day(answer.as_of)}")
+    ]
+
+    def line(item: object) -> str:
+        owner = f" — {escape(item.owner)}" if item.owner else ""
+        return f"• *{escape(item.title)}*: {f.day(item.due_on)}, {f.deadline_when(item)}{owner}"
+
+    overdue = [line(i) for i in d.overdue]
+    upcoming = [line(i) for i in d.upcoming]
+    blocks.append(overdue_section(overdue))
+    blocks.append(
+        list_section(f"*Due in the next {d.within_days} days ({len(upcoming)})*", upcoming)
+    )
+    blocks += source_context("deadlines", answer.as_of, answer.source)
+    text = (
+        f"Deadlines as of {f.day(answer.as_of)}: {len(overdue)} overdue, {len(upcoming)} due "
+        f"in the next {d.within_days} days."
+    )
+    return text, blocks
+
+
+@_render.register
+def _(answer: StatusAnswer) -> tuple[str, list[Block]]:
+    blocks: list[Block] = [header("Oversight status")]
+    blocks += fields(
+        [("Schema version", str(answer.schema_version))]
+        + [(label.capitalize(), f.count(answer.rows[t])) for t, label in TABLES.items()]
+    )
+    lines = []
+    for kind, last in answer.sources.items():
+        warning = f.stale_warning(kind, last)
+        mark = f" :warning: {warning}" if warning else ""
+        label = f.KIND_LABELS[kind].capitalize()
+        lines.append(f"• *{label}*: {escape(f.source(kind, last))}{mark}")
+    blocks.append(section("*Data freshness*\n" + "\n".join(lines)))
+    stale = ", ".join(answer.stale_kinds) or "none"
+    return f"Oversight status: stale or missing data: {stale}.", blocks
+
+
+@_render.register
+def _(answer: HelpAnswer) -> tuple[str, list[Block]]:
+    blocks: list[Block] = [header("What oversight answers")]
+    for command, usage in answer.usage.items():
+        examples = ", ".join(f"`{e}`" for e in answer.examples[command])
+        syntax, _, meaning = usage.partition(" — ")
+        blocks.append(section(f"`{syntax}`\n{meaning}\n_e.g._ {examples}"))
+    blocks.append(
+        context("Answers are shown only to you; add `share` to post one in an allowed channel.")
+    )
+    return "Oversight commands: /backlog, /ons-status, /deadlines, /oversight.", blocks

@@ -1,0 +1,105 @@
+"""``oversight bot``: check the settings, build the app, and serve it over Socket Mode or HTTP."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from oversight.errors import UserError
+from oversight.settings import Settings
+from oversight.store import Store
+
+log = logging.getLogger(__name__)
+
+BOT_TOKEN = re.compile(r"xoxb-[A-Za-z0-9-]{10,}")
+APP_TOKEN = re.compile(r"xapp-[A-Za-z0-9-]{10,}")
+
+
+def check_slack_settings(settings: Settings) -> None:
+    """Stop start-up with one sentence when a token is missing or malformed (never echoing it)."""
+    if not settings.slack_bot_token:
+        raise UserError("SLACK_BOT_TOKEN is not set: give the bot token (it starts xoxb-).")
+    if not BOT_TOKEN.fullmatch(settings.slack_bot_token):
+        raise UserError("SLACK_BOT_TOKEN is not a bot token: it must start xoxb-.")
+    if settings.slack_app_token and not APP_TOKEN.fullmatch(settings.slack_app_token):
+        raise UserError("SLACK_APP_TOKEN is not an app-level token: it must start xapp-.")
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        raise UserError(
+            "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's requests "
+            "(or set SLACK_APP_TOKEN for Socket Mode)."
+        )
+
+
+def build(settings: Settings, store: Store) -> object:
+    """The Bolt app, with a token Slack has accepted (auth.test), or a UserError."""
+    from slack_bolt.error import BoltError
+
+    from bot.app import build_app
+
+    try:
+        return build_app(settings, store)
+    except BoltError as error:
+        reason = "invalid_auth" if "invalid_auth" in str(error) else "an error"
+        raise UserError(
+            f"Slack refused the bot token at start-up ({reason}): check SLACK_BOT_TOKEN."
+        ) from None
+    except OSError:  # refused, reset or timed out, after the client's retries
+        raise UserError(_unreachable(settings)) from None
+
+
+def _unreachable(settings: Settings) -> str:
+    return (
+        f"Slack's Web API could not be reached at {settings.slack_api_url} at start-up: "
+        "check SLACK_API_URL and the network."
+    )
+
+
+@dataclass
+class Running:
+    """A started bot: ``stop()`` ends it; ``url`` is the HTTP address in HTTP mode."""
+
+    stop: Callable[[], None]
+    mode: str
+    url: str | None = None
+
+
+def start(settings: Settings, store: Store, host: str = "0.0.0.0") -> Running:
+    """Start serving in background threads and return at once."""
+    check_slack_settings(settings)
+    app = build(settings, store)
+    if settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from slack_sdk.errors import SlackApiError
+
+        handler = SocketModeHandler(app, app_token=settings.slack_app_token)
+        try:
+            handler.connect()
+        except SlackApiError as error:
+            handler.close()
+            code = error.response.get("error") or f"HTTP {error.response.status_code}"
+            raise UserError(
+                f"Slack would not open a Socket Mode connection at start-up ({code}): "
+                "check SLACK_APP_TOKEN."
+            ) from None
+        except OSError:
+            handler.close()
+            raise UserError(_unreachable(settings)) from None
+        log.info("Connected to Slack over Socket Mode.")
+        return Running(stop=handler.close, mode="socket")
+    from bot.health import health_check
+    from bot.http import make_server
+
+    server = make_server(app, lambda: health_check(store, settings), host, settings.port)
+    thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    log.info("Serving Slack at http://%s:%s/slack/events and /healthz.", host, port)
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+
+    return Running(stop=stop, mode="http", url=f"http://127.0.0.1:{port}")

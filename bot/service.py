@@ -1,0 +1,84 @@
+"""Answering one slash command: check access, parse, compute, render, audit.
+
+Plain functions over the core; the Bolt listeners in ``bot.app`` only ack and send.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from bot.access import AccessPolicy, Decision
+from bot.blocks import Block, context, escape, render_blocks, section
+from oversight.answers import answer
+from oversight.audit import AuditEntry, record
+from oversight.commands import UsageError, parse_command
+from oversight.settings import Settings
+from oversight.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+    in_channel: bool = False
+
+    def as_message(self) -> dict[str, object]:
+        return {
+            "text": self.text,
+            "blocks": self.blocks,
+            "response_type": "in_channel" if self.in_channel else "ephemeral",
+            "replace_original": False,
+        }
+
+
+@dataclass
+class CommandService:
+    settings: Settings
+    store: Store
+    access: AccessPolicy
+
+    def handle(self, user_id: str, channel_id: str, command: str, text: str) -> Reply:
+        """The reply to one command; every request is written to the audit log."""
+        entry = {"user_id": user_id, "channel_id": channel_id, "command": command, "text": text}
+        decision = self.access.check(user_id, channel_id)
+        if not decision.allowed:
+            self._audit(entry, "refused", decision.reason)
+            return Reply(text=decision.reason, blocks=[section(f":no_entry: {decision.reason}")])
+        try:
+            query = parse_command(command, text)
+            if query.command == "oversight" and query.topic == "whoami":
+                self._audit(entry, "answered", decision.reason)
+                return self._whoami(user_id, decision)
+            now = self.settings.clock.now()
+            result = answer(self.store, query, now, self.settings.stale_after_days)
+        except UsageError as error:
+            self._audit(entry, "usage", error.problem)
+            usage = escape(error.usage())  # it quotes what was typed: no mentions or links
+            return Reply(text=usage, blocks=[section(f"```{usage}```")])
+        except Exception as error:
+            log.error("Could not answer %s: %s", command, type(error).__name__)
+            self._audit(entry, "error", type(error).__name__)
+            message = "Something went wrong while answering; it has been logged. Try again shortly."
+            return Reply(text=message, blocks=[section(f":x: {message}")])
+        fallback, blocks = render_blocks(result)
+        share = query.share and channel_id in self.settings.share_channels
+        if query.share and not share:
+            blocks = [
+                *blocks[:49],
+                context(":lock: Not shared: this channel is not one the figures may be posted in."),
+            ][-50:]
+        self._audit(entry, "shared" if share else "answered", None)
+        return Reply(text=fallback, blocks=blocks, in_channel=share)
+
+    def _whoami(self, user_id: str, decision: Decision) -> Reply:
+        text = f"You (<@{user_id}>) may see oversight figures: {decision.reason}."
+        return Reply(text=text, blocks=[section(f":white_check_mark: {text}")])
+
+    def _audit(self, entry: dict[str, str], outcome: str, detail: str | None) -> None:
+        record(
+            self.store,
+            AuditEntry(at=self.settings.clock.now(), outcome=outcome, detail=detail, **entry),
+        )

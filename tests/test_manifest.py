@@ -1,0 +1,184 @@
+"""slack/manifest.yml: the commands the bot registers, Socket Mode, and the least scopes it needs.
+
+PyYAML is not a dependency, so the manifest is read with a small reader for the plain subset of
+YAML it is written in; anything outside that subset fails the test rather than being misread.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from slack_sdk import WebClient
+
+from bot.app import COMMANDS
+from bot.http import EVENTS_PATH
+from oversight.commands import USAGE
+
+REPO = Path(__file__).resolve().parent.parent
+MANIFEST = REPO / "slack" / "manifest.yml"
+
+# What each Web API method the code calls needs, from Slack's method reference.
+METHOD_SCOPES = {
+    "users_info": {"users:read"},
+    "conversations_info": {"channels:read", "groups:read", "im:read", "mpim:read"},
+    "usergroups_users_list": {"usergroups:read"},
+    "chat_postMessage": {"chat:write"},
+    "files_upload_v2": {"files:write"},
+}
+NEEDED = {
+    "commands",
+    "chat:write",
+    "files:write",
+    "users:read",
+    "usergroups:read",
+    "channels:read",
+    "groups:read",
+    "im:read",
+    "mpim:read",
+}
+
+
+# --- a reader for the manifest's subset of YAML ------------------------------------------------
+
+_KEY = re.compile(r"([A-Za-z_][\w-]*):(?: +(.*))?")
+
+
+def _uncomment(line: str) -> str:
+    """The line without its comment; a "#" inside a quoted value is not a comment."""
+    body = line.lstrip(" ")
+    start = len(line) - len(body)
+    if body.startswith("- "):
+        start += 2
+    key = re.match(r"[A-Za-z_][\w-]*: +", line[start:])
+    if key:
+        start += key.end()
+    if line[start : start + 1] in ("'", '"'):
+        close = line.find(line[start], start + 1)
+        assert close > start, f"unclosed quote in {line!r}"
+        start = close + 1
+    hash_at = re.search(r"(^| )#", line[start:]) if start else re.search(r"^ *#", line)
+    return line if hash_at is None else line[: start + hash_at.start()]
+
+
+def _scalar(text: str) -> object:
+    if text[:1] in "\"'":
+        assert text[-1] == text[0] and len(text) > 1, text
+        return text[1:-1]
+    assert not text.startswith(("[", "{", "&", "*", "|", ">", "!")), f"not plain YAML: {text}"
+    return {"true": True, "false": False}.get(text, text)
+
+
+def read_manifest(text: str) -> object:
+    assert "\t" not in text, "YAML does not allow tabs"
+    lines = []
+    for raw in text.splitlines():
+        line = _uncomment(raw).rstrip()
+        if line.strip():
+            lines.append([len(line) - len(line.lstrip(" ")), line.strip()])
+    value, end = _block(lines, 0, lines[0][0])
+    assert end == len(lines), f"cannot read the manifest from {lines[end]}"
+    return value
+
+
+def _block(lines: list[list], i: int, indent: int) -> tuple[object, int]:
+    if lines[i][1].startswith("- "):
+        items = []
+        while i < len(lines) and lines[i][0] == indent and lines[i][1].startswith("- "):
+            item = lines[i][1][2:].strip()
+            if _KEY.fullmatch(item):  # a mapping: its first key on the dash's line
+                lines[i] = [indent + 2, item]
+                value, i = _block(lines, i, indent + 2)
+            else:
+                value, i = _scalar(item), i + 1
+            items.append(value)
+        return items, i
+    mapping: dict[str, object] = {}
+    while i < len(lines) and lines[i][0] == indent and not lines[i][1].startswith("- "):
+        match = _KEY.fullmatch(lines[i][1])
+        assert match, f"not a key: {lines[i][1]}"
+        key, rest = match.group(1), match.group(2)
+        assert key not in mapping, f"{key} is given twice"
+        i += 1
+        if rest:
+            mapping[key] = _scalar(rest.strip())
+        else:
+            assert i < len(lines) and lines[i][0] >= indent, f"{key} has no value"
+            mapping[key], i = _block(lines, i, lines[i][0])
+    return mapping, i
+
+
+def test_the_reader_reads_this_subset_and_refuses_the_rest():
+    text = "a:\n  b: 1  # note\n  c: '#x'\n  d:\n    - e\n    - f: g\n      h: true\nz: \"q\"\n"
+    assert read_manifest(text) == {
+        "a": {"b": "1", "c": "#x", "d": ["e", {"f": "g", "h": True}]},
+        "z": "q",
+    }
+    for bad in ("a: [1, 2]\n", "a: 1\na: 2\n", "a:\n\tb: 1\n", "a: 1\n    b: 2\n"):
+        with pytest.raises(AssertionError):
+            read_manifest(bad)
+
+
+# --- the manifest ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return read_manifest(MANIFEST.read_text(encoding="utf-8"))
+
+
+def test_the_manifest_lists_exactly_the_commands_the_bot_registers(manifest: dict):
+    listed = [c["command"] for c in manifest["features"]["slash_commands"]]
+    assert sorted(listed) == sorted(COMMANDS)
+    assert len(listed) == len(set(listed))
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_command_has_a_description_and_a_usage_hint(manifest: dict, command: str):
+    [entry] = [c for c in manifest["features"]["slash_commands"] if c["command"] == command]
+    assert re.fullmatch(r"/[a-z0-9_-]{1,31}", command)
+    assert isinstance(entry["description"], str) and entry["description"].strip()
+    assert isinstance(entry["usage_hint"], str) and entry["usage_hint"].strip()
+    # The hint says what the parser accepts (plus "share" for the figures).
+    syntax = USAGE[command.lstrip("/")].split(" — ")[0]
+    words = syntax.removeprefix(command).strip()
+    share = "" if command == "/oversight" else " [share]"
+    assert entry["usage_hint"] == words + share
+    assert entry["should_escape"] is False
+    # Used in HTTP mode: the path the bot serves Slack's requests on.
+    assert re.fullmatch(rf"https://[^/\s]+{re.escape(EVENTS_PATH)}", entry["url"])
+
+
+def test_socket_mode_is_set(manifest: dict):
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["settings"]["interactivity"]["is_enabled"] is False
+    assert "bot_user" in manifest["features"]
+
+
+def test_the_bot_scopes_are_exactly_those_the_code_needs(manifest: dict):
+    scopes = manifest["oauth_config"]["scopes"]
+    assert set(scopes) == {"bot"}, "no user-token scopes"
+    bot = scopes["bot"]
+    assert len(bot) == len(set(bot))
+    assert set(bot) == NEEDED
+    assert [s for s in bot if ":write" in s or "admin" in s] == ["chat:write", "files:write"]
+
+
+def test_every_web_api_method_the_code_calls_is_covered_by_a_scope(manifest: dict):
+    methods = {
+        name
+        for name, value in vars(WebClient).items()
+        if callable(value) and not name.startswith("_")
+    }
+    called: set[str] = set()
+    for folder in ("bot", "jobs", "oversight"):
+        for path in (REPO / folder).rglob("*.py"):
+            for name in re.findall(r"\.([a-zA-Z0-9_]+)\(", path.read_text(encoding="utf-8")):
+                if name in methods:
+                    called.add(name)
+    unknown = called - set(METHOD_SCOPES)
+    assert not unknown, f"add the scopes these need to METHOD_SCOPES and the manifest: {unknown}"
+    assert {"users_info", "conversations_info", "usergroups_users_list"} <= called
+    needed = {"commands"}.union(*(METHOD_SCOPES[m] for m in called))
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
