@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import targets
+from bench import slack, targets
 from bench.children import TIME, remove_database
 from bench.generate import cases_csv
 
@@ -71,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     results["ask"] = targets.ask_process(store, args.ask_runs, _log)
     _log("4. What oversight ask imports")
     results["ask_imports"] = targets.ask_imports(store, _log)
+    _log("5. A signed /backlog over HTTP to its answer, on the store from target 1")
+    results["slack"] = slack.signed_backlog(store, args.backlog_runs, 5, _log)
     remove_database(store)
 
     results["machine"]["load_average_end"] = _load_average()
@@ -132,6 +134,17 @@ def _table(results: dict[str, object]) -> str:
             _met(imports),
         ),
     ]
+    if "slack" in results:
+        signed = results["slack"]
+        rows.append(
+            (
+                f"5. signed /backlog to its answer, {signed['case_rows']:,} rows",
+                f"median {signed['median_ms']:.1f} ms, p95 {signed['p95_ms']:.1f} ms "
+                f"({signed['runs']} requests)",
+                f"< {slack.AIM_MS:g} ms",
+                _met(signed),
+            )
+        )
     header = ("target", "measured", "goal", "met")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = [
