@@ -92,7 +92,13 @@ def start(settings: Settings, store: Store, host: str = "0.0.0.0") -> Running:
     from bot.health import health_check
     from bot.http import make_server
 
-    server = make_server(app, lambda: health_check(store, settings), host, settings.port)
+    try:
+        server = make_server(app, lambda: health_check(store, settings), host, settings.port)
+    except OSError as error:  # the port is taken, or the host is not an address of this machine
+        raise UserError(
+            f"Cannot listen on {host} port {settings.port} ({error.strerror or error}): "
+            "choose another PORT, or --host."
+        ) from None
     thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
     thread.start()
     port = server.server_address[1]

@@ -1,0 +1,404 @@
+"""``oversight bot``, the real console script, in a subprocess against the Slack stand-in.
+
+HTTP mode: signed slash commands are acked and answered through the response URL within
+Slack's three seconds, with the figures ``oversight ask --json`` gives; forged or stale
+requests get 401; outsiders get a refusal without a figure; ``oversight audit`` lists every
+answered or refused request; ``GET /healthz`` reports the database; SIGTERM stops it cleanly.
+Start-up mistakes stop it with one sentence and exit status 2; its log (stderr) never holds a
+token, the signing secret or the text of a request.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_NOW, oversight_command
+from tests.slack_standin import Fault, SlackStandIn
+from tests.test_bot_http import (
+    ALLOWED,
+    APP_TOKEN,
+    AS_OF,
+    BOT_TOKEN,
+    OUTSIDER,
+    PRIVATE,
+    SIGNING_SECRET,
+    ask_bot,
+    ask_json,
+    assert_backlog,
+    block_texts,
+    clean_env,
+    copy_database,
+    demo_database,
+    get,
+    local_day,
+    populated_standin,
+    post_signed,
+    slash,
+)
+
+# A log line as bot.logs writes it: "2020-07-01 09:00:00,123 INFO bot.run: …".
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ \S+: ")
+SERVING = re.compile(r"Serving Slack at (http://[\d.]+:\d+)/")
+
+
+class BotProcess:
+    """``oversight bot`` running in a subprocess, its stdout and stderr read as they come."""
+
+    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [*oversight_command(), "bot", "--host", "127.0.0.1"],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self._lines: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        self._changed = threading.Condition()
+        self._readers = [
+            threading.Thread(target=self._read, args=(name,), daemon=True)
+            for name in ("stdout", "stderr")
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, name: str) -> None:
+        for line in getattr(self.process, name):
+            with self._changed:
+                self._lines[name].append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._lines[name].append("")  # end of stream
+            self._changed.notify_all()
+
+    @property
+    def stdout(self) -> str:
+        with self._changed:
+            return "".join(self._lines["stdout"])
+
+    @property
+    def stderr(self) -> str:
+        with self._changed:
+            return "".join(self._lines["stderr"])
+
+    def wait_for_log(self, pattern: re.Pattern[str], timeout: float = 20) -> re.Match[str]:
+        """The first stderr line matching ``pattern``; fails if the bot exits first."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for line in self._lines["stderr"]:
+                    match = pattern.search(line)
+                    if match:
+                        return match
+                if self._lines["stderr"][-1:] == [""]:
+                    raise AssertionError(f"oversight bot ended:\n{''.join(self._lines['stderr'])}")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no {pattern.pattern!r} in:\n{self.stderr}")
+                self._changed.wait(left)
+
+    def wait(self, timeout: float = 20) -> int:
+        code = self.process.wait(timeout)
+        for reader in self._readers:
+            reader.join(timeout)
+        return code
+
+    def stop(self) -> int:
+        """SIGTERM, as a service manager would send; the exit status."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.wait()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def bot_process_env(slack: SlackStandIn, db: Path, **overrides: str | None) -> dict[str, str]:
+    env = {
+        "OVERSIGHT_DB": str(db),
+        "OVERSIGHT_NOW": TEST_NOW,
+        "SLACK_API_URL": slack.api_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "PORT": "0",
+        "OVERSIGHT_ALLOWED_USERS": ALLOWED,
+        **overrides,
+    }
+    return clean_env(**{k: v for k, v in env.items() if v is not None})
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    standin = populated_standin()
+    yield standin
+    standin.close()
+
+
+@pytest.fixture
+def db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_database(demo_database(tmp_path_factory), tmp_path / "oversight.db")
+
+
+@pytest.fixture
+def launch(tmp_path: Path, slack: SlackStandIn, db: Path) -> Iterator:
+    """Start ``oversight bot`` with the given settings; it is killed if a test leaves it running."""
+    started: list[BotProcess] = []
+
+    def run(**overrides: str | None) -> BotProcess:
+        bot = BotProcess(tmp_path, bot_process_env(slack, db, **overrides))
+        started.append(bot)
+        return bot
+
+    yield run
+    for bot in started:
+        bot.kill()
+
+
+def serve(launch, **overrides: str | None) -> tuple[BotProcess, str]:
+    """An HTTP-mode bot and its address, read from its "Serving Slack at" log line."""
+    bot = launch(**overrides)
+    return bot, bot.wait_for_log(SERVING).group(1)
+
+
+def test_a_signed_backlog_is_acked_and_answered_in_time_with_the_figures_of_oversight_ask(
+    launch, slack, cli
+):
+    bot, url = serve(launch)
+    reply = ask_bot(url, slack, "one", "/backlog", f"as of {AS_OF}")
+    assert_backlog(reply, ask_json(cli, "/backlog"))
+    assert reply["response_type"] == "ephemeral"
+    assert slack.calls_to("users.info")  # the access check asked the stand-in, with the bot token
+    assert {c.token for c in slack.calls} == {BOT_TOKEN}
+    assert bot.stop() == 0
+
+
+def test_forged_stale_and_outside_requests_are_refused_and_the_audit_lists_what_was_asked(
+    launch, slack, cli
+):
+    bot, url = serve(launch)
+    fields = slash(slack, "forged", "/backlog", f"as of {AS_OF}")
+    assert post_signed(url, fields, secret="0123456789abcdef0123456789abcdef")[0] == 401
+    assert post_signed(url, fields, timestamp=int(time.time()) - 5 * 60 - 10)[0] == 401
+    answered = ask_bot(url, slack, "answered", "/backlog", f"as of {AS_OF}")
+    refused = ask_bot(url, slack, "refused", "/backlog", f"as of {AS_OF}", user=OUTSIDER)
+    assert bot.stop() == 0
+    assert "forged" not in slack.replies
+    assert_backlog(answered, ask_json(cli, "/backlog"))
+    shown = [refused["text"], *block_texts(refused["blocks"])]
+    assert not any(re.search(r"\d", text) for text in shown), shown
+    assert "allow-list" in refused["text"]
+
+    listing = cli("audit")
+    assert listing.returncode == 0, listing.stderr
+    lines = listing.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("2020-07-01 09:00:00")
+    assert f"{ALLOWED}  {PRIVATE}  /backlog as of {AS_OF}  -> answered" in lines[0]
+    assert f"{OUTSIDER}  {PRIVATE}  /backlog as of {AS_OF}  -> refused (" in lines[1]
+
+    table = cli("audit", "--csv", "--since", "2020-07-01")
+    assert table.returncode == 0, table.stderr
+    rows = list(csv.DictReader(table.stdout.splitlines()))
+    assert [(r["user_id"], r["command"], r["text"], r["outcome"]) for r in rows] == [
+        (ALLOWED, "/backlog", f"as of {AS_OF}", "answered"),
+        (OUTSIDER, "/backlog", f"as of {AS_OF}", "refused"),
+    ]
+    assert {r["at"] for r in rows} == {"2020-07-01T09:00:00+01:00"}
+    assert rows[1]["detail"] == refused["text"]
+    later = cli("audit", "--csv", "--since", "2020-07-02")
+    assert later.stdout.splitlines()[1:] == []
+
+
+def test_healthz_reports_the_database_and_last_imports_and_sigterm_exits_0(launch, cli):
+    bot, url = serve(launch)
+    status, body = get(url + "/healthz")
+    assert status == 200
+    health = json.loads(body)
+    sources = json.loads(cli("status", "--json").stdout)["sources"]
+    assert health["ok"] is True and health["database"] == "readable"
+    assert set(health["last_import"]) == set(sources) == {"cases", "returns", "deadlines"}
+    for kind, last in health["last_import"].items():
+        assert last == {"imported_at": sources[kind]["imported_at"], "stale": False}
+        assert local_day(last["imported_at"]) == date(2020, 7, 1)
+    assert get(url + "/nowhere")[0] == 404
+    assert bot.stop() == 0
+    assert "Traceback" not in bot.stderr
+
+
+def test_healthz_says_when_the_database_cannot_be_read(launch, db):
+    bot, url = serve(launch)
+    assert get(url + "/healthz")[0] == 200
+    moved = db.rename(db.with_name("moved-away.db"))
+    status, body = get(url + "/healthz")
+    assert (status, json.loads(body)) == (503, {"ok": False, "database": "missing"})
+    assert not db.exists()  # the check did not leave an empty database in its place
+    db.write_bytes(b"this is not a SQLite database, whatever its name says\n" * 100)
+    status, body = get(url + "/healthz")
+    assert status == 503
+    assert json.loads(body)["database"] == "unreadable"
+    db.unlink()
+    moved.rename(db)
+    assert get(url + "/healthz")[0] == 200
+    assert bot.stop() == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files in /proc")
+def test_health_checks_do_not_pile_up_open_files(launch):
+    bot, url = serve(launch)
+    open_files = Path(f"/proc/{bot.process.pid}/fd")
+    assert get(url + "/healthz")[0] == 200
+    before = len(list(open_files.iterdir()))
+    for _ in range(100):  # a probe every 10 s for a quarter of an hour
+        assert get(url + "/healthz")[0] == 200
+    assert len(list(open_files.iterdir())) < before + 10
+    assert bot.stop() == 0
+
+
+def one_sentence(stderr: str) -> str:
+    """What is on stderr besides log lines: it must be exactly one sentence."""
+    said = [line for line in stderr.splitlines() if line.strip() and not LOG_LINE.match(line)]
+    assert len(said) == 1, stderr
+    assert said[0].endswith("."), said
+    return said[0]
+
+
+START_UP_MISTAKES = [
+    pytest.param({"SLACK_BOT_TOKEN": None}, "SLACK_BOT_TOKEN", id="no-bot-token"),
+    pytest.param({"SLACK_BOT_TOKEN": "  "}, "SLACK_BOT_TOKEN", id="blank-bot-token"),
+    pytest.param(
+        {"SLACK_BOT_TOKEN": "xoxp-2718281828-3141592653-QwErTyUiOpUser"},
+        "SLACK_BOT_TOKEN",
+        id="user-token-for-bot-token",
+    ),
+    pytest.param(
+        {"SLACK_BOT_TOKEN": "2718281828-3141592653-QwErTyUiOpAsDf"},
+        "SLACK_BOT_TOKEN",
+        id="bot-token-without-prefix",
+    ),
+    pytest.param(
+        {"SLACK_APP_TOKEN": BOT_TOKEN},
+        "SLACK_APP_TOKEN",
+        id="bot-token-for-app-token",
+    ),
+    pytest.param({"SLACK_SIGNING_SECRET": None}, "SLACK_SIGNING_SECRET", id="http-without-secret"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "named"), START_UP_MISTAKES)
+def test_a_start_up_mistake_stops_the_bot_with_one_sentence_and_status_2(
+    launch, slack, overrides, named
+):
+    bot = launch(**overrides)
+    assert bot.wait() == 2
+    sentence = one_sentence(bot.stderr)
+    assert named in sentence
+    assert "Traceback" not in bot.stderr
+    output = bot.stdout + bot.stderr
+    for secret in (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET, *filter(None, overrides.values())):
+        if secret.strip():
+            assert secret not in output
+    assert slack.calls == []  # stopped before calling Slack at all
+
+
+SLACK_REFUSES = [
+    pytest.param(
+        "auth.test",
+        [Fault(body={"ok": False, "error": "invalid_auth"})],
+        {},
+        "SLACK_BOT_TOKEN",
+        id="bot-token-invalid-auth",
+    ),
+    pytest.param(
+        "apps.connections.open",
+        [Fault(body={"ok": False, "error": "invalid_auth"})],
+        {"SLACK_APP_TOKEN": APP_TOKEN},
+        "SLACK_APP_TOKEN",
+        id="app-token-invalid-auth",
+    ),
+    pytest.param(
+        "auth.test",
+        [Fault(drop=True)] * 3,
+        {},
+        "SLACK_API_URL",
+        id="web-api-unreachable",
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "faults", "overrides", "named"), SLACK_REFUSES)
+def test_slack_refusing_or_unreachable_at_start_up_stops_the_bot_with_one_sentence(
+    launch, slack, method, faults, overrides, named
+):
+    slack.fail(method, *faults)
+    bot = launch(**overrides)
+    assert bot.wait() == 2
+    sentence = one_sentence(bot.stderr)
+    assert named in sentence
+    assert "Traceback" not in bot.stderr
+    assert len(slack.calls_to(method)) == len(faults)
+    output = bot.stdout + bot.stderr
+    for secret in (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET):
+        assert secret not in output
+
+
+def test_a_port_already_in_use_stops_the_bot_with_one_sentence(launch):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        bot = launch(PORT=str(port))
+        assert bot.wait() == 2
+    sentence = one_sentence(bot.stderr)
+    assert "PORT" in sentence and str(port) in sentence
+    assert "Traceback" not in bot.stderr
+
+
+def test_with_no_allow_list_the_bot_starts_says_so_and_refuses_everyone(launch, slack, cli):
+    bot, url = serve(launch, OVERSIGHT_ALLOWED_USERS=None)
+    replies = [
+        ask_bot(url, slack, user, "/backlog", f"as of {AS_OF}", user=user)
+        for user in (ALLOWED, OUTSIDER)
+    ]
+    replies.append(ask_bot(url, slack, "whoami", "/oversight", "whoami"))
+    assert bot.stop() == 0
+    warnings = [line for line in bot.stderr.splitlines() if " WARNING " in line]
+    assert any("OVERSIGHT_ALLOWED_USERS" in line for line in warnings), bot.stderr
+    for reply in replies:
+        shown = [reply["text"], *block_texts(reply["blocks"])]
+        assert not any(re.search(r"\d", text) for text in shown), shown
+        assert "allow-list is empty" in reply["text"]
+    rows = list(csv.DictReader(cli("audit", "--csv").stdout.splitlines()))
+    assert [r["outcome"] for r in rows] == ["refused"] * 3
+    assert slack.calls_to("users.info") == []  # refused before asking Slack who they are
+
+
+def test_the_log_never_holds_case_text_tokens_or_the_signing_secret(launch, slack, cli):
+    bot, url = serve(launch)
+    secret_text = "SECRET-CASE-TEXT incident 4417 at 12 Acacia Avenue"
+    forged = slash(slack, "forged", "/backlog", secret_text)
+    assert post_signed(url, forged, secret="0123456789abcdef0123456789abcdef")[0] == 401
+    assert post_signed(url, forged, timestamp=int(time.time()) - 600)[0] == 401
+    # Signed but not understood: the usage goes back to the asker, and into the audit log only.
+    usage = ask_bot(url, slack, "usage", "/backlog", "SECRET-USAGE-TEXT")
+    ask_bot(url, slack, "normal", "/backlog", f"as of {AS_OF}")
+    assert bot.stop() == 0
+    assert "SECRET-USAGE-TEXT" in usage["text"]
+    log = bot.stdout + bot.stderr
+    assert "POST /slack/events -> 401" in log  # the requests were logged, without their bodies
+    for secret in ("SECRET-CASE-TEXT", "Acacia", "SECRET-USAGE-TEXT", BOT_TOKEN, SIGNING_SECRET):
+        assert secret not in log
+    assert "xoxb-" not in log
