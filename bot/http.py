@@ -37,8 +37,12 @@ def make_server(app: App, health: Health, host: str, port: int) -> ThreadingHTTP
             if self.path.split("?")[0] != EVENTS_PATH:
                 self._send(404, {"error": "not found"})
                 return
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                self._send(400, {"error": "bad Content-Length"})
+                return
+            if length < 0 or length > MAX_BODY:
                 self._send(413, {"error": "too large"})
                 return
             body = self.rfile.read(length).decode("utf-8", errors="replace")

@@ -18,12 +18,17 @@ BOT_TOKEN = re.compile(r"xoxb-[A-Za-z0-9-]{10,}")
 APP_TOKEN = re.compile(r"xapp-[A-Za-z0-9-]{10,}")
 
 
-def check_slack_settings(settings: Settings) -> None:
-    """Stop start-up with one sentence when a token is missing or malformed (never echoing it)."""
+def check_bot_token(settings: Settings) -> None:
+    """One sentence when the bot token is missing or malformed (never echoing it)."""
     if not settings.slack_bot_token:
         raise UserError("SLACK_BOT_TOKEN is not set: give the bot token (it starts xoxb-).")
     if not BOT_TOKEN.fullmatch(settings.slack_bot_token):
         raise UserError("SLACK_BOT_TOKEN is not a bot token: it must start xoxb-.")
+
+
+def check_slack_settings(settings: Settings) -> None:
+    """Stop start-up with one sentence when a token is missing or malformed (never echoing it)."""
+    check_bot_token(settings)
     if settings.slack_app_token and not APP_TOKEN.fullmatch(settings.slack_app_token):
         raise UserError("SLACK_APP_TOKEN is not an app-level token: it must start xapp-.")
     if not settings.slack_app_token and not settings.slack_signing_secret:
@@ -42,9 +47,13 @@ def build(settings: Settings, store: Store) -> object:
     try:
         return build_app(settings, store)
     except BoltError as error:
-        reason = "invalid_auth" if "invalid_auth" in str(error) else "an error"
+        if "invalid_auth" in str(error) or "not_authed" in str(error):
+            raise UserError(
+                "Slack refused the bot token at start-up (invalid_auth): check SLACK_BOT_TOKEN."
+            ) from None
         raise UserError(
-            f"Slack refused the bot token at start-up ({reason}): check SLACK_BOT_TOKEN."
+            "Slack did not confirm the bot token at start-up (auth.test failed): check "
+            "SLACK_BOT_TOKEN and SLACK_API_URL, then try again."
         ) from None
     except OSError:  # refused, reset or timed out, after the client's retries
         raise UserError(_unreachable(settings)) from None

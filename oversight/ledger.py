@@ -105,7 +105,12 @@ def claim(store: Store, job: str, period: str, now: datetime, owner: str | None 
         if row is not None:
             state, holder, lease_until, ts, sent_at = row
             if state == "sent":
-                return Claim(False, get(store, job, period), f"already sent at {sent_at} (ts {ts})")
+                sent = _moment(sent_at)
+                return Claim(
+                    False,
+                    get(store, job, period),
+                    f"already sent on {sent:%d %b %Y at %H:%M} (ts {ts})",
+                )
             lease_live = lease_until and datetime.fromisoformat(lease_until) > now
             if state == "claimed" and lease_live and not _owner_is_dead(holder):
                 return Claim(False, get(store, job, period), f"being sent now by {holder}")

@@ -1,0 +1,1 @@
+"""Scheduled jobs: the weekly digest, deadline reminders and the stale-data alarm."""

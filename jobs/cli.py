@@ -1,0 +1,203 @@
+"""``oversight jobs``, ``oversight digest`` and ``oversight remind``: the scheduled jobs by hand."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+import click
+
+from oversight.errors import UserError
+from oversight.settings import Settings
+from oversight.store import Store
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.find_object(Settings)
+
+
+def _as_of(value: str | None) -> object:
+    from oversight.cli import _as_of_option
+
+    return _as_of_option(value)
+
+
+def _jobs(settings: Settings, store: Store) -> object:
+    """The jobs with a Slack client: the token is checked first, never printed."""
+    from bot.app import make_client
+    from bot.run import check_bot_token
+    from jobs.tasks import Jobs
+
+    check_bot_token(settings)
+    return Jobs(settings=settings, store=store, client=make_client(settings))
+
+
+@click.group()
+def jobs() -> None:
+    """The scheduled jobs: list them, or run them without the bot."""
+
+
+@jobs.command("list")
+@click.pass_context
+def list_jobs(ctx: click.Context) -> None:
+    """Every job with its next run, in Europe/London time."""
+    from jobs.scheduler import next_runs
+
+    settings = _settings(ctx)
+    for spec, when in next_runs(settings, settings.clock.now()):
+        shown = f"{when:%a %d %b %Y %H:%M %Z}" if when else "never"
+        click.echo(f"{spec.name:<20} next {shown}   ({spec.setting})")
+
+
+@jobs.command("run")
+@click.pass_context
+def run_jobs(ctx: click.Context) -> None:
+    """Run the scheduler until stopped, for when the bot and the jobs run apart."""
+    from bot.logs import configure_logging
+    from jobs.scheduler import Scheduler
+    from oversight.store import open_store
+
+    settings = _settings(ctx)
+    configure_logging(settings.secrets)
+    if not settings.digest_channel:
+        raise UserError("DIGEST_CHANNEL is not set: give the channel ID the digest goes to.")
+    scheduler = Scheduler(_jobs(settings, open_store(settings.db_path)))
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    scheduler.start()
+    try:
+        stopped.wait()
+    finally:
+        scheduler.stop()
+        scheduler.jobs.store.close()
+
+
+@click.group()
+def digest() -> None:
+    """The weekly digest: preview it, send it, or list what was sent."""
+
+
+@digest.command("preview")
+@click.option("--as-of", "as_of", help="The digest as of this date (default: today).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the chart (PNG) and the figures (XLSX) into this folder.",
+)
+@click.pass_context
+def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> None:
+    """Print the digest as text; touches no Slack."""
+    from oversight import ledger
+    from oversight.digest import DIGEST_JOB, build_digest, digest_period, previous_from_snapshot
+    from oversight.store import open_store
+    from oversight.text import render_text
+
+    settings = _settings(ctx)
+    day = _as_of(as_of) or settings.clock.today()
+    store = open_store(settings.db_path)
+    try:
+        last = ledger.last_sent(store, DIGEST_JOB, digest_period(day))
+        result = build_digest(
+            store,
+            day,
+            settings.clock.now(),
+            settings.stale_after_days,
+            previous=previous_from_snapshot(last.snapshot if last else None),
+        )
+    finally:
+        store.close()
+    click.echo(render_text(result), nl=False)
+    if out is not None:
+        from oversight.chart import digest_chart
+        from oversight.workbook import digest_workbook
+
+        out.mkdir(parents=True, exist_ok=True)
+        chart = out / f"oversight-digest-{day.isoformat()}.png"
+        workbook = out / f"oversight-digest-{day.isoformat()}.xlsx"
+        chart.write_bytes(digest_chart(result))
+        workbook.write_bytes(digest_workbook(result))
+        click.echo(f"Wrote {chart} and {workbook}.")
+
+
+@digest.command("send")
+@click.option("--channel", help="Post to this channel ID (default: DIGEST_CHANNEL).")
+@click.option("--force", is_flag=True, help="Post even if this week's digest was already sent.")
+@click.option("--as-of", "as_of", help="The digest as of this date (default: today).")
+@click.pass_context
+def send_digest(ctx: click.Context, channel: str | None, force: bool, as_of: str | None) -> None:
+    """Post the digest now, through the ledger: at most once a week unless --force."""
+    _send(ctx, lambda jobs: jobs.send_digest(as_of=_as_of(as_of), channel=channel, force=force))
+
+
+@digest.command("history")
+@click.pass_context
+def digest_history(ctx: click.Context) -> None:
+    """Every digest and reminder the ledger knows: when, where, and the message timestamp."""
+    from oversight import ledger
+    from oversight.store import open_store
+
+    settings = _settings(ctx)
+    store = open_store(settings.db_path)
+    try:
+        entries = ledger.history(store)
+    finally:
+        store.close()
+    if not entries:
+        click.echo("Nothing has been sent yet.")
+    for e in entries:
+        when = f"{e.sent_at:%Y-%m-%d %H:%M}" if e.sent_at else "-"
+        error = f"  last error: {e.last_error}" if e.last_error and e.state != "sent" else ""
+        click.echo(
+            f"{e.job:<20} {e.period:<12} {e.state:<9} {when}  {e.channel or '-'}  "
+            f"ts {e.message_ts or '-'}  tries {e.attempts}{error}"
+        )
+
+
+@click.group()
+def remind() -> None:
+    """Reminders of deadlines and data returns due soon or overdue."""
+
+
+@remind.command("preview")
+@click.option("--as-of", "as_of", help="As of this date (default: today).")
+@click.pass_context
+def preview_reminders(ctx: click.Context, as_of: str | None) -> None:
+    """Print today's reminder as text; touches no Slack."""
+    from oversight.reminders import reminders
+    from oversight.store import open_store
+    from oversight.text import render_text
+
+    settings = _settings(ctx)
+    day = _as_of(as_of) or settings.clock.today()
+    store = open_store(settings.db_path)
+    try:
+        click.echo(render_text(reminders(store, day, settings.reminder_days)), nl=False)
+    finally:
+        store.close()
+
+
+@remind.command("send")
+@click.option("--force", is_flag=True, help="Post even if today's reminder was already sent.")
+@click.pass_context
+def send_reminders(ctx: click.Context, force: bool) -> None:
+    """Post today's reminder now, through the ledger (nothing when there is nothing to say)."""
+    _send(ctx, lambda jobs: jobs.send_reminders(force=force))
+
+
+def _send(ctx: click.Context, action: object) -> None:
+    from bot.logs import configure_logging
+    from jobs.posting import PostFailed
+    from oversight.store import open_store
+
+    settings = _settings(ctx)
+    configure_logging(settings.secrets)
+    store = open_store(settings.db_path)
+    try:
+        outcome = action(_jobs(settings, store))
+    except PostFailed as failure:
+        raise click.ClickException(str(failure)) from None
+    finally:
+        store.close()
+    click.echo(outcome.sentence)

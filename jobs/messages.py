@@ -1,0 +1,126 @@
+"""Block Kit for the scheduled messages: the weekly digest, reminders and the stale-data alarm.
+
+Built from the same pieces as the command answers (``bot.blocks``), inside the same limits.
+"""
+
+from __future__ import annotations
+
+from bot.blocks import (
+    Block,
+    bulleted,
+    context,
+    divider,
+    escape,
+    fields,
+    fit,
+    header,
+    section,
+)
+from oversight import formatting as f
+from oversight.digest import DigestAnswer
+from oversight.reminders import RemindersAnswer, StaleAlarm
+
+
+def digest_blocks(digest: DigestAnswer) -> tuple[str, list[Block]]:
+    b, trend = digest.backlog, digest.backlog.trend
+    changes = digest.change_since_previous
+    since = f" since the digest of {f.day(digest.previous.as_of)}" if digest.previous else ""
+    blocks: list[Block] = [header(f"Weekly oversight digest, {f.day(digest.as_of)}")]
+    pairs = []
+    for w in b.figures:
+        change = f", {f.signed_change(changes[w.workstream])}{since}" if changes else ""
+        pairs.append(
+            (f"Outstanding: {f.workstream(w.workstream)}", f.count(w.outstanding) + change)
+        )
+    blocks += fields(pairs)
+    blocks += fields(
+        [
+            ("Over seven days", f.outstanding_change(trend, digest.as_of)),
+            ("Last complete week", f.last_week(trend)),
+            ("Four-week mean", f.weekly_rate(trend.four_week_mean)),
+            ("Projected completion", f.projection(trend)),
+            ("NCRS compliance (reviewed)", f.ncrs(b.figures[-1])),
+            ("Referrals required", f.referrals(b.figures[-1])),
+        ]
+    )
+    blocks.append(divider())
+    returns = digest.returns
+    overdue = [
+        f"• {escape(r.dataset)} {r.period}: due {f.day(r.due_on)}, {f.return_state(r)}"
+        for r in returns.overdue
+    ]
+    excluded = [f"• {escape(r.dataset)} {r.period}" for r in returns.excluded]
+    nxt = returns.next_due
+    next_text = f"{escape(nxt.dataset)} {nxt.period} on {f.day(nxt.due_on)}" if nxt else "none"
+    blocks.append(
+        section(f"*Data returns overdue ({len(overdue)})*\n" + bulleted(overdue, "None", 10))
+    )
+    if excluded:
+        blocks.append(
+            section("*Excluded from official statistics*\n" + bulleted(excluded, "None", 10))
+        )
+    blocks.append(section(f"*Next return due:* {next_text}"))
+    deadlines = [
+        f"• *{escape(d.title)}*: {f.day(d.due_on)}, {f.deadline_when(d)}"
+        for d in digest.deadlines.deadlines
+    ]
+    blocks.append(
+        section(
+            f"*Deadlines: overdue and next {digest.deadlines.within_days} days*\n"
+            + bulleted(deadlines, "None", 15)
+        )
+    )
+    freshness = [f.source(kind, s) for kind, s in digest.sources.items()]
+    blocks.append(context(*(escape(t) for t in freshness)))
+    for kind, source in digest.sources.items():
+        warning = f.stale_warning(kind, source)
+        if warning:
+            blocks.append(context(f":warning: *{warning}*"))
+    blocks.append(context("The chart and the figures as a spreadsheet are in the thread."))
+    text = (
+        f"Weekly oversight digest, {f.day(digest.as_of)}: {f.count(trend.outstanding)} reviews "
+        f"outstanding; projected completion {f.projection(trend)}; {len(overdue)} data returns "
+        "overdue."
+    )
+    return text, fit(blocks)
+
+
+def reminder_blocks(answer: RemindersAnswer) -> tuple[str, list[Block]]:
+    blocks: list[Block] = [
+        header(f"Due within {answer.working_days} working days, or overdue"),
+    ]
+    deadlines = [
+        f"• *{escape(d.title)}*: {f.day(d.due_on)}, {f.deadline_when(d)}"
+        + (f" — {escape(d.owner)}" if d.owner else "")
+        for d in answer.deadlines
+    ]
+    returns = [
+        f"• *{escape(r.dataset)} {r.period}*: due {f.day(r.due_on)}"
+        + (f", {f.return_state(r)}" if r.overdue else "")
+        for r in answer.returns
+    ]
+    if deadlines:
+        blocks.append(section(f"*Deadlines ({len(deadlines)})*\n" + bulleted(deadlines, "None")))
+    if returns:
+        blocks.append(section(f"*Data returns ({len(returns)})*\n" + bulleted(returns, "None")))
+    blocks.append(context(f"As of {f.long_day(answer.as_of)}"))
+    text = (
+        f"Reminder: {f.plural(len(deadlines), 'deadline')} and "
+        f"{f.plural(len(returns), 'data return')} due within {answer.working_days} working days "
+        "or overdue."
+    )
+    return text, fit(blocks)
+
+
+def stale_blocks(alarm: StaleAlarm) -> tuple[str, list[Block]]:
+    text = f":warning: {f.stale_warning('cases', alarm.source)}"
+    detail = f.source("cases", alarm.source)
+    blocks = [
+        section(f"*{text}*"),
+        context(
+            escape(detail),
+            f"Figures may be out of date until a new case extract is imported "
+            f"(alarm after {alarm.stale_after_days} days).",
+        ),
+    ]
+    return text.removeprefix(":warning: "), blocks

@@ -1,0 +1,101 @@
+"""Posting a scheduled message exactly once: claim in the ledger, post, upload, record.
+
+A failure (5xx, a dropped connection, 429 beyond the client's retries) releases the claim and
+is raised as :class:`PostFailed`, for the caller to try again with back-off. A message already
+posted is never posted again: a retry only finishes its uploads.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.slack_errors import describe
+from oversight import ledger
+from oversight.settings import Settings
+from oversight.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class PostFailed(Exception):
+    """Slack did not take the message; the claim was released so a later try can claim it."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    title: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Message:
+    job: str
+    period: str
+    channel: str
+    text: str
+    blocks: list[dict[str, object]]
+    uploads: list[Upload] = field(default_factory=list)
+    snapshot: str | None = None  # kept in the ledger for the next message to compare with
+
+
+@dataclass(frozen=True)
+class Outcome:
+    posted: bool
+    sentence: str
+    message_ts: str | None = None
+
+
+def post_once(
+    settings: Settings, store: Store, client: WebClient, message: Message, force: bool = False
+) -> Outcome:
+    job, period = message.job, message.period
+    now = settings.clock.now()
+    if force:
+        # A forced send is recorded under its own period, so the ledger still shows it.
+        period = f"{period} forced {now:%Y-%m-%dT%H:%M:%S}"
+    claim = ledger.claim(store, job, period, now)
+    if not claim.granted:
+        return Outcome(False, f"The {job} for {period} was {claim.reason}: nothing was posted.")
+    ts = claim.entry.message_ts if claim.entry else None
+    try:
+        if ts is None:
+            response = client.chat_postMessage(
+                channel=message.channel,
+                text=message.text,
+                blocks=message.blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            ts = response["ts"]
+            ledger.mark_posted(store, job, period, message.channel, ts)
+        if message.uploads:
+            client.files_upload_v2(
+                channel=message.channel,
+                thread_ts=ts,
+                file_uploads=[
+                    {"content": u.content, "filename": u.filename, "title": u.title}
+                    for u in message.uploads
+                ],
+            )
+    except SlackApiError as error:
+        raise _failed(store, job, period, describe(error)) from None
+    except (SlackClientError, OSError) as error:
+        raise _failed(
+            store, job, period, f"Slack could not be reached ({type(error).__name__})."
+        ) from None
+    ledger.mark_sent(
+        store, job, period, settings.clock.now(), message.channel, ts, message.snapshot
+    )
+    log.info("Posted the %s for %s to %s (ts %s).", job, period, message.channel, ts)
+    return Outcome(True, f"Posted the {job} for {period} to {message.channel} (ts {ts}).", ts)
+
+
+def _failed(store: Store, job: str, period: str, reason: str) -> PostFailed:
+    ledger.release(store, job, period, reason)
+    log.warning("The %s for %s was not posted: %s The claim was released.", job, period, reason)
+    return PostFailed(f"The {job} for {period} was not posted: {reason}")

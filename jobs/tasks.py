@@ -1,0 +1,99 @@
+"""The jobs themselves: build the message from the core, then post it exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from oversight.chart import digest_chart
+from oversight.workbook import digest_workbook
+from slack_sdk import WebClient
+
+from jobs.messages import digest_blocks, reminder_blocks, stale_blocks
+from jobs.posting import Message, Outcome, Upload, post_once
+from oversight import ledger
+from oversight.digest import (
+    DIGEST_JOB,
+    DigestAnswer,
+    build_digest,
+    digest_period,
+    previous_from_snapshot,
+)
+from oversight.errors import UserError
+from oversight.reminders import REMINDER_JOB, STALE_JOB, reminders, stale_alarm
+from oversight.settings import Settings
+from oversight.store import Store
+
+
+@dataclass
+class Jobs:
+    """What every job needs: the settings (and their clock), the store and a Slack client."""
+
+    settings: Settings
+    store: Store
+    client: WebClient
+
+    def digest(self, as_of: date | None = None) -> DigestAnswer:
+        as_of = as_of or self.settings.clock.today()
+        last = ledger.last_sent(self.store, DIGEST_JOB, digest_period(as_of))
+        return build_digest(
+            self.store,
+            as_of,
+            self.settings.clock.now(),
+            self.settings.stale_after_days,
+            previous=previous_from_snapshot(last.snapshot if last else None),
+        )
+
+    def send_digest(
+        self, as_of: date | None = None, channel: str | None = None, force: bool = False
+    ) -> Outcome:
+        channel = channel or self.settings.digest_channel
+        if not channel:
+            raise UserError("DIGEST_CHANNEL is not set: give the channel ID the digest goes to.")
+        digest = self.digest(as_of)
+        text, blocks = digest_blocks(digest)
+        stamp = digest.as_of.isoformat()
+        return post_once(
+            self.settings,
+            self.store,
+            self.client,
+            Message(
+                job=DIGEST_JOB,
+                period=digest.period,
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                uploads=[
+                    Upload(
+                        f"oversight-digest-{stamp}.png", "Outstanding reviews", digest_chart(digest)
+                    ),
+                    Upload(
+                        f"oversight-digest-{stamp}.xlsx", "Digest figures", digest_workbook(digest)
+                    ),
+                ],
+                snapshot=digest.snapshot(),
+            ),
+            force=force,
+        )
+
+    def send_reminders(self, as_of: date | None = None, force: bool = False) -> Outcome:
+        as_of = as_of or self.settings.clock.today()
+        answer = reminders(self.store, as_of, self.settings.reminder_days)
+        if answer.empty:
+            return Outcome(False, "Nothing is due soon or overdue: no reminder was posted.")
+        text, blocks = reminder_blocks(answer)
+        message = Message(REMINDER_JOB, as_of.isoformat(), self._channel(), text, blocks)
+        return post_once(self.settings, self.store, self.client, message, force=force)
+
+    def send_stale_alarm(self) -> Outcome:
+        alarm = stale_alarm(self.store, self.settings.clock.now(), self.settings.stale_after_days)
+        if not alarm.raised:
+            return Outcome(False, "The case extract is fresh: no alarm was posted.")
+        text, blocks = stale_blocks(alarm)
+        message = Message(STALE_JOB, alarm.as_of.isoformat(), self._channel(), text, blocks)
+        return post_once(self.settings, self.store, self.client, message)
+
+    def _channel(self) -> str:
+        if not self.settings.digest_channel:
+            raise UserError("DIGEST_CHANNEL is not set: give the channel ID messages go to.")
+        return self.settings.digest_channel
