@@ -20,7 +20,9 @@ from oversight.answers import (
     ReturnsAnswer,
     StatusAnswer,
 )
+from oversight.figures.deadlines import Deadline
 from oversight.figures.freshness import LastImport
+from oversight.figures.returns import DataReturn
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -113,6 +115,22 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def deadline_line(item: Deadline, owner: bool = True) -> str:
+    who = f" — {escape(item.owner)}" if owner and item.owner else ""
+    return f"• *{escape(item.title)}*: {f.day(item.due_on)}, {f.deadline_when(item)}{who}"
+
+
+def overdue_return_line(item: DataReturn) -> str:
+    return (
+        f"• *{escape(item.dataset)} {item.period}*: due {f.day(item.due_on)}, "
+        f"{f.return_state(item)} ({item.status})"
+    )
+
+
+def next_due_text(item: DataReturn | None) -> str:
+    return f"{escape(item.dataset)} {item.period} on {f.day(item.due_on)}" if item else "none"
+
+
 def source_context(kind: str, answer_as_of: object, source: LastImport | None) -> list[Block]:
     blocks = [context(f"As of {f.long_day(answer_as_of)}", escape(f.source(kind, source)))]
     warning = f.stale_warning(kind, source)
@@ -178,11 +196,7 @@ def _(answer: ReturnsAnswer) -> tuple[str, list[Block]]:
     status = answer.returns
     scope = f' matching "{status.dataset}"' if status.dataset else ""
     blocks: list[Block] = [header(f"Crime-data returns{scope}, as of {f.day(answer.as_of)}")]
-    overdue = [
-        f"• *{escape(r.dataset)} {r.period}*: due {f.day(r.due_on)}, {f.return_state(r)} "
-        f"({r.status})"
-        for r in status.overdue
-    ]
+    overdue = [overdue_return_line(r) for r in status.overdue]
     blocks.append(overdue_section(overdue))
     excluded = [f"• {escape(r.dataset)} {r.period}" for r in status.excluded]
     if excluded:
@@ -194,8 +208,7 @@ def _(answer: ReturnsAnswer) -> tuple[str, list[Block]]:
         if not r.overdue
     ]
     blocks.append(list_section("*Other returns*", others))
-    nxt = status.next_due
-    next_text = f"{escape(nxt.dataset)} {nxt.period} on {f.day(nxt.due_on)}" if nxt else "none"
+    next_text = next_due_text(status.next_due)
     blocks.append(section(f"*Next due:* {next_text}"))
     blocks += source_context("returns", answer.as_of, answer.source)
     text = (
@@ -211,13 +224,8 @@ def _(answer: DeadlinesAnswer) -> tuple[str, list[Block]]:
     blocks: list[Block] = [
         header(f"Deadlines in the next {d.within_days} days, as of {f.day(answer.as_of)}")
     ]
-
-    def line(item: object) -> str:
-        owner = f" — {escape(item.owner)}" if item.owner else ""
-        return f"• *{escape(item.title)}*: {f.day(item.due_on)}, {f.deadline_when(item)}{owner}"
-
-    overdue = [line(i) for i in d.overdue]
-    upcoming = [line(i) for i in d.upcoming]
+    overdue = [deadline_line(i) for i in d.overdue]
+    upcoming = [deadline_line(i) for i in d.upcoming]
     blocks.append(overdue_section(overdue))
     blocks.append(
         list_section(f"*Due in the next {d.within_days} days ({len(upcoming)})*", upcoming)

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from oversight.errors import UserError
+from oversight.kinds import KINDS
 from oversight.settings import Settings
 
 AS_OF = date(2020, 6, 30)
@@ -167,17 +168,6 @@ DEADLINES = [
         "",
     ),
 ]
-CASE_COLUMNS = [
-    "incident_ref",
-    "workstream",
-    "recorded_on",
-    "needs_review",
-    "review_status",
-    "reviewed_on",
-    "ncrs_compliant",
-    "referral_required",
-    "referral_sent",
-]
 
 
 def _spread(total: int, weights: list[float]) -> list[int]:
@@ -259,12 +249,12 @@ def write_extracts(folder: Path, seed: int = 2019) -> dict[str, Path]:
     }
     with paths["cases"].open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
-        writer.writerow(CASE_COLUMNS)
+        writer.writerow(KINDS["cases"].names)
         for plan in (DOMESTIC_ABUSE, CHILD_PROTECTION):
             writer.writerows(case_rows(plan, rng))
     for kind, header, rows in (
-        ("returns", ["dataset", "period", "due_on", "status", "submitted_on", "notes"], RETURNS),
-        ("deadlines", ["title", "due_on", "category", "owner", "status", "done_on"], DEADLINES),
+        ("returns", KINDS["returns"].names, RETURNS),
+        ("deadlines", KINDS["deadlines"].names, DEADLINES),
     ):
         with paths[kind].open("w", newline="", encoding="utf-8") as file:
             writer = csv.writer(file)
@@ -276,7 +266,6 @@ def write_extracts(folder: Path, seed: int = 2019) -> dict[str, Path]:
 def build_demo(path: Path, settings: Settings) -> None:
     """(Re)build the demo database at ``path`` through the real import path."""
     from oversight.importing import import_extract
-    from oversight.kinds import KINDS
     from oversight.store import open_store
 
     path = Path(path)
