@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from oversight.chart import digest_chart
-from oversight.workbook import digest_workbook
 from slack_sdk import WebClient
 
 from jobs.messages import digest_blocks, reminder_blocks, stale_blocks
 from jobs.posting import Message, Outcome, Upload, post_once
 from oversight import ledger
+from oversight.chart import digest_chart
 from oversight.digest import (
     DIGEST_JOB,
     DigestAnswer,
@@ -23,6 +22,7 @@ from oversight.errors import UserError
 from oversight.reminders import REMINDER_JOB, STALE_JOB, reminders, stale_alarm
 from oversight.settings import Settings
 from oversight.store import Store
+from oversight.workbook import digest_workbook
 
 
 @dataclass
