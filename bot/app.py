@@ -40,6 +40,14 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
+class _TokenFromClient(logging.Filter):
+    """Bolt also reads SLACK_BOT_TOKEN from the environment itself, then warns that the client's
+    token wins: it is the same token, read by our settings, so the warning only misleads."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def build_app(settings: Settings, store: Store, client: WebClient | None = None) -> App:
     client = client or make_client(settings)
     access = AccessPolicy(
@@ -57,6 +65,8 @@ def build_app(settings: Settings, store: Store, client: WebClient | None = None)
     # Bolt logs the body of a badly signed request at INFO: case text must not reach the log.
     bolt_logger = logging.getLogger("bot.bolt")
     bolt_logger.setLevel(logging.WARNING)
+    if not any(isinstance(f, _TokenFromClient) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_TokenFromClient())
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or None,
