@@ -83,10 +83,10 @@ def post_once(
                 ],
             )
     except SlackApiError as error:
-        raise _failed(store, job, period, describe(error)) from None
+        raise _failed(store, job, period, ts, describe(error)) from None
     except (SlackClientError, OSError) as error:
         raise _failed(
-            store, job, period, f"Slack could not be reached ({type(error).__name__})."
+            store, job, period, ts, f"Slack could not be reached ({type(error).__name__})."
         ) from None
     ledger.mark_sent(
         store, job, period, settings.clock.now(), message.channel, ts, message.snapshot
@@ -95,7 +95,13 @@ def post_once(
     return Outcome(True, f"Posted the {job} for {period} to {message.channel} (ts {ts}).", ts)
 
 
-def _failed(store: Store, job: str, period: str, reason: str) -> PostFailed:
+def _failed(store: Store, job: str, period: str, ts: str | None, reason: str) -> PostFailed:
     ledger.release(store, job, period, reason)
-    log.warning("The %s for %s was not posted: %s The claim was released.", job, period, reason)
-    return PostFailed(f"The {job} for {period} was not posted: {reason}")
+    if ts is None:
+        what = f"The {job} for {period} was not posted: {reason}"
+    else:  # the message is in Slack: say so, as the next try only finishes the uploads
+        what = (
+            f"The {job} for {period} was posted (ts {ts}) but its files were not uploaded: {reason}"
+        )
+    log.warning("%s The claim was released.", what)
+    return PostFailed(what)

@@ -126,6 +126,9 @@ class Scheduler:
                 args=[job_id, attempt + 1],
                 id=f"{job_id}-retry",
                 replace_existing=True,
+                # A retry is owed however late it runs (a machine that slept, a fixed
+                # OVERSIGHT_NOW in the past): the misfire grace would silently drop it.
+                misfire_grace_time=None,
             )
             return None
         except Exception as error:  # a job must never take the scheduler down

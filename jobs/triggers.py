@@ -6,8 +6,7 @@ not APScheduler 3's own numbering (0 is Monday), so ``0 9 * * 1`` is 09:00 on Mo
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -17,19 +16,43 @@ from oversight.errors import UserError
 from oversight.figures.workdays import is_bank_holiday, next_working_day
 
 HOLIDAY_POLICIES = ("next_working_day", "skip", "same_day")
-_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _day_number(text: str) -> int:
+    """A crontab day of the week: 0 to 7 (0 and 7 are Sunday), or a name such as "mon"."""
+    if text.isdecimal() and int(text) <= 7:
+        return int(text)
+    if text.lower() in _DAY_NAMES:
+        return _DAY_NAMES.index(text.lower())
+    raise ValueError(f'"{text}" is not a day of the week (0 to 7, or a name such as mon)')
 
 
 def _crontab_days(field: str) -> str:
-    """Day-of-week numbers as names, so they keep their crontab meaning in APScheduler 3."""
-    parts = []
+    """The day-of-week field as the days it means in crontab, named for APScheduler 3.
+
+    Ranges and steps count from Sunday, as in crontab (``0-4`` is Sunday to Thursday, ``*/2``
+    is Sunday, Tuesday, Thursday and Saturday), not from APScheduler's Monday.
+    """
+    if field == "*":
+        return "*"
+    days: set[int] = set()
     for part in field.split(","):
         base, slash, step = part.partition("/")
-        base = re.sub(
-            r"\d+", lambda m: _DAY_NAMES[int(m.group())] if int(m.group()) < 8 else "!", base
-        )
-        parts.append(base + slash + step)
-    return ",".join(parts)
+        if base == "*":
+            first, last = 0, 6
+        else:
+            start, dash, end = base.partition("-")
+            first = _day_number(start)
+            last = _day_number(end) if dash else (7 if slash else first)
+            if dash and last == 0 < first:
+                last = 7  # "mon-sun" ends on Sunday
+        if first > last:
+            raise ValueError(f'the range "{base}" runs backwards')
+        if slash and not (step.isdecimal() and int(step) > 0):
+            raise ValueError(f'the step "{step}" is not a whole number of days')
+        days.update(day % 7 for day in range(first, last + 1, int(step) if slash else 1))
+    return ",".join(_DAY_NAMES[day] for day in sorted(days))
 
 
 def cron_trigger(expression: str, setting: str) -> CronTrigger:
@@ -40,13 +63,19 @@ def cron_trigger(expression: str, setting: str) -> CronTrigger:
             f'{setting} must be a five-field cron expression such as "0 9 * * mon", '
             f'not "{expression}".'
         )
-    fields[4] = _crontab_days(fields[4])
     try:
+        fields[4] = _crontab_days(fields[4])
         return CronTrigger.from_crontab(" ".join(fields), timezone=LONDON)
     except ValueError as error:
         raise UserError(
             f'{setting} is not a valid cron expression ("{expression}"): {error}.'
         ) from None
+
+
+def _moved(fire: datetime) -> datetime:
+    """The same time of day on the next working day."""
+    day = next_working_day(fire.date())
+    return datetime.combine(day, fire.time().replace(tzinfo=None)).replace(tzinfo=LONDON)
 
 
 class WorkingDayTrigger(BaseTrigger):
@@ -67,13 +96,35 @@ class WorkingDayTrigger(BaseTrigger):
         candidate = self.cron.get_next_fire_time(previous_fire_time, now)
         while candidate is not None and is_bank_holiday(candidate.date()):
             if self.on_holiday == "same_day":
-                return candidate
+                break
             if self.on_holiday == "next_working_day":
-                day = next_working_day(candidate.date())
-                moved = datetime.combine(day, candidate.time().replace(tzinfo=None))
-                return moved.replace(tzinfo=LONDON)
+                candidate = _moved(candidate)
+                break
             candidate = self.cron.get_next_fire_time(candidate, candidate + timedelta(seconds=1))
+        if self.on_holiday == "next_working_day":
+            owed = self._moved_run_still_ahead(previous_fire_time, now)
+            if owed is not None and (candidate is None or owed < candidate):
+                return owed
         return candidate
+
+    def _moved_run_still_ahead(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        """A run moved off a recent bank holiday whose cron time has passed but whose moved
+        time has not: started on Easter Monday at 10:00, Tuesday's digest is still owed."""
+        today = now.astimezone(LONDON).date()
+        for back in range(7, -1, -1):
+            day = today - timedelta(days=back)
+            if not is_bank_holiday(day):
+                continue
+            midnight = datetime.combine(day, time(0)).replace(tzinfo=LONDON)
+            fire = self.cron.get_next_fire_time(None, midnight)
+            if fire is None or fire.date() != day or fire >= now:
+                continue  # no run that day, or one the cron search below still finds
+            moved = _moved(fire)
+            if moved >= now and (previous_fire_time is None or moved > previous_fire_time):
+                return moved
+        return None
 
     def __str__(self) -> str:
         return f"{self.cron} ({self.on_holiday.replace('_', ' ')} on bank holidays)"
