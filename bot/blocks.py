@@ -186,7 +186,7 @@ def _(answer: BacklogAnswer) -> tuple[str, list[Block]]:
     blocks += source_context("cases", answer.as_of, answer.source)
     text = (
         f"Review backlog{scope} as of {f.day(answer.as_of)}: "
-        f"{f.count(trend.outstanding)} outstanding, projected completion {f.projection(trend)}."
+        f"{f.count(trend.outstanding)} outstanding, {f.projection_brief(trend)}."
     )
     return text, blocks
 

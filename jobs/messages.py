@@ -79,7 +79,7 @@ def digest_blocks(digest: DigestAnswer) -> tuple[str, list[Block]]:
     blocks.append(context("The chart and the figures as a spreadsheet are in the thread."))
     text = (
         f"Weekly oversight digest, {f.day(digest.as_of)}: {f.count(trend.outstanding)} reviews "
-        f"outstanding; projected completion {f.projection(trend)}; {len(overdue)} data returns "
+        f"outstanding, {f.projection_brief(trend)}; {len(overdue)} data returns "
         "overdue."
     )
     return text, fit(blocks)

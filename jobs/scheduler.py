@@ -19,6 +19,7 @@ from jobs.posting import Outcome, PostFailed
 from jobs.tasks import Jobs
 from jobs.triggers import WorkingDayTrigger, cron_trigger
 from oversight.clock import LONDON
+from oversight.errors import UserError
 from oversight.settings import Settings
 from oversight.store import Store
 
@@ -131,7 +132,11 @@ class Scheduler:
                 misfire_grace_time=None,
             )
             return None
+        except UserError as error:  # a setting to fix, said in one sentence
+            log.error("The %s job did not run: %s", job_id, error)
+            return None
         except Exception as error:  # a job must never take the scheduler down
+            # The type only: an exception's text could carry case details into the log.
             log.error("The %s job failed: %s.", job_id, type(error).__name__)
             return None
         log.info("%s", outcome.sentence)

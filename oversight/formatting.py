@@ -104,6 +104,15 @@ def return_state(item: DataReturn) -> str:
     return ""
 
 
+def projection_brief(trend: Trend) -> str:
+    """The projection in a few words, for notification text."""
+    if trend.complete:
+        return "nothing outstanding"
+    if trend.projected_completion is None:
+        return "no projected completion date"
+    return f"projected to clear by {day(trend.projected_completion)}"
+
+
 def projection(trend: Trend) -> str:
     if trend.complete:
         return "complete: nothing outstanding"

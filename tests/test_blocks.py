@@ -339,7 +339,11 @@ def test_backlog_blocks_show_the_figures_of_the_json(big: Store, typed: str):
     assert shown["Four-week mean"].startswith(half_up(trend["four_week_mean"]).removesuffix(".0"))
     if trend["projected_completion"]:
         assert shown["Projected completion"].startswith(day_text(trend["projected_completion"]))
-    assert f": {trend['outstanding']:,} outstanding, projected completion" in text
+    if trend["projected_completion"]:
+        brief = f"projected to clear by {day_text(trend['projected_completion'])}"
+    else:
+        brief = "nothing outstanding" if trend["complete"] else "no projected completion date"
+    assert f": {trend['outstanding']:,} outstanding, {brief}." in text
 
 
 @pytest.mark.parametrize("typed", ["/ons-status", "/ons-status offence", "/ons-status Dataset 7"])
