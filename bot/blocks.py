@@ -93,10 +93,12 @@ def bulleted(
     return "\n".join(shown)
 
 
-def list_section(heading: str, lines: list[str], empty: str = "None") -> Block:
+def list_section(
+    heading: str, lines: list[str], empty: str = "None", limit: int = MAX_LIST_LINES
+) -> Block:
     """A heading and a list under it, in one section within Slack's limit."""
     room = MAX_SECTION_TEXT - len(heading) - 1
-    return section(heading + "\n" + bulleted(lines, empty, room=room))
+    return section(heading + "\n" + bulleted(lines, empty, limit=limit, room=room))
 
 
 def overdue_section(lines: list[str]) -> Block:

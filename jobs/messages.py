@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from bot.blocks import (
     Block,
-    bulleted,
     context,
+    deadline_line,
     divider,
     escape,
     fields,
     fit,
     header,
+    list_section,
+    next_due_text,
+    overdue_return_line,
     section,
 )
 from oversight import formatting as f
@@ -45,31 +48,17 @@ def digest_blocks(digest: DigestAnswer) -> tuple[str, list[Block]]:
     )
     blocks.append(divider())
     returns = digest.returns
-    overdue = [
-        f"• {escape(r.dataset)} {r.period}: due {f.day(r.due_on)}, {f.return_state(r)}"
-        for r in returns.overdue
-    ]
+    overdue = [overdue_return_line(r) for r in returns.overdue]
     excluded = [f"• {escape(r.dataset)} {r.period}" for r in returns.excluded]
-    nxt = returns.next_due
-    next_text = f"{escape(nxt.dataset)} {nxt.period} on {f.day(nxt.due_on)}" if nxt else "none"
     blocks.append(
-        section(f"*Data returns overdue ({len(overdue)})*\n" + bulleted(overdue, "None", 10))
+        list_section(f"*Data returns overdue ({f.count(len(overdue))})*", overdue, limit=10)
     )
     if excluded:
-        blocks.append(
-            section("*Excluded from official statistics*\n" + bulleted(excluded, "None", 10))
-        )
-    blocks.append(section(f"*Next return due:* {next_text}"))
-    deadlines = [
-        f"• *{escape(d.title)}*: {f.day(d.due_on)}, {f.deadline_when(d)}"
-        for d in digest.deadlines.deadlines
-    ]
-    blocks.append(
-        section(
-            f"*Deadlines: overdue and next {digest.deadlines.within_days} days*\n"
-            + bulleted(deadlines, "None", 15)
-        )
-    )
+        blocks.append(list_section("*Excluded from official statistics*", excluded, limit=10))
+    blocks.append(section(f"*Next return due:* {next_due_text(returns.next_due)}"))
+    deadlines = [deadline_line(d, owner=False) for d in digest.deadlines.deadlines]
+    heading = f"*Deadlines: overdue and next {digest.deadlines.within_days} days*"
+    blocks.append(list_section(heading, deadlines, limit=15))
     freshness = [f.source(kind, s) for kind, s in digest.sources.items()]
     blocks.append(context(*(escape(t) for t in freshness)))
     for kind, source in digest.sources.items():
@@ -89,20 +78,16 @@ def reminder_blocks(answer: RemindersAnswer) -> tuple[str, list[Block]]:
     blocks: list[Block] = [
         header(f"Due within {answer.working_days} working days, or overdue"),
     ]
-    deadlines = [
-        f"• *{escape(d.title)}*: {f.day(d.due_on)}, {f.deadline_when(d)}"
-        + (f" — {escape(d.owner)}" if d.owner else "")
-        for d in answer.deadlines
-    ]
+    deadlines = [deadline_line(d) for d in answer.deadlines]
     returns = [
         f"• *{escape(r.dataset)} {r.period}*: due {f.day(r.due_on)}"
         + (f", {f.return_state(r)}" if r.overdue else "")
         for r in answer.returns
     ]
     if deadlines:
-        blocks.append(section(f"*Deadlines ({len(deadlines)})*\n" + bulleted(deadlines, "None")))
+        blocks.append(list_section(f"*Deadlines ({f.count(len(deadlines))})*", deadlines))
     if returns:
-        blocks.append(section(f"*Data returns ({len(returns)})*\n" + bulleted(returns, "None")))
+        blocks.append(list_section(f"*Data returns ({f.count(len(returns))})*", returns))
     blocks.append(context(f"As of {f.long_day(answer.as_of)}"))
     text = (
         f"Reminder: {f.plural(len(deadlines), 'deadline')} and "

@@ -302,7 +302,7 @@ def test_the_digest_and_reminders_stay_inside_slacks_limits_on_thousands_of_rows
         for b in digest["blocks"]
         if b["type"] == "section" and "text" in b
     }
-    overdue = sections[f"*Data returns overdue ({counts['overdue returns']})*"]
+    overdue = sections[f"*Data returns overdue ({counts['overdue returns']:,})*"]
     shown, more = listed_with_more(overdue)
     assert shown >= 1 and shown + more == counts["overdue returns"]
     excluded = sections["*Excluded from official statistics*"]
