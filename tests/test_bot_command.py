@@ -54,11 +54,13 @@ SERVING = re.compile(r"Serving Slack at (http://[\d.]+:\d+)/")
 
 
 class BotProcess:
-    """``oversight bot`` running in a subprocess, its stdout and stderr read as they come."""
+    """``oversight bot`` (or ``args``) in a subprocess, its stdout and stderr read as they come."""
 
-    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, cwd: Path, env: dict[str, str], args: tuple[str, ...] = ("bot", "--host", "127.0.0.1")
+    ) -> None:
         self.process = subprocess.Popen(
-            [*oversight_command(), "bot", "--host", "127.0.0.1"],
+            [*oversight_command(), *args],
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,

@@ -399,3 +399,49 @@ def test_the_bot_catches_up_the_missed_digest_once_and_stops_on_sigterm(tmp_path
     finally:
         store.close()
     assert entry.state == "sent"
+
+
+def test_jobs_run_alone_catches_up_the_missed_digest_once_and_stops_on_sigterm(tmp_path, db):
+    """``oversight jobs run``: the scheduler without the bot, for a separate jobs process."""
+    slack = populated_standin()
+    slack.add_channel(CHANNEL)
+    env = bot_process_env(slack, db, DIGEST_CHANNEL=CHANNEL, OVERSIGHT_NOW="2020-07-06T09:30")
+    jobs = BotProcess(tmp_path, env, args=("jobs", "run"))
+    try:
+        jobs.wait_for_log(re.compile(r"Posted the weekly-digest for 2020-W28"))
+        jobs.wait_for_log(re.compile(r"Posted the deadline-reminders for 2020-07-06"))
+        assert jobs.stop() == 0
+    finally:
+        jobs.kill()
+        slack.close()
+    digests = [
+        c for c in slack.calls_to("chat.postMessage") if str(c.params["text"]).startswith(DIGEST)
+    ]
+    assert len(digests) == 1
+    assert "Traceback" not in jobs.stderr
+    # A second scheduler process later the same week finds the digest already sent.
+    again = populated_standin()
+    again.add_channel(CHANNEL)
+    env = bot_process_env(again, db, DIGEST_CHANNEL=CHANNEL, OVERSIGHT_NOW="2020-07-06T10:00")
+    jobs = BotProcess(tmp_path, env, args=("jobs", "run"))
+    try:
+        jobs.wait_for_log(re.compile(r"weekly-digest for 2020-W28 was already sent"))
+        assert jobs.stop() == 0
+    finally:
+        jobs.kill()
+        again.close()
+    assert not [
+        c for c in again.calls_to("chat.postMessage") if str(c.params["text"]).startswith(DIGEST)
+    ]
+
+
+def test_jobs_run_without_a_digest_channel_is_one_sentence(tmp_path, db):
+    slack = populated_standin()
+    try:
+        result = oversight(
+            tmp_path, {**bot_process_env(slack, db), "DIGEST_CHANNEL": ""}, "jobs", "run"
+        )
+    finally:
+        slack.close()
+    assert result.returncode == 2
+    assert one_sentence(result.stderr).startswith("DIGEST_CHANNEL is not set")
