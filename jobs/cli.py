@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from datetime import date
 from pathlib import Path
 
 import click
@@ -17,10 +18,10 @@ def _settings(ctx: click.Context) -> Settings:
     return ctx.find_object(Settings)
 
 
-def _as_of(value: str | None) -> object:
-    from oversight.cli import _as_of_option
+def _as_of(value: str | None) -> date | None:
+    from oversight.cli import date_option
 
-    return _as_of_option(value)
+    return date_option("--as-of", value)
 
 
 def _jobs(settings: Settings, store: Store) -> object:
@@ -89,8 +90,7 @@ def digest() -> None:
 @click.pass_context
 def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> None:
     """Print the digest as text; touches no Slack."""
-    from oversight import ledger
-    from oversight.digest import DIGEST_JOB, build_digest, digest_period, previous_from_snapshot
+    from oversight.digest import weekly_digest
     from oversight.store import open_store
     from oversight.text import render_text
 
@@ -98,14 +98,7 @@ def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> N
     day = _as_of(as_of) or settings.clock.today()
     store = open_store(settings.db_path)
     try:
-        last = ledger.last_sent(store, DIGEST_JOB, digest_period(day))
-        result = build_digest(
-            store,
-            day,
-            settings.clock.now(),
-            settings.stale_after_days,
-            previous=previous_from_snapshot(last.snapshot if last else None),
-        )
+        result = weekly_digest(store, day, settings.clock.now(), settings.stale_after_days)
     finally:
         store.close()
     click.echo(render_text(result), nl=False)

@@ -9,15 +9,8 @@ from slack_sdk import WebClient
 
 from jobs.messages import digest_blocks, reminder_blocks, stale_blocks
 from jobs.posting import Message, Outcome, Upload, post_once
-from oversight import ledger
 from oversight.chart import digest_chart
-from oversight.digest import (
-    DIGEST_JOB,
-    DigestAnswer,
-    build_digest,
-    digest_period,
-    previous_from_snapshot,
-)
+from oversight.digest import DIGEST_JOB, DigestAnswer, weekly_digest
 from oversight.errors import UserError
 from oversight.reminders import REMINDER_JOB, STALE_JOB, reminders, stale_alarm
 from oversight.settings import Settings
@@ -34,15 +27,8 @@ class Jobs:
     client: WebClient
 
     def digest(self, as_of: date | None = None) -> DigestAnswer:
-        as_of = as_of or self.settings.clock.today()
-        last = ledger.last_sent(self.store, DIGEST_JOB, digest_period(as_of))
-        return build_digest(
-            self.store,
-            as_of,
-            self.settings.clock.now(),
-            self.settings.stale_after_days,
-            previous=previous_from_snapshot(last.snapshot if last else None),
-        )
+        now = self.settings.clock.now()
+        return weekly_digest(self.store, as_of or now.date(), now, self.settings.stale_after_days)
 
     def send_digest(
         self, as_of: date | None = None, channel: str | None = None, force: bool = False

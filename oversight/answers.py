@@ -14,7 +14,7 @@ from pathlib import Path
 from oversight.commands import EXAMPLES, USAGE, Query, UsageError
 from oversight.figures.backlog import Backlog, backlog
 from oversight.figures.deadlines import Deadlines, open_deadlines
-from oversight.figures.freshness import KINDS, LastImport, freshness
+from oversight.figures.freshness import LastImport, freshness
 from oversight.figures.returns import ReturnsStatus, returns_status
 from oversight.schema import CURRENT_VERSION
 from oversight.store import Store
@@ -137,6 +137,3 @@ def to_plain(value: object) -> object:
 
 def to_json(result: Answer) -> str:
     return json.dumps(to_plain(result), indent=2, ensure_ascii=False)
-
-
-__all__ = ["KINDS", "Answer", "answer", "status", "to_json", "to_plain"]

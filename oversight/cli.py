@@ -66,11 +66,8 @@ def _settings(ctx: click.Context) -> Settings:
     return ctx.find_object(Settings)
 
 
-def _as_of_option(value: str | None) -> date | None:
-    return _date_option("--as-of", value)
-
-
-def _date_option(option: str, value: str | None) -> date | None:
+def date_option(option: str, value: str | None) -> date | None:
+    """A date given to an option, or one sentence naming the option."""
     if value is None:
         return None
     from oversight.values import parse_date
@@ -127,7 +124,7 @@ def import_command(
     from oversight.store import open_store
 
     settings = _settings(ctx)
-    extract_as_of = _as_of_option(as_of) or settings.clock.today()
+    extract_as_of = date_option("--as-of", as_of) or settings.clock.today()
     db_path = settings.db_path
     _check_folder(db_path)
     new_database = not db_path.exists()
@@ -227,7 +224,7 @@ def ask(ctx: click.Context, text: tuple[str, ...], as_of: str | None, as_json: b
 
     settings = _settings(ctx)
     query = parse_command(" ".join(text))
-    as_of_date = _as_of_option(as_of)
+    as_of_date = date_option("--as-of", as_of)
     if as_of_date is not None:
         from dataclasses import replace
 
@@ -295,7 +292,7 @@ def audit(ctx: click.Context, since: str | None, as_csv: bool) -> None:
     from oversight.store import open_store
 
     settings = _settings(ctx)
-    since_date = _date_option("--since", since)
+    since_date = date_option("--since", since)
     store = open_store(settings.db_path)
     try:
         rows = entries(store, since_date)

@@ -9,15 +9,14 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from oversight import ledger
 from oversight.figures.backlog import (
     ALL,
-    WORKSTREAMS,
     Backlog,
     WeekCount,
     backlog,
     completed_weeks,
     week_start,
-    workstream_figures,
 )
 from oversight.figures.deadlines import Deadlines, open_deadlines
 from oversight.figures.freshness import LastImport, freshness
@@ -86,8 +85,19 @@ def outstanding_history(
     days = [last_sunday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
     if days[-1] != as_of:
         days.append(as_of)
-    conn = store.conn
-    return [OutstandingPoint(d, workstream_figures(conn, d)[ALL].outstanding) for d in days]
+    # One pass over the per-day totals, carrying a running count, rather than a sum per point.
+    rows = store.conn.execute(
+        "SELECT day, SUM(needing_review) - SUM(reviewed) FROM case_daily WHERE day <= ? "
+        "GROUP BY day ORDER BY day",
+        (as_of.isoformat(),),
+    ).fetchall()
+    points, outstanding, index = [], 0, 0
+    for day in days:
+        while index < len(rows) and rows[index][0] <= day.isoformat():
+            outstanding += rows[index][1]
+            index += 1
+        points.append(OutstandingPoint(day, outstanding))
+    return points
 
 
 def build_digest(
@@ -110,11 +120,13 @@ def build_digest(
     )
 
 
-def previous_from_snapshot(text: str | None) -> PreviousDigest | None:
-    if not text:
-        return None
-    data = json.loads(text)
-    return PreviousDigest(as_of=date.fromisoformat(data["as_of"]), outstanding=data["outstanding"])
-
-
-__all__ = ["DIGEST_JOB", "WORKSTREAMS", "DigestAnswer", "build_digest", "digest_period"]
+def weekly_digest(store: Store, as_of: date, now: datetime, stale_after_days: int) -> DigestAnswer:
+    """The digest for the week of ``as_of``, compared with the last digest sent before it."""
+    last = ledger.last_sent(store, DIGEST_JOB, digest_period(as_of))
+    previous = None
+    if last is not None and last.snapshot:
+        data = json.loads(last.snapshot)
+        previous = PreviousDigest(
+            as_of=date.fromisoformat(data["as_of"]), outstanding=data["outstanding"]
+        )
+    return build_digest(store, as_of, now, stale_after_days, previous=previous)
