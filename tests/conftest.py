@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
@@ -116,3 +117,46 @@ def cli(tmp_path: Path) -> CliRun:
         )
 
     return run
+
+
+# --- the demo database, built once by the real `oversight demo` -----------------------------
+
+_demo: dict[str, Path] = {}
+
+
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database built by the real ``oversight demo``, once per test session."""
+    if "db" not in _demo:
+        folder = tmp_path_factory.mktemp("bot-demo")
+        result = subprocess.run(
+            [*oversight_command(), "demo", "--db", str(folder / "demo.db")],
+            cwd=folder,
+            env=clean_env(OVERSIGHT_DB=str(folder / "not-the-demo.db"), OVERSIGHT_NOW=TEST_NOW),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+        assert result.returncode == 0, result.stderr
+        _demo["db"] = folder / "demo.db"
+    return _demo["db"]
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    for suffix in ("", "-wal"):
+        if Path(f"{source}{suffix}").exists():
+            shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
+    return target
+
+
+def clean_env(**values: str) -> dict[str, str]:
+    """This process's environment without any Slack, oversight or proxy setting, plus ``values``."""
+    dropped = ("SLACK_", "OVERSIGHT_", "PORT", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(dropped)}
+    return {**env, **values}
+
+
+@pytest.fixture
+def db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo database (imported at TEST_NOW), for a test to change freely."""
+    return copy_database(demo_database(tmp_path_factory), tmp_path / "oversight.db")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_NOW, oversight_command
+from tests.conftest import TEST_NOW, clean_env, oversight_command
 from tests.slack_standin import Fault, SlackStandIn
 from tests.test_bot_http import (
     ALLOWED,
@@ -38,9 +38,6 @@ from tests.test_bot_http import (
     ask_json,
     assert_backlog,
     block_texts,
-    clean_env,
-    copy_database,
-    demo_database,
     get,
     local_day,
     populated_standin,
@@ -148,11 +145,6 @@ def slack() -> Iterator[SlackStandIn]:
     standin = populated_standin()
     yield standin
     standin.close()
-
-
-@pytest.fixture
-def db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_database(demo_database(tmp_path_factory), tmp_path / "oversight.db")
 
 
 @pytest.fixture

@@ -18,9 +18,7 @@ import hmac
 import html
 import itertools
 import json
-import os
 import re
-import shutil
 import sqlite3
 import subprocess
 import time
@@ -39,7 +37,7 @@ import pytest
 from bot.run import Running, start
 from oversight.settings import load_settings
 from oversight.store import open_store
-from tests.conftest import TEST_NOW, oversight_command
+from tests.conftest import TEST_NOW, clean_env, copy_database, demo_database, oversight_command
 from tests.slack_standin import Fault, SlackStandIn
 
 # Realistic-looking secrets, long enough to be told apart from anything else in a log.
@@ -59,43 +57,6 @@ EXTERNAL = "CEXTERNAL"  # shared with another organisation
 AS_OF = "2020-06-30"
 LONDON = ZoneInfo("Europe/London")
 SLACK_LIMIT = 3.0  # seconds Slack waits for an answer
-
-
-# --- the demo database ----------------------------------------------------------------------
-
-_demo: dict[str, Path] = {}
-
-
-def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One database built by the real ``oversight demo``, once per test session."""
-    if "db" not in _demo:
-        folder = tmp_path_factory.mktemp("bot-demo")
-        result = subprocess.run(
-            [*oversight_command(), "demo", "--db", str(folder / "demo.db")],
-            cwd=folder,
-            env=clean_env(OVERSIGHT_DB=str(folder / "not-the-demo.db"), OVERSIGHT_NOW=TEST_NOW),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
-        assert result.returncode == 0, result.stderr
-        _demo["db"] = folder / "demo.db"
-    return _demo["db"]
-
-
-def copy_database(source: Path, target: Path) -> Path:
-    for suffix in ("", "-wal"):
-        if Path(f"{source}{suffix}").exists():
-            shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
-    return target
-
-
-def clean_env(**values: str) -> dict[str, str]:
-    """This process's environment without any Slack, oversight or proxy setting, plus ``values``."""
-    dropped = ("SLACK_", "OVERSIGHT_", "PORT", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(dropped)}
-    return {**env, **values}
 
 
 def ask_json(cli: Callable[..., subprocess.CompletedProcess[str]], text: str) -> dict:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -30,8 +29,6 @@ from tests.test_bot_http import (
     assert_backlog,
     audit_rows,
     block_texts,
-    copy_database,
-    demo_database,
     populated_standin,
     running_bot,
 )
@@ -76,11 +73,6 @@ def slack() -> Iterator[SlackStandIn]:
     standin = populated_standin()
     yield standin
     standin.close()
-
-
-@pytest.fixture
-def db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_database(demo_database(tmp_path_factory), tmp_path / "oversight.db")
 
 
 def test_socket_mode_gives_the_same_answer_as_http(slack, db, cli):

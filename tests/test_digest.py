@@ -20,15 +20,13 @@ from PIL import Image
 from bot.app import make_client
 from jobs.tasks import Jobs
 from oversight.store import open_store
-from tests.conftest import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, write_csv
-from tests.test_bot_http import WORKSTREAMS, clean_env, dates, numbers
+from tests.conftest import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, clean_env, write_csv
+from tests.test_bot_http import WORKSTREAMS, dates, numbers
 from tests.test_jobs import (
     CHANNEL,
     DIGEST,
     REMINDER,
     Slack,
-    copy_database,
-    demo_database,
     job_settings,
     oversight,
     slack_env,
@@ -42,11 +40,6 @@ def slack():
     standin = Slack()
     yield standin
     standin.close()
-
-
-@pytest.fixture
-def db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_database(demo_database(tmp_path_factory), tmp_path / "oversight.db")
 
 
 def no_slack_env(db: Path) -> dict[str, str]:

@@ -33,9 +33,9 @@ from jobs.tasks import Jobs
 from oversight import ledger
 from oversight.settings import Settings, load_settings
 from oversight.store import open_store
-from tests.conftest import oversight_command
+from tests.conftest import clean_env, oversight_command
 from tests.slack_standin import Fault, SlackStandIn
-from tests.test_bot_http import BOT_TOKEN, clean_env, copy_database, demo_database
+from tests.test_bot_http import BOT_TOKEN
 
 CHANNEL = "CDIGEST"
 DIGEST = "Weekly oversight digest"
@@ -91,12 +91,6 @@ def slack() -> Iterator[Slack]:
     standin = Slack()
     yield standin
     standin.close()
-
-
-@pytest.fixture
-def db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the database ``oversight demo`` builds (imported 1 July 2020, 09:00)."""
-    return copy_database(demo_database(tmp_path_factory), tmp_path / "oversight.db")
 
 
 def job_settings(slack: SlackStandIn, db: Path, **env: str) -> Settings:

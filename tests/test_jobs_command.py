@@ -28,8 +28,6 @@ from tests.test_jobs import (
     CHANNEL,
     DIGEST,
     Slack,
-    copy_database,
-    demo_database,
     oversight,
     slack_env,
     start_oversight,
@@ -43,11 +41,6 @@ def slack():
     standin = Slack()
     yield standin
     standin.close()
-
-
-@pytest.fixture
-def db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_database(demo_database(tmp_path_factory), tmp_path / "oversight.db")
 
 
 @pytest.fixture

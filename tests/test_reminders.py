@@ -16,14 +16,21 @@ from bot.app import make_client
 from jobs.tasks import Jobs
 from oversight import ledger
 from oversight.store import open_store
-from tests.conftest import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, write_csv
-from tests.test_bot_http import clean_env, numbers
+from tests.conftest import (
+    CASE_HEADER,
+    DEADLINE_HEADER,
+    RETURN_HEADER,
+    case,
+    clean_env,
+    copy_database,
+    demo_database,
+    write_csv,
+)
+from tests.test_bot_http import numbers
 from tests.test_jobs import (
     CHANNEL,
     REMINDER,
     Slack,
-    copy_database,
-    demo_database,
     job_settings,
     oversight,
     slack_env,
