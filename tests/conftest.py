@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -160,3 +162,53 @@ def clean_env(**values: str) -> dict[str, str]:
 def db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the demo database (imported at TEST_NOW), for a test to change freely."""
     return copy_database(demo_database(tmp_path_factory), tmp_path / "oversight.db")
+
+
+# --- the per-day totals, counted independently of oversight's SQL ----------------------------
+
+DAILY_COLUMNS = (
+    "recorded",
+    "needing_review",
+    "reviewed",
+    "ncrs_answered",
+    "ncrs_compliant",
+    "referral_not_sent",
+    "referral_unknown",
+)
+CountedCase = tuple  # (workstream, recorded_on, needs_review, review_status, reviewed_on,
+#                       ncrs_compliant, referral_required, referral_sent), as stored
+
+
+def stored_cases(conn: sqlite3.Connection) -> list[CountedCase]:
+    return conn.execute(
+        "SELECT workstream, recorded_on, needs_review, review_status, reviewed_on, "
+        "ncrs_compliant, referral_required, referral_sent FROM case_reviews"
+    ).fetchall()
+
+
+def count_case_daily(cases: Iterable[CountedCase]) -> dict[tuple[str, str], tuple[int, ...]]:
+    """The per-day totals, counted one case at a time in Python."""
+    totals: dict[tuple[str, str], Counter] = {}
+    for ws, recorded_on, needs, status, reviewed_on, ncrs, required, sent in cases:
+        day = totals.setdefault((ws, recorded_on), Counter())
+        day["recorded"] += 1
+        day["needing_review"] += needs
+        if status == "reviewed":
+            day = totals.setdefault((ws, reviewed_on), Counter())
+            day["reviewed"] += 1
+            day["ncrs_answered"] += ncrs is not None
+            day["ncrs_compliant"] += ncrs == 1
+            day["referral_not_sent"] += required == 1 and sent == 0
+            day["referral_unknown"] += required == 1 and sent is None
+    return {key: tuple(counts[c] for c in DAILY_COLUMNS) for key, counts in totals.items()}
+
+
+def recount_case_daily(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[int, ...]]:
+    """The per-day totals, counted case by case in Python from the stored rows."""
+    return count_case_daily(stored_cases(conn))
+
+
+def stored_case_daily(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[int, ...]]:
+    """The per-day totals as oversight stored them in case_daily."""
+    rows = conn.execute(f"SELECT workstream, day, {', '.join(DAILY_COLUMNS)} FROM case_daily")
+    return {(ws, day): tuple(counts) for ws, day, *counts in rows}

@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import tempfile
 import time
-from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -32,6 +31,8 @@ from tests.conftest import (
     TEST_NOW,
     case,
     oversight_command,
+    recount_case_daily,
+    stored_case_daily,
     write_csv,
 )
 
@@ -81,45 +82,6 @@ def cases_table(store: Store) -> list[tuple]:
     return store.conn.execute(
         f"SELECT {CASE_COLUMNS} FROM case_reviews ORDER BY incident_ref"
     ).fetchall()
-
-
-def recount_case_daily(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[int, ...]]:
-    """The per-day totals, counted case by case in Python from the stored rows."""
-    totals: dict[tuple[str, str], Counter] = {}
-    for ws, recorded_on, needs, status, reviewed_on, ncrs, required, sent in conn.execute(
-        "SELECT workstream, recorded_on, needs_review, review_status, reviewed_on, "
-        "ncrs_compliant, referral_required, referral_sent FROM case_reviews"
-    ):
-        day = totals.setdefault((ws, recorded_on), Counter())
-        day["recorded"] += 1
-        day["needing_review"] += needs
-        if status == "reviewed":
-            day = totals.setdefault((ws, reviewed_on), Counter())
-            day["reviewed"] += 1
-            day["ncrs_answered"] += ncrs is not None
-            day["ncrs_compliant"] += ncrs == 1
-            day["referral_not_sent"] += required == 1 and sent == 0
-            day["referral_unknown"] += required == 1 and sent is None
-    names = (
-        "recorded",
-        "needing_review",
-        "reviewed",
-        "ncrs_answered",
-        "ncrs_compliant",
-        "referral_not_sent",
-        "referral_unknown",
-    )
-    return {key: tuple(counts[n] for n in names) for key, counts in totals.items()}
-
-
-def stored_case_daily(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[int, ...]]:
-    return {
-        (ws, day): tuple(counts)
-        for ws, day, *counts in conn.execute(
-            "SELECT workstream, day, recorded, needing_review, reviewed, ncrs_answered, "
-            "ncrs_compliant, referral_not_sent, referral_unknown FROM case_daily"
-        )
-    }
 
 
 def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:

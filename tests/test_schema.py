@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import sqlite_utils
 
 from oversight.schema import CURRENT_VERSION, MIGRATIONS
 from oversight.store import open_store
+from tests.conftest import DAILY_COLUMNS, count_case_daily, stored_case_daily
 
 SCHEMA_V1 = Path(__file__).parent / "data" / "schema_v1.sql"
 
@@ -40,39 +40,22 @@ V1_CASES = [
     ("CP-1", "child_protection", "2019-07-01", 1, "outstanding", None, None, None, None, 1),
     ("CP-2", "child_protection", "2019-07-01", 1, "reviewed", "2019-07-15", 1, 1, 0, 1),
 ]
-DAILY_COLUMNS = (
-    "recorded",
-    "needing_review",
-    "reviewed",
-    "ncrs_answered",
-    "ncrs_compliant",
-    "referral_not_sent",
-    "referral_unknown",
-)
 
 
 def expected_case_daily(cases: list[tuple]) -> dict[tuple[str, str], tuple[int, ...]]:
-    """The per-day totals, counted one case at a time in Python."""
-    totals: dict[tuple[str, str], Counter] = {}
-    for row in cases:
-        case = dict(zip(CASE_COLUMNS, row, strict=True))
-        recorded = totals.setdefault((case["workstream"], case["recorded_on"]), Counter())
-        recorded["recorded"] += 1
-        recorded["needing_review"] += case["needs_review"]
-        if case["review_status"] == "reviewed":
-            reviewed = totals.setdefault((case["workstream"], case["reviewed_on"]), Counter())
-            reviewed["reviewed"] += 1
-            reviewed["ncrs_answered"] += case["ncrs_compliant"] is not None
-            reviewed["ncrs_compliant"] += case["ncrs_compliant"] == 1
-            required = case["referral_required"] == 1
-            reviewed["referral_not_sent"] += required and case["referral_sent"] == 0
-            reviewed["referral_unknown"] += required and case["referral_sent"] is None
-    return {key: tuple(counts[c] for c in DAILY_COLUMNS) for key, counts in totals.items()}
-
-
-def case_daily(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[int, ...]]:
-    rows = conn.execute(f"SELECT workstream, day, {', '.join(DAILY_COLUMNS)} FROM case_daily")
-    return {(ws, day): tuple(counts) for ws, day, *counts in rows}
+    """The per-day totals of the version 1 rows, counted one case at a time in Python."""
+    fields = (
+        "workstream",
+        "recorded_on",
+        "needs_review",
+        "review_status",
+        "reviewed_on",
+        "ncrs_compliant",
+        "referral_required",
+        "referral_sent",
+    )
+    rows = (dict(zip(CASE_COLUMNS, row, strict=True)) for row in cases)
+    return count_case_daily(tuple(row[f] for f in fields) for row in rows)
 
 
 def make_v1_database(path: Path) -> None:
@@ -140,7 +123,7 @@ def test_a_version_1_database_upgrades_and_keeps_its_rows(tmp_path):
         assert dump(conn, "case_reviews") == sorted(V1_CASES)
         assert dump(conn, "imports") == imports_before
         assert dump(conn, "deadlines") == deadlines_before
-        assert case_daily(conn) == expected_case_daily(V1_CASES)
+        assert stored_case_daily(conn) == expected_case_daily(V1_CASES)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         store.close()
@@ -157,7 +140,15 @@ def test_per_day_totals_are_counts_never_null(tmp_path):
         ).fetchone()[0]
         assert nulls == 0
         # DA-8 was reviewed on a day with nothing recorded and nothing known about referrals.
-        assert case_daily(store.conn)[("domestic_abuse", "2019-09-09")] == (0, 0, 1, 0, 0, 0, 0)
+        assert stored_case_daily(store.conn)[("domestic_abuse", "2019-09-09")] == (
+            0,
+            0,
+            1,
+            0,
+            0,
+            0,
+            0,
+        )
     finally:
         store.close()
 
@@ -182,7 +173,7 @@ def test_an_upgraded_database_opens_again_without_change(tmp_path):
     store = open_store(path)
     try:
         assert store.schema_version() == CURRENT_VERSION
-        assert case_daily(store.conn) == expected_case_daily(V1_CASES)
+        assert stored_case_daily(store.conn) == expected_case_daily(V1_CASES)
     finally:
         store.close()
     assert path.read_bytes() == before
@@ -213,6 +204,6 @@ def test_an_empty_file_is_made_into_a_current_store(tmp_path):
     store = open_store(path, create=True)
     try:
         assert store.schema_version() == CURRENT_VERSION == len(MIGRATIONS)
-        assert case_daily(store.conn) == {}
+        assert stored_case_daily(store.conn) == {}
     finally:
         store.close()
