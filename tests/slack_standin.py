@@ -97,6 +97,13 @@ class SlackStandIn:
     def add_channel(self, channel_id: str, **info: object) -> None:
         self.channels[channel_id] = {"id": channel_id, "is_ext_shared": False, **info}
 
+    def reset(self) -> None:
+        """Forget every call, person, channel, group, reply and pending fault."""
+        with self._lock:
+            for table in (self.calls, self.users, self.channels, self.usergroups, self.replies):
+                table.clear()
+            self._faults.clear()
+
     def fail(self, method: str, *faults: Fault) -> None:
         """The next calls of ``method`` get these faults, in order, then normal answers."""
         with self._lock:

@@ -45,8 +45,7 @@ def standin() -> Iterator[SlackStandIn]:
 @pytest.fixture
 def slack(standin: SlackStandIn) -> SlackStandIn:
     """The stand-in, reset: three people, a channel, a DM, a shared channel, one user group."""
-    for table in (standin.calls, standin.users, standin.channels, standin.usergroups):
-        table.clear()
+    standin.reset()
     for user in (ALLOWED, MEMBER, OUTSIDER):
         standin.add_user(user)
     standin.add_channel(CHANNEL)

@@ -35,8 +35,7 @@ def standin() -> Iterator[SlackStandIn]:
 
 @pytest.fixture
 def slack(standin: SlackStandIn) -> SlackStandIn:
-    for table in (standin.calls, standin.users, standin.channels, standin.usergroups):
-        table.clear()
+    standin.reset()
     standin.add_user(ALLOWED)
     standin.add_user(MEMBER)
     for channel in (CHANNEL, DM, SHARE):
