@@ -7,10 +7,14 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from oversight.errors import UserError
 from oversight.settings import Settings
 from oversight.store import Store
+
+if TYPE_CHECKING:
+    from slack_bolt import App
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +42,7 @@ def check_slack_settings(settings: Settings) -> None:
         )
 
 
-def build(settings: Settings, store: Store) -> object:
+def build(settings: Settings, store: Store) -> App:
     """The Bolt app, with a token Slack has accepted (auth.test), or a UserError."""
     from slack_bolt.error import BoltError
 

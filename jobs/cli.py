@@ -6,12 +6,16 @@ import signal
 import threading
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from oversight.errors import UserError
 from oversight.settings import Settings
 from oversight.store import Store
+
+if TYPE_CHECKING:
+    from jobs.tasks import Jobs
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -24,7 +28,7 @@ def _as_of(value: str | None) -> date | None:
     return date_option("--as-of", value)
 
 
-def _jobs(settings: Settings, store: Store) -> object:
+def _jobs(settings: Settings, store: Store) -> Jobs:
     """The jobs with a Slack client: the token is checked first, never printed."""
     from bot.app import make_client
     from bot.run import check_bot_token

@@ -130,7 +130,7 @@ def import_command(
     new_database = not db_path.exists()
     store = open_store(db_path, create=True)
     try:
-        with _progress(file) as progress:
+        with _Progress(file) as progress:
             result = import_extract(
                 store,
                 KINDS[kind],
@@ -169,7 +169,7 @@ def import_command(
         )
 
 
-class _progress:
+class _Progress:
     """A progress bar on a terminal, for files big enough to wait for."""
 
     def __init__(self, file: Path) -> None:
