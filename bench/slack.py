@@ -43,21 +43,20 @@ def signed_backlog(db: Path, runs: int, warmup: int, log: Log) -> dict[str, obje
         },
         None,
     )
-    store = open_store(db)
-    running = start(settings, store, host="127.0.0.1")
-    times_ms: list[float] = []
-    try:
-        for n in range(warmup + runs):
-            started = time.perf_counter()
-            _post(running.url, slack.response_url(f"r{n}"))
-            slack.wait_for_reply(f"r{n}", timeout=10)
-            if n >= warmup:
-                times_ms.append((time.perf_counter() - started) * 1000)
-        rows = store.conn.execute("SELECT count(*) FROM case_reviews").fetchone()[0]
-    finally:
-        running.stop()
-        store.close()
-        slack.close()
+    with open_store(db) as store:
+        running = start(settings, store, host="127.0.0.1")
+        times_ms: list[float] = []
+        try:
+            for n in range(warmup + runs):
+                started = time.perf_counter()
+                _post(running.url, slack.response_url(f"r{n}"))
+                slack.wait_for_reply(f"r{n}", timeout=10)
+                if n >= warmup:
+                    times_ms.append((time.perf_counter() - started) * 1000)
+            rows = store.conn.execute("SELECT count(*) FROM case_reviews").fetchone()[0]
+        finally:
+            running.stop()
+            slack.close()
     median = statistics.median(times_ms)
     log(f"  signed /backlog to its answer: median {median:.1f} ms over {runs} requests")
     return {

@@ -105,15 +105,13 @@ def backlog_answer(db: Path, runs: int, warmup: int, log: Log) -> dict[str, obje
     """Target 3a: ``answer(store, parse_command("/backlog"), now, 8)`` in this process."""
     from datetime import datetime
 
-    from oversight.answers import answer
     from oversight.clock import LONDON
-    from oversight.commands import parse_command
+    from oversight.commands import answer, parse_command
     from oversight.store import open_store
 
     now = datetime.fromisoformat(f"{AS_OF}T18:00").replace(tzinfo=LONDON)
     started = time.perf_counter()
-    store = open_store(db)
-    try:
+    with open_store(db) as store:
         query = parse_command("/backlog")
         first = answer(store, query, now, 8)
         first_ms = (time.perf_counter() - started) * 1000
@@ -125,8 +123,6 @@ def backlog_answer(db: Path, runs: int, warmup: int, log: Log) -> dict[str, obje
             answer(store, query, now, 8)
             times_ms.append((time.perf_counter() - start) * 1000)
         rows = store.conn.execute("SELECT count(*) FROM case_reviews").fetchone()[0]
-    finally:
-        store.close()
     median = statistics.median(times_ms)
     log(f"  answer(/backlog): median {median:.2f} ms over {runs} runs")
     outstanding = first.backlog.figures[-1].outstanding

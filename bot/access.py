@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack_errors import describe
+from slack_plumbing import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,8 @@ class AccessPolicy:
             try:
                 members = self._cache.get(("group", group), lambda g=group: self._members(g))
             except Exception as error:  # one group that cannot be listed must not lock out others
-                log.warning("Could not list the members of user group %s: %s", group, _why(error))
+                why = describe_failure(error)
+                log.warning("Could not list the members of user group %s: %s", group, why)
                 failure = error
                 continue
             if user_id in members:
@@ -116,7 +117,7 @@ class AccessPolicy:
 
     @staticmethod
     def _unchecked(error: Exception) -> Decision:
-        log.warning("Could not check access: %s", _why(error))
+        log.warning("Could not check access: %s", describe_failure(error))
         return Decision(False, "I could not check your access just now: please try again.")
 
     def _user(self, user_id: str) -> dict:
@@ -132,7 +133,3 @@ class AccessPolicy:
 
     def _members(self, usergroup: str) -> frozenset[str]:
         return frozenset(self.client.usergroups_users_list(usergroup=usergroup)["users"])
-
-
-def _why(error: Exception) -> str:
-    return describe(error) if isinstance(error, SlackApiError) else type(error).__name__

@@ -10,34 +10,15 @@ import logging
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from bot.access import AccessPolicy
 from bot.service import CommandService
+from oversight.commands import COMMANDS
 from oversight.settings import Settings
 from oversight.store import Store
+from slack_plumbing import make_client
 
 log = logging.getLogger(__name__)
-
-COMMANDS = ("/backlog", "/ons-status", "/deadlines", "/oversight")
-
-
-def make_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client for ``SLACK_API_URL`` that retries rate limits and dropped connections."""
-    return WebClient(
-        token=token or settings.slack_bot_token,
-        base_url=settings.slack_api_url,
-        timeout=10,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
 
 
 class _TokenFromClient(logging.Filter):
@@ -49,6 +30,12 @@ class _TokenFromClient(logging.Filter):
 
 
 def build_app(settings: Settings, store: Store, client: WebClient | None = None) -> App:
+    """The Bolt app: a listener for every registered command, each acking at once and then
+    answering through :class:`CommandService` at the response URL.
+
+    Bolt checks the token with ``auth.test`` here (a ``BoltError`` if Slack refuses it). With
+    no allow-list the app refuses everyone, and says so in the log.
+    """
     client = client or make_client(settings)
     access = AccessPolicy(
         client,
@@ -87,6 +74,6 @@ def build_app(settings: Settings, store: Store, client: WebClient | None = None)
         if sent.status_code != 200:
             log.warning("Slack did not take the reply to %s (HTTP %s).", reply_to, sent.status_code)
 
-    for name in COMMANDS:
-        app.command(name)(on_command)
+    for command in COMMANDS:
+        app.command(command.slash)(on_command)
     return app

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 
 import click
 
 from oversight.settings import Settings
+from oversight.store import Store
 
 
 @click.command()
@@ -19,27 +22,29 @@ def bot(ctx: click.Context, host: str) -> None:
     The scheduled jobs (weekly digest, reminders, stale-data alarm) run inside it when
     DIGEST_CHANNEL is set.
     """
-    from bot.logs import configure_logging
     from bot.run import start
-    from jobs.scheduler import job_specs, start_jobs
     from oversight.store import open_store
+    from slack_plumbing import configure_logging
 
     settings: Settings = ctx.find_object(Settings)
     configure_logging(settings.secrets)
-    job_specs(settings)  # a bad DIGEST_CRON or REMINDER_CRON stops start-up here
-    store = open_store(settings.db_path)
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
-    try:
+    with open_store(settings.db_path) as store:
         running = start(settings, store, host)
-        scheduler = None
         try:
-            scheduler = start_jobs(settings, store)
-            stopped.wait()
+            with ExitStack() as services:
+                for service in _services():
+                    services.enter_context(service(settings, store))
+                stopped.wait()
         finally:
-            if scheduler is not None:
-                scheduler.stop()
             running.stop()
-    finally:
-        store.close()
+
+
+def _services() -> list[Callable[[Settings, Store], AbstractContextManager[object]]]:
+    """What runs beside the bot in its process, found through the ``oversight.services``
+    entry points (the scheduled jobs are one), so the bot never imports them itself."""
+    from importlib.metadata import entry_points
+
+    return [ep.load() for ep in entry_points(group="oversight.services")]

@@ -18,13 +18,11 @@ def health_check(store: Store, settings: Settings) -> tuple[bool, dict[str, obje
     path = Path(store.path)
     if not path.is_file():
         return False, {"database": "missing"}
-    probe = Store(path)
     try:
-        sources = freshness(probe, settings.clock.now(), settings.stale_after_days)
+        with Store(path) as probe:
+            sources = freshness(probe, settings.clock.now(), settings.stale_after_days)
     except sqlite3.Error as error:
         return False, {"database": "unreadable", "error": type(error).__name__}
-    finally:
-        probe.close()
     last = {
         kind: (
             {"imported_at": s.imported_at.isoformat(), "stale": s.stale} if s is not None else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,29 +16,6 @@ if TYPE_CHECKING:
     from slack_bolt import App
 
 log = logging.getLogger(__name__)
-
-BOT_TOKEN = re.compile(r"xoxb-[A-Za-z0-9-]{10,}")
-APP_TOKEN = re.compile(r"xapp-[A-Za-z0-9-]{10,}")
-
-
-def check_bot_token(settings: Settings) -> None:
-    """One sentence when the bot token is missing or malformed (never echoing it)."""
-    if not settings.slack_bot_token:
-        raise UserError("SLACK_BOT_TOKEN is not set: give the bot token (it starts xoxb-).")
-    if not BOT_TOKEN.fullmatch(settings.slack_bot_token):
-        raise UserError("SLACK_BOT_TOKEN is not a bot token: it must start xoxb-.")
-
-
-def check_slack_settings(settings: Settings) -> None:
-    """Stop start-up with one sentence when a token is missing or malformed (never echoing it)."""
-    check_bot_token(settings)
-    if settings.slack_app_token and not APP_TOKEN.fullmatch(settings.slack_app_token):
-        raise UserError("SLACK_APP_TOKEN is not an app-level token: it must start xapp-.")
-    if not settings.slack_app_token and not settings.slack_signing_secret:
-        raise UserError(
-            "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's requests "
-            "(or set SLACK_APP_TOKEN for Socket Mode)."
-        )
 
 
 def build(settings: Settings, store: Store) -> App:
@@ -81,7 +57,7 @@ class Running:
 
 def start(settings: Settings, store: Store, host: str = "0.0.0.0") -> Running:
     """Start serving in background threads and return at once."""
-    check_slack_settings(settings)
+    settings.require_slack_connection()
     app = build(settings, store)
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -9,10 +9,9 @@ import logging
 from dataclasses import dataclass, field
 
 from bot.access import AccessPolicy, Decision
-from bot.blocks import Block, context, escape, render_blocks, section
-from oversight.answers import answer
 from oversight.audit import AuditEntry, record
-from oversight.commands import UsageError, parse_command
+from oversight.commands import UsageError, answer, parse_command
+from oversight.render.blocks import Block, context, escape, render_blocks, section
 from oversight.settings import Settings
 from oversight.store import Store
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from oversight.errors import UserError
+from oversight.cli import as_of_option, date_option
 from oversight.settings import Settings
 from oversight.store import Store
 
@@ -23,18 +23,14 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 def _as_of(value: str | None) -> date | None:
-    from oversight.cli import date_option
-
     return date_option("--as-of", value)
 
 
 def _jobs(settings: Settings, store: Store) -> Jobs:
     """The jobs with a Slack client: the token is checked first, never printed."""
-    from bot.app import make_client
-    from bot.run import check_bot_token
     from jobs.tasks import Jobs
+    from slack_plumbing import make_client
 
-    check_bot_token(settings)
     return Jobs(settings=settings, store=store, client=make_client(settings))
 
 
@@ -59,24 +55,19 @@ def list_jobs(ctx: click.Context) -> None:
 @click.pass_context
 def run_jobs(ctx: click.Context) -> None:
     """Run the scheduler until stopped, for when the bot and the jobs run apart."""
-    from bot.logs import configure_logging
-    from jobs.scheduler import Scheduler
+    from jobs.scheduler import scheduled_jobs
     from oversight.store import open_store
+    from slack_plumbing import configure_logging
 
     settings = _settings(ctx)
     configure_logging(settings.secrets)
-    if not settings.digest_channel:
-        raise UserError("DIGEST_CHANNEL is not set: give the channel ID the digest goes to.")
-    scheduler = Scheduler(_jobs(settings, open_store(settings.db_path)))
+    settings.require_digest_channel()
+    settings.require_bot_token()
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
-    scheduler.start()
-    try:
+    with open_store(settings.db_path) as store, scheduled_jobs(settings, store):
         stopped.wait()
-    finally:
-        scheduler.stop()
-        scheduler.jobs.store.close()
 
 
 @click.group()
@@ -85,7 +76,7 @@ def digest() -> None:
 
 
 @digest.command("preview")
-@click.option("--as-of", "as_of", help="The digest as of this date (default: today).")
+@as_of_option("The digest as of this date (default: today).")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -95,16 +86,13 @@ def digest() -> None:
 def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> None:
     """Print the digest as text; touches no Slack."""
     from oversight.digest import weekly_digest
+    from oversight.render.text import render_text
     from oversight.store import open_store
-    from oversight.text import render_text
 
     settings = _settings(ctx)
     day = _as_of(as_of) or settings.clock.today()
-    store = open_store(settings.db_path)
-    try:
+    with open_store(settings.db_path) as store:
         result = weekly_digest(store, day, settings.clock.now(), settings.stale_after_days)
-    finally:
-        store.close()
     click.echo(render_text(result), nl=False)
     if out is not None:
         from oversight.chart import digest_chart
@@ -121,7 +109,7 @@ def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> N
 @digest.command("send")
 @click.option("--channel", help="Post to this channel ID (default: DIGEST_CHANNEL).")
 @click.option("--force", is_flag=True, help="Post even if this week's digest was already sent.")
-@click.option("--as-of", "as_of", help="The digest as of this date (default: today).")
+@as_of_option("The digest as of this date (default: today).")
 @click.pass_context
 def send_digest(ctx: click.Context, channel: str | None, force: bool, as_of: str | None) -> None:
     """Post the digest now, through the ledger: at most once a week unless --force."""
@@ -136,11 +124,8 @@ def digest_history(ctx: click.Context) -> None:
     from oversight.store import open_store
 
     settings = _settings(ctx)
-    store = open_store(settings.db_path)
-    try:
+    with open_store(settings.db_path) as store:
         entries = ledger.history(store)
-    finally:
-        store.close()
     if not entries:
         click.echo("Nothing has been sent yet.")
     for e in entries:
@@ -158,21 +143,18 @@ def remind() -> None:
 
 
 @remind.command("preview")
-@click.option("--as-of", "as_of", help="As of this date (default: today).")
+@as_of_option()
 @click.pass_context
 def preview_reminders(ctx: click.Context, as_of: str | None) -> None:
     """Print today's reminder as text; touches no Slack."""
     from oversight.reminders import reminders
+    from oversight.render.text import render_text
     from oversight.store import open_store
-    from oversight.text import render_text
 
     settings = _settings(ctx)
     day = _as_of(as_of) or settings.clock.today()
-    store = open_store(settings.db_path)
-    try:
+    with open_store(settings.db_path) as store:
         click.echo(render_text(reminders(store, day, settings.reminder_days)), nl=False)
-    finally:
-        store.close()
 
 
 @remind.command("send")
@@ -184,17 +166,15 @@ def send_reminders(ctx: click.Context, force: bool) -> None:
 
 
 def _send(ctx: click.Context, action: object) -> None:
-    from bot.logs import configure_logging
     from jobs.posting import PostFailed
     from oversight.store import open_store
+    from slack_plumbing import configure_logging
 
     settings = _settings(ctx)
     configure_logging(settings.secrets)
-    store = open_store(settings.db_path)
-    try:
-        outcome = action(_jobs(settings, store))
-    except PostFailed as failure:
-        raise click.ClickException(str(failure)) from None
-    finally:
-        store.close()
+    with open_store(settings.db_path) as store:
+        try:
+            outcome = action(_jobs(settings, store))
+        except PostFailed as failure:
+            raise click.ClickException(str(failure)) from None
     click.echo(outcome.sentence)

@@ -11,12 +11,12 @@ import logging
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 
-from bot.slack_errors import describe
 from oversight import ledger
 from oversight.settings import Settings
 from oversight.store import Store
+from slack_plumbing import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,13 @@ class Outcome:
 def post_once(
     settings: Settings, store: Store, client: WebClient, message: Message, force: bool = False
 ) -> Outcome:
+    """Post ``message`` unless its (job, period) was already claimed or sent: claim it in the
+    ledger, post, upload its files in the thread, and record the message's ts at once.
+
+    Returns the outcome in a sentence (posted, or why not). Raises :class:`PostFailed`, with
+    the claim released, when Slack did not take it; a retry then only does what is left.
+    ``force`` posts again under a period of its own, so the ledger still shows it.
+    """
     job, period = message.job, message.period
     now = settings.clock.now()
     if force:
@@ -82,12 +89,8 @@ def post_once(
                     for u in message.uploads
                 ],
             )
-    except SlackApiError as error:
-        raise _failed(store, job, period, ts, describe(error)) from None
-    except (SlackClientError, OSError) as error:
-        raise _failed(
-            store, job, period, ts, f"Slack could not be reached ({type(error).__name__})."
-        ) from None
+    except (SlackClientError, OSError) as error:  # SlackApiError is a SlackClientError
+        raise _failed(store, job, period, ts, describe_failure(error)) from None
     ledger.mark_sent(
         store, job, period, settings.clock.now(), message.channel, ts, message.snapshot
     )

@@ -8,7 +8,8 @@ A post that fails is tried again with back-off, through the same ledger.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +23,7 @@ from oversight.clock import LONDON
 from oversight.errors import UserError
 from oversight.settings import Settings
 from oversight.store import Store
+from slack_plumbing import make_client
 
 log = logging.getLogger(__name__)
 
@@ -143,16 +145,20 @@ class Scheduler:
         return outcome
 
 
-def start_jobs(settings: Settings, store: Store) -> Scheduler | None:
-    """Start the scheduler, or say why the jobs are off (no DIGEST_CHANNEL) and return None."""
+@contextmanager
+def scheduled_jobs(settings: Settings, store: Store) -> Iterator[Scheduler | None]:
+    """The scheduler, started for the length of a ``with`` block; None, and a warning that
+    says why, when the jobs are off (no DIGEST_CHANNEL)."""
     if not settings.digest_channel:
         log.warning("DIGEST_CHANNEL is not set: the digest, reminders and alarm are off.")
-        return None
-    from bot.app import make_client
-
+        yield None
+        return
     scheduler = Scheduler(Jobs(settings=settings, store=store, client=make_client(settings)))
     scheduler.start()
-    for spec, when in next_runs(settings, settings.clock.now()):
-        shown = f"{when:%a %d %b %Y %H:%M %Z}" if when else "never"
-        log.info("%s: next at %s.", spec.name, shown)
-    return scheduler
+    try:
+        for spec, when in next_runs(settings, settings.clock.now()):
+            shown = f"{when:%a %d %b %Y %H:%M %Z}" if when else "never"
+            log.info("%s: next at %s.", spec.name, shown)
+        yield scheduler
+    finally:
+        scheduler.stop()

@@ -7,12 +7,12 @@ from datetime import date
 
 from slack_sdk import WebClient
 
-from jobs.messages import digest_blocks, reminder_blocks, stale_blocks
 from jobs.posting import Message, Outcome, Upload, post_once
+from oversight.alarms import STALE_JOB, stale_alarm
 from oversight.chart import digest_chart
 from oversight.digest import DIGEST_JOB, DigestAnswer, weekly_digest
-from oversight.errors import UserError
-from oversight.reminders import REMINDER_JOB, STALE_JOB, reminders, stale_alarm
+from oversight.reminders import REMINDER_JOB, reminders
+from oversight.render.blocks import render_blocks
 from oversight.settings import Settings
 from oversight.store import Store
 from oversight.workbook import digest_workbook
@@ -33,11 +33,9 @@ class Jobs:
     def send_digest(
         self, as_of: date | None = None, channel: str | None = None, force: bool = False
     ) -> Outcome:
-        channel = channel or self.settings.digest_channel
-        if not channel:
-            raise UserError("DIGEST_CHANNEL is not set: give the channel ID the digest goes to.")
+        channel = channel or self.settings.require_digest_channel()
         digest = self.digest(as_of)
-        text, blocks = digest_blocks(digest)
+        text, blocks = render_blocks(digest)
         stamp = digest.as_of.isoformat()
         return post_once(
             self.settings,
@@ -67,19 +65,18 @@ class Jobs:
         answer = reminders(self.store, as_of, self.settings.reminder_days)
         if answer.empty:
             return Outcome(False, "Nothing is due soon or overdue: no reminder was posted.")
-        text, blocks = reminder_blocks(answer)
-        message = Message(REMINDER_JOB, as_of.isoformat(), self._channel(), text, blocks)
+        text, blocks = render_blocks(answer)
+        message = Message(
+            REMINDER_JOB, as_of.isoformat(), self.settings.require_digest_channel(), text, blocks
+        )
         return post_once(self.settings, self.store, self.client, message, force=force)
 
     def send_stale_alarm(self) -> Outcome:
         alarm = stale_alarm(self.store, self.settings.clock.now(), self.settings.stale_after_days)
         if not alarm.raised:
             return Outcome(False, "The case extract is fresh: no alarm was posted.")
-        text, blocks = stale_blocks(alarm)
-        message = Message(STALE_JOB, alarm.as_of.isoformat(), self._channel(), text, blocks)
+        text, blocks = render_blocks(alarm)
+        message = Message(
+            STALE_JOB, alarm.as_of.isoformat(), self.settings.require_digest_channel(), text, blocks
+        )
         return post_once(self.settings, self.store, self.client, message)
-
-    def _channel(self) -> str:
-        if not self.settings.digest_channel:
-            raise UserError("DIGEST_CHANNEL is not set: give the channel ID messages go to.")
-        return self.settings.digest_channel

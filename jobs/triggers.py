@@ -12,64 +12,13 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from oversight.clock import LONDON
-from oversight.errors import UserError
 from oversight.figures.workdays import is_bank_holiday, next_working_day
-
-HOLIDAY_POLICIES = ("next_working_day", "skip", "same_day")
-_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
-
-def _day_number(text: str) -> int:
-    """A crontab day of the week: 0 to 7 (0 and 7 are Sunday), or a name such as "mon"."""
-    if text.isdecimal() and int(text) <= 7:
-        return int(text)
-    if text.lower() in _DAY_NAMES:
-        return _DAY_NAMES.index(text.lower())
-    raise ValueError(f'"{text}" is not a day of the week (0 to 7, or a name such as mon)')
-
-
-def _crontab_days(field: str) -> str:
-    """The day-of-week field as the days it means in crontab, named for APScheduler 3.
-
-    Ranges and steps count from Sunday, as in crontab (``0-4`` is Sunday to Thursday, ``*/2``
-    is Sunday, Tuesday, Thursday and Saturday), not from APScheduler's Monday.
-    """
-    if field == "*":
-        return "*"
-    days: set[int] = set()
-    for part in field.split(","):
-        base, slash, step = part.partition("/")
-        if base == "*":
-            first, last = 0, 6
-        else:
-            start, dash, end = base.partition("-")
-            first = _day_number(start)
-            last = _day_number(end) if dash else (7 if slash else first)
-            if dash and last == 0 < first:
-                last = 7  # "mon-sun" ends on Sunday
-        if first > last:
-            raise ValueError(f'the range "{base}" runs backwards')
-        if slash and not (step.isdecimal() and int(step) > 0):
-            raise ValueError(f'the step "{step}" is not a whole number of days')
-        days.update(day % 7 for day in range(first, last + 1, int(step) if slash else 1))
-    return ",".join(_DAY_NAMES[day] for day in sorted(days))
+from oversight.settings import HOLIDAY_POLICIES, crontab
 
 
 def cron_trigger(expression: str, setting: str) -> CronTrigger:
-    """A cron trigger, or one sentence naming the setting that is wrong."""
-    fields = expression.split()
-    if len(fields) != 5:
-        raise UserError(
-            f'{setting} must be a five-field cron expression such as "0 9 * * mon", '
-            f'not "{expression}".'
-        )
-    try:
-        fields[4] = _crontab_days(fields[4])
-        return CronTrigger.from_crontab(" ".join(fields), timezone=LONDON)
-    except ValueError as error:
-        raise UserError(
-            f'{setting} is not a valid cron expression ("{expression}"): {error}.'
-        ) from None
+    """A cron trigger in Europe/London; the expression is checked by the settings' rules."""
+    return CronTrigger.from_crontab(crontab(expression, setting), timezone=LONDON)
 
 
 def _moved(fire: datetime) -> datetime:
@@ -82,11 +31,8 @@ class WorkingDayTrigger(BaseTrigger):
     """A cron trigger whose runs that fall on a bank holiday move, are skipped, or stay."""
 
     def __init__(self, cron: CronTrigger, on_holiday: str) -> None:
-        if on_holiday not in HOLIDAY_POLICIES:
-            raise UserError(
-                f"DIGEST_ON_HOLIDAY must be one of {', '.join(HOLIDAY_POLICIES)}, "
-                f'not "{on_holiday}".'
-            )
+        if on_holiday not in HOLIDAY_POLICIES:  # settings refuse any other, in words
+            raise ValueError(on_holiday)
         self.cron = cron
         self.on_holiday = on_holiday
 

@@ -1,7 +1,8 @@
-"""One answer model per command: the figures, plus where they came from and how fresh they are.
+"""One answer model per answer: the figures, plus where they came from and how fresh they are.
 
-Each model is rendered three ways: plain text (:mod:`oversight.text`), JSON (:func:`to_json`)
-and Slack Block Kit (``bot.blocks``). All three read the same model, so they cannot disagree.
+Every model (the commands', the weekly digest's, the reminders' and the stale-data alarm's) is
+rendered by each renderer in :mod:`oversight.render`: plain text, Slack Block Kit and JSON. All
+read the same model, so they cannot disagree.
 """
 
 from __future__ import annotations
@@ -10,22 +11,27 @@ import json
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import get_args
 
-from oversight.commands import EXAMPLES, USAGE, Query, UsageError
+from oversight.alarms import StaleAlarm
+from oversight.digest import DigestAnswer
 from oversight.figures.backlog import Backlog, backlog
 from oversight.figures.deadlines import Deadlines, open_deadlines
 from oversight.figures.freshness import LastImport, freshness
 from oversight.figures.returns import ReturnsStatus, returns_status
+from oversight.kinds import KINDS
+from oversight.reminders import RemindersAnswer
 from oversight.schema import CURRENT_VERSION
 from oversight.store import Store
 
-TABLES = {
-    "case_reviews": "case reviews",
-    "data_returns": "data returns",
-    "deadlines": "deadlines",
-    "imports": "imports",
-    "audit_log": "audit log entries",
-}
+
+def tables() -> dict[str, str]:
+    """The tables whose rows ``status`` counts, with what their rows are."""
+    return {
+        **{kind.table: kind.label for kind in KINDS},
+        "imports": "imports",
+        "audit_log": "audit log entries",
+    }
 
 
 @dataclass(frozen=True)
@@ -74,41 +80,46 @@ class HelpAnswer:
     command: str = "help"
 
 
-Answer = BacklogAnswer | ReturnsAnswer | DeadlinesAnswer | StatusAnswer | HelpAnswer
+Answer = (
+    BacklogAnswer
+    | ReturnsAnswer
+    | DeadlinesAnswer
+    | StatusAnswer
+    | HelpAnswer
+    | DigestAnswer
+    | RemindersAnswer
+    | StaleAlarm
+)
+ANSWER_TYPES: tuple[type, ...] = get_args(Answer)
 
-# The figures look back 13 weeks and ahead up to a year: far beyond these, date arithmetic fails.
-EARLIEST_AS_OF, LATEST_AS_OF = date(1900, 1, 1), date(2999, 12, 31)
+
+def backlog_answer(
+    store: Store, as_of: date, workstream: str, now: datetime, stale_after_days: int
+) -> BacklogAnswer:
+    figures = backlog(store, as_of, workstream)
+    source = freshness(store, now, stale_after_days)["cases"]
+    return BacklogAnswer(as_of=as_of, backlog=figures, source=source)
 
 
-def answer(store: Store, query: Query, now: datetime, stale_after_days: int) -> Answer:
-    """The answer to a query, as of its date (or today, from ``now``)."""
-    as_of = query.as_of or now.date()
-    if query.command == "oversight":
-        if query.topic == "status":
-            return status(store, now, stale_after_days)
-        if query.topic == "help":
-            return HelpAnswer(as_of=as_of, usage=dict(USAGE), examples=dict(EXAMPLES))
-        raise UsageError(f'"/oversight {query.topic}" is answered only in Slack.', "oversight")
-    if not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
-        raise UsageError(
-            f"{as_of.isoformat()} is out of range: give an as-of date from "
-            f"{EARLIEST_AS_OF.year} to {LATEST_AS_OF.year}.",
-            query.command,
-        )
-    sources = freshness(store, now, stale_after_days)
-    if query.command == "backlog":
-        figures = backlog(store, as_of, query.workstream)
-        return BacklogAnswer(as_of=as_of, backlog=figures, source=sources["cases"])
-    if query.command == "ons-status":
-        figures = returns_status(store, as_of, query.dataset)
-        return ReturnsAnswer(as_of=as_of, returns=figures, source=sources["returns"])
-    figures = open_deadlines(store, as_of, query.days)
-    return DeadlinesAnswer(as_of=as_of, deadlines=figures, source=sources["deadlines"])
+def returns_answer(
+    store: Store, as_of: date, dataset: str | None, now: datetime, stale_after_days: int
+) -> ReturnsAnswer:
+    figures = returns_status(store, as_of, dataset)
+    source = freshness(store, now, stale_after_days)["returns"]
+    return ReturnsAnswer(as_of=as_of, returns=figures, source=source)
+
+
+def deadlines_answer(
+    store: Store, as_of: date, days: int, now: datetime, stale_after_days: int
+) -> DeadlinesAnswer:
+    figures = open_deadlines(store, as_of, days)
+    source = freshness(store, now, stale_after_days)["deadlines"]
+    return DeadlinesAnswer(as_of=as_of, deadlines=figures, source=source)
 
 
 def status(store: Store, now: datetime, stale_after_days: int) -> StatusAnswer:
     conn = store.conn
-    rows = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    rows = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables()}
     return StatusAnswer(
         as_of=now.date(),
         database=str(Path(store.path).resolve()),

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
 from oversight.errors import InvalidExtract, UserError
+from oversight.kinds import KINDS
 from oversight.settings import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., object])
 
 
 class Failure(click.ClickException):
@@ -66,6 +71,11 @@ def _settings(ctx: click.Context) -> Settings:
     return ctx.find_object(Settings)
 
 
+def as_of_option(help: str = "As of this date (default: today).") -> Callable[[F], F]:
+    """The shared ``--as-of DATE`` option, given to the command as ``as_of`` (text)."""
+    return click.option("--as-of", "as_of", metavar="DATE", help=help)
+
+
 def date_option(option: str, value: str | None) -> date | None:
     """A date given to an option, or one sentence naming the option."""
     if value is None:
@@ -101,10 +111,10 @@ def cli(ctx: click.Context, db_path: Path | None) -> None:
 
 
 @cli.command("import")
-@click.argument("kind", type=click.Choice(["cases", "returns", "deadlines"]))
+@click.argument("kind", type=click.Choice(KINDS.names()))
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--sheet", help="The worksheet to read from an XLSX workbook (default: the first).")
-@click.option("--as-of", "as_of", help="The date the extract was taken (default: today).")
+@as_of_option("The date the extract was taken (default: today).")
 @click.option("--by", "imported_by", help="Who is importing (default: your login name).")
 @click.pass_context
 def import_command(
@@ -117,10 +127,9 @@ def import_command(
 ) -> None:
     """Validate a CSV or XLSX extract, then import all of it or none of it.
 
-    KIND is cases, returns or deadlines.
+    KIND is the kind of extract (see the README's table of kinds and their columns).
     """
     from oversight.importing import import_extract
-    from oversight.kinds import KINDS
     from oversight.store import open_store
 
     settings = _settings(ctx)
@@ -128,9 +137,8 @@ def import_command(
     db_path = settings.db_path
     _check_folder(db_path)
     new_database = not db_path.exists()
-    store = open_store(db_path, create=True)
     try:
-        with _Progress(file) as progress:
+        with open_store(db_path, create=True) as store, _Progress(file) as progress:
             result = import_extract(
                 store,
                 KINDS[kind],
@@ -142,12 +150,10 @@ def import_command(
                 progress=progress,
             )
     except BaseException:
-        store.close()
         if new_database:  # a rejected first import leaves no empty database behind
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         raise
-    store.close()
     for warning in result.warnings:
         click.echo(f"Warning: {warning}.", err=True)
     rows = f"{result.rows_read:,} rows"
@@ -213,13 +219,13 @@ def _login() -> str:
 
 @cli.command()
 @click.argument("text", nargs=-1, required=True)
-@click.option("--as-of", "as_of", help="Answer as of this date (default: today).")
+@as_of_option("Answer as of this date (default: today).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer model as JSON.")
 @click.pass_context
 def ask(ctx: click.Context, text: tuple[str, ...], as_of: str | None, as_json: bool) -> None:
     """Print the answer the Slack bot would give, e.g. oversight ask "/backlog da"."""
-    from oversight.answers import answer, to_json
-    from oversight.commands import parse_command
+    from oversight.answers import to_json
+    from oversight.commands import answer, parse_command
     from oversight.store import open_store
 
     settings = _settings(ctx)
@@ -229,15 +235,12 @@ def ask(ctx: click.Context, text: tuple[str, ...], as_of: str | None, as_json: b
         from dataclasses import replace
 
         query = replace(query, as_of=as_of_date)
-    store = open_store(settings.db_path)
-    try:
+    with open_store(settings.db_path) as store:
         result = answer(store, query, settings.clock.now(), settings.stale_after_days)
-    finally:
-        store.close()
     if as_json:
         click.echo(to_json(result))
     else:
-        from oversight.text import render_text
+        from oversight.render.text import render_text
 
         click.echo(render_text(result), nl=False)
 
@@ -249,15 +252,12 @@ def status(ctx: click.Context, as_json: bool) -> None:
     """Database path, schema version, row counts and the last import of each kind."""
     from oversight.answers import status as store_status
     from oversight.answers import to_json
+    from oversight.render.text import render_text
     from oversight.store import open_store
-    from oversight.text import render_text
 
     settings = _settings(ctx)
-    store = open_store(settings.db_path)
-    try:
+    with open_store(settings.db_path) as store:
         result = store_status(store, settings.clock.now(), settings.stale_after_days)
-    finally:
-        store.close()
     click.echo(to_json(result) if as_json else render_text(result), nl=as_json)
 
 
@@ -293,11 +293,8 @@ def audit(ctx: click.Context, since: str | None, as_csv: bool) -> None:
 
     settings = _settings(ctx)
     since_date = date_option("--since", since)
-    store = open_store(settings.db_path)
-    try:
+    with open_store(settings.db_path) as store:
         rows = entries(store, since_date)
-    finally:
-        store.close()
     if as_csv:
         # RFC 4180 line ends: with "\n" alone, a field holding a bare "\r" is not quoted.
         writer = csv.writer(sys.stdout, lineterminator="\r\n")

@@ -1,36 +1,76 @@
-"""Reading what someone typed: ``/backlog da as of 30/06/2020``, ``/deadlines 7``, ``/ons-status``.
+"""The commands, each declared once: its name, words, help, parser and the function answering it.
 
-The command line and the Slack bot share this parser, so they accept exactly the same words.
+``oversight ask``, the Slack bot's listeners, ``/oversight help``, the Slack app manifest's
+check and the README's check all derive from :data:`COMMANDS`. The command line and the bot
+share one parser, so they accept exactly the same words:
+``/backlog da as of 30/06/2020``, ``/deadlines 7``, ``/ons-status``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
+from oversight import answers
 from oversight.errors import UserError
-from oversight.values import WORKSTREAMS, normalise_name, parse_date
+from oversight.registry import Registry
+from oversight.store import Store
+from oversight.values import WORKSTREAM_WORDS, normalise_name, parse_date
 
-COMMANDS = ("backlog", "ons-status", "deadlines", "oversight")
 DEFAULT_DEADLINE_DAYS = 14
 MAX_DEADLINE_DAYS = 366
 OVERSIGHT_TOPICS = ("help", "status", "whoami")
+# The figures look back 13 weeks and ahead up to a year: far beyond these, date arithmetic fails.
+EARLIEST_AS_OF, LATEST_AS_OF = date(1900, 1, 1), date(2999, 12, 31)
 
-USAGE = {
-    "backlog": "/backlog [da|cp] [as of YYYY-MM-DD] — outstanding reviews, progress and projection",
-    "ons-status": "/ons-status [dataset] [as of YYYY-MM-DD] — crime-data returns: overdue, "
-    "excluded, next due",
-    "deadlines": f"/deadlines [DAYS] [as of YYYY-MM-DD] — open deadlines in the next DAYS "
-    f"(default {DEFAULT_DEADLINE_DAYS}) and overdue ones",
-    "oversight": "/oversight [help|status|whoami] — what each command does, data freshness, access",
-}
-EXAMPLES = {
-    "backlog": ["/backlog", "/backlog da", "/backlog cp as of 30/06/2020"],
-    "ons-status": ["/ons-status", "/ons-status crime"],
-    "deadlines": ["/deadlines", "/deadlines 30"],
-    "oversight": ["/oversight help", "/oversight status"],
-}
+
+@dataclass(frozen=True)
+class Query:
+    """What someone asked: the command and the options its words gave."""
+
+    command: str
+    workstream: str = "all"
+    dataset: str | None = None
+    days: int = DEFAULT_DEADLINE_DAYS
+    topic: str = "help"
+    as_of: date | None = None  # None: today
+    share: bool = False  # post in the channel rather than only to the asker
+
+
+AnswerFunction = Callable[[Store, Query, datetime, int], "answers.Answer"]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command, as typed in Slack (``/NAME``) or given to ``oversight ask``."""
+
+    name: str
+    syntax: str  # the words it takes, after /NAME: "[da|cp] [as of YYYY-MM-DD]"
+    summary: str  # what it answers, in a few words (help, usage, the manifest)
+    examples: tuple[str, ...]
+    parse: Callable[[Query, str], Query]  # the words left once "as of" and "share" are read
+    answer: AnswerFunction
+    answer_types: tuple[type, ...]  # every answer model it can return
+    dated: bool = True  # "as of DATE" applies
+    shareable: bool = True  # "share" posts the answer in an allowed channel
+
+    @property
+    def slash(self) -> str:
+        return f"/{self.name}"
+
+    @property
+    def usage(self) -> str:
+        return f"{self.slash} {self.syntax} — {self.summary}"
+
+    @property
+    def usage_hint(self) -> str:
+        """The words as Slack shows them while typing (the manifest's usage_hint)."""
+        return self.syntax + (" [share]" if self.shareable else "")
+
+
+COMMANDS: Registry[Command] = Registry("command", lambda command: command.name)
 
 
 class UsageError(UserError):
@@ -42,27 +82,11 @@ class UsageError(UserError):
         super().__init__(problem)
 
     def usage(self) -> str:
-        lines = [USAGE[self.command]] if self.command else [USAGE[c] for c in COMMANDS]
-        return "\n".join([self.problem, "Usage:", *(f"  {line}" for line in lines)])
-
-
-@dataclass(frozen=True)
-class Query:
-    command: str
-    workstream: str = "all"
-    dataset: str | None = None
-    days: int = DEFAULT_DEADLINE_DAYS
-    topic: str = "help"
-    as_of: date | None = None  # None: today
-    share: bool = False  # post in the channel rather than only to the asker
+        shown = [COMMANDS[self.command]] if self.command else list(COMMANDS)
+        return "\n".join([self.problem, "Usage:", *(f"  {c.usage}" for c in shown)])
 
 
 _AS_OF = re.compile(r"\bas[\s-]of\s+(\S+)", re.IGNORECASE)
-_WORKSTREAM_WORDS = {
-    **{name: ws for name, ws in WORKSTREAMS.items()},
-    "all": "all",
-    "both": "all",
-}
 
 
 def parse_command(command: str, text: str = "") -> Query:
@@ -72,7 +96,8 @@ def parse_command(command: str, text: str = "") -> Query:
         command, rest = command.split(None, 1)
         text = f"{rest} {text}"
     name = command.lstrip("/").lower()
-    if name not in COMMANDS:
+    declared = COMMANDS.get(name)
+    if declared is None:
         raise UsageError(f'"{command}" is not a command oversight knows.')
     text = " ".join(text.split())
     as_of = None
@@ -85,19 +110,32 @@ def parse_command(command: str, text: str = "") -> Query:
         text = (text[: match.start()] + text[match.end() :]).strip()
     words = text.split()
     share = any(w.lower() == "share" for w in words)
-    words = [w for w in words if w.lower() != "share"]
-    rest = " ".join(words)
-    base = Query(command=name, as_of=as_of, share=share)
-    if name == "backlog":
-        return _backlog(base, rest)
-    if name == "ons-status":
-        return replace(base, dataset=rest or None)
-    if name == "deadlines":
-        return _deadlines(base, rest)
-    return _oversight(base, rest)
+    rest = " ".join(w for w in words if w.lower() != "share")
+    return declared.parse(Query(command=name, as_of=as_of, share=share), rest)
 
 
-def _backlog(base: Query, rest: str) -> Query:
+def answer(store: Store, query: Query, now: datetime, stale_after_days: int) -> answers.Answer:
+    """The answer model for ``query``, as of its date (or today, from ``now``).
+
+    Pure: reads the store, writes nothing. Raises :class:`UsageError` for a date out of range.
+    """
+    command = COMMANDS[query.command]
+    as_of = query.as_of or now.date()
+    if command.dated and not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
+        raise UsageError(
+            f"{as_of.isoformat()} is out of range: give an as-of date from "
+            f"{EARLIEST_AS_OF.year} to {LATEST_AS_OF.year}.",
+            query.command,
+        )
+    return command.answer(store, replace(query, as_of=as_of), now, stale_after_days)
+
+
+# --- the built-in commands ------------------------------------------------------------------
+
+_WORKSTREAM_WORDS = {**WORKSTREAM_WORDS, "all": "all", "both": "all"}
+
+
+def _parse_backlog(base: Query, rest: str) -> Query:
     if not rest:
         return base
     workstream = _WORKSTREAM_WORDS.get(normalise_name(rest))
@@ -106,7 +144,11 @@ def _backlog(base: Query, rest: str) -> Query:
     return replace(base, workstream=workstream)
 
 
-def _deadlines(base: Query, rest: str) -> Query:
+def _parse_dataset(base: Query, rest: str) -> Query:
+    return replace(base, dataset=rest or None)
+
+
+def _parse_days(base: Query, rest: str) -> Query:
     if not rest:
         return base
     # isdecimal, not isdigit: int() refuses "²"; and a number too long for int() is refused too.
@@ -117,8 +159,77 @@ def _deadlines(base: Query, rest: str) -> Query:
     return replace(base, days=int(rest))
 
 
-def _oversight(base: Query, rest: str) -> Query:
+def _parse_topic(base: Query, rest: str) -> Query:
     topic = rest.lower() or "help"
     if topic not in OVERSIGHT_TOPICS:
         raise UsageError(f'"{rest}" is not something /oversight answers.', "oversight")
     return replace(base, topic=topic)
+
+
+def _answer_oversight(
+    store: Store, query: Query, now: datetime, stale_after_days: int
+) -> answers.StatusAnswer | answers.HelpAnswer:
+    if query.topic == "status":
+        return answers.status(store, now, stale_after_days)
+    if query.topic == "help":
+        return answers.HelpAnswer(
+            as_of=query.as_of or now.date(),
+            usage={c.name: c.usage for c in COMMANDS},
+            examples={c.name: list(c.examples) for c in COMMANDS},
+        )
+    raise UsageError(f'"/oversight {query.topic}" is answered only in Slack.', "oversight")
+
+
+COMMANDS.register(
+    Command(
+        name="backlog",
+        syntax="[da|cp] [as of YYYY-MM-DD]",
+        summary="outstanding reviews, progress and projection",
+        examples=("/backlog", "/backlog da", "/backlog cp as of 30/06/2020"),
+        parse=_parse_backlog,
+        answer=lambda store, q, now, stale: answers.backlog_answer(
+            store, q.as_of, q.workstream, now, stale
+        ),
+        answer_types=(answers.BacklogAnswer,),
+    )
+)
+COMMANDS.register(
+    Command(
+        name="ons-status",
+        syntax="[dataset] [as of YYYY-MM-DD]",
+        summary="crime-data returns: overdue, excluded, next due",
+        examples=("/ons-status", "/ons-status crime"),
+        parse=_parse_dataset,
+        answer=lambda store, q, now, stale: answers.returns_answer(
+            store, q.as_of, q.dataset, now, stale
+        ),
+        answer_types=(answers.ReturnsAnswer,),
+    )
+)
+COMMANDS.register(
+    Command(
+        name="deadlines",
+        syntax="[DAYS] [as of YYYY-MM-DD]",
+        summary=f"open deadlines in the next DAYS (default {DEFAULT_DEADLINE_DAYS}) and "
+        "overdue ones",
+        examples=("/deadlines", "/deadlines 30"),
+        parse=_parse_days,
+        answer=lambda store, q, now, stale: answers.deadlines_answer(
+            store, q.as_of, q.days, now, stale
+        ),
+        answer_types=(answers.DeadlinesAnswer,),
+    )
+)
+COMMANDS.register(
+    Command(
+        name="oversight",
+        syntax="[help|status|whoami]",
+        summary="what each command does, data freshness, access",
+        examples=("/oversight help", "/oversight status"),
+        parse=_parse_topic,
+        answer=_answer_oversight,
+        answer_types=(answers.StatusAnswer, answers.HelpAnswer),
+        dated=False,
+        shareable=False,
+    )
+)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import random
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -78,7 +78,7 @@ RECORDED_FROM, RECORDED_TO = date(2019, 7, 1), date(2019, 10, 31)
 
 CRIME_RETURN = "Quarterly crime data return (ONS)"
 ANNUAL_RETURN = "Annual data return (Home Office)"
-RETURNS = [
+RETURN_ROWS = [
     # dataset, period, due_on, status, submitted_on, notes
     (CRIME_RETURN, "2019-Q2", "2019-07-31", "submitted", "2019-07-24", ""),
     (
@@ -101,7 +101,7 @@ RETURNS = [
     (CRIME_RETURN, "2020-Q2", "2020-07-31", "pending", "", ""),
     (ANNUAL_RETURN, "2019/20", "2020-04-30", "late", "", "Annual data requirement, due April 2020"),
 ]
-DEADLINES = [
+DEADLINE_ROWS = [
     # title, due_on, category, owner, status, done_on
     (
         "Annual data return 2019/20 to the Home Office",
@@ -239,27 +239,24 @@ def case_rows(plan: WorkstreamPlan, rng: random.Random) -> Iterator[list[str]]:
         yield [ref, plan.workstream, recorded_on.isoformat(), "yes", status, "", "", "", ""]
 
 
+def demo_rows(rng: random.Random) -> dict[str, Iterable[list[str]]]:
+    """The synthetic rows of each kind the demo has data for, in its columns' order."""
+    cases = (row for plan in (DOMESTIC_ABUSE, CHILD_PROTECTION) for row in case_rows(plan, rng))
+    return {"cases": cases, "returns": RETURN_ROWS, "deadlines": DEADLINE_ROWS}
+
+
 def write_extracts(folder: Path, seed: int = 2019) -> dict[str, Path]:
-    """Write the synthetic cases, returns and deadlines extracts as CSV files in ``folder``."""
-    rng = random.Random(seed)
-    paths = {
-        "cases": folder / "cases.csv",
-        "returns": folder / "returns.csv",
-        "deadlines": folder / "deadlines.csv",
-    }
-    with paths["cases"].open("w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(KINDS["cases"].names)
-        for plan in (DOMESTIC_ABUSE, CHILD_PROTECTION):
-            writer.writerows(case_rows(plan, rng))
-    for kind, header, rows in (
-        ("returns", KINDS["returns"].names, RETURNS),
-        ("deadlines", KINDS["deadlines"].names, DEADLINES),
-    ):
-        with paths[kind].open("w", newline="", encoding="utf-8") as file:
+    """Write one CSV extract per kind the demo has rows for, in ``folder``, in kind order."""
+    rows = demo_rows(random.Random(seed))
+    paths = {}
+    for kind in KINDS:
+        if kind.name not in rows:
+            continue
+        paths[kind.name] = folder / f"{kind.name}.csv"
+        with paths[kind.name].open("w", newline="", encoding="utf-8") as file:
             writer = csv.writer(file)
-            writer.writerow(header)
-            writer.writerows(rows)
+            writer.writerow(kind.names)
+            writer.writerows(rows[kind.name])
     return paths
 
 
@@ -274,8 +271,7 @@ def build_demo(path: Path, settings: Settings) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="oversight-demo-") as folder:
         extracts = write_extracts(Path(folder))
-        store = open_store(path, create=True)
-        try:
+        with open_store(path, create=True) as store:
             for kind, extract in extracts.items():
                 import_extract(
                     store,
@@ -285,8 +281,6 @@ def build_demo(path: Path, settings: Settings) -> None:
                     imported_by=DEMO_USER,
                     imported_at=settings.clock.now(),
                 )
-        finally:
-            store.close()
 
 
 def check_demo_path(path: Path, settings: Settings) -> None:
@@ -309,25 +303,21 @@ def check_demo_path(path: Path, settings: Settings) -> None:
 
 
 def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> None:
-    from oversight.answers import answer
-    from oversight.commands import parse_command
+    from oversight.commands import COMMANDS, answer, parse_command
+    from oversight.render.text import render_text
     from oversight.store import open_store
-    from oversight.text import render_text
 
     check_demo_path(Path(path), settings)  # before saying anything is being built
     echo(SYNTHETIC_NOTICE)
     echo(f"Building the demo database at {path} …")
     build_demo(path, settings)
-    store = open_store(path)
-    try:
-        for text in ("/backlog", "/ons-status", "/deadlines"):
+    with open_store(path) as store:
+        for text in (command.slash for command in COMMANDS if command.dated):
             query = parse_command(f"{text} as of {AS_OF.isoformat()}")
             echo("")
             echo(f'$ oversight ask --as-of {AS_OF.isoformat()} "{text}"')
             result = answer(store, query, settings.clock.now(), settings.stale_after_days)
             echo(render_text(result).rstrip("\n"))
-    finally:
-        store.close()
     echo("")
     echo("SYNTHETIC RECORDS: every figure above comes from invented cases, not real incidents.")
     echo(f'Explore it: OVERSIGHT_DB={path} oversight ask --as-of 2020-06-30 "/backlog da"')

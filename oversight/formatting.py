@@ -10,9 +10,8 @@ from oversight.figures.backlog import Trend, WorkstreamFigures
 from oversight.figures.deadlines import Deadline
 from oversight.figures.freshness import LastImport
 from oversight.figures.returns import DataReturn
+from oversight.kinds import kind_label
 from oversight.values import WORKSTREAM_LABELS
-
-KIND_LABELS = {"cases": "case reviews", "returns": "data returns", "deadlines": "deadlines"}
 
 
 def count(n: int) -> str:
@@ -130,17 +129,17 @@ def last_week(trend: Trend) -> str:
 
 def source(kind: str, last: LastImport | None) -> str:
     if last is None:
-        return f"No {KIND_LABELS[kind]} extract has been imported."
+        return f"No {kind_label(kind)} extract has been imported."
     as_of = f" (as of {day(last.extract_as_of)})" if last.extract_as_of else ""
     return f"From {last.file_name}{as_of}, imported {moment(last.imported_at)}."
 
 
 def stale_warning(kind: str, last: LastImport | None) -> str | None:
     if last is None:
-        return f"No {KIND_LABELS[kind]} data: import an extract."
+        return f"No {kind_label(kind)} data: import an extract."
     if last.stale:
         return (
-            f"Stale: the last {KIND_LABELS[kind]} extract was imported "
+            f"Stale: the last {kind_label(kind)} extract was imported "
             f"{plural(last.age_days, 'day')} ago."
         )
     return None

@@ -1,4 +1,9 @@
-"""What each kind of extract holds: its columns, its key, and the rules between its columns."""
+"""The kinds of extract, each declared once: its columns, key, rules, table and label.
+
+Everything that lists kinds (the import command's choices, status and freshness in every
+rendering, the demo) derives from :data:`KINDS`. A kind found in a store's import history that
+this version does not declare is shown by its name, never a crash (see :func:`kind_label`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
+from oversight.registry import Registry
 from oversight.schema import rebuild_case_daily
 from oversight.values import (
     DEADLINE_STATUSES,
@@ -35,12 +41,13 @@ class Column:
 
 @dataclass(frozen=True)
 class Kind:
-    name: str
+    name: str  # as typed: oversight import NAME FILE
+    label: str  # what its rows are, in the plural, for freshness lines: "case reviews"
+    noun: str  # what one row is, for messages: "case review"
     table: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     check: RowCheck
-    noun: str  # what one row is, for messages
     # Run inside the import's transaction after rows change: totals kept beside the rows.
     after_write: Callable[[sqlite3.Connection], None] | None = None
 
@@ -54,6 +61,9 @@ def _not_after(row: Row, column: str, as_of: date) -> list[tuple[str, str]]:
     if isinstance(value, date) and value > as_of:
         return [(column, f"{value.isoformat()} is after the extract's as-of date {as_of}")]
     return []
+
+
+KINDS: Registry[Kind] = Registry("kind", lambda kind: kind.name)
 
 
 def check_case(row: Row, as_of: date) -> list[tuple[str, str]]:
@@ -105,62 +115,82 @@ def check_deadline(row: Row, as_of: date) -> list[tuple[str, str]]:
     return problems
 
 
-CASES = Kind(
-    name="cases",
-    table="case_reviews",
-    noun="case review",
-    key=("incident_ref",),
-    check=check_case,
-    after_write=rebuild_case_daily,
-    columns=(
-        Column("incident_ref", parse_text, required=True),
-        Column("workstream", parse_workstream, required=True),
-        Column("recorded_on", parse_date, required=True),
-        Column("needs_review", parse_yes_no, required=True),
-        Column(
-            "review_status", partial(parse_choice, choices=REVIEW_STATUSES, what="review status")
+CASES = KINDS.register(
+    Kind(
+        name="cases",
+        label="case reviews",
+        table="case_reviews",
+        noun="case review",
+        key=("incident_ref",),
+        check=check_case,
+        after_write=rebuild_case_daily,
+        columns=(
+            Column("incident_ref", parse_text, required=True),
+            Column("workstream", parse_workstream, required=True),
+            Column("recorded_on", parse_date, required=True),
+            Column("needs_review", parse_yes_no, required=True),
+            Column(
+                "review_status",
+                partial(parse_choice, choices=REVIEW_STATUSES, what="review status"),
+            ),
+            Column("reviewed_on", parse_date),
+            Column("ncrs_compliant", parse_yes_no),
+            Column("referral_required", parse_yes_no),
+            Column("referral_sent", parse_yes_no),
         ),
-        Column("reviewed_on", parse_date),
-        Column("ncrs_compliant", parse_yes_no),
-        Column("referral_required", parse_yes_no),
-        Column("referral_sent", parse_yes_no),
-    ),
+    )
 )
 
-RETURNS = Kind(
-    name="returns",
-    table="data_returns",
-    noun="data return",
-    key=("dataset", "period"),
-    check=check_return,
-    columns=(
-        Column("dataset", parse_text, required=True),
-        Column("period", parse_period, required=True),
-        Column("due_on", parse_date, required=True),
-        Column(
-            "status",
-            partial(parse_choice, choices=RETURN_STATUSES, what="return status"),
-            required=True,
+RETURNS = KINDS.register(
+    Kind(
+        name="returns",
+        label="data returns",
+        table="data_returns",
+        noun="data return",
+        key=("dataset", "period"),
+        check=check_return,
+        columns=(
+            Column("dataset", parse_text, required=True),
+            Column("period", parse_period, required=True),
+            Column("due_on", parse_date, required=True),
+            Column(
+                "status",
+                partial(parse_choice, choices=RETURN_STATUSES, what="return status"),
+                required=True,
+            ),
+            Column("submitted_on", parse_date),
+            Column("notes", parse_text),
         ),
-        Column("submitted_on", parse_date),
-        Column("notes", parse_text),
-    ),
+    )
 )
 
-DEADLINES = Kind(
-    name="deadlines",
-    table="deadlines",
-    noun="deadline",
-    key=("title",),
-    check=check_deadline,
-    columns=(
-        Column("title", parse_text, required=True),
-        Column("due_on", parse_date, required=True),
-        Column("category", parse_text),
-        Column("owner", parse_text),
-        Column("status", partial(parse_choice, choices=DEADLINE_STATUSES, what="deadline status")),
-        Column("done_on", parse_date),
-    ),
+DEADLINES = KINDS.register(
+    Kind(
+        name="deadlines",
+        label="deadlines",
+        table="deadlines",
+        noun="deadline",
+        key=("title",),
+        check=check_deadline,
+        columns=(
+            Column("title", parse_text, required=True),
+            Column("due_on", parse_date, required=True),
+            Column("category", parse_text),
+            Column("owner", parse_text),
+            Column(
+                "status", partial(parse_choice, choices=DEADLINE_STATUSES, what="deadline status")
+            ),
+            Column("done_on", parse_date),
+        ),
+    )
 )
 
-KINDS = {kind.name: kind for kind in (CASES, RETURNS, DEADLINES)}
+
+def kind_label(name: str) -> str:
+    """A kind's label; a kind this version does not know (a newer store) by its own name."""
+    kind = KINDS.get(name)
+    return (
+        kind.label
+        if kind is not None
+        else f'"{name}" extracts (a kind this oversight does not know)'
+    )

@@ -1,21 +1,19 @@
-"""Reminders before deadlines, and the stale-data alarm: what the daily jobs have to say.
+"""Reminders before deadlines and data returns: what the daily reminder job has to say.
 
-Both may have nothing to say; the jobs then post nothing.
+It may have nothing to say; the job then posts nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from oversight.figures.deadlines import Deadline, open_deadlines
-from oversight.figures.freshness import LastImport, freshness
 from oversight.figures.returns import DataReturn, returns_status
 from oversight.figures.workdays import working_days_after
 from oversight.store import Store
 
 REMINDER_JOB = "deadline-reminders"
-STALE_JOB = "stale-data-alarm"
 
 
 @dataclass(frozen=True)
@@ -29,18 +27,6 @@ class RemindersAnswer:
     @property
     def empty(self) -> bool:
         return not self.deadlines and not self.returns
-
-
-@dataclass(frozen=True)
-class StaleAlarm:
-    as_of: date
-    stale_after_days: int
-    source: LastImport | None  # the last cases import, if any
-    command: str = "stale-alarm"
-
-    @property
-    def raised(self) -> bool:
-        return self.source is None or self.source.stale
 
 
 def reminders(store: Store, as_of: date, working_days: int) -> RemindersAnswer:
@@ -61,8 +47,3 @@ def reminders(store: Store, as_of: date, working_days: int) -> RemindersAnswer:
     return RemindersAnswer(
         as_of=as_of, working_days=working_days, deadlines=deadlines, returns=returns
     )
-
-
-def stale_alarm(store: Store, now: datetime, stale_after_days: int) -> StaleAlarm:
-    source = freshness(store, now, stale_after_days)["cases"]
-    return StaleAlarm(as_of=now.date(), stale_after_days=stale_after_days, source=source)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from oversight.errors import UserError
-from oversight.store import Store
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -192,21 +193,41 @@ MIGRATIONS: list[Callable[[Database], None]] = [
 CURRENT_VERSION = len(MIGRATIONS)
 
 
-def upgrade(store: Store) -> None:
-    version = store.schema_version()
-    if version == CURRENT_VERSION:
+def version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+class Upgradable(Protocol):
+    """What an upgrade needs of the store (so that this module need not import it)."""
+
+    path: Path
+
+    @property
+    def conn(self) -> sqlite3.Connection: ...
+
+    def write(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
+
+def upgrade(store: Upgradable) -> None:
+    """Bring the store to :data:`CURRENT_VERSION`, all migrations in one write transaction.
+
+    A file written by a newer oversight is refused rather than misread.
+    """
+    path, conn = store.path, store.conn
+    found = version(conn)
+    if found == CURRENT_VERSION:
         return
-    if version > CURRENT_VERSION:
+    if found > CURRENT_VERSION:
         raise UserError(
-            f"{store.path} was written by a newer oversight (schema {version}; "
+            f"{path} was written by a newer oversight (schema {found}; "
             f"this one knows up to {CURRENT_VERSION}): upgrade oversight."
         )
     import sqlite_utils
 
-    db = sqlite_utils.Database(store.conn, execute_plugins=False)
+    db = sqlite_utils.Database(conn, execute_plugins=False)
     with store.write():
         # Another process may have upgraded while we waited for the write lock.
-        version = store.schema_version()
-        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+        found = version(conn)
+        for number, migration in enumerate(MIGRATIONS[found:], start=found + 1):
             migration(db)
-            store.conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute(f"PRAGMA user_version = {number}")

@@ -15,6 +15,7 @@ from oversight.clock import Clock
 from oversight.errors import UserError
 
 SLACK_API_URL = "https://slack.com/api/"
+HOLIDAY_POLICIES = ("next_working_day", "skip", "same_day")  # the first is the default
 DEFAULT_CONTACT = "the oversight team's Slack administrator"
 _SLACK_ID = re.compile(r"[A-Z0-9]{2,}")
 
@@ -39,12 +40,31 @@ class Settings:
     digest_cron: str = "0 9 * * mon"
     reminder_cron: str = "30 8 * * mon-fri"
     reminder_days: int = 5
-    digest_on_holiday: str = "next_working_day"
+    digest_on_holiday: str = HOLIDAY_POLICIES[0]
     misfire_grace_hours: int = 12
 
     @property
     def secrets(self) -> tuple[str, ...]:
         return (self.slack_bot_token, self.slack_app_token, self.slack_signing_secret)
+
+    def require_bot_token(self) -> None:
+        """Anything that calls Slack needs the bot token (its shape was checked on loading)."""
+        if not self.slack_bot_token:
+            raise UserError("SLACK_BOT_TOKEN is not set: give the bot token (it starts xoxb-).")
+
+    def require_slack_connection(self) -> None:
+        """The bot needs its token, and a way for Slack to reach it: Socket Mode or HTTP."""
+        self.require_bot_token()
+        if not self.slack_app_token and not self.slack_signing_secret:
+            raise UserError(
+                "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's requests "
+                "(or set SLACK_APP_TOKEN for Socket Mode)."
+            )
+
+    def require_digest_channel(self) -> str:
+        if not self.digest_channel:
+            raise UserError("DIGEST_CHANNEL is not set: give the channel ID messages go to.")
+        return self.digest_channel
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -61,32 +81,40 @@ def read_env_file(path: Path) -> dict[str, str]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def _default(name: str) -> object:
+    """A setting's default, written once: on the :class:`Settings` field."""
+    return Settings.__dataclass_fields__[name].default
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Settings:
+    """Every setting, read once from ``environ`` (default: the process environment) over the
+    ``env_file``, and checked: a bad value raises :class:`UserError`, one sentence naming the
+    setting and what is wrong with it. Secrets never appear in the sentence or the repr."""
     env = dict(read_env_file(env_file)) if env_file is not None else {}
     env.update(os.environ if environ is None else environ)
     return Settings(
         db_path=Path(env.get("OVERSIGHT_DB") or "oversight.db").expanduser(),
         clock=_clock(env.get("OVERSIGHT_NOW", "")),
-        stale_after_days=_positive_int(env, "STALE_AFTER_DAYS", 8),
-        slack_bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
-        slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
+        stale_after_days=_positive_int(env, "STALE_AFTER_DAYS", "stale_after_days"),
+        slack_bot_token=_token(env, "SLACK_BOT_TOKEN", BOT_TOKEN),
+        slack_app_token=_token(env, "SLACK_APP_TOKEN", APP_TOKEN),
         slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
         slack_api_url=_url(env.get("SLACK_API_URL", "").strip() or SLACK_API_URL),
-        port=_port(env.get("PORT", "").strip() or "3000"),
+        port=_port(env.get("PORT", "").strip() or str(_default("port"))),
         allowed_users=_slack_ids(env, "OVERSIGHT_ALLOWED_USERS"),
         allowed_usergroups=_slack_ids(env, "OVERSIGHT_ALLOWED_USERGROUPS"),
         share_channels=_slack_ids(env, "OVERSIGHT_SHARE_CHANNELS"),
         access_contact=env.get("OVERSIGHT_ACCESS_CONTACT", "").strip() or DEFAULT_CONTACT,
         digest_channel=_channel(env.get("DIGEST_CHANNEL", "").strip()),
-        digest_cron=env.get("DIGEST_CRON", "").strip() or "0 9 * * mon",
-        reminder_cron=env.get("REMINDER_CRON", "").strip() or "30 8 * * mon-fri",
-        reminder_days=_positive_int(env, "REMINDER_DAYS", 5),
-        digest_on_holiday=_choice(
-            env, "DIGEST_ON_HOLIDAY", ("next_working_day", "skip", "same_day")
+        digest_cron=_cron(env, "DIGEST_CRON", "digest_cron"),
+        reminder_cron=_cron(env, "REMINDER_CRON", "reminder_cron"),
+        reminder_days=_positive_int(env, "REMINDER_DAYS", "reminder_days"),
+        digest_on_holiday=_choice(env, "DIGEST_ON_HOLIDAY", HOLIDAY_POLICIES),
+        misfire_grace_hours=_positive_int(
+            env, "MISFIRE_GRACE_HOURS", "misfire_grace_hours", unit="hours"
         ),
-        misfire_grace_hours=_positive_int(env, "MISFIRE_GRACE_HOURS", 12, unit="hours"),
     )
 
 
@@ -102,10 +130,10 @@ def _clock(text: str) -> Clock:
         ) from None
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int, unit: str = "days") -> int:
+def _positive_int(env: Mapping[str, str], name: str, field: str, unit: str = "days") -> int:
     text = env.get(name, "").strip()
     if not text:
-        return default
+        return _default(field)
     if not text.isdecimal() or not 1 <= int(text) <= 10_000:
         raise UserError(f'{name} must be a whole number of {unit}, 1 or more, not "{text}".')
     return int(text)
@@ -148,3 +176,139 @@ def _port(text: str) -> int:
     if not text.isdecimal() or not 0 <= int(text) <= 65535:
         raise UserError(f'PORT must be a port number from 0 to 65535, not "{text}".')
     return int(text)
+
+
+# --- Slack tokens -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenShape:
+    prefix: str
+    what: str  # "a bot token"
+    where: str  # where in Slack's settings to copy it from
+
+
+BOT_TOKEN = TokenShape("xoxb-", "a bot token", "the Bot User OAuth Token under OAuth & Permissions")
+APP_TOKEN = TokenShape("xapp-", "an app-level token", "an App-Level Token under Basic Information")
+# Other Slack token prefixes, to say which token was given instead.
+_OTHER_TOKENS = {"xoxp-": "a user token", "xoxa-": "an app token", "xoxe-": "a refresh token"}
+_OTHER_TOKENS.update({BOT_TOKEN.prefix: BOT_TOKEN.what, APP_TOKEN.prefix: APP_TOKEN.what})
+MIN_TOKEN_BODY = 10  # characters after the prefix; real tokens have far more
+_TOKEN_CHARACTERS = re.compile(r"[A-Za-z0-9-]+")
+
+
+def _token(env: Mapping[str, str], name: str, shape: TokenShape) -> str:
+    """A token, or one sentence saying what is actually wrong with it (never the token)."""
+    text = env.get(name, "").strip()
+    if not text:
+        return ""
+    if not _TOKEN_CHARACTERS.fullmatch(text):
+        problem = "has characters no Slack token has (only letters, digits and hyphens)"
+    elif not text.startswith(shape.prefix):
+        given = next((w for p, w in _OTHER_TOKENS.items() if text.startswith(p)), None)
+        problem = f"is {given}, not {shape.what}" if given else f"does not start {shape.prefix}"
+    elif len(text) - len(shape.prefix) < MIN_TOKEN_BODY:
+        problem = (
+            f"is too short to be a whole token ({shape.prefix} then at least {MIN_TOKEN_BODY} "
+            "characters)"
+        )
+    else:
+        return text
+    raise UserError(f"{name} {problem}: copy {shape.where}.")
+
+
+# --- cron expressions ----------------------------------------------------------------------------
+
+_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# minute, hour, day of month, month: (first, last, names from first)
+_CRON_FIELDS = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of the month", 1, 31, ()),
+    ("month", 1, 12, _MONTH_NAMES),
+)
+
+
+def _cron(env: Mapping[str, str], name: str, field: str) -> str:
+    text = " ".join(env.get(name, "").split()) or _default(field)
+    crontab(text, name)
+    return text
+
+
+def crontab(expression: str, setting: str) -> str:
+    """A five-field cron expression, checked, with its day-of-week field spelt out as day
+    names (crontab's meaning: 0 and 7 are Sunday), ready for APScheduler 3, whose own day
+    numbers start at Monday. A bad one is one sentence naming the setting."""
+    fields = expression.split()
+    if len(fields) != 5:
+        raise UserError(
+            f'{setting} must be a five-field cron expression such as "0 9 * * mon", '
+            f'not "{expression}".'
+        )
+    try:
+        for text, (what, first, last, names) in zip(fields, _CRON_FIELDS, strict=False):
+            _cron_values(text, what, first, last, names)
+        fields[4] = _crontab_days(fields[4])
+    except ValueError as error:
+        raise UserError(
+            f'{setting} is not a valid cron expression ("{expression}"): {error}.'
+        ) from None
+    return " ".join(fields)
+
+
+def _cron_number(text: str, what: str, first: int, last: int, names: tuple[str, ...]) -> int:
+    if text.lower() in names:
+        return names.index(text.lower()) + first
+    if not text.isdecimal() or not first <= int(text) <= last:
+        raise ValueError(f'"{text}" is not a {what} ({first} to {last})')
+    return int(text)
+
+
+def _cron_values(text: str, what: str, first: int, last: int, names: tuple[str, ...]) -> None:
+    for part in text.split(","):
+        base, slash, step = part.partition("/")
+        if slash and not (step.isdecimal() and int(step) > 0):
+            raise ValueError(f'the step "{step}" is not a whole number')
+        if base == "*":
+            continue
+        start, dash, end = base.partition("-")
+        low = _cron_number(start, what, first, last, names)
+        if dash and _cron_number(end, what, first, last, names) < low:
+            raise ValueError(f'the range "{base}" runs backwards')
+
+
+def _day_number(text: str) -> int:
+    """A crontab day of the week: 0 to 7 (0 and 7 are Sunday), or a name such as "mon"."""
+    if text.isdecimal() and int(text) <= 7:
+        return int(text)
+    if text.lower() in _DAY_NAMES:
+        return _DAY_NAMES.index(text.lower())
+    raise ValueError(f'"{text}" is not a day of the week (0 to 7, or a name such as mon)')
+
+
+def _crontab_days(field: str) -> str:
+    """The day-of-week field as the days it means in crontab, named for APScheduler 3.
+
+    Ranges and steps count from Sunday, as in crontab (``0-4`` is Sunday to Thursday, ``*/2``
+    is Sunday, Tuesday, Thursday and Saturday), not from APScheduler's Monday.
+    """
+    if field == "*":
+        return "*"
+    days: set[int] = set()
+    for part in field.split(","):
+        base, slash, step = part.partition("/")
+        if base == "*":
+            first, last = 0, 6
+        else:
+            start, dash, end = base.partition("-")
+            first = _day_number(start)
+            last = _day_number(end) if dash else (7 if slash else first)
+            if dash and last == 0 < first:
+                last = 7  # "mon-sun" ends on Sunday
+        if first > last:
+            raise ValueError(f'the range "{base}" runs backwards')
+        if slash and not (step.isdecimal() and int(step) > 0):
+            raise ValueError(f'the step "{step}" is not a whole number of days')
+        days.update(day % 7 for day in range(first, last + 1, int(step) if slash else 1))
+    return ",".join(_DAY_NAMES[day] for day in sorted(days))

@@ -8,13 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from oversight import schema
 from oversight.errors import UserError
 
 BUSY_TIMEOUT_MS = 10_000
 
 
 class Store:
-    """The SQLite store. Each thread gets its own connection; writes go through :meth:`write`."""
+    """The SQLite store. Each thread gets its own connection; writes go through :meth:`write`.
+
+    Usable in a ``with`` block, which closes every connection it opened on the way out.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -40,12 +44,21 @@ class Store:
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            # After "database or disk is full" SQLite has already rolled back: a second
+            # ROLLBACK would raise and hide the real cause.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
 
     def schema_version(self) -> int:
-        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+        return schema.version(self.conn)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         with self._lock:
@@ -75,8 +88,6 @@ def open_store(path: Path, *, create: bool = False) -> Store:
 
     Without ``create``, a missing file is the user's mistake, not a reason to make an empty one.
     """
-    from oversight import schema
-
     path = Path(path)
     if not create and not path.exists():
         raise UserError(

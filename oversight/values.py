@@ -19,13 +19,15 @@ _MIDNIGHT = re.compile(r"(?:[ T]00:00(?::00(?:\.0+)?)?)?")
 YES = frozenset({"yes", "y", "true", "1"})
 NO = frozenset({"no", "n", "false", "0"})
 
-WORKSTREAMS = {
+# The workstreams, in the order they are shown, with their labels; then the words that name them.
+WORKSTREAM_LABELS = {"domestic_abuse": "Domestic abuse", "child_protection": "Child protection"}
+WORKSTREAMS = tuple(WORKSTREAM_LABELS)
+WORKSTREAM_WORDS = {
     "domestic_abuse": "domestic_abuse",
     "da": "domestic_abuse",
     "child_protection": "child_protection",
     "cp": "child_protection",
 }
-WORKSTREAM_LABELS = {"domestic_abuse": "Domestic abuse", "child_protection": "Child protection"}
 
 REVIEW_STATUSES = ("outstanding", "in_progress", "reviewed", "not_required")
 RETURN_STATUSES = ("submitted", "late", "missing", "excluded", "pending")
@@ -85,7 +87,7 @@ def parse_yes_no(value: object) -> bool | None:
 def parse_workstream(value: object) -> str:
     text = _cell_text(value)
     try:
-        return WORKSTREAMS[normalise_name(text)]
+        return WORKSTREAM_WORDS[normalise_name(text)]
     except KeyError:
         raise ValueError(
             f'"{text}" is not a workstream (domestic_abuse/DA or child_protection/CP)'

@@ -17,7 +17,6 @@ from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 from oversight.digest import DigestAnswer
 from oversight.figures.backlog import week_start
 from oversight.formatting import (
-    KIND_LABELS,
     day,
     deadline_when,
     projection,
@@ -25,6 +24,7 @@ from oversight.formatting import (
     stale_warning,
     workstream,
 )
+from oversight.kinds import kind_label
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -119,7 +119,7 @@ def _summary(out: _Rows, digest: DigestAnswer) -> None:
     for kind, last_import in digest.sources.items():
         note = stale_warning(kind, last_import)
         text = source(kind, last_import) + (f" {note}" if note and last_import else "")
-        out.row([KIND_LABELS.get(kind, kind).capitalize(), text])
+        out.row([kind_label(kind).capitalize(), text])
 
 
 def _by_week(out: _Rows, digest: DigestAnswer) -> None:

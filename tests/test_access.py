@@ -14,13 +14,12 @@ from pathlib import Path
 import pytest
 
 from bot.access import AccessPolicy, Decision
-from bot.app import make_client
-from bot.blocks import render_blocks
+from slack_plumbing import make_client
+from oversight.render.blocks import render_blocks
 from bot.service import CommandService, Reply
-from oversight.answers import answer
 from oversight.audit import entries
 from oversight.clock import LONDON
-from oversight.commands import parse_command
+from oversight.commands import answer, parse_command
 from oversight.settings import Settings, load_settings
 from oversight.store import Store
 from tests.slack_standin import Fault, SlackStandIn

@@ -14,13 +14,12 @@ from oversight.answers import (
     HelpAnswer,
     ReturnsAnswer,
     StatusAnswer,
-    answer,
     status,
     to_json,
     to_plain,
 )
 from oversight.clock import LONDON
-from oversight.commands import EXAMPLES, USAGE, UsageError, parse_command
+from oversight.commands import COMMANDS, UsageError, answer, parse_command
 from oversight.figures.backlog import backlog
 from oversight.figures.deadlines import open_deadlines
 from oversight.figures.returns import returns_status
@@ -154,8 +153,8 @@ def test_status_answer(summer: Store):
 def test_help_answer_and_every_example_parses(store: Store):
     result = ask(store, "/oversight")
     assert isinstance(result, HelpAnswer)
-    assert result.usage == USAGE
-    assert result.examples == EXAMPLES
+    assert result.usage == {c.name: c.usage for c in COMMANDS}
+    assert result.examples == {c.name: list(c.examples) for c in COMMANDS}
     for command, examples in result.examples.items():
         for example in examples:
             assert parse_command(example).command == command

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.access import AccessPolicy
-from bot.app import make_client
+from slack_plumbing import make_client
 from bot.service import CommandService
 from oversight.audit import COLUMNS, AuditEntry, entries, record
 from oversight.clock import LONDON

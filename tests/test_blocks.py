@@ -22,14 +22,14 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from bot.blocks import render_blocks
-from oversight.answers import DeadlinesAnswer, ReturnsAnswer, answer, to_json
+from oversight.answers import DeadlinesAnswer, ReturnsAnswer, to_json
 from oversight.clock import LONDON
-from oversight.commands import EXAMPLES, USAGE, UsageError, parse_command
+from oversight.commands import COMMANDS, UsageError, answer, parse_command
 from oversight.figures.deadlines import Deadline, Deadlines
 from oversight.figures.returns import DataReturn, ReturnsStatus
 from oversight.importing import import_extract
 from oversight.kinds import KINDS
+from oversight.render.blocks import render_blocks
 from oversight.store import Store, open_store
 from tests.conftest import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, write_csv
 
@@ -439,12 +439,12 @@ def test_status_blocks_show_the_figures_of_the_json(big: Store):
 
 def test_help_blocks_list_every_command_and_its_examples(big: Store):
     _, data, text, blocks = ask(big, "/oversight help")
-    assert data["usage"] == USAGE
+    assert data["usage"] == {c.name: c.usage for c in COMMANDS}
     body = "\n".join(section_texts(blocks))
-    for command, usage in USAGE.items():
+    for command, usage in ((c.name, c.usage) for c in COMMANDS):
         syntax, _, meaning = usage.partition(" — ")
         assert f"`{syntax}`\n{meaning}" in body
-        for example in EXAMPLES[command]:
+        for example in COMMANDS[command].examples:
             assert f"`{example}`" in body
         assert f"/{command}" in text
 

@@ -12,7 +12,6 @@ from oversight.commands import (
     COMMANDS,
     DEFAULT_DEADLINE_DAYS,
     MAX_DEADLINE_DAYS,
-    USAGE,
     Query,
     UsageError,
     parse_command,
@@ -87,8 +86,8 @@ def test_backlog_mistakes(typed: str, problem: str):
     assert caught.value.command == "backlog"
     usage = caught.value.usage()
     assert usage.splitlines()[0] == caught.value.problem
-    assert USAGE["backlog"] in usage
-    assert USAGE["deadlines"] not in usage  # only the command's own usage
+    assert COMMANDS["backlog"].usage in usage
+    assert COMMANDS["deadlines"].usage not in usage  # only the command's own usage
 
 
 @pytest.mark.parametrize(
@@ -114,7 +113,7 @@ def test_deadlines_not_a_number_of_days(words: str):
         parse_command(f"/deadlines {words}")
     assert caught.value.command == "deadlines"
     assert f"from 1 to {MAX_DEADLINE_DAYS}" in caught.value.problem
-    assert USAGE["deadlines"] in caught.value.usage()
+    assert COMMANDS["deadlines"].usage in caught.value.usage()
 
 
 def test_deadlines_as_of():
@@ -167,7 +166,7 @@ def test_oversight_unknown_topic():
     with pytest.raises(UsageError) as caught:
         parse_command("/oversight delete everything")
     assert caught.value.command == "oversight"
-    assert USAGE["oversight"] in caught.value.usage()
+    assert COMMANDS["oversight"].usage in caught.value.usage()
 
 
 @pytest.mark.parametrize("typed", ["/foo", "/backlogs da", "/ons_status", "", "   ", "/"])
@@ -179,7 +178,7 @@ def test_unknown_command_lists_every_usage(typed: str):
     usage = caught.value.usage()
     assert usage.splitlines()[:2] == [caught.value.problem, "Usage:"]
     for command in COMMANDS:
-        assert f"  {USAGE[command]}" in usage.splitlines()
+        assert f"  {command.usage}" in usage.splitlines()
 
 
 def test_usage_errors_are_user_errors():

@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from PIL import Image
 
-from bot.app import make_client
+from slack_plumbing import make_client
 from jobs.tasks import Jobs
 from oversight.store import open_store
 from tests.conftest import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, clean_env, write_csv

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from oversight.clock import LONDON
-from oversight.figures.freshness import KINDS as FRESHNESS_KINDS
 from oversight.figures.freshness import freshness
 from oversight.importing import import_extract
 from oversight.kinds import KINDS
@@ -47,8 +46,8 @@ def import_file(
 
 
 def test_nothing_imported(store: Store):
-    assert freshness(store, NOW, 8) == dict.fromkeys(FRESHNESS_KINDS)
-    assert FRESHNESS_KINDS == ("cases", "returns", "deadlines")
+    assert freshness(store, NOW, 8) == dict.fromkeys(KINDS.names())
+    assert KINDS.names() == ["cases", "returns", "deadlines"]
 
 
 def test_the_last_import_of_each_kind(store: Store, tmp_path: Path):

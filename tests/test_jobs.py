@@ -27,7 +27,7 @@ from apscheduler.events import (
     JobEvent,
 )
 
-from bot.app import make_client
+from slack_plumbing import make_client
 from jobs.scheduler import Scheduler
 from jobs.tasks import Jobs
 from oversight import ledger

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
-from bot.app import COMMANDS
 from bot.http import EVENTS_PATH
-from oversight.commands import USAGE
+from oversight.commands import COMMANDS
 
 REPO = Path(__file__).resolve().parent.parent
 MANIFEST = REPO / "slack" / "manifest.yml"
@@ -128,23 +127,22 @@ def manifest() -> dict:
     return read_manifest(MANIFEST.read_text(encoding="utf-8"))
 
 
-def test_the_manifest_lists_exactly_the_commands_the_bot_registers(manifest: dict):
+def test_the_manifest_lists_exactly_the_registered_commands(manifest: dict):
     listed = [c["command"] for c in manifest["features"]["slash_commands"]]
-    assert sorted(listed) == sorted(COMMANDS)
+    assert sorted(listed) == sorted(c.slash for c in COMMANDS)
     assert len(listed) == len(set(listed))
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", COMMANDS.names())
 def test_each_command_has_a_description_and_a_usage_hint(manifest: dict, command: str):
-    [entry] = [c for c in manifest["features"]["slash_commands"] if c["command"] == command]
-    assert re.fullmatch(r"/[a-z0-9_-]{1,31}", command)
+    declared = COMMANDS[command]
+    [entry] = [c for c in manifest["features"]["slash_commands"] if c["command"] == f"/{command}"]
+    assert re.fullmatch(r"/[a-z0-9_-]{1,31}", declared.slash)
     assert isinstance(entry["description"], str) and entry["description"].strip()
     assert isinstance(entry["usage_hint"], str) and entry["usage_hint"].strip()
     # The hint says what the parser accepts (plus "share" for the figures).
-    syntax = USAGE[command.lstrip("/")].split(" — ")[0]
-    words = syntax.removeprefix(command).strip()
-    share = "" if command == "/oversight" else " [share]"
-    assert entry["usage_hint"] == words + share
+    assert entry["usage_hint"] == declared.usage_hint
+    assert declared.usage_hint == declared.syntax + (" [share]" if command != "oversight" else "")
     assert entry["should_escape"] is False
     # Used in HTTP mode: the path the bot serves Slack's requests on.
     assert re.fullmatch(rf"https://[^/\s]+{re.escape(EVENTS_PATH)}", entry["url"])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import make_client
+from slack_plumbing import make_client
 from jobs.tasks import Jobs
 from oversight import ledger
 from oversight.store import open_store

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.blocks import render_blocks
 from bot.service import CommandService, Reply
-from oversight.answers import answer
 from oversight.audit import entries
-from oversight.commands import USAGE, parse_command
+from oversight.commands import COMMANDS, answer, parse_command
+from oversight.render.blocks import render_blocks
 from oversight.settings import Settings
 from oversight.store import Store
 from tests.slack_standin import SlackStandIn
@@ -149,7 +148,7 @@ def test_words_a_command_does_not_understand_get_its_usage(
 ):
     reply = service.handle(ALLOWED, CHANNEL, command, text)
     name = command.lstrip("/")
-    assert USAGE[name] in reply.text
+    assert COMMANDS[name].usage in reply.text
     if problem:
         assert reply.text.startswith(problem)
     assert not reply.in_channel

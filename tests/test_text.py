@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from oversight import formatting as f
+from oversight import formatting as fmt
 from oversight.answers import to_json
 from oversight.clock import LONDON
 from oversight.figures.backlog import Trend, WorkstreamFigures
@@ -19,7 +19,7 @@ from oversight.importing import import_extract
 from oversight.kinds import KINDS
 from oversight.schema import CURRENT_VERSION
 from oversight.store import Store
-from oversight.text import render_text
+from oversight.render.text import render_text
 from tests.conftest import CASE_HEADER, NOW, case, write_csv
 from tests.test_answers import WINTER_NOW, ask, load_summer, load_winter
 
@@ -223,11 +223,11 @@ def test_status_text(summer: Store):
 
 def test_help_text(summer: Store):
     text = render_text(ask(summer, "/oversight help"))
-    from oversight.commands import EXAMPLES, USAGE
+    from oversight.commands import COMMANDS
 
-    for command, usage in USAGE.items():
+    for command, usage in ((c.name, c.usage) for c in COMMANDS):
         assert usage in text.splitlines()
-        for example in EXAMPLES[command]:
+        for example in COMMANDS[command].examples:
             assert f"    e.g. {example}" in text.splitlines()
 
 
@@ -305,7 +305,7 @@ def test_backlog_text_and_json_agree(big: Store, workstream: str, as_of: str):
     rows = [cells(line) for line in lines[3 : 3 + len(figures)]]
     assert lines[3 + len(figures)] == ""
     for row, fig in zip(rows, figures, strict=True):
-        assert row[0] == f.workstream(fig["workstream"])
+        assert row[0] == fmt.workstream(fig["workstream"])
         assert [number(c) for c in row[1:5]] == [
             fig["recorded"],
             fig["needing_review"],
@@ -404,13 +404,13 @@ def test_deadlines_text_and_json_agree(winter: Store, as_of: str):
 
 
 def test_numbers():
-    assert f.count(0) == "0"
-    assert f.count(35107) == "35,107"
-    assert f.count(-1234567) == "-1,234,567"
-    assert f.pct(None) == "n/a"
-    assert f.pct(96.0) == "96.0%"
-    assert f.pct(100.0) == "100.0%"
-    assert f.pct(54.5) == "54.5%"
+    assert fmt.count(0) == "0"
+    assert fmt.count(35107) == "35,107"
+    assert fmt.count(-1234567) == "-1,234,567"
+    assert fmt.pct(None) == "n/a"
+    assert fmt.pct(96.0) == "96.0%"
+    assert fmt.pct(100.0) == "100.0%"
+    assert fmt.pct(54.5) == "54.5%"
 
 
 @pytest.mark.parametrize(
@@ -428,25 +428,25 @@ def test_numbers():
     ],
 )
 def test_rate(value: float, text: str):
-    assert f.rate(value) == text
+    assert fmt.rate(value) == text
 
 
 def test_dates_and_moments():
-    assert f.day(date(2020, 6, 5)) == "5 Jun 2020"
-    assert f.long_day(date(2020, 6, 30)) == "Tuesday 30 June 2020"
+    assert fmt.day(date(2020, 6, 5)) == "5 Jun 2020"
+    assert fmt.long_day(date(2020, 6, 30)) == "Tuesday 30 June 2020"
     # The same instant in summer (BST, UTC+1) and in winter (GMT).
-    assert f.moment(datetime(2020, 6, 30, 23, 30, tzinfo=UTC)) == "1 Jul 2020 00:30"
-    assert f.moment(datetime(2020, 12, 31, 23, 30, tzinfo=UTC)) == "31 Dec 2020 23:30"
-    assert f.moment(datetime(2020, 10, 25, 1, 30, tzinfo=UTC)) == "25 Oct 2020 01:30"
+    assert fmt.moment(datetime(2020, 6, 30, 23, 30, tzinfo=UTC)) == "1 Jul 2020 00:30"
+    assert fmt.moment(datetime(2020, 12, 31, 23, 30, tzinfo=UTC)) == "31 Dec 2020 23:30"
+    assert fmt.moment(datetime(2020, 10, 25, 1, 30, tzinfo=UTC)) == "25 Oct 2020 01:30"
 
 
 def test_words():
-    assert f.workstream("domestic_abuse") == "Domestic abuse"
-    assert f.workstream("child_protection") == "Child protection"
-    assert f.workstream("all") == "All workstreams"
-    assert f.signed_change(0) == "no change"
-    assert f.signed_change(1200) == "up 1,200"
-    assert f.signed_change(-3, " cases") == "down 3 cases"
+    assert fmt.workstream("domestic_abuse") == "Domestic abuse"
+    assert fmt.workstream("child_protection") == "Child protection"
+    assert fmt.workstream("all") == "All workstreams"
+    assert fmt.signed_change(0) == "no change"
+    assert fmt.signed_change(1200) == "up 1,200"
+    assert fmt.signed_change(-3, " cases") == "down 3 cases"
 
 
 def figures(**values: int) -> WorkstreamFigures:
@@ -467,11 +467,11 @@ def figures(**values: int) -> WorkstreamFigures:
 
 
 def test_ncrs_and_referrals_words():
-    assert f.ncrs(figures()) == "n/a (no reviewed case has an answer)"
-    assert f.ncrs(figures(ncrs_answered=3370, ncrs_compliant=3235)) == "96.0% (3,235 of 3,370)"
-    assert f.referrals(figures(referrals_not_sent=41)) == "41 not sent"
+    assert fmt.ncrs(figures()) == "n/a (no reviewed case has an answer)"
+    assert fmt.ncrs(figures(ncrs_answered=3370, ncrs_compliant=3235)) == "96.0% (3,235 of 3,370)"
+    assert fmt.referrals(figures(referrals_not_sent=41)) == "41 not sent"
     assert (
-        f.referrals(figures(referrals_not_sent=41, referrals_unknown=12))
+        fmt.referrals(figures(referrals_not_sent=41, referrals_unknown=12))
         == "41 not sent, 12 not known"
     )
 
@@ -480,7 +480,7 @@ def test_projection_words():
     def trend(outstanding: int, mean: float, projected: date | None) -> Trend:
         return Trend([], mean, outstanding, outstanding, projected)
 
-    assert f.projection(trend(0, 0.0, None)) == "complete: nothing outstanding"
-    assert f.projection(trend(5, 0.0, None)).startswith("no projection")
-    assert f.projection(trend(5, 1.25, date(2020, 7, 28))) == "28 Jul 2020 at 1.3 reviews a week"
-    assert f.last_week(trend(5, 0.0, None)) == "no complete week yet"
+    assert fmt.projection(trend(0, 0.0, None)) == "complete: nothing outstanding"
+    assert fmt.projection(trend(5, 0.0, None)).startswith("no projection")
+    assert fmt.projection(trend(5, 1.25, date(2020, 7, 28))) == "28 Jul 2020 at 1.3 reviews a week"
+    assert fmt.last_week(trend(5, 0.0, None)) == "no complete week yet"

@@ -14,8 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from oversight.store import Store
+from oversight.values import WORKSTREAMS
 
-WORKSTREAMS = ("domestic_abuse", "child_protection")
 ALL = "all"
 TREND_WEEKS = 12
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from oversight.kinds import KINDS
 from oversight.store import Store
-
-KINDS = ("cases", "returns", "deadlines")
 
 
 @dataclass(frozen=True)
@@ -24,8 +23,9 @@ class LastImport:
 
 
 def freshness(store: Store, now: datetime, stale_after_days: int) -> dict[str, LastImport | None]:
-    """The last import of each kind; None for a kind never imported."""
-    result: dict[str, LastImport | None] = dict.fromkeys(KINDS)
+    """The last import of each declared kind (None for one never imported), then of any kind
+    the import history holds that this version does not declare (a newer oversight's)."""
+    result: dict[str, LastImport | None] = dict.fromkeys(KINDS.names())
     rows = store.conn.execute(
         "SELECT kind, id, file_name, imported_at, imported_by, extract_as_of, rows_read "
         "FROM imports WHERE id IN (SELECT max(id) FROM imports GROUP BY kind)"

@@ -4,27 +4,30 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from oversight import formatting as f
+from oversight import formatting as fmt
+from oversight.alarms import StaleAlarm
 from oversight.answers import (
-    TABLES,
     Answer,
     BacklogAnswer,
     DeadlinesAnswer,
     HelpAnswer,
     ReturnsAnswer,
     StatusAnswer,
+    tables,
 )
 from oversight.digest import DigestAnswer
+from oversight.kinds import kind_label
 from oversight.reminders import RemindersAnswer
 
 
 def render_text(answer: Answer) -> str:
+    """The answer as plain text for a terminal, ending in a newline."""
     return "\n".join(_lines(answer)).rstrip() + "\n"
 
 
 def _footer(kind: str, answer: BacklogAnswer | ReturnsAnswer | DeadlinesAnswer) -> list[str]:
-    lines = ["", f.source(kind, answer.source)]
-    warning = f.stale_warning(kind, answer.source)
+    lines = ["", fmt.source(kind, answer.source)]
+    warning = fmt.stale_warning(kind, answer.source)
     return [*lines, f"WARNING: {warning}"] if warning else lines
 
 
@@ -47,6 +50,11 @@ def _loud(text: str) -> str:
     return text.replace("overdue", "OVERDUE", 1)
 
 
+def has_rendering(answer_type: type) -> bool:
+    """Whether ``answer_type`` has its own rendering here (not only the fallback's error)."""
+    return _lines.dispatch(answer_type) is not _lines.registry[object]
+
+
 @singledispatch
 def _lines(answer: object) -> list[str]:
     raise TypeError(f"no text rendering for {type(answer).__name__}")
@@ -57,14 +65,14 @@ def _(answer: BacklogAnswer) -> list[str]:
     b, trend = answer.backlog, answer.backlog.trend
     rows = [
         [
-            f.workstream(w.workstream),
-            f.count(w.recorded),
-            f.count(w.needing_review),
-            f.count(w.reviewed),
-            f.count(w.outstanding),
-            f.pct(w.percent_reviewed),
-            f.pct(w.ncrs_percent),
-            f.count(w.referrals_not_sent),
+            fmt.workstream(w.workstream),
+            fmt.count(w.recorded),
+            fmt.count(w.needing_review),
+            fmt.count(w.reviewed),
+            fmt.count(w.outstanding),
+            fmt.pct(w.percent_reviewed),
+            fmt.pct(w.ncrs_percent),
+            fmt.count(w.referrals_not_sent),
         ]
         for w in b.figures
     ]
@@ -78,18 +86,18 @@ def _(answer: BacklogAnswer) -> list[str]:
         "NCRS %",
         "Referrals not sent",
     ]
-    scope = "" if b.workstream == "all" else f" — {f.workstream(b.workstream)}"
-    lines = [f"Review backlog{scope}, as of {f.long_day(answer.as_of)}", ""]
+    scope = "" if b.workstream == "all" else f" — {fmt.workstream(b.workstream)}"
+    lines = [f"Review backlog{scope}, as of {fmt.long_day(answer.as_of)}", ""]
     lines += _table(header, rows, "lrrrrrrr")
     shown = b.figures[-1]
     lines += [
         "",
-        f"NCRS compliance of reviewed cases: {f.ncrs(shown)}",
-        f"Referrals required among reviewed cases: {f.referrals(shown)}",
-        f"Reviews completed last complete week: {f.last_week(trend)}; "
-        f"four-week mean {f.weekly_rate(trend.four_week_mean)}",
-        f"Outstanding: {f.outstanding_change(trend, answer.as_of)}",
-        f"Projected completion: {f.projection(trend)}",
+        f"NCRS compliance of reviewed cases: {fmt.ncrs(shown)}",
+        f"Referrals required among reviewed cases: {fmt.referrals(shown)}",
+        f"Reviews completed last complete week: {fmt.last_week(trend)}; "
+        f"four-week mean {fmt.weekly_rate(trend.four_week_mean)}",
+        f"Outstanding: {fmt.outstanding_change(trend, answer.as_of)}",
+        f"Projected completion: {fmt.projection(trend)}",
     ]
     return lines + _footer("cases", answer)
 
@@ -98,13 +106,13 @@ def _(answer: BacklogAnswer) -> list[str]:
 def _(answer: ReturnsAnswer) -> list[str]:
     status = answer.returns
     scope = f' matching "{status.dataset}"' if status.dataset else ""
-    lines = [f"Crime-data returns{scope}, as of {f.long_day(answer.as_of)}", ""]
+    lines = [f"Crime-data returns{scope}, as of {fmt.long_day(answer.as_of)}", ""]
     if not status.returns:
         lines.append("No data returns recorded" + (scope or "") + ".")
         return lines + _footer("returns", answer)
     rows = []
     for r in status.returns:
-        rows.append([r.dataset, r.period, f.day(r.due_on), r.status, _loud(f.return_state(r))])
+        rows.append([r.dataset, r.period, fmt.day(r.due_on), r.status, _loud(fmt.return_state(r))])
     lines += _table(["Dataset", "Period", "Due", "Status", ""], rows, "llrll")
     lines.append("")
     lines.append(f"Overdue: {len(status.overdue)}")
@@ -113,7 +121,9 @@ def _(answer: ReturnsAnswer) -> list[str]:
         lines.append(f"Excluded from official statistics: {periods}")
     nxt = status.next_due
     lines.append(
-        f"Next due: {nxt.dataset} {nxt.period} on {f.day(nxt.due_on)}" if nxt else "Next due: none"
+        f"Next due: {nxt.dataset} {nxt.period} on {fmt.day(nxt.due_on)}"
+        if nxt
+        else "Next due: none"
     )
     return lines + _footer("returns", answer)
 
@@ -122,7 +132,8 @@ def _(answer: ReturnsAnswer) -> list[str]:
 def _(answer: DeadlinesAnswer) -> list[str]:
     d = answer.deadlines
     lines = [
-        f"Deadlines in the next {d.within_days} days and overdue, as of {f.long_day(answer.as_of)}",
+        f"Deadlines in the next {d.within_days} days and overdue, "
+        f"as of {fmt.long_day(answer.as_of)}",
         "",
     ]
     if not d.deadlines:
@@ -130,8 +141,8 @@ def _(answer: DeadlinesAnswer) -> list[str]:
         return lines + _footer("deadlines", answer)
     rows = []
     for item in d.deadlines:
-        left = _loud(f.deadline_when(item))
-        rows.append([item.title, f.day(item.due_on), left, item.owner or "", item.category or ""])
+        left = _loud(fmt.deadline_when(item))
+        rows.append([item.title, fmt.day(item.due_on), left, item.owner or "", item.category or ""])
     lines += _table(["Deadline", "Due", "", "Owner", "Category"], rows, "lrlll")
     lines += [
         "",
@@ -147,18 +158,18 @@ def _(answer: StatusAnswer) -> list[str]:
         f"Schema version: {answer.schema_version}",
         "",
         "Rows:",
-        *(f"  {label}: {f.count(answer.rows[t])}" for t, label in TABLES.items()),
+        *(f"  {label}: {fmt.count(answer.rows[t])}" for t, label in tables().items()),
         "",
         "Last imports:",
     ]
     for kind, last in answer.sources.items():
         if last is None:
-            lines.append(f"  {f.KIND_LABELS[kind]}: never imported")
+            lines.append(f"  {kind_label(kind)}: never imported")
             continue
-        as_of = f.day(last.extract_as_of) if last.extract_as_of else "unknown"
+        as_of = fmt.day(last.extract_as_of) if last.extract_as_of else "unknown"
         lines.append(
-            f"  {f.KIND_LABELS[kind]}: {last.file_name}, extract as of {as_of}, imported "
-            f"{f.moment(last.imported_at)} by {last.imported_by or 'unknown'} "
+            f"  {kind_label(kind)}: {last.file_name}, extract as of {as_of}, imported "
+            f"{fmt.moment(last.imported_at)} by {last.imported_by or 'unknown'} "
             f"({last.age_days} days ago{', STALE' if last.stale else ''})"
         )
     return lines
@@ -177,27 +188,29 @@ def _(answer: HelpAnswer) -> list[str]:
 def _(answer: DigestAnswer) -> list[str]:
     b, trend = answer.backlog, answer.backlog.trend
     changes = answer.change_since_previous
-    lines = [f"Weekly oversight digest, {f.long_day(answer.as_of)} (week {answer.period})", ""]
+    lines = [f"Weekly oversight digest, {fmt.long_day(answer.as_of)} (week {answer.period})", ""]
     for w in b.figures:
         change = ""
         if changes is not None and answer.previous is not None:
             change = (
-                f" ({f.signed_change(changes[w.workstream])} since the digest of "
-                f"{f.day(answer.previous.as_of)})"
+                f" ({fmt.signed_change(changes[w.workstream])} since the digest of "
+                f"{fmt.day(answer.previous.as_of)})"
             )
-        lines.append(f"Outstanding, {f.workstream(w.workstream)}: {f.count(w.outstanding)}{change}")
+        lines.append(
+            f"Outstanding, {fmt.workstream(w.workstream)}: {fmt.count(w.outstanding)}{change}"
+        )
     shown = b.figures[-1]
     lines += [
-        f"Over seven days: {f.outstanding_change(trend, answer.as_of)}",
-        f"Reviews completed last complete week: {f.last_week(trend)}; "
-        f"four-week mean {f.weekly_rate(trend.four_week_mean)}",
-        f"Projected completion: {f.projection(trend)}",
-        f"NCRS compliance of reviewed cases: {f.ncrs(shown)}",
-        f"Referrals required among reviewed cases: {f.referrals(shown)}",
+        f"Over seven days: {fmt.outstanding_change(trend, answer.as_of)}",
+        f"Reviews completed last complete week: {fmt.last_week(trend)}; "
+        f"four-week mean {fmt.weekly_rate(trend.four_week_mean)}",
+        f"Projected completion: {fmt.projection(trend)}",
+        f"NCRS compliance of reviewed cases: {fmt.ncrs(shown)}",
+        f"Referrals required among reviewed cases: {fmt.referrals(shown)}",
         "",
         f"Data returns overdue: {len(answer.returns.overdue)}",
         *(
-            f"  {r.dataset} {r.period}: due {f.day(r.due_on)}, {f.return_state(r)}"
+            f"  {r.dataset} {r.period}: due {fmt.day(r.due_on)}, {fmt.return_state(r)}"
             for r in answer.returns.overdue
         ),
     ]
@@ -208,7 +221,7 @@ def _(answer: DigestAnswer) -> list[str]:
         )
     nxt = answer.returns.next_due
     lines.append(
-        f"Next return due: {nxt.dataset} {nxt.period} on {f.day(nxt.due_on)}"
+        f"Next return due: {nxt.dataset} {nxt.period} on {fmt.day(nxt.due_on)}"
         if nxt
         else "Next return due: none"
     )
@@ -218,11 +231,12 @@ def _(answer: DigestAnswer) -> list[str]:
         f"{len(answer.deadlines.deadlines)}",
     ]
     lines += [
-        f"  {d.title}: {f.day(d.due_on)}, {f.deadline_when(d)}" for d in answer.deadlines.deadlines
+        f"  {d.title}: {fmt.day(d.due_on)}, {fmt.deadline_when(d)}"
+        for d in answer.deadlines.deadlines
     ]
     lines.append("")
-    lines += [f.source(kind, s) for kind, s in answer.sources.items()]
-    lines += [f"WARNING: {w}" for k, s in answer.sources.items() if (w := f.stale_warning(k, s))]
+    lines += [fmt.source(kind, s) for kind, s in answer.sources.items()]
+    lines += [f"WARNING: {w}" for k, s in answer.sources.items() if (w := fmt.stale_warning(k, s))]
     return lines
 
 
@@ -231,17 +245,32 @@ def _(answer: RemindersAnswer) -> list[str]:
     if answer.empty:
         return [
             f"Nothing due within {answer.working_days} working days or overdue, as of "
-            f"{f.long_day(answer.as_of)}: no reminder would be posted."
+            f"{fmt.long_day(answer.as_of)}: no reminder would be posted."
         ]
     lines = [
         f"Due within {answer.working_days} working days, or overdue, as of "
-        f"{f.long_day(answer.as_of)}",
+        f"{fmt.long_day(answer.as_of)}",
         "",
     ]
-    lines += [f"  {d.title}: {f.day(d.due_on)}, {f.deadline_when(d)}" for d in answer.deadlines]
+    lines += [f"  {d.title}: {fmt.day(d.due_on)}, {fmt.deadline_when(d)}" for d in answer.deadlines]
     lines += [
-        f"  {r.dataset} {r.period}: due {f.day(r.due_on)}"
-        + (f", {f.return_state(r)}" if r.overdue else "")
+        f"  {r.dataset} {r.period}: due {fmt.day(r.due_on)}"
+        + (f", {fmt.return_state(r)}" if r.overdue else "")
         for r in answer.returns
     ]
     return lines
+
+
+@_lines.register
+def _(answer: StaleAlarm) -> list[str]:
+    if not answer.raised:
+        return [
+            f"The case extract is fresh ({fmt.source('cases', answer.source)}): no alarm "
+            "would be posted."
+        ]
+    return [
+        f"WARNING: {fmt.stale_warning('cases', answer.source)}",
+        fmt.source("cases", answer.source),
+        f"Figures may be out of date until a new case extract is imported (alarm after "
+        f"{fmt.plural(answer.stale_after_days, 'day')}).",
+    ]

@@ -10,19 +10,23 @@ from __future__ import annotations
 import re
 from functools import singledispatch
 
-from oversight import formatting as f
+from oversight import formatting as fmt
+from oversight.alarms import StaleAlarm
 from oversight.answers import (
-    TABLES,
     Answer,
     BacklogAnswer,
     DeadlinesAnswer,
     HelpAnswer,
     ReturnsAnswer,
     StatusAnswer,
+    tables,
 )
+from oversight.digest import DigestAnswer
 from oversight.figures.deadlines import Deadline
 from oversight.figures.freshness import LastImport
 from oversight.figures.returns import DataReturn
+from oversight.kinds import kind_label
+from oversight.reminders import RemindersAnswer
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -119,23 +123,23 @@ def escape(text: str) -> str:
 
 def deadline_line(item: Deadline, owner: bool = True) -> str:
     who = f" — {escape(item.owner)}" if owner and item.owner else ""
-    return f"• *{escape(item.title)}*: {f.day(item.due_on)}, {f.deadline_when(item)}{who}"
+    return f"• *{escape(item.title)}*: {fmt.day(item.due_on)}, {fmt.deadline_when(item)}{who}"
 
 
 def overdue_return_line(item: DataReturn) -> str:
     return (
-        f"• *{escape(item.dataset)} {item.period}*: due {f.day(item.due_on)}, "
-        f"{f.return_state(item)} ({item.status})"
+        f"• *{escape(item.dataset)} {item.period}*: due {fmt.day(item.due_on)}, "
+        f"{fmt.return_state(item)} ({item.status})"
     )
 
 
 def next_due_text(item: DataReturn | None) -> str:
-    return f"{escape(item.dataset)} {item.period} on {f.day(item.due_on)}" if item else "none"
+    return f"{escape(item.dataset)} {item.period} on {fmt.day(item.due_on)}" if item else "none"
 
 
 def source_context(kind: str, answer_as_of: object, source: LastImport | None) -> list[Block]:
-    blocks = [context(f"As of {f.long_day(answer_as_of)}", escape(f.source(kind, source)))]
-    warning = f.stale_warning(kind, source)
+    blocks = [context(f"As of {fmt.long_day(answer_as_of)}", escape(fmt.source(kind, source)))]
+    warning = fmt.stale_warning(kind, source)
     if warning:
         blocks.append(context(f":warning: *{warning}*"))
     return blocks
@@ -154,6 +158,11 @@ def fit(blocks: list[Block]) -> list[Block]:
     return [*blocks[: MAX_BLOCKS - 1], context(f"…and {len(blocks) - MAX_BLOCKS + 1} more")]
 
 
+def has_rendering(answer_type: type) -> bool:
+    """Whether ``answer_type`` has its own rendering here (not only the fallback's error)."""
+    return _render.dispatch(answer_type) is not _render.registry[object]
+
+
 @singledispatch
 def _render(answer: object) -> tuple[str, list[Block]]:
     raise TypeError(f"no Block Kit rendering for {type(answer).__name__}")
@@ -162,33 +171,33 @@ def _render(answer: object) -> tuple[str, list[Block]]:
 @_render.register
 def _(answer: BacklogAnswer) -> tuple[str, list[Block]]:
     b, trend = answer.backlog, answer.backlog.trend
-    scope = "" if b.workstream == "all" else f": {f.workstream(b.workstream)}"
-    blocks: list[Block] = [header(f"Review backlog{scope}, as of {f.day(answer.as_of)}")]
+    scope = "" if b.workstream == "all" else f": {fmt.workstream(b.workstream)}"
+    blocks: list[Block] = [header(f"Review backlog{scope}, as of {fmt.day(answer.as_of)}")]
     for w in b.figures:
-        blocks.append(section(f"*{f.workstream(w.workstream)}*"))
+        blocks.append(section(f"*{fmt.workstream(w.workstream)}*"))
         blocks += fields(
             [
-                ("Outstanding", f.count(w.outstanding)),
-                ("Reviewed", f"{f.count(w.reviewed)} ({f.pct(w.percent_reviewed)})"),
-                ("Needing review", f.count(w.needing_review)),
-                ("Recorded", f.count(w.recorded)),
-                ("NCRS compliance", f.ncrs(w)),
-                ("Referrals required", f.referrals(w)),
+                ("Outstanding", fmt.count(w.outstanding)),
+                ("Reviewed", f"{fmt.count(w.reviewed)} ({fmt.pct(w.percent_reviewed)})"),
+                ("Needing review", fmt.count(w.needing_review)),
+                ("Recorded", fmt.count(w.recorded)),
+                ("NCRS compliance", fmt.ncrs(w)),
+                ("Referrals required", fmt.referrals(w)),
             ]
         )
     blocks.append(divider())
     blocks += fields(
         [
-            ("Last complete week", f.last_week(trend)),
-            ("Four-week mean", f.weekly_rate(trend.four_week_mean)),
-            ("Outstanding over seven days", f.outstanding_change(trend, answer.as_of)),
-            ("Projected completion", f.projection(trend)),
+            ("Last complete week", fmt.last_week(trend)),
+            ("Four-week mean", fmt.weekly_rate(trend.four_week_mean)),
+            ("Outstanding over seven days", fmt.outstanding_change(trend, answer.as_of)),
+            ("Projected completion", fmt.projection(trend)),
         ]
     )
     blocks += source_context("cases", answer.as_of, answer.source)
     text = (
-        f"Review backlog{scope} as of {f.day(answer.as_of)}: "
-        f"{f.count(trend.outstanding)} outstanding, {f.projection_brief(trend)}."
+        f"Review backlog{scope} as of {fmt.day(answer.as_of)}: "
+        f"{fmt.count(trend.outstanding)} outstanding, {fmt.projection_brief(trend)}."
     )
     return text, blocks
 
@@ -197,15 +206,15 @@ def _(answer: BacklogAnswer) -> tuple[str, list[Block]]:
 def _(answer: ReturnsAnswer) -> tuple[str, list[Block]]:
     status = answer.returns
     scope = f' matching "{status.dataset}"' if status.dataset else ""
-    blocks: list[Block] = [header(f"Crime-data returns{scope}, as of {f.day(answer.as_of)}")]
+    blocks: list[Block] = [header(f"Crime-data returns{scope}, as of {fmt.day(answer.as_of)}")]
     overdue = [overdue_return_line(r) for r in status.overdue]
     blocks.append(overdue_section(overdue))
     excluded = [f"• {escape(r.dataset)} {r.period}" for r in status.excluded]
     if excluded:
         blocks.append(list_section("*Excluded from official statistics*", excluded))
     others = [
-        f"• {escape(r.dataset)} {r.period}: due {f.day(r.due_on)}, {r.status}"
-        + (f", submitted {f.day(r.submitted_on)}" if r.submitted_on else "")
+        f"• {escape(r.dataset)} {r.period}: due {fmt.day(r.due_on)}, {r.status}"
+        + (f", submitted {fmt.day(r.submitted_on)}" if r.submitted_on else "")
         for r in status.returns
         if not r.overdue
     ]
@@ -214,7 +223,7 @@ def _(answer: ReturnsAnswer) -> tuple[str, list[Block]]:
     blocks.append(section(f"*Next due:* {next_text}"))
     blocks += source_context("returns", answer.as_of, answer.source)
     text = (
-        f"Crime-data returns as of {f.day(answer.as_of)}: {len(overdue)} overdue, "
+        f"Crime-data returns as of {fmt.day(answer.as_of)}: {len(overdue)} overdue, "
         f"{len(excluded)} excluded from official statistics; next due {next_text}."
     )
     return text, blocks
@@ -224,7 +233,7 @@ def _(answer: ReturnsAnswer) -> tuple[str, list[Block]]:
 def _(answer: DeadlinesAnswer) -> tuple[str, list[Block]]:
     d = answer.deadlines
     blocks: list[Block] = [
-        header(f"Deadlines in the next {d.within_days} days, as of {f.day(answer.as_of)}")
+        header(f"Deadlines in the next {d.within_days} days, as of {fmt.day(answer.as_of)}")
     ]
     overdue = [deadline_line(i) for i in d.overdue]
     upcoming = [deadline_line(i) for i in d.upcoming]
@@ -234,7 +243,7 @@ def _(answer: DeadlinesAnswer) -> tuple[str, list[Block]]:
     )
     blocks += source_context("deadlines", answer.as_of, answer.source)
     text = (
-        f"Deadlines as of {f.day(answer.as_of)}: {len(overdue)} overdue, {len(upcoming)} due "
+        f"Deadlines as of {fmt.day(answer.as_of)}: {len(overdue)} overdue, {len(upcoming)} due "
         f"in the next {d.within_days} days."
     )
     return text, blocks
@@ -245,14 +254,14 @@ def _(answer: StatusAnswer) -> tuple[str, list[Block]]:
     blocks: list[Block] = [header("Oversight status")]
     blocks += fields(
         [("Schema version", str(answer.schema_version))]
-        + [(label.capitalize(), f.count(answer.rows[t])) for t, label in TABLES.items()]
+        + [(label.capitalize(), fmt.count(answer.rows[t])) for t, label in tables().items()]
     )
     lines = []
     for kind, last in answer.sources.items():
-        warning = f.stale_warning(kind, last)
+        warning = fmt.stale_warning(kind, last)
         mark = f" :warning: {warning}" if warning else ""
-        label = f.KIND_LABELS[kind].capitalize()
-        lines.append(f"• *{label}*: {escape(f.source(kind, last))}{mark}")
+        label = kind_label(kind).capitalize()
+        lines.append(f"• *{label}*: {escape(fmt.source(kind, last))}{mark}")
     blocks.append(section("*Data freshness*\n" + "\n".join(lines)))
     stale = ", ".join(answer.stale_kinds) or "none"
     return f"Oversight status: stale or missing data: {stale}.", blocks
@@ -269,3 +278,93 @@ def _(answer: HelpAnswer) -> tuple[str, list[Block]]:
         context("Answers are shown only to you; add `share` to post one in an allowed channel.")
     )
     return "Oversight commands: /backlog, /ons-status, /deadlines, /oversight.", blocks
+
+
+@_render.register
+def _(digest: DigestAnswer) -> tuple[str, list[Block]]:
+    b, trend = digest.backlog, digest.backlog.trend
+    changes = digest.change_since_previous
+    since = f" since the digest of {fmt.day(digest.previous.as_of)}" if digest.previous else ""
+    blocks: list[Block] = [header(f"Weekly oversight digest, {fmt.day(digest.as_of)}")]
+    pairs = []
+    for w in b.figures:
+        change = f", {fmt.signed_change(changes[w.workstream])}{since}" if changes else ""
+        pairs.append(
+            (f"Outstanding: {fmt.workstream(w.workstream)}", fmt.count(w.outstanding) + change)
+        )
+    blocks += fields(pairs)
+    blocks += fields(
+        [
+            ("Over seven days", fmt.outstanding_change(trend, digest.as_of)),
+            ("Last complete week", fmt.last_week(trend)),
+            ("Four-week mean", fmt.weekly_rate(trend.four_week_mean)),
+            ("Projected completion", fmt.projection(trend)),
+            ("NCRS compliance (reviewed)", fmt.ncrs(b.figures[-1])),
+            ("Referrals required", fmt.referrals(b.figures[-1])),
+        ]
+    )
+    blocks.append(divider())
+    returns = digest.returns
+    overdue = [overdue_return_line(r) for r in returns.overdue]
+    excluded = [f"• {escape(r.dataset)} {r.period}" for r in returns.excluded]
+    blocks.append(
+        list_section(f"*Data returns overdue ({fmt.count(len(overdue))})*", overdue, limit=10)
+    )
+    if excluded:
+        blocks.append(list_section("*Excluded from official statistics*", excluded, limit=10))
+    blocks.append(section(f"*Next return due:* {next_due_text(returns.next_due)}"))
+    deadlines = [deadline_line(d, owner=False) for d in digest.deadlines.deadlines]
+    heading = f"*Deadlines: overdue and next {digest.deadlines.within_days} days*"
+    blocks.append(list_section(heading, deadlines, limit=15))
+    freshness = [fmt.source(kind, s) for kind, s in digest.sources.items()]
+    blocks.append(context(*(escape(t) for t in freshness)))
+    for kind, source in digest.sources.items():
+        warning = fmt.stale_warning(kind, source)
+        if warning:
+            blocks.append(context(f":warning: *{warning}*"))
+    blocks.append(context("The chart and the figures as a spreadsheet are in the thread."))
+    text = (
+        f"Weekly oversight digest, {fmt.day(digest.as_of)}: {fmt.count(trend.outstanding)} reviews "
+        f"outstanding, {fmt.projection_brief(trend)}; {len(overdue)} data returns "
+        "overdue."
+    )
+    return text, blocks
+
+
+@_render.register
+def _(answer: RemindersAnswer) -> tuple[str, list[Block]]:
+    blocks: list[Block] = [
+        header(f"Due within {answer.working_days} working days, or overdue"),
+    ]
+    deadlines = [deadline_line(d) for d in answer.deadlines]
+    returns = [
+        f"• *{escape(r.dataset)} {r.period}*: due {fmt.day(r.due_on)}"
+        + (f", {fmt.return_state(r)}" if r.overdue else "")
+        for r in answer.returns
+    ]
+    if deadlines:
+        blocks.append(list_section(f"*Deadlines ({fmt.count(len(deadlines))})*", deadlines))
+    if returns:
+        blocks.append(list_section(f"*Data returns ({fmt.count(len(returns))})*", returns))
+    blocks.append(context(f"As of {fmt.long_day(answer.as_of)}"))
+    text = (
+        f"Reminder: {fmt.plural(len(deadlines), 'deadline')} and "
+        f"{fmt.plural(len(returns), 'data return')} due within {answer.working_days} working days "
+        "or overdue."
+    )
+    return text, blocks
+
+
+@_render.register
+def _(alarm: StaleAlarm) -> tuple[str, list[Block]]:
+    text = f":warning: {fmt.stale_warning('cases', alarm.source)}"
+    detail = fmt.source("cases", alarm.source)
+    blocks = [
+        section(f"*{text}*"),
+        context(
+            escape(detail),
+            f"Figures may be out of date until a new case extract is imported "
+            f"(alarm after {alarm.stale_after_days} days).",
+        ),
+    ]
+    return text.removeprefix(":warning: "), blocks

@@ -1,0 +1,110 @@
+"""Slack plumbing shared by the bot and the scheduled jobs: the Web API client with its retry
+handlers, Slack's errors in plain sentences, and logging that never shows a token or case text.
+
+``bot`` and ``jobs`` both import this module; neither imports the other.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from oversight.settings import Settings
+
+# --- the Web API client -----------------------------------------------------------------------
+
+
+def make_client(settings: Settings) -> WebClient:
+    """A Web API client for ``SLACK_API_URL`` that retries rate limits, server errors and
+    dropped connections. The bot token must be set (one sentence otherwise)."""
+    settings.require_bot_token()
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+# --- Slack's errors, as one plain sentence each ------------------------------------------------
+
+SENTENCES = {
+    "invalid_auth": "Slack refused the bot token (invalid_auth): check SLACK_BOT_TOKEN.",
+    "not_authed": "Slack received no token (not_authed): check SLACK_BOT_TOKEN.",
+    "account_inactive": "The bot's Slack account is deactivated (account_inactive).",
+    "token_revoked": "The bot token was revoked (token_revoked): reinstall the app.",
+    "not_in_channel": "The bot is not in that channel (not_in_channel): invite it with /invite.",
+    "channel_not_found": "Slack cannot find that channel (channel_not_found): check the ID "
+    "and that the bot can see it.",
+    "missing_scope": "The app lacks a permission scope (missing_scope): reinstall it from "
+    "slack/manifest.yml.",
+    "ratelimited": "Slack is rate-limiting the bot (ratelimited).",
+}
+
+
+def describe(error: SlackApiError) -> str:
+    code = error.response.get("error") if error.response is not None else None
+    if code in SENTENCES:
+        return SENTENCES[code]
+    status = getattr(error.response, "status_code", "?")
+    return f"Slack answered an API call with an error ({code or 'HTTP ' + str(status)})."
+
+
+def describe_failure(error: Exception) -> str:
+    """Any failure of a Slack call in words, without its text (which may quote a request)."""
+    if isinstance(error, SlackApiError):
+        return describe(error)
+    if isinstance(error, SlackClientError | OSError):
+        return f"Slack could not be reached ({type(error).__name__})."
+    return type(error).__name__
+
+
+# --- logging ------------------------------------------------------------------------------------
+
+# Slack tokens have well-known prefixes; anything that looks like one is masked wherever it is.
+TOKEN = re.compile(r"\bx(?:ox[abposer]|app)-[A-Za-z0-9-]+")
+
+
+class Redact(logging.Filter):
+    """Masks Slack tokens and the given secrets in every record that passes through, and puts
+    each message on one line."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s and len(s) >= 8]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        # One record, one line: a library's multi-line message must not pass as other output.
+        masked = TOKEN.sub("[token]", " ".join(message.splitlines()))
+        for secret in self.secrets:
+            masked = masked.replace(secret, "[secret]")
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def configure_logging(secrets: Iterable[str] = (), level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(Redact(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Bolt logs the body of a request with a bad signature at INFO, and slack_sdk logs payloads
+    # at DEBUG: case text must never reach the log, so both speak only of warnings and errors.
+    for name in ("bot.bolt", "slack_bolt", "slack_sdk"):
+        logging.getLogger(name).setLevel(logging.WARNING)
