@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from oversight.cli import as_of_option, date_option
-from oversight.settings import Settings
+from oversight.settings import Settings, channel_id
 from oversight.store import Store
 
 if TYPE_CHECKING:
@@ -113,6 +113,7 @@ def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> N
 @click.pass_context
 def send_digest(ctx: click.Context, channel: str | None, force: bool, as_of: str | None) -> None:
     """Post the digest now, through the ledger: at most once a week unless --force."""
+    channel = channel_id(channel or "", "--channel") or None
     _send(ctx, lambda jobs: jobs.send_digest(as_of=_as_of(as_of), channel=channel, force=force))
 
 

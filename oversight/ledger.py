@@ -95,6 +95,12 @@ def _owner_is_dead(owner: str | None) -> bool:
 
 
 def claim(store: Store, job: str, period: str, now: datetime, owner: str | None = None) -> Claim:
+    """Claim (job, period) for ``owner`` (this process), in one write transaction.
+
+    Granted when nothing holds it: never sent, released after a failure, or claimed by a
+    process whose lease ran out or that is known to be gone. Refused, with the reason in words,
+    when it was already sent or another live process is sending it. Exactly once rests on this.
+    """
     owner = owner or this_process()
     with store.write() as conn:
         row = conn.execute(

@@ -107,7 +107,7 @@ def load_settings(
         allowed_usergroups=_slack_ids(env, "OVERSIGHT_ALLOWED_USERGROUPS"),
         share_channels=_slack_ids(env, "OVERSIGHT_SHARE_CHANNELS"),
         access_contact=env.get("OVERSIGHT_ACCESS_CONTACT", "").strip() or DEFAULT_CONTACT,
-        digest_channel=_channel(env.get("DIGEST_CHANNEL", "").strip()),
+        digest_channel=channel_id(env.get("DIGEST_CHANNEL", "").strip()),
         digest_cron=_cron(env, "DIGEST_CRON", "digest_cron"),
         reminder_cron=_cron(env, "REMINDER_CRON", "reminder_cron"),
         reminder_days=_positive_int(env, "REMINDER_DAYS", "reminder_days"),
@@ -146,11 +146,10 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     return text
 
 
-def _channel(text: str) -> str:
+def channel_id(text: str, setting: str = "DIGEST_CHANNEL") -> str:
+    """A Slack channel ID (or empty), or one sentence naming the setting or option."""
     if text and not _SLACK_ID.fullmatch(text):
-        raise UserError(
-            f'DIGEST_CHANNEL must be a Slack channel ID such as C012AB3CD, not "{text}".'
-        )
+        raise UserError(f'{setting} must be a Slack channel ID such as C012AB3CD, not "{text}".')
     return text
 
 

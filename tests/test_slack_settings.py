@@ -205,3 +205,30 @@ def test_the_command_line_refuses_a_bad_slack_setting_in_one_sentence(
     assert "Traceback" not in result.stderr
     for secret in TOKENS.values():
         assert secret not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxb-1-abc", "is too short to be a whole token (xoxb- then at least"),
+        (
+            "SLACK_BOT_TOKEN",
+            "xoxp-2718281828-3141592653-QwErTy",
+            "is a user token, not a bot token",
+        ),
+        ("SLACK_BOT_TOKEN", "2718281828-3141592653-QwErTyUiOp", "does not start xoxb-"),
+        ("SLACK_BOT_TOKEN", "xoxb-2718281828 3141592653", "has characters no Slack token has"),
+        ("SLACK_BOT_TOKEN", '"xoxb-2718281828-3141592653"', "has characters no Slack token has"),
+        ("SLACK_APP_TOKEN", BOT_TOKEN, "is a bot token, not an app-level token"),
+        ("SLACK_APP_TOKEN", "xapp-1-A0", "is too short to be a whole token (xapp- then at least"),
+    ],
+)
+def test_a_malformed_token_is_refused_saying_what_is_actually_wrong(name, value, says):
+    message = refusal(**{name: value})
+    assert message.startswith(f"{name} {says}")
+    assert value.strip('"') not in message
+    assert "copy" in message
+
+
+def test_a_well_formed_token_is_accepted_whatever_its_length():
+    assert load(SLACK_BOT_TOKEN="xoxb-1234567890").slack_bot_token == "xoxb-1234567890"

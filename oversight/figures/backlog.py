@@ -152,6 +152,11 @@ def project_completion(as_of: date, outstanding: int, weekly_rate: float) -> dat
 
 
 def backlog(store: Store, as_of: date, workstream: str = ALL) -> Backlog:
+    """The backlog on ``as_of``, using only what was true that day: per workstream and combined
+    (``workstream`` "all"), or one workstream; with the weekly trend and the projection.
+
+    Pure: reads the per-day totals, writes nothing; the cost does not grow with the case rows.
+    """
     conn = store.conn
     now = workstream_figures(conn, as_of)
     week_before = workstream_figures(conn, as_of - timedelta(days=7))

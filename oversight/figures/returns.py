@@ -49,6 +49,9 @@ class ReturnsStatus:
 
 
 def returns_status(store: Store, as_of: date, dataset: str | None = None) -> ReturnsStatus:
+    """Every data return as it stood on ``as_of`` (a submission after it had not happened),
+    overdue ones first; ``dataset`` keeps those whose name contains it (any case, no wildcards).
+    """
     sql = "SELECT dataset, period, due_on, status, submitted_on, notes FROM data_returns"
     params: list[object] = []
     if dataset:

@@ -1,0 +1,98 @@
+"""The registries: every kind, command and renderer is declared once and everything derives from
+them; a store that knows a kind this version does not is still shown, never a crash."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from oversight.answers import ANSWER_TYPES
+from oversight.commands import COMMANDS, Command, Query, answer, parse_command
+from oversight.kinds import KINDS, kind_label
+from oversight.registry import Registry
+from oversight.render import RENDERERS
+from oversight.render.blocks import render_blocks
+from oversight.store import open_store
+from tests.conftest import NOW, CliRun
+
+
+def test_a_name_is_registered_once():
+    registry: Registry[str] = Registry("thing", lambda thing: thing)
+    registry.register("a")
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register("a")
+    assert registry.names() == ["a"] and "a" in registry and registry.get("b") is None
+
+
+@pytest.mark.parametrize("renderer", RENDERERS.names())
+@pytest.mark.parametrize("answer_type", ANSWER_TYPES, ids=lambda t: t.__name__)
+def test_every_answer_type_has_a_rendering_in_every_renderer(renderer: str, answer_type: type):
+    assert RENDERERS[renderer].has_rendering(answer_type)
+
+
+def test_a_type_without_a_rendering_is_noticed():
+    class Unrendered:
+        pass
+
+    assert not RENDERERS["text"].has_rendering(Unrendered)
+    assert not RENDERERS["blocks"].has_rendering(Unrendered)
+
+
+@pytest.mark.parametrize("command", COMMANDS.names())
+def test_every_command_answers_with_registered_answer_types(command: str):
+    declared: Command = COMMANDS[command]
+    assert declared.answer_types and set(declared.answer_types) <= set(ANSWER_TYPES)
+    assert declared.examples and all(e.split()[0] == declared.slash for e in declared.examples)
+    for example in declared.examples:
+        assert parse_command(example).command == command
+
+
+def test_every_kind_has_a_label_a_table_and_a_key():
+    for kind in KINDS:
+        assert kind.label and kind.noun and kind.table
+        assert set(kind.key) <= set(kind.names)
+
+
+# --- a kind this version does not know ----------------------------------------------------------
+
+
+def _add_unknown_kind(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO imports (kind, file_name, sha256, rows_read, inserted, updated, "
+            "unchanged, not_in_file, imported_by, imported_at, extract_as_of) VALUES "
+            "('crimes', '2019-07-greater-manchester-street.csv', 'ab', 10, 10, 0, 0, 0, "
+            "'analyst', '2020-06-30T17:00:00+01:00', '2020-06-30')"
+        )
+    conn.close()
+
+
+def test_status_names_a_kind_it_does_not_know(db: Path, cli: CliRun):
+    _add_unknown_kind(db)
+    assert "crimes" not in KINDS
+    result = cli("status")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = [x for x in result.stdout.splitlines() if "crimes" in x]
+    assert kind_label("crimes") in line
+    assert "2019-07-greater-manchester-street.csv" in line
+    for kind in KINDS:  # the kinds it does know are still shown
+        assert f"  {kind.label}: " in result.stdout
+    as_json = json.loads(cli("status", "--json").stdout)
+    assert as_json["sources"]["crimes"]["file_name"] == "2019-07-greater-manchester-street.csv"
+    asked = cli("ask", "/oversight status")
+    assert asked.returncode == 0 and kind_label("crimes") in asked.stdout
+
+
+def test_slack_status_names_a_kind_it_does_not_know(db: Path):
+    _add_unknown_kind(db)
+    with open_store(db) as store:
+        result = answer(store, Query("oversight", topic="status"), NOW, 8)
+    text, blocks = render_blocks(result)
+    shown = json.dumps(blocks, ensure_ascii=False)
+    assert kind_label("crimes").replace('"', '\\"') in shown
+    assert "2019-07-greater-manchester-street.csv" in shown
+    assert text.startswith("Oversight status")
