@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from oversight.cli import as_of_option, date_option
+from oversight.errors import UserError
 from oversight.settings import Settings, channel_id
 from oversight.store import Store
 
@@ -87,7 +88,7 @@ def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> N
     """Print the digest as text; touches no Slack."""
     from oversight.digest import weekly_digest
     from oversight.render.text import render_text
-    from oversight.store import open_store
+    from oversight.store import open_store, write_private
 
     settings = _settings(ctx)
     day = _as_of(as_of) or settings.clock.today()
@@ -98,11 +99,14 @@ def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> N
         from oversight.chart import digest_chart
         from oversight.workbook import digest_workbook
 
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as error:
+            raise UserError(f"Cannot make the folder {out}: {error.strerror or error}.") from None
         chart = out / f"oversight-digest-{day.isoformat()}.png"
         workbook = out / f"oversight-digest-{day.isoformat()}.xlsx"
-        chart.write_bytes(digest_chart(result))
-        workbook.write_bytes(digest_workbook(result))
+        write_private(chart, digest_chart(result))  # owner-only: they hold case figures
+        write_private(workbook, digest_workbook(result))
         click.echo(f"Wrote {chart} and {workbook}.")
 
 

@@ -8,7 +8,7 @@ read the same model, so they cannot disagree.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import get_args
@@ -22,7 +22,7 @@ from oversight.figures.returns import ReturnsStatus, returns_status
 from oversight.kinds import KINDS
 from oversight.reminders import RemindersAnswer
 from oversight.schema import CURRENT_VERSION
-from oversight.store import Store
+from oversight.store import Store, readable_by_others
 
 
 def tables() -> dict[str, str]:
@@ -65,6 +65,7 @@ class StatusAnswer:
     schema_version: int
     rows: dict[str, int]
     sources: dict[str, LastImport | None]
+    readable_by_others: list[str] = field(default_factory=list)  # the database's files
     command: str = "status"
 
     @property
@@ -126,6 +127,7 @@ def status(store: Store, now: datetime, stale_after_days: int) -> StatusAnswer:
         schema_version=CURRENT_VERSION,
         rows=rows,
         sources=freshness(store, now, stale_after_days),
+        readable_by_others=readable_by_others(store.path),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -26,6 +27,7 @@ class Failure(click.ClickException):
     def __init__(self, error: UserError) -> None:
         super().__init__(str(error))
         self.error = error
+        self.exit_code = error.exit_code  # 2, or 75 for a database that stayed locked
 
     def show(self, file: object = None) -> None:
         from oversight.commands import UsageError
@@ -50,6 +52,11 @@ class Group(click.Group):
             return super().invoke(ctx)
         except UserError as error:
             raise Failure(error) from None
+        except sqlite3.Error as error:  # met outside a write: said for the configured database
+            from oversight.store import describe_fault
+
+            settings = ctx.find_object(Settings)
+            raise Failure(describe_fault(error, settings.db_path)) from None
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         command = super().get_command(ctx, name)
@@ -259,6 +266,22 @@ def status(ctx: click.Context, as_json: bool) -> None:
     with open_store(settings.db_path) as store:
         result = store_status(store, settings.clock.now(), settings.stale_after_days)
     click.echo(to_json(result) if as_json else render_text(result), nl=as_json)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def backup(ctx: click.Context, file: Path) -> None:
+    """Copy the database to FILE while it is in use: consistent, checked and owner-only."""
+    from oversight.store import backup as backup_store
+    from oversight.store import open_store
+
+    settings = _settings(ctx)
+    with open_store(settings.db_path) as store:
+        size = backup_store(store, file)
+    click.echo(
+        f"Backed up {settings.db_path} to {file} ({size:,} bytes; SQLite's quick_check: ok)."
+    )
 
 
 @cli.command()

@@ -143,3 +143,13 @@ def stale_warning(kind: str, last: LastImport | None) -> str | None:
             f"{plural(last.age_days, 'day')} ago."
         )
     return None
+
+
+def private_warning(files: list[str]) -> str | None:
+    """The warning for database files that other users of the machine may read."""
+    if not files:
+        return None
+    return (
+        f"Other users of this machine may read the database ({', '.join(files)}): it holds "
+        "case records and the audit log; make it owner-only with chmod 600."
+    )

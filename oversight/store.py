@@ -1,8 +1,15 @@
-"""The one place that opens the database: one SQLite file, WAL mode, one connection per thread."""
+"""The one place that opens the database: one SQLite file, WAL mode, one connection per thread.
+
+The file holds case-level records and the audit log, so it is created readable by its owner
+only (SQLite gives its -wal and -shm files the same mode), whatever the umask. A fault of the
+database (read-only, full disk, locked, damaged) becomes one sentence naming the file.
+"""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +19,95 @@ from oversight import schema
 from oversight.errors import UserError
 
 BUSY_TIMEOUT_MS = 10_000
+PRIVATE = 0o600  # files holding case data: read and written by their owner only
+EX_TEMPFAIL = 75  # sysexits.h: try again later (the database stayed locked)
+
+
+class DatabaseFault(UserError):
+    """The database could not be read or written: one sentence naming the file and the cause."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def describe_fault(error: sqlite3.Error, path: Path) -> DatabaseFault:
+    """An SQLite error as one sentence naming ``path`` and what to do; never SQLite's own text
+    alone (and never a rollback error that hides the cause)."""
+    text = str(error).lower()
+    if _disk_full(path) and not ("locked" in text or "not a database" in text):
+        text = "database or disk is full"  # what "unable to open" or "disk I/O error" meant
+    if "locked" in text or "busy" in text:
+        return DatabaseFault(
+            f"The database {path} stayed locked by another process (an import or a backup) for "
+            f"{BUSY_TIMEOUT_MS // 1000} seconds: nothing was changed; try again when it is done.",
+            EX_TEMPFAIL,
+        )
+    if "readonly" in text or "read-only" in text:
+        return DatabaseFault(
+            f"The database {path} is read-only: nothing was changed; you need write permission "
+            "on the file and on its folder (SQLite writes its -wal and -shm files beside it)."
+        )
+    if "disk is full" in text or "database or disk is full" in text:
+        return DatabaseFault(
+            f"The disk holding the database {path} is full: nothing was changed; free some "
+            "space and run it again."
+        )
+    if "not a database" in text:
+        return DatabaseFault(f"{path} is not an oversight database (not a SQLite file).")
+    if "malformed" in text or "corrupt" in text:
+        return DatabaseFault(
+            f"The database {path} is damaged (SQLite's integrity check fails): stop the bot and "
+            "restore it from a backup (see Backups in the README)."
+        )
+    if "unable to open" in text or "disk i/o" in text:
+        return DatabaseFault(
+            f"Cannot open the database {path}: its folder is missing or read-only, or you may "
+            "not read and write the file (SQLite also writes -wal and -shm files beside it)."
+        )
+    return DatabaseFault(f"The database {path} could not be used ({type(error).__name__}).")
+
+
+def _disk_full(path: Path) -> bool:
+    """Whether the file system holding ``path`` has no room left for another page or two."""
+    try:
+        found = os.statvfs(Path(path).parent)
+    except OSError:
+        return False
+    return found.f_bavail * found.f_frsize < 64 * 1024
+
+
+def create_private(path: Path) -> None:
+    """Create ``path`` empty and owner-only if it does not exist (the umask can only narrow it)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file holding case data, owner-only whatever the umask or the file's old mode."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
+    try:
+        os.fchmod(fd, PRIVATE)
+        with os.fdopen(fd, "wb", closefd=False) as file:
+            file.write(data)
+    finally:
+        os.close(fd)
+
+
+def readable_by_others(path: Path) -> list[str]:
+    """The database's files that users other than its owner may read (for a warning)."""
+    found = []
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            mode = os.stat(f"{path}{suffix}").st_mode
+        except FileNotFoundError:
+            continue
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            found.append(f"{path}{suffix} ({stat.filemode(mode)})")
+    return found
 
 
 class Store:
@@ -38,18 +134,27 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all of it is committed, or none of it."""
+        """One write transaction: all of it is committed, or none of it.
+
+        A fault of the database (locked past the busy timeout, read-only, full) is raised as
+        a :class:`DatabaseFault` sentence, with nothing changed.
+        """
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield conn
-        except BaseException:
-            # After "database or disk is full" SQLite has already rolled back: a second
-            # ROLLBACK would raise and hide the real cause.
-            if conn.in_transaction:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                # After "database or disk is full" SQLite has already rolled back: a second
+                # ROLLBACK would raise and hide the real cause.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            if conn.in_transaction:  # COMMIT itself failed (a full disk): nothing is kept
                 conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            raise describe_fault(error, self.path) from None
 
     def schema_version(self) -> int:
         return schema.version(self.conn)
@@ -69,6 +174,7 @@ class Store:
 
 
 def connect(path: Path) -> sqlite3.Connection:
+    create_private(path)  # before SQLite creates it under the caller's umask
     # isolation_level=None: transactions are begun explicitly, never implicitly by the driver.
     # check_same_thread=False: each connection is used only by the thread that made it (see
     # Store.conn), but Store.close() must be able to close every thread's connection.
@@ -99,16 +205,61 @@ def open_store(path: Path, *, create: bool = False) -> Store:
     store = Store(path)
     try:
         schema.upgrade(store)
-    except sqlite3.DatabaseError as error:
+    except sqlite3.Error as error:
         store.close()
-        if "file is not a database" in str(error):
-            raise UserError(f"{path} is not an oversight database (not a SQLite file).") from None
-        if "unable to open database file" in str(error):
-            raise UserError(
-                f"Cannot open the database {path}: check that its folder exists and is writable."
-            ) from None
-        raise
+        raise describe_fault(error, path) from None
+    except OSError as error:  # creating the file itself: a read-only folder, a full disk
+        store.close()
+        raise DatabaseFault(
+            f"Cannot create the database {path}: {error.strerror or error}."
+        ) from None
     except BaseException:
         store.close()
         raise
     return store
+
+
+def backup(store: Store, target: Path) -> int:
+    """An online, consistent copy of the store at ``target``, owner-only, checked with
+    ``PRAGMA quick_check``; returns its size in bytes.
+
+    SQLite's backup API copies every page in one step inside one read transaction, so the copy
+    is the store as it was at one moment, even while an import or the bot writes to it. The copy
+    is written beside ``target`` and renamed into place only once checked: an interrupted
+    backup never leaves a file that looks whole. An existing ``target`` is never overwritten.
+    """
+    target = Path(target)
+    if target.exists():
+        raise UserError(
+            f"{target} already exists: a backup never overwrites a file; give a new name."
+        )
+    if not target.parent.is_dir():
+        raise UserError(f"The folder {target.parent} does not exist: create it first.")
+    partial = target.with_name(f".{target.name}.partial")
+    partial.unlink(missing_ok=True)  # left by a backup that was killed
+    try:
+        create_private(partial)
+        copy = sqlite3.connect(partial, isolation_level=None)
+        try:
+            store.conn.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            verdict = copy.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            copy.close()
+    except sqlite3.Error as error:
+        partial.unlink(missing_ok=True)
+        damaged = "malformed" in str(error) or "corrupt" in str(error)  # the store, not the copy
+        raise describe_fault(error, store.path if damaged else target) from None
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise DatabaseFault(
+            f"Cannot write the backup {target}: {error.strerror or error}."
+        ) from None
+    if verdict != "ok":
+        partial.unlink(missing_ok=True)
+        raise DatabaseFault(
+            f"The copy of {store.path} failed SQLite's quick_check ({verdict}): the database "
+            "itself may be damaged; keep your last good backup."
+        )
+    os.replace(partial, target)
+    return target.stat().st_size

@@ -263,6 +263,9 @@ def _(answer: StatusAnswer) -> tuple[str, list[Block]]:
         label = kind_label(kind).capitalize()
         lines.append(f"• *{label}*: {escape(fmt.source(kind, last))}{mark}")
     blocks.append(section("*Data freshness*\n" + "\n".join(lines)))
+    warning = fmt.private_warning(answer.readable_by_others)
+    if warning:
+        blocks.append(context(f":warning: *{escape(warning)}*"))
     stale = ", ".join(answer.stale_kinds) or "none"
     return f"Oversight status: stale or missing data: {stale}.", blocks
 

@@ -172,7 +172,8 @@ def _(answer: StatusAnswer) -> list[str]:
             f"{fmt.moment(last.imported_at)} by {last.imported_by or 'unknown'} "
             f"({last.age_days} days ago{', STALE' if last.stale else ''})"
         )
-    return lines
+    warning = fmt.private_warning(answer.readable_by_others)
+    return [*lines, "", f"WARNING: {warning}"] if warning else lines
 
 
 @_lines.register
