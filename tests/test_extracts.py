@@ -12,12 +12,12 @@ import pytest
 
 from oversight.errors import UserError
 from oversight.extracts import open_extract
-from tests.conftest import CASE_HEADER, case, write_csv
+from tests.support.data import CASE_HEADER, case, write_csv
 
 
 def read(path: Path, sheet: str | None = None, progress=None):
     with open_extract(path, sheet, progress) as extract:
-        return extract.kind, extract.unit, extract.header, list(extract.rows)
+        return extract.format, extract.unit, extract.header, list(extract.rows)
 
 
 def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
@@ -36,8 +36,8 @@ def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
 
 def test_csv_rows_carry_their_line_numbers_with_the_header_on_line_1(tmp_path):
     path = write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("A"), case("B"), case("C")])
-    kind, unit, header, rows = read(path)
-    assert (kind, unit) == ("CSV", "line")
+    file_format, unit, header, rows = read(path)
+    assert (file_format, unit) == ("CSV", "line")
     assert header == CASE_HEADER
     assert [(line, cells[0]) for line, cells in rows] == [(2, "A"), (3, "B"), (4, "C")]
     assert rows[0][1] == tuple(case("A"))
@@ -174,8 +174,8 @@ def test_xlsx_reads_the_first_sheet_by_default_and_numbers_rows(tmp_path):
             "Other": [["x"], ["y"]],
         },
     )
-    kind, unit, header, rows = read(path)
-    assert (kind, unit) == ("XLSX", "row")
+    file_format, unit, header, rows = read(path)
+    assert (file_format, unit) == ("XLSX", "row")
     assert header == CASE_HEADER
     assert [(number, cells[0]) for number, cells in rows] == [(2, "A"), (3, "B")]
 
@@ -253,3 +253,70 @@ def test_xlsx_rows_past_a_wrongly_small_sheet_size_are_still_read(tmp_path):
     assert openpyxl.load_workbook(lying, read_only=True).worksheets[0].max_row == 1
     assert read(lying) == read(good)
     assert len(read(lying)[3]) == 9
+
+
+def test_xlsx_cells_read_as_openpyxl_reads_them_excel_style_workbook(tmp_path):
+    # oversight streams the sheet and shared strings itself (within bounds): every kind of cell
+    # Excel writes must come out as openpyxl's own read-only reader gives it.
+    good = write_xlsx(tmp_path / "good.xlsx", {"Sheet": [["a"]]})
+    main = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    strings = (
+        f"<sst {main}><si><t>plain</t></si>"
+        '<si><r><t>rich </t></r><r><rPr><b/></rPr><t xml:space="preserve">text </t></r></si>'
+        "<si><t>漢字</t><rPh sb='0' eb='1'><t>かんじ</t></rPh></si>"
+        "<si><t>a_x005F_x000D_b</t></si><si><t/></si></sst>"
+    )
+    rows = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+        '<c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c></row>'
+        '<row r="2"><c r="A2" s="1"><v>43647</v></c><c r="B2" s="2"><v>43647.5</v></c>'
+        '<c r="C2"><v>42</v></c><c r="D2"><v>2.5</v></c><c r="E2"><v>1E3</v></c>'
+        '<c r="F2" t="b"><v>1</v></c><c r="G2" t="b"><v>0</v></c></row>'
+        '<row r="4" spans="1:3"><c t="str"><f>A1&amp;"x"</f><v>plainx</v></c>'
+        '<c t="e"><v>#N/A</v></c><c t="inlineStr"><is><t>inline</t></is></c>'
+        '<c r="F4"><f>1+1</f></c><c r="H4" t="s"><v>4</v></c></row>'
+        "<row><c><v>7</v></c></row>"
+    )
+    sheet = f'<worksheet {main}><dimension ref="A1"/><sheetData>{rows}</sheetData></worksheet>'
+    date_styles = (
+        '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        '<xf numFmtId="22" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        "</cellXfs>"
+    )
+    path = tmp_path / "excel.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            elif item.filename == "xl/styles.xml":
+                data, count = re.subn(rb"<cellXfs .*?</cellXfs>", date_styles.encode(), data)
+                assert count == 1
+            elif item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            target.writestr(item, data)
+        target.writestr("xl/sharedStrings.xml", strings)
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    sheet_rows = book.worksheets[0]
+    sheet_rows.reset_dimensions()
+    expected = [
+        (number, tuple("" if cell is None else cell for cell in row))
+        for number, row in enumerate(sheet_rows.iter_rows(values_only=True), start=1)
+        if any(cell is not None for cell in row)
+    ]
+    book.close()
+    _, _, header, rows = read(path)
+    assert [(1, tuple(header)), *rows] == expected
+    assert header == ["plain", "rich text ", "漢字", "a_x000D_b"]
+    assert rows[0] == (
+        2,
+        (datetime(2019, 7, 1), datetime(2019, 7, 1, 12), 42, 2.5, 1000.0, True, False),
+    )
+    assert rows[1] == (4, ("plainx", "#N/A", "inline", "", "", "", "", ""))
+    assert rows[2] == (5, (7,))
