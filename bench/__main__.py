@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import slack, targets
+from bench import integrity, slack, targets
 from bench.children import TIME, remove_database
 from bench.generate import cases_csv
 
@@ -73,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     results["ask_imports"] = targets.ask_imports(store, _log)
     _log("5. A signed /backlog over HTTP to its answer, on the store from target 1")
     results["slack"] = slack.signed_backlog(store, args.backlog_runs, 5, _log)
+    _log("6. This week's extract, reconciled with the store from target 1; then /integrity")
+    results["reconcile"] = integrity.reconciliation(
+        csv, store, args.repeat, args.backlog_runs, _log
+    )
     remove_database(store)
 
     results["machine"]["load_average_end"] = _load_average()
@@ -145,6 +149,24 @@ def _table(results: dict[str, object]) -> str:
                 _met(signed),
             )
         )
+    if "reconcile" in results:
+        rec = results["reconcile"]
+        answer = rec["integrity"]
+        rows += [
+            (
+                f"6. reconciling {rec['findings']:,} findings (wall; CPU added)",
+                f"{rec['with_s']:.2f} s against {rec['without_s']:.2f} s: "
+                f"{rec['added']:+.0%}; {rec['cpu_added']:+.0%}",
+                "<= +20%",
+                _met(rec),
+            ),
+            (
+                f"   answer(/integrity), {answer['rows']:,} rows, {answer['findings']:,} findings",
+                f"median {answer['median_ms']:.2f} ms",
+                "< 100 ms",
+                _met(answer),
+            ),
+        ]
     header = ("target", "measured", "goal", "met")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = [

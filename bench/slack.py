@@ -26,7 +26,7 @@ def signed_backlog(db: Path, runs: int, warmup: int, log: Log) -> dict[str, obje
     from bot.run import start
     from oversight.settings import load_settings
     from oversight.store import open_store
-    from tests.slack_standin import SlackStandIn
+    from tests.support.slack_standin import SlackStandIn
 
     slack = SlackStandIn()
     slack.add_user("UBENCH")

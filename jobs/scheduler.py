@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.posting import Outcome, PostFailed
 from jobs.tasks import Jobs
@@ -28,6 +29,7 @@ from slack_plumbing import make_client
 log = logging.getLogger(__name__)
 
 STALE_ALARM_CRON = "15 9 * * *"  # one alarm a day while the case extract is stale
+INTEGRITY_POLL_SECONDS = 30
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 
 
@@ -56,6 +58,15 @@ def job_specs(settings: Settings) -> list[JobSpec]:
             f"REMINDER_CRON={settings.reminder_cron}",
         ),
         JobSpec("stale-data-alarm", "Stale-data alarm", stale, "daily at 09:15"),
+        # Whether the import ran in this process or another: an alert within a minute.
+        JobSpec(
+            "integrity-alert",
+            "Integrity alerts",
+            IntervalTrigger(
+                seconds=INTEGRITY_POLL_SECONDS, start_date=settings.clock.now(), timezone=LONDON
+            ),
+            f"every {INTEGRITY_POLL_SECONDS} seconds, for each case import that lost records",
+        ),
     ]
 
 
@@ -88,6 +99,7 @@ class Scheduler:
             "weekly-digest": jobs.send_digest,
             "deadline-reminders": jobs.send_reminders,
             "stale-data-alarm": jobs.send_stale_alarm,
+            "integrity-alert": jobs.send_integrity_alerts,
         }
         self.scheduler = BackgroundScheduler(
             timezone=LONDON,

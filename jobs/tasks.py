@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from slack_sdk import WebClient
 
 from jobs.posting import Message, Outcome, Upload, post_once
-from oversight.alarms import STALE_JOB, stale_alarm
+from oversight.alarms import INTEGRITY_JOB, STALE_JOB, integrity_alerts, stale_alarm
 from oversight.chart import digest_chart
 from oversight.digest import DIGEST_JOB, DigestAnswer, weekly_digest
+from oversight.integrity import findings_csv
 from oversight.reminders import REMINDER_JOB, reminders
 from oversight.render.blocks import render_blocks
 from oversight.settings import Settings
@@ -80,3 +81,28 @@ class Jobs:
             STALE_JOB, alarm.as_of.isoformat(), self.settings.require_digest_channel(), text, blocks
         )
         return post_once(self.settings, self.store, self.client, message)
+
+    def send_integrity_alerts(self) -> Outcome:
+        """An alert for each recent case import that lost records or undid reviews, each
+        posted once ever (the ledger's period is the import), the CSV of findings in its
+        thread. Imports within MISFIRE_GRACE_HOURS count, so a restart still alerts."""
+        now = self.settings.clock.now()
+        since = now - timedelta(hours=self.settings.misfire_grace_hours)
+        alerts = integrity_alerts(self.store, now, since)
+        if not alerts:
+            return Outcome(False, "No recent case import lost or changed records.")
+        outcomes = []
+        for alert in alerts:
+            text, blocks = render_blocks(alert)
+            csv_name = f"oversight-findings-import-{alert.source.import_id}.csv"
+            message = Message(
+                INTEGRITY_JOB,
+                alert.period,
+                self.settings.require_digest_channel(),
+                text,
+                blocks,
+                uploads=[Upload(csv_name, "Findings", findings_csv(alert.findings).encode())],
+            )
+            outcomes.append(post_once(self.settings, self.store, self.client, message))
+        posted = [o for o in outcomes if o.posted]
+        return Outcome(bool(posted), " ".join(o.sentence for o in outcomes))

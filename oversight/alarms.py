@@ -1,4 +1,5 @@
-"""The stale-data alarm: raised while no case extract has been imported for too long."""
+"""Alarms for the mayor's office channel: a case extract that has grown stale, and a case
+import that lost records or undid reviews (an integrity alert)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from oversight.figures.freshness import LastImport, freshness
+from oversight.integrity import (
+    ALARMING,
+    Finding,
+    FindingCount,
+    ImportIntegrity,
+    cases_imports,
+    finding_counts,
+    findings,
+)
 from oversight.store import Store
 
 STALE_JOB = "stale-data-alarm"
+INTEGRITY_JOB = "integrity-alert"
 
 
 @dataclass(frozen=True)
@@ -26,3 +37,40 @@ class StaleAlarm:
 def stale_alarm(store: Store, now: datetime, stale_after_days: int) -> StaleAlarm:
     source = freshness(store, now, stale_after_days)["cases"]
     return StaleAlarm(as_of=now.date(), stale_after_days=stale_after_days, source=source)
+
+
+@dataclass(frozen=True)
+class IntegrityAlert:
+    """A case import whose extract lost records, undid reviews or withdrew them from review."""
+
+    as_of: date
+    source: ImportIntegrity
+    counts: list[FindingCount]  # every finding of the import, by kind and workstream
+    findings: list[Finding]  # every one, for the CSV in the alert's thread
+    command: str = "integrity-alert"
+
+    @property
+    def period(self) -> str:
+        """The ledger's period: one alert per import, ever."""
+        return f"import-{self.source.import_id}"
+
+    @property
+    def alarming(self) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for c in self.counts:
+            if c.kind in ALARMING:
+                found[c.kind] = found.get(c.kind, 0) + c.count
+        return found
+
+
+def integrity_alerts(store: Store, now: datetime, since: datetime) -> list[IntegrityAlert]:
+    """An alert for each case import since ``since`` that found something alarming."""
+    alerts = []
+    for source in cases_imports(store, date.max):
+        if source.imported_at < since:
+            continue
+        counts = finding_counts(store.conn, source.import_id)
+        if any(c.kind in ALARMING for c in counts):
+            rows = findings(store, source.import_id)
+            alerts.append(IntegrityAlert(now.date(), source, counts, rows))
+    return alerts

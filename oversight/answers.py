@@ -13,12 +13,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import get_args
 
-from oversight.alarms import StaleAlarm
+from oversight.alarms import IntegrityAlert, StaleAlarm
 from oversight.digest import DigestAnswer
 from oversight.figures.backlog import Backlog, backlog
 from oversight.figures.deadlines import Deadlines, open_deadlines
 from oversight.figures.freshness import LastImport, freshness
 from oversight.figures.returns import ReturnsStatus, returns_status
+from oversight.integrity import Integrity, integrity
 from oversight.kinds import KINDS
 from oversight.reminders import RemindersAnswer
 from oversight.schema import CURRENT_VERSION
@@ -39,7 +40,16 @@ class BacklogAnswer:
     as_of: date
     backlog: Backlog
     source: LastImport | None
+    missing_from_latest: int = 0  # records the latest extracts no longer hold, still counted
     command: str = "backlog"
+
+
+@dataclass(frozen=True)
+class IntegrityAnswer:
+    as_of: date
+    integrity: Integrity
+    sources: dict[str, LastImport | None]
+    command: str = "integrity"
 
 
 @dataclass(frozen=True)
@@ -87,9 +97,11 @@ Answer = (
     | DeadlinesAnswer
     | StatusAnswer
     | HelpAnswer
+    | IntegrityAnswer
     | DigestAnswer
     | RemindersAnswer
     | StaleAlarm
+    | IntegrityAlert
 )
 ANSWER_TYPES: tuple[type, ...] = get_args(Answer)
 
@@ -99,7 +111,18 @@ def backlog_answer(
 ) -> BacklogAnswer:
     figures = backlog(store, as_of, workstream)
     source = freshness(store, now, stale_after_days)["cases"]
-    return BacklogAnswer(as_of=as_of, backlog=figures, source=source)
+    missing = integrity(store, as_of).missing_now
+    return BacklogAnswer(as_of=as_of, backlog=figures, source=source, missing_from_latest=missing)
+
+
+def integrity_answer(
+    store: Store, as_of: date, now: datetime, stale_after_days: int
+) -> IntegrityAnswer:
+    return IntegrityAnswer(
+        as_of=as_of,
+        integrity=integrity(store, as_of),
+        sources=freshness(store, now, stale_after_days),
+    )
 
 
 def returns_answer(

@@ -15,6 +15,7 @@ import click
 from oversight.errors import InvalidExtract, UserError
 from oversight.kinds import KINDS
 from oversight.settings import Settings, load_settings
+from oversight.values import one_line, spreadsheet_safe
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -55,8 +56,10 @@ class Group(click.Group):
         except sqlite3.Error as error:  # met outside a write: said for the configured database
             from oversight.store import describe_fault
 
-            settings = ctx.find_object(Settings)
-            raise Failure(describe_fault(error, settings.db_path)) from None
+            fault = describe_fault(error, ctx.find_object(Settings).db_path)
+            if fault is None:
+                raise
+            raise Failure(fault) from None
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         command = super().get_command(ctx, name)
@@ -123,6 +126,12 @@ def cli(ctx: click.Context, db_path: Path | None) -> None:
 @click.option("--sheet", help="The worksheet to read from an XLSX workbook (default: the first).")
 @as_of_option("The date the extract was taken (default: today).")
 @click.option("--by", "imported_by", help="Who is importing (default: your login name).")
+@click.option(
+    "--scope",
+    type=click.Choice(["da", "cp"], case_sensitive=False),
+    help="Cases only: the extract covers this workstream only, so records of the other are "
+    "not reported as vanished.",
+)
 @click.pass_context
 def import_command(
     ctx: click.Context,
@@ -131,13 +140,16 @@ def import_command(
     sheet: str | None,
     as_of: str | None,
     imported_by: str | None,
+    scope: str | None,
 ) -> None:
     """Validate a CSV or XLSX extract, then import all of it or none of it.
 
     KIND is the kind of extract (see the README's table of kinds and their columns).
     """
+    from oversight.formatting import import_report
     from oversight.importing import import_extract
     from oversight.store import open_store
+    from oversight.values import WORKSTREAM_WORDS
 
     settings = _settings(ctx)
     extract_as_of = date_option("--as-of", as_of) or settings.clock.today()
@@ -155,6 +167,7 @@ def import_command(
                 imported_at=settings.clock.now(),
                 sheet=sheet,
                 progress=progress,
+                scope=WORKSTREAM_WORDS[scope.lower()] if scope else "all",
             )
     except BaseException:
         if new_database:  # a rejected first import leaves no empty database behind
@@ -163,23 +176,8 @@ def import_command(
         raise
     for warning in result.warnings:
         click.echo(f"Warning: {warning}.", err=True)
-    rows = f"{result.rows_read:,} rows"
-    if result.changed_nothing:
-        click.echo(
-            f"No changes: all {rows} of {result.file_name} are already in the store "
-            f"(recorded as import #{result.import_id})."
-        )
-    else:
-        click.echo(
-            f"Imported {result.file_name} ({rows}) as import #{result.import_id}: "
-            f"{result.inserted:,} inserted, {result.updated:,} updated, "
-            f"{result.unchanged:,} unchanged."
-        )
-    if result.not_in_file:
-        click.echo(
-            f"{result.not_in_file:,} {kind} already in the store are not in this file; "
-            "they were kept as they were."
-        )
+    for line in import_report(result):
+        click.echo(line)
 
 
 class _Progress:
@@ -269,6 +267,44 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
 
 @cli.command()
+@as_of_option("The latest case import as of this date (default: today).")
+@click.option("--import", "import_id", type=int, metavar="N", help="The findings of import #N.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV, for a spreadsheet.")
+@click.pass_context
+def integrity(ctx: click.Context, as_of: str | None, import_id: int | None, as_csv: bool) -> None:
+    """Every finding of the latest case import (or import N), one per line."""
+    from oversight.integrity import cases_imports, findings, findings_csv
+    from oversight.store import open_store
+
+    settings = _settings(ctx)
+    day = date_option("--as-of", as_of) or settings.clock.today()
+    with open_store(settings.db_path) as store:
+        if import_id is None:
+            known = cases_imports(store, day)
+            chosen = known[-1] if known else None
+        else:
+            known = cases_imports(store, date.max)
+            chosen = next((i for i in known if i.import_id == import_id), None)
+            if chosen is None:
+                raise UserError(f"Import #{import_id} is not a case import: see oversight status.")
+        rows = findings(store, chosen.import_id) if chosen is not None else []
+    if as_csv:
+        click.echo(findings_csv(rows), nl=False)
+        return
+    if chosen is None:
+        click.echo(f"No case extract had been imported by {day.isoformat()}.")
+        return
+    where = f"Import #{chosen.import_id} ({one_line(chosen.file_name)})"
+    if not rows:
+        click.echo(f"{where} found nothing lost or changed.")
+        return
+    click.echo(f"{where}: {len(rows):,} findings")
+    for f in rows:
+        change = f"{one_line(f.old) or '-'} -> {one_line(f.new) or '-'}"
+        click.echo(f"{f.kind:<24} {one_line(f.ref)}  {f.workstream or '-'}  {change}")
+
+
+@cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 def backup(ctx: click.Context, file: Path) -> None:
@@ -326,7 +362,7 @@ def audit(ctx: click.Context, since: str | None, as_csv: bool) -> None:
             writer.writerow(
                 [
                     e.at.isoformat(timespec="seconds"),
-                    *(_spreadsheet_safe(getattr(e, c) or "") for c in COLUMNS[1:]),
+                    *(spreadsheet_safe(getattr(e, c) or "") for c in COLUMNS[1:]),
                 ]
             )
         return
@@ -334,27 +370,13 @@ def audit(ctx: click.Context, since: str | None, as_csv: bool) -> None:
         click.echo("No requests recorded" + (f" since {since_date}" if since_date else "") + ".")
         return
     for e in rows:
-        detail = f" ({_one_line(e.detail)})" if e.detail else ""
+        detail = f" ({one_line(e.detail)})" if e.detail else ""
         click.echo(
-            f"{e.at:%Y-%m-%d %H:%M:%S}  {_one_line(e.user_id) or '-'}  "
-            f"{_one_line(e.channel_id) or '-'}  "
-            f"{_one_line(e.command) or '-'} {_one_line(e.text)}".rstrip()
+            f"{e.at:%Y-%m-%d %H:%M:%S}  {one_line(e.user_id) or '-'}  "
+            f"{one_line(e.channel_id) or '-'}  "
+            f"{one_line(e.command) or '-'} {one_line(e.text)}".rstrip()
             + f"  -> {e.outcome}{detail}"
         )
-
-
-def _one_line(text: str | None) -> str:
-    """Typed text on one line, with control characters shown as escapes (\\n, \\x1b), so
-    that it can neither pass itself off as another request nor rewrite the terminal."""
-    import re
-
-    control = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-    return control.sub(lambda m: m.group().encode("unicode_escape").decode(), text or "")
-
-
-def _spreadsheet_safe(text: str) -> str:
-    """Typed text that a spreadsheet would run as a formula is written as plain text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def main() -> None:

@@ -159,6 +159,12 @@ def _parse_days(base: Query, rest: str) -> Query:
     return replace(base, days=int(rest))
 
 
+def _parse_nothing(base: Query, rest: str) -> Query:
+    if rest:
+        raise UsageError(f'"{rest}" is not something /{base.command} takes.', base.command)
+    return base
+
+
 def _parse_topic(base: Query, rest: str) -> Query:
     topic = rest.lower() or "help"
     if topic not in OVERSIGHT_TOPICS:
@@ -218,6 +224,17 @@ COMMANDS.register(
             store, q.as_of, q.days, now, stale
         ),
         answer_types=(answers.DeadlinesAnswer,),
+    )
+)
+COMMANDS.register(
+    Command(
+        name="integrity",
+        syntax="[as of YYYY-MM-DD]",
+        summary="records lost or changed by the latest case extract, and the trend",
+        examples=("/integrity", "/integrity as of 30/06/2020"),
+        parse=_parse_nothing,
+        answer=lambda store, q, now, stale: answers.integrity_answer(store, q.as_of, now, stale),
+        answer_types=(answers.IntegrityAnswer,),
     )
 )
 COMMANDS.register(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import random
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,6 +23,9 @@ from oversight.kinds import KINDS
 from oversight.settings import Settings
 
 AS_OF = date(2020, 6, 30)
+# The later weekly case extracts: a week of progress, then one in which records are lost.
+LATER = (date(2020, 7, 7), date(2020, 7, 14))
+JULY_REVIEWS, VANISHED, UNDONE = 190, 120, 35
 DEMO_USER = "oversight demo"
 SYNTHETIC_NOTICE = (
     "SYNTHETIC RECORDS: every case below is invented for this demonstration. The totals are "
@@ -239,29 +242,64 @@ def case_rows(plan: WorkstreamPlan, rng: random.Random) -> Iterator[list[str]]:
         yield [ref, plan.workstream, recorded_on.isoformat(), "yes", status, "", "", "", ""]
 
 
-def demo_rows(rng: random.Random) -> dict[str, Iterable[list[str]]]:
+def demo_rows(rng: random.Random) -> dict[str, list[list[str]]]:
     """The synthetic rows of each kind the demo has data for, in its columns' order."""
-    cases = (row for plan in (DOMESTIC_ABUSE, CHILD_PROTECTION) for row in case_rows(plan, rng))
+    cases = [row for plan in (DOMESTIC_ABUSE, CHILD_PROTECTION) for row in case_rows(plan, rng)]
     return {"cases": cases, "returns": RETURN_ROWS, "deadlines": DEADLINE_ROWS}
 
 
-def write_extracts(folder: Path, seed: int = 2019) -> dict[str, Path]:
-    """Write one CSV extract per kind the demo has rows for, in ``folder``, in kind order."""
-    rows = demo_rows(random.Random(seed))
-    paths = {}
-    for kind in KINDS:
-        if kind.name not in rows:
+def later_case_extracts(cases: list[list[str]], rng: random.Random) -> list[tuple[date, list]]:
+    """The next two weekly case extracts: a week of progress, then one that loses records.
+
+    7 July: JULY_REVIEWS more domestic-abuse reviews, completed 1 to 7 July. 14 July: VANISHED
+    records are missing and UNDONE of those July reviews are outstanding again. Nothing before
+    30 June changes, so the published figures as of 30 June stand.
+    """
+    days = [AS_OF + timedelta(days=n) for n in range(1, 8)]
+    days = [d for d in days if d.weekday() < 5]
+    waiting = [i for i, row in enumerate(cases) if row[1] == "domestic_abuse" and row[4] in
+               ("outstanding", "in_progress")]  # fmt: skip
+    reviewed = sorted(rng.sample(waiting, JULY_REVIEWS))
+    week = [list(row) for row in cases]
+    for n, i in enumerate(reviewed):
+        compliant = "no" if n % 24 == 0 else "yes"
+        week[i][4:9] = ["reviewed", days[n % len(days)].isoformat(), compliant, "no", ""]
+    undone = set(rng.sample(reviewed, UNDONE))
+    kept = [i for i in range(len(cases)) if i not in set(reviewed)]
+    vanished = set(rng.sample(kept, VANISHED))
+    lost = []
+    for i, row in enumerate(week):
+        if i in vanished:
             continue
-        paths[kind.name] = folder / f"{kind.name}.csv"
-        with paths[kind.name].open("w", newline="", encoding="utf-8") as file:
+        row = list(row)
+        if i in undone:
+            row[4:9] = ["outstanding", "", "", "", ""]
+        lost.append(row)
+    return [(LATER[0], week), (LATER[1], lost)]
+
+
+def write_extracts(folder: Path, seed: int = 2019) -> list[tuple[str, Path, date]]:
+    """Write the demo's extracts as CSV files in ``folder``: one per kind it has rows for, as
+    of 30 June, in kind order; then the later case extracts. Returns (kind, path, as of)."""
+    rng = random.Random(seed)
+    rows = demo_rows(rng)
+    extracts = [(kind.name, rows[kind.name], AS_OF) for kind in KINDS if kind.name in rows]
+    extracts += [("cases", later, day) for day, later in later_case_extracts(rows["cases"], rng)]
+    written = []
+    for kind, kind_rows, as_of in extracts:
+        path = folder / f"{kind}-{as_of.isoformat()}.csv"
+        with path.open("w", newline="", encoding="utf-8") as file:
             writer = csv.writer(file)
-            writer.writerow(kind.names)
-            writer.writerows(rows[kind.name])
-    return paths
+            writer.writerow(KINDS[kind].names)
+            writer.writerows(kind_rows)
+        written.append((kind, path, as_of))
+    return written
 
 
-def build_demo(path: Path, settings: Settings) -> None:
-    """(Re)build the demo database at ``path`` through the real import path."""
+def build_demo(path: Path, settings: Settings, echo: Callable[[str], None] | None = None) -> None:
+    """(Re)build the demo database at ``path`` through the real import path; ``echo`` hears
+    what each later case import reported."""
+    from oversight.formatting import import_report
     from oversight.importing import import_extract
     from oversight.store import open_store
 
@@ -269,18 +307,24 @@ def build_demo(path: Path, settings: Settings) -> None:
     check_demo_path(path, settings)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    with tempfile.TemporaryDirectory(prefix="oversight-demo-") as folder:
-        extracts = write_extracts(Path(folder))
-        with open_store(path, create=True) as store:
-            for kind, extract in extracts.items():
-                import_extract(
-                    store,
-                    KINDS[kind],
-                    extract,
-                    extract_as_of=AS_OF,
-                    imported_by=DEMO_USER,
-                    imported_at=settings.clock.now(),
-                )
+    with (
+        tempfile.TemporaryDirectory(prefix="oversight-demo-") as folder,
+        open_store(path, create=True) as store,
+    ):
+        for kind, extract, as_of in write_extracts(Path(folder)):
+            result = import_extract(
+                store,
+                KINDS[kind],
+                extract,
+                extract_as_of=as_of,
+                imported_by=DEMO_USER,
+                imported_at=settings.clock.now(),
+            )
+            if echo is not None and as_of != AS_OF:
+                echo("")
+                echo(f"$ oversight import {kind} {extract.name} --as-of {as_of.isoformat()}")
+                for line in import_report(result):
+                    echo(line)
 
 
 def check_demo_path(path: Path, settings: Settings) -> None:
@@ -310,14 +354,24 @@ def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> Non
     check_demo_path(Path(path), settings)  # before saying anything is being built
     echo(SYNTHETIC_NOTICE)
     echo(f"Building the demo database at {path} …")
-    build_demo(path, settings)
+    later: list[str] = []
+    build_demo(path, settings, later.append)
     with open_store(path) as store:
-        for text in (command.slash for command in COMMANDS if command.dated):
-            query = parse_command(f"{text} as of {AS_OF.isoformat()}")
+
+        def ask(text: str, day: date) -> None:
             echo("")
-            echo(f'$ oversight ask --as-of {AS_OF.isoformat()} "{text}"')
+            echo(f'$ oversight ask --as-of {day.isoformat()} "{text}"')
+            query = parse_command(f"{text} as of {day.isoformat()}")
             result = answer(store, query, settings.clock.now(), settings.stale_after_days)
             echo(render_text(result).rstrip("\n"))
+
+        for command in ("backlog", "ons-status", "deadlines"):
+            ask(COMMANDS[command].slash, AS_OF)
+        echo("")
+        echo("Two weeks later the records system loses records; the imports notice:")
+        for line in later:
+            echo(line)
+        ask(COMMANDS["integrity"].slash, LATER[-1])
     echo("")
     echo("SYNTHETIC RECORDS: every figure above comes from invented cases, not real incidents.")
     echo(f'Explore it: OVERSIGHT_DB={path} oversight ask --as-of 2020-06-30 "/backlog da"')

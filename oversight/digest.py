@@ -21,6 +21,7 @@ from oversight.figures.backlog import (
 from oversight.figures.deadlines import Deadlines, open_deadlines
 from oversight.figures.freshness import LastImport, freshness
 from oversight.figures.returns import ReturnsStatus, returns_status
+from oversight.integrity import FINDINGS, Finding, ImportIntegrity, cases_imports, findings
 from oversight.store import Store
 
 DIGEST_JOB = "weekly-digest"
@@ -41,6 +42,35 @@ class PreviousDigest:
 
 
 @dataclass(frozen=True)
+class DigestIntegrity:
+    """What the case imports since the previous digest (or in the last seven days) found."""
+
+    since: date  # extracts as of a later date than this are counted
+    imports: list[ImportIntegrity]
+    findings: list[Finding]  # every one, for the workbook
+    missing_now: int  # records missing from the latest extract, still counted
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Findings by kind, in the order the kinds are listed."""
+        found = dict.fromkeys(FINDINGS, 0)
+        for finding in self.findings:
+            found[finding.kind] = found.get(finding.kind, 0) + 1
+        return {kind: n for kind, n in found.items() if n}
+
+
+def digest_integrity(store: Store, as_of: date, since: date) -> DigestIntegrity:
+    imports = cases_imports(store, as_of)
+    recent = [i for i in imports if (i.extract_as_of or i.imported_at.date()) > since]
+    return DigestIntegrity(
+        since=since,
+        imports=recent,
+        findings=[f for i in recent for f in findings(store, i.import_id)],
+        missing_now=imports[-1].missing_after if imports else 0,
+    )
+
+
+@dataclass(frozen=True)
 class DigestAnswer:
     as_of: date
     period: str  # the ISO week the digest is for, e.g. "2020-W27"
@@ -51,6 +81,7 @@ class DigestAnswer:
     returns: ReturnsStatus
     deadlines: Deadlines
     sources: dict[str, LastImport | None]
+    integrity: DigestIntegrity
     command: str = "digest"
 
     @property
@@ -117,6 +148,9 @@ def build_digest(
         returns=returns_status(store, as_of),
         deadlines=open_deadlines(store, as_of, DEADLINE_DAYS),
         sources=freshness(store, now, stale_after_days),
+        integrity=digest_integrity(
+            store, as_of, previous.as_of if previous else as_of - timedelta(days=7)
+        ),
     )
 
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from oversight.clock import LONDON
-from oversight.figures.backlog import Trend, WorkstreamFigures
+from oversight.figures.backlog import OutstandingAges, Trend, WorkstreamFigures
 from oversight.figures.deadlines import Deadline
 from oversight.figures.freshness import LastImport
 from oversight.figures.returns import DataReturn
+from oversight.integrity import FindingCount
 from oversight.kinds import kind_label
 from oversight.values import WORKSTREAM_LABELS
+
+if TYPE_CHECKING:
+    from oversight.alarms import IntegrityAlert
+    from oversight.importing import ImportResult
 
 
 def count(n: int) -> str:
@@ -153,3 +159,93 @@ def private_warning(files: list[str]) -> str | None:
         f"Other users of this machine may read the database ({', '.join(files)}): it holds "
         "case records and the audit log; make it owner-only with chmod 600."
     )
+
+
+def ages(figures: OutstandingAges) -> str:
+    """How long the outstanding reviews have waited, in one line."""
+    if figures.oldest_recorded_on is None:
+        return "none outstanding"
+    waited = ", ".join(f"{count(n)} over {days} days" for days, n in figures.older_than.items())
+    return (
+        f"{waited}; the oldest recorded {day(figures.oldest_recorded_on)} "
+        f"({plural(figures.oldest_days or 0, 'day')} ago)"
+    )
+
+
+def missing_records(n: int) -> str | None:
+    """The line every backlog carries while records are missing from the latest extract."""
+    if not n:
+        return None
+    noun = "record in the store is" if n == 1 else "records in the store are"
+    return f"{count(n)} {noun} missing from the latest extract (kept in these figures)"
+
+
+def scope(name: str) -> str:
+    """An extract's coverage: all workstreams, or one."""
+    return "all workstreams" if name == "all" else workstream(name).lower() + " only"
+
+
+def integrity_since(imports: int, counts: dict[str, int], missing: int, since: date) -> list[str]:
+    """The digest's data-integrity lines: what the case imports since ``since`` found."""
+    head = f"Data integrity since {day(since)}: {plural(imports, 'case import')}"
+    total = sum(counts.values())
+    if not imports:
+        lines = [head + "."]
+    elif not total:
+        lines = [head + ", nothing lost or changed."]
+    else:
+        lines = [head + f", {plural(total, 'finding')}"]
+        lines += [f"{kind}: {count(n)}" for kind, n in counts.items()]
+    missing_line = missing_records(missing)
+    return [*lines, missing_line] if missing_line else lines
+
+
+def finding_counts(counts: list[FindingCount]) -> list[tuple[str, str]]:
+    """Each kind of finding with its total and its split by workstream, in listed order."""
+    by_kind: dict[str, list[FindingCount]] = {}
+    for c in counts:
+        by_kind.setdefault(c.kind, []).append(c)
+    return [
+        (
+            kind,
+            f"{count(sum(c.count for c in found))} "
+            f"({', '.join(f'{workstream(c.workstream)} {count(c.count)}' for c in found)})",
+        )
+        for kind, found in by_kind.items()
+    ]
+
+
+def alert_brief(alert: IntegrityAlert) -> str:
+    """An integrity alert in one sentence, for notifications."""
+    what = ", ".join(f"{count(n)} {kind}" for kind, n in alert.alarming.items())
+    return (
+        f"Case import #{alert.source.import_id} ({alert.source.file_name}) lost or changed "
+        f"records: {what}."
+    )
+
+
+def import_report(result: ImportResult) -> list[str]:
+    """What an import did, in the words the command line prints after it."""
+    rows = f"{count(result.rows_read)} rows"
+    if result.changed_nothing:
+        lines = [
+            f"No changes: all {rows} of {result.file_name} are already in the store "
+            f"(recorded as import #{result.import_id})."
+        ]
+    else:
+        lines = [
+            f"Imported {result.file_name} ({rows}) as import #{result.import_id}: "
+            f"{count(result.inserted)} inserted, {count(result.updated)} updated, "
+            f"{count(result.unchanged)} unchanged."
+        ]
+    if result.findings:
+        total = sum(c.count for c in result.findings)
+        lines.append(f"Reconciled with the store: {plural(total, 'finding')}.")
+        lines += [f"  {kind}: {shown}" for kind, shown in finding_counts(result.findings)]
+        lines.append("  oversight integrity lists each one; records are kept, never deleted.")
+    if result.not_in_file:
+        lines.append(
+            f"{count(result.not_in_file)} {result.kind} already in the store are not in this "
+            "file; they were kept as they were."
+        )
+    return lines

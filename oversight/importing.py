@@ -8,7 +8,7 @@ either the whole import or none of it.
 
 from __future__ import annotations
 
-import hashlib
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,12 +17,19 @@ from pathlib import Path
 
 from oversight.errors import InvalidExtract, UserError
 from oversight.extracts import Extract, Progress, open_extract
+from oversight.integrity import FindingCount
 from oversight.kinds import Kind, Row
 from oversight.store import Store
 from oversight.values import is_blank, normalise_name
 
 MAX_PROBLEMS = 50
 BATCH = 5000
+# Unknown columns named in the one warning about them, the rest counted; and how much of each
+# name is shown (a header cell can be thousands of characters long).
+NAMES_SHOWN = 5
+MAX_NAME_CHARS = 40
+# How long one listed problem may be: a problem quotes its cell, which can be long.
+MAX_PROBLEM_CHARS = 200
 
 
 @dataclass
@@ -38,10 +45,11 @@ class ImportResult:
     not_in_file: int
     extract_as_of: date
     warnings: list[str] = field(default_factory=list)
+    findings: list[FindingCount] = field(default_factory=list)  # by kind and workstream
 
     @property
     def changed_nothing(self) -> bool:
-        return self.inserted == 0 and self.updated == 0
+        return self.inserted == 0 and self.updated == 0 and not self.findings
 
 
 class _Problems:
@@ -57,7 +65,8 @@ class _Problems:
             self.more += 1
             return
         where = f"{self.extract.unit} {line}" + (f", {column}" if column else "")
-        self.listed.append(f"{where}: {message}")
+        # The message quotes the cell: a long one is shown by its ends, on one line.
+        self.listed.append(f"{where}: {_elide(_plain(message), MAX_PROBLEM_CHARS)}")
 
     def __bool__(self) -> bool:
         return bool(self.listed)
@@ -73,14 +82,28 @@ def import_extract(
     imported_at: datetime,
     sheet: str | None = None,
     progress: Progress | None = None,
+    scope: str = "all",
 ) -> ImportResult:
+    """Validate the extract at ``path`` as a ``kind``, then write all of it or none of it.
+
+    Every row is checked before anything is written; any problem raises :class:`InvalidExtract`
+    (every bad line and column, up to a cap) and the store is unchanged. A valid file is merged
+    in one write transaction with its import record, the kind's reconciliation against what
+    the store held (for cases: records that vanished or went backwards, kept in
+    ``import_findings``; ``scope`` "all" or the one workstream the extract covers) and the
+    totals kept beside the rows. Rows missing from the file are kept, never deleted.
+    """
     path = Path(path)
-    sha256 = _sha256(path)
+    if scope != "all" and kind.reconcile is None:
+        raise UserError(f"--scope applies to case extracts only, not to {kind.label}.")
     conn = store.conn
     staging = f"temp.staging_{kind.table}"
     _create_staging(conn, kind, staging)
     try:
+        # The file is checked (a regular file, within the limits in oversight.extracts), hashed
+        # and read through one descriptor: what is recorded is what was read.
         with open_extract(path, sheet, progress) as extract:
+            sha256 = extract.sha256
             positions, warnings = _match_header(extract, kind)
             rows_read = _stage_rows(conn, kind, staging, extract, positions, extract_as_of)
         counts = _merge(
@@ -95,7 +118,9 @@ def import_extract(
                 "imported_by": imported_by,
                 "imported_at": imported_at.isoformat(timespec="seconds"),
                 "extract_as_of": extract_as_of.isoformat(),
+                "scope": None if scope == "all" else scope,
             },
+            scope=scope,
         )
     finally:
         conn.execute(f"DROP TABLE IF EXISTS {staging}")
@@ -108,19 +133,6 @@ def import_extract(
         warnings=warnings,
         **counts,
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as file:
-            while chunk := file.read(1 << 20):
-                digest.update(chunk)
-    except FileNotFoundError:
-        raise UserError(f"{path} does not exist.") from None
-    except IsADirectoryError:
-        raise UserError(f"{path} is not a file.") from None
-    return digest.hexdigest()
 
 
 def _create_staging(conn: sqlite3.Connection, kind: Kind, staging: str) -> None:
@@ -136,6 +148,7 @@ def _match_header(extract: Extract, kind: Kind) -> tuple[list[int | None], list[
     """Where each known column is in the file; unknown columns are ignored with a warning."""
     found: dict[str, int] = {}
     warnings: list[str] = []
+    unknown: list[str] = []
     for index, cell in enumerate(extract.header):
         name = normalise_name(cell)
         if name in kind.names:
@@ -143,7 +156,9 @@ def _match_header(extract: Extract, kind: Kind) -> tuple[list[int | None], list[
                 raise UserError(f'{extract.name} has the column "{name}" twice in its header.')
             found[name] = index
         elif name:
-            warnings.append(f'ignored the column "{cell.strip()}", which oversight does not use')
+            unknown.append(cell)
+    if unknown:
+        warnings.append(_unknown_columns(unknown))
     missing = [c.name for c in kind.columns if c.required and c.name not in found]
     if missing:
         noun = "column" if len(missing) == 1 else "columns"
@@ -155,6 +170,40 @@ def _match_header(extract: Extract, kind: Kind) -> tuple[list[int | None], list[
         if column.name not in found:
             warnings.append(f'no "{column.name}" column: stored as unknown for every row')
     return [found.get(name) for name in kind.names], warnings
+
+
+def _unknown_columns(names: list[str]) -> str:
+    """One warning for every column oversight does not use, however many: the first few
+    names, each shortened, and how many more."""
+    shown = ", ".join(
+        f'"{_shorten(_plain(n.strip()), MAX_NAME_CHARS)}"' for n in names[:NAMES_SHOWN]
+    )
+    if len(names) == 1:
+        return f"ignored the column {shown}, which oversight does not use"
+    more = len(names) - NAMES_SHOWN
+    rest = f" and {more:,} more" if more > 0 else ""
+    return f"ignored {len(names):,} columns that oversight does not use: {shown}{rest}"
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _plain(text: str) -> str:
+    """Text from a file, on one line, with control characters shown as escapes (\\n, \\x1b),
+    so that it can neither pass itself off as another line nor rewrite the terminal."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _elide(text: str, limit: int) -> str:
+    """``text`` at most ``limit`` characters long, its middle left out if need be."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return text[:half] + "…" + text[len(text) - (limit - 1 - half) :]
 
 
 MEMO_LIMIT = 4096  # distinct cells remembered per column: dates, yes/no, labels
@@ -304,7 +353,9 @@ class _savepoint:
         self.conn.execute("RELEASE batch")
 
 
-def _merge(store: Store, kind: Kind, staging: str, history: dict[str, object]) -> dict[str, int]:
+def _merge(
+    store: Store, kind: Kind, staging: str, history: dict[str, object], scope: str
+) -> dict[str, object]:
     table, names = kind.table, kind.names
     join = " AND ".join(f"t.{k} = s.{k}" for k in kind.key)
     differs = " OR ".join(f"t.{n} IS NOT s.{n}" for n in names if n not in kind.key)
@@ -332,6 +383,7 @@ def _merge(store: Store, kind: Kind, staging: str, history: dict[str, object]) -
             f"INSERT INTO imports ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
             list(record.values()),
         ).lastrowid
+        found = kind.reconcile(conn, staging, import_id, scope) if kind.reconcile else []
         if inserted or updated:
             assignments = ", ".join(f"{n} = excluded.{n}" for n in names if n not in kind.key)
             changed = " OR ".join(f"{n} IS NOT excluded.{n}" for n in names if n not in kind.key)
@@ -344,4 +396,4 @@ def _merge(store: Store, kind: Kind, staging: str, history: dict[str, object]) -
             )
             if kind.after_write is not None:
                 kind.after_write(conn)
-    return {"import_id": import_id, **counts}
+    return {"import_id": import_id, "findings": found, **counts}

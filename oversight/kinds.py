@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
+from oversight.integrity import FindingCount, reconcile
 from oversight.registry import Registry
-from oversight.schema import rebuild_case_daily
+from oversight.schema import recount_case_totals
 from oversight.values import (
     DEADLINE_STATUSES,
     RETURN_STATUSES,
@@ -50,6 +51,9 @@ class Kind:
     check: RowCheck
     # Run inside the import's transaction after rows change: totals kept beside the rows.
     after_write: Callable[[sqlite3.Connection], None] | None = None
+    # Run inside the import's transaction before rows change: what the extract loses or
+    # changes against the store (conn, staging table, import id, scope) -> counts found.
+    reconcile: Callable[[sqlite3.Connection, str, int, str], list[FindingCount]] | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -123,7 +127,8 @@ CASES = KINDS.register(
         noun="case review",
         key=("incident_ref",),
         check=check_case,
-        after_write=rebuild_case_daily,
+        after_write=recount_case_totals,
+        reconcile=reconcile,
         columns=(
             Column("incident_ref", parse_text, required=True),
             Column("workstream", parse_workstream, required=True),

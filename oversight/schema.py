@@ -53,6 +53,25 @@ def rebuild_case_daily(conn: sqlite3.Connection) -> None:
     conn.execute(CASE_DAILY_SQL)
 
 
+# Needs-review cases by the day they were recorded and the day they were reviewed (NULL: not
+# reviewed): how long the outstanding ones have waited, on any date, without reading every case.
+CASE_AGES_SQL = """
+INSERT INTO case_ages
+SELECT workstream, recorded_on, CASE WHEN review_status = 'reviewed' THEN reviewed_on END,
+       count(*)
+FROM case_reviews WHERE needs_review = 1
+GROUP BY 1, 2, 3
+"""
+
+
+def recount_case_totals(conn: sqlite3.Connection) -> None:
+    """Recount everything kept beside the case rows (per-day totals, ages), in the import's
+    transaction, so the totals never disagree with the rows."""
+    rebuild_case_daily(conn)
+    conn.execute("DELETE FROM case_ages")
+    conn.execute(CASE_AGES_SQL)
+
+
 def _v1_tables(db: Database) -> None:
     db["case_reviews"].create(
         {
@@ -184,11 +203,43 @@ def _v4_digest_ledger(db: Database) -> None:
     )
 
 
+def _v5_reconciliation(db: Database) -> None:
+    # Every cases import is reconciled with the store: what it found is kept, and a record
+    # missing from the extracts is marked, never deleted.
+    db["case_reviews"].add_column("missing_since_import", int)
+    db["case_reviews"].add_column("last_seen_import", int)
+    db.execute(
+        "CREATE INDEX idx_case_reviews_missing ON case_reviews (missing_since_import) "
+        "WHERE missing_since_import IS NOT NULL"
+    )
+    db["imports"].add_column("scope", str)  # a cases extract's workstream; NULL: all
+    db["import_findings"].create(
+        {
+            "id": int,
+            "import_id": int,
+            "kind": str,
+            "ref": str,
+            "workstream": str,
+            "old": str,
+            "new": str,
+        },
+        pk="id",
+        not_null={"import_id", "kind", "ref"},
+    )
+    db["import_findings"].create_index(["import_id", "kind"])
+    db["case_ages"].create(
+        {"workstream": str, "recorded_on": str, "reviewed_on": str, "needing": int},
+    )
+    db["case_ages"].create_index(["recorded_on"])
+    db.execute(CASE_AGES_SQL)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_tables,
     _v2_case_daily,
     _v3_drop_case_indexes,
     _v4_digest_ledger,
+    _v5_reconciliation,
 ]
 CURRENT_VERSION = len(MIGRATIONS)
 

@@ -31,9 +31,10 @@ class DatabaseFault(UserError):
         self.exit_code = exit_code
 
 
-def describe_fault(error: sqlite3.Error, path: Path) -> DatabaseFault:
-    """An SQLite error as one sentence naming ``path`` and what to do; never SQLite's own text
-    alone (and never a rollback error that hides the cause)."""
+def describe_fault(error: sqlite3.Error, path: Path) -> DatabaseFault | None:
+    """A fault of the database file as one sentence naming ``path`` and what to do (and never
+    a rollback error that hides the cause); None for an error that is not the file's fault
+    (a mistake in oversight's own SQL), which must surface as it is."""
     text = str(error).lower()
     if _disk_full(path) and not ("locked" in text or "not a database" in text):
         text = "database or disk is full"  # what "unable to open" or "disk I/O error" meant
@@ -65,7 +66,7 @@ def describe_fault(error: sqlite3.Error, path: Path) -> DatabaseFault:
             f"Cannot open the database {path}: its folder is missing or read-only, or you may "
             "not read and write the file (SQLite also writes -wal and -shm files beside it)."
         )
-    return DatabaseFault(f"The database {path} could not be used ({type(error).__name__}).")
+    return None
 
 
 def _disk_full(path: Path) -> bool:
@@ -154,7 +155,10 @@ class Store:
         except sqlite3.OperationalError as error:
             if conn.in_transaction:  # COMMIT itself failed (a full disk): nothing is kept
                 conn.execute("ROLLBACK")
-            raise describe_fault(error, self.path) from None
+            fault = describe_fault(error, self.path)
+            if fault is None:
+                raise
+            raise fault from None
 
     def schema_version(self) -> int:
         return schema.version(self.conn)
@@ -207,11 +211,14 @@ def open_store(path: Path, *, create: bool = False) -> Store:
         schema.upgrade(store)
     except sqlite3.Error as error:
         store.close()
-        raise describe_fault(error, path) from None
+        fault = describe_fault(error, path)
+        if fault is None:
+            raise
+        raise fault from None
     except OSError as error:  # creating the file itself: a read-only folder, a full disk
         store.close()
         raise DatabaseFault(
-            f"Cannot create the database {path}: {error.strerror or error}."
+            f"Cannot open the database {path}: {error.strerror or error}."
         ) from None
     except BaseException:
         store.close()
@@ -249,7 +256,10 @@ def backup(store: Store, target: Path) -> int:
     except sqlite3.Error as error:
         partial.unlink(missing_ok=True)
         damaged = "malformed" in str(error) or "corrupt" in str(error)  # the store, not the copy
-        raise describe_fault(error, store.path if damaged else target) from None
+        fault = describe_fault(error, store.path if damaged else target)
+        if fault is None:
+            raise
+        raise fault from None
     except OSError as error:
         partial.unlink(missing_ok=True)
         raise DatabaseFault(

@@ -121,3 +121,19 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs such a cell as a formula
+
+
+def one_line(text: str | None) -> str:
+    """Text from a file or a person, on one line, with control characters shown as escapes
+    (\\n, \\x1b), so that it can neither pass itself off as another line nor rewrite the
+    terminal."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text or "")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text that a spreadsheet would run as a formula, written as plain text."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

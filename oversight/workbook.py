@@ -1,4 +1,5 @@
-"""The digest as an XLSX workbook: the figures, the weekly series, the returns and the deadlines.
+"""The digest as an XLSX workbook: the figures, the weekly series, the returns, the deadlines and
+the data-integrity findings.
 
 Numbers are numbers and dates are dates, so the team can work with them. Text from the force's
 extracts is always written as text: a title such as ``=HYPERLINK(...)`` must never become a
@@ -25,6 +26,7 @@ from oversight.formatting import (
     workstream,
 )
 from oversight.kinds import kind_label
+from oversight.values import FORMULA_STARTS
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -33,8 +35,6 @@ DATE_FORMAT = "d mmm yyyy"
 PERCENT_FORMAT = "0.0%"
 COUNT_FORMAT = "#,##0"
 CHANGE_FORMAT = "+#,##0;-#,##0;0"
-# Spreadsheets read these first characters as the start of a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL_TEXT = 32_767  # Excel's limit; longer text makes Excel "repair" the file
 MAX_WIDTH = 60
 
@@ -52,6 +52,7 @@ def digest_workbook(digest: DigestAnswer) -> bytes:
     _by_week(_Rows(book.create_sheet("Outstanding by week")), digest)
     _returns(_Rows(book.create_sheet("Data returns")), digest)
     _deadlines(_Rows(book.create_sheet("Deadlines")), digest)
+    _integrity(_Rows(book.create_sheet("Data integrity")), digest)
     # Fixed properties and zip times, so the bytes depend on the digest alone.
     stamp = datetime.combine(digest.as_of, time())
     book.properties.creator = "oversight"
@@ -172,6 +173,23 @@ def _deadlines(out: _Rows, digest: DigestAnswer) -> None:
                 item.category,
                 _yes_no(item.overdue),
                 deadline_when(item),
+            ]
+        )
+    out.widths()
+
+
+def _integrity(out: _Rows, digest: DigestAnswer) -> None:
+    """Every finding of the case imports since the previous digest, one per row."""
+    out.header(["Import", "Finding", "Incident ref", "Workstream", "Old", "New"])
+    for finding in digest.integrity.findings:
+        out.row(
+            [
+                finding.import_id,
+                finding.kind,
+                finding.ref,
+                workstream(finding.workstream) if finding.workstream else None,
+                finding.old or None,
+                finding.new or None,
             ]
         )
     out.widths()

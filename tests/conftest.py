@@ -1,84 +1,30 @@
-"""Shared fixtures: a real store in a temporary folder, extract writers, and the real CLI."""
+"""Shared fixtures: a real store in a temporary folder, the CLI (in a subprocess or in this
+process), the demo database, the hand-checked stores and the loopback Slack stand-in.
+
+The helpers behind them, and those the test modules share, live in ``tests/support/``.
+"""
 
 from __future__ import annotations
 
-import csv
 import os
-import shutil
-import sqlite3
 import subprocess
-import sys
-from collections import Counter
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from oversight.clock import LONDON
+from oversight import demo
+from oversight.importing import import_extract
+from oversight.kinds import KINDS
 from oversight.store import Store, open_store
-
-CASE_HEADER = [
-    "incident_ref",
-    "workstream",
-    "recorded_on",
-    "needs_review",
-    "review_status",
-    "reviewed_on",
-    "ncrs_compliant",
-    "referral_required",
-    "referral_sent",
-]
-RETURN_HEADER = ["dataset", "period", "due_on", "status", "submitted_on", "notes"]
-DEADLINE_HEADER = ["title", "due_on", "category", "owner", "status", "done_on"]
-
-# The moment the CLI tests run at, unless a test says otherwise (OVERSIGHT_NOW).
-TEST_NOW = "2020-07-01T09:00"
-NOW = datetime(2020, 7, 1, 9, 0, tzinfo=LONDON)
-
-
-def case(
-    ref: str,
-    workstream: str = "domestic_abuse",
-    recorded_on: str = "2019-07-01",
-    needs_review: str = "yes",
-    review_status: str = "outstanding",
-    reviewed_on: str = "",
-    ncrs_compliant: str = "",
-    referral_required: str = "",
-    referral_sent: str = "",
-) -> list[str]:
-    """One case-review row, in CASE_HEADER order."""
-    return [
-        ref,
-        workstream,
-        recorded_on,
-        needs_review,
-        review_status,
-        reviewed_on,
-        ncrs_compliant,
-        referral_required,
-        referral_sent,
-    ]
-
-
-def write_csv(
-    path: Path,
-    header: list[str],
-    rows: Iterable[list[str]],
-    *,
-    bom: bool = False,
-    crlf: bool = False,
-    trailing_blank_lines: int = 0,
-) -> Path:
-    """Write an extract the way a spreadsheet export would, byte for byte."""
-    newline = "\r\n" if crlf else "\n"
-    with path.open("w", newline="", encoding="utf-8-sig" if bom else "utf-8") as file:
-        writer = csv.writer(file, lineterminator=newline)
-        writer.writerow(header)
-        writer.writerows(rows)
-        file.write(newline * trailing_blank_lines)
-    return path
+from tests.support.cli import settings_env
+from tests.support.data import NOW, TEST_NOW
+from tests.support.handchecked import load_summer, load_winter
+from tests.support.jobs import CHANNEL
+from tests.support.processes import CliRun, copy_database, demo_database, oversight_command
+from tests.support.slack import populate
+from tests.support.slack_standin import SlackStandIn
 
 
 @pytest.fixture
@@ -88,13 +34,7 @@ def store(tmp_path: Path) -> Iterable[Store]:
     opened.close()
 
 
-def oversight_command() -> list[str]:
-    """The installed console script, the real entry point; ``python -m oversight`` otherwise."""
-    script = Path(sys.executable).parent / "oversight"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "oversight"]
-
-
-CliRun = Callable[..., subprocess.CompletedProcess[str]]
+# --- the oversight command -------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -121,41 +61,21 @@ def cli(tmp_path: Path) -> CliRun:
     return run
 
 
-# --- the demo database, built once by the real `oversight demo` -----------------------------
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """click's runner, for ``oversight.cli.cli`` in this process, as the ``cli`` fixture runs it
+    in a subprocess: in ``tmp_path`` (so a ``.env`` there is read), on ``tmp_path/oversight.db``,
+    at TEST_NOW, and with no other oversight, Slack or proxy setting from this environment.
 
-_demo: dict[str, Path] = {}
-
-
-def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One database built by the real ``oversight demo``, once per test session."""
-    if "db" not in _demo:
-        folder = tmp_path_factory.mktemp("bot-demo")
-        result = subprocess.run(
-            [*oversight_command(), "demo", "--db", str(folder / "demo.db")],
-            cwd=folder,
-            env=clean_env(OVERSIGHT_DB=str(folder / "not-the-demo.db"), OVERSIGHT_NOW=TEST_NOW),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
-        assert result.returncode == 0, result.stderr
-        _demo["db"] = folder / "demo.db"
-    return _demo["db"]
+    ``runner.invoke(cli, [...], prog_name="oversight", env={...})``, or for short
+    ``tests.support.cli.invoke(runner, ...)``: ``env`` adds settings, or takes them away with
+    None; ``result.stdout`` and ``result.stderr`` are kept apart.
+    """
+    monkeypatch.chdir(tmp_path)
+    return CliRunner(env=settings_env(tmp_path / "oversight.db"))
 
 
-def copy_database(source: Path, target: Path) -> Path:
-    for suffix in ("", "-wal"):
-        if Path(f"{source}{suffix}").exists():
-            shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
-    return target
-
-
-def clean_env(**values: str) -> dict[str, str]:
-    """This process's environment without any Slack, oversight or proxy setting, plus ``values``."""
-    dropped = ("SLACK_", "OVERSIGHT_", "PORT", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(dropped)}
-    return {**env, **values}
+# --- databases ----------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -164,51 +84,64 @@ def db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy_database(demo_database(tmp_path_factory), tmp_path / "oversight.db")
 
 
-# --- the per-day totals, counted independently of oversight's SQL ----------------------------
-
-DAILY_COLUMNS = (
-    "recorded",
-    "needing_review",
-    "reviewed",
-    "ncrs_answered",
-    "ncrs_compliant",
-    "referral_not_sent",
-    "referral_unknown",
-)
-CountedCase = tuple  # (workstream, recorded_on, needs_review, review_status, reviewed_on,
-#                       ncrs_compliant, referral_required, referral_sent), as stored
-
-
-def stored_cases(conn: sqlite3.Connection) -> list[CountedCase]:
-    return conn.execute(
-        "SELECT workstream, recorded_on, needs_review, review_status, reviewed_on, "
-        "ncrs_compliant, referral_required, referral_sent FROM case_reviews"
-    ).fetchall()
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The demo's synthetic extracts, imported in this process the way the demo imports them
+    (at NOW, by "tester"): one store for the session, which the tests only read."""
+    folder = tmp_path_factory.mktemp("demo-store")
+    store = open_store(folder / "oversight.db", create=True)
+    for kind, path, as_of in demo.write_extracts(folder):
+        import_extract(
+            store, KINDS[kind], path, extract_as_of=as_of, imported_by="tester", imported_at=NOW
+        )
+    yield store
+    store.close()
 
 
-def count_case_daily(cases: Iterable[CountedCase]) -> dict[tuple[str, str], tuple[int, ...]]:
-    """The per-day totals, counted one case at a time in Python."""
-    totals: dict[tuple[str, str], Counter] = {}
-    for ws, recorded_on, needs, status, reviewed_on, ncrs, required, sent in cases:
-        day = totals.setdefault((ws, recorded_on), Counter())
-        day["recorded"] += 1
-        day["needing_review"] += needs
-        if status == "reviewed":
-            day = totals.setdefault((ws, reviewed_on), Counter())
-            day["reviewed"] += 1
-            day["ncrs_answered"] += ncrs is not None
-            day["ncrs_compliant"] += ncrs == 1
-            day["referral_not_sent"] += required == 1 and sent == 0
-            day["referral_unknown"] += required == 1 and sent is None
-    return {key: tuple(counts[c] for c in DAILY_COLUMNS) for key, counts in totals.items()}
+@pytest.fixture
+def summer(store: Store, tmp_path: Path) -> Store:
+    """The hand-checked case reviews and returns (tests/support/handchecked.py), as of July."""
+    return load_summer(store, tmp_path)
 
 
-def recount_case_daily(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[int, ...]]:
-    """The per-day totals, counted case by case in Python from the stored rows."""
-    return count_case_daily(stored_cases(conn))
+@pytest.fixture
+def winter(store: Store, tmp_path: Path) -> Store:
+    """The hand-checked deadlines (tests/support/handchecked.py), as of December."""
+    return load_winter(store, tmp_path)
 
 
-def stored_case_daily(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[int, ...]]:
-    """The per-day totals as oversight stored them in case_daily."""
-    rows = conn.execute(f"SELECT workstream, day, {', '.join(DAILY_COLUMNS)} FROM case_daily")
-    return {(ws, day): tuple(counts) for ws, day, *counts in rows}
+# --- the Slack stand-in -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def slack_standin() -> Iterator[SlackStandIn]:
+    """The loopback stand-in for Slack's Web API and Socket Mode, on 127.0.0.1.
+
+    One server for each test module (starting and closing one for every test adds up); it is
+    reset before each test that uses it, so every test starts with a workspace of nobody and no
+    calls, and closed after the module's last test.
+    """
+    standin = SlackStandIn()
+    yield standin
+    standin.close()
+
+
+@pytest.fixture(autouse=True)
+def _reset_slack_standin(request: pytest.FixtureRequest) -> None:
+    """Each test that uses ``slack_standin`` (itself or through another fixture) gets it reset,
+    before any of its own fixtures set it up."""
+    if "slack_standin" in request.fixturenames:
+        request.getfixturevalue("slack_standin").reset()
+
+
+@pytest.fixture
+def bot_standin(slack_standin: SlackStandIn) -> SlackStandIn:
+    """The stand-in with the bot tests' people, user group and channels (tests/support/slack)."""
+    return populate(slack_standin)
+
+
+@pytest.fixture
+def digest_standin(slack_standin: SlackStandIn) -> SlackStandIn:
+    """The stand-in with the channel the job tests post the digest and reminders to."""
+    slack_standin.add_channel(CHANNEL)
+    return slack_standin

@@ -1,88 +1,59 @@
 """Access control: who may see oversight figures, and where; checked before any figure.
 
-Slack is the loopback stand-in (tests/slack_standin.py); the store is a real SQLite file.
+Slack is the loopback stand-in (tests/support/slack_standin.py); the store is a real SQLite file.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from bot.access import AccessPolicy, Decision
-from slack_plumbing import make_client
-from oversight.render.blocks import render_blocks
 from bot.service import CommandService, Reply
 from oversight.audit import entries
 from oversight.clock import LONDON
 from oversight.commands import answer, parse_command
-from oversight.settings import Settings, load_settings
+from oversight.render.blocks import render_blocks
+from oversight.settings import Settings
 from oversight.store import Store
-from tests.slack_standin import Fault, SlackStandIn
-from tests.test_answers import load_summer, load_winter
+from slack_plumbing import make_client
+from tests.support.access import (
+    ALLOWED,
+    CHANNEL,
+    CONTACT,
+    DM,
+    GROUP,
+    GUEST,
+    MEMBER,
+    OUTSIDER,
+    SHARED,
+    make_settings,
+    policy_for,
+)
+from tests.support.slack_standin import Fault, SlackStandIn
 
-NOW = "2020-07-10T10:00"
-CONTACT = "Priya Shah in the deputy mayor's office"
-ALLOWED, MEMBER, OUTSIDER, GUEST = "UALLOWED", "UMEMBER", "UOUTSIDER", "UGUEST"
-GROUP = "SGROUP"
-CHANNEL, SHARED, DM = "CPRIVATE", "CSHARED", "DBOT"
 RETRY = "I could not check your access just now: please try again."
 
 
-@pytest.fixture(scope="module")
-def standin() -> Iterator[SlackStandIn]:
-    # One server for the module (closing one takes half a second); each test resets it.
-    standin = SlackStandIn()
-    yield standin
-    standin.close()
-
-
 @pytest.fixture
-def slack(standin: SlackStandIn) -> SlackStandIn:
-    """The stand-in, reset: three people, a channel, a DM, a shared channel, one user group."""
-    standin.reset()
+def access_standin(slack_standin: SlackStandIn) -> SlackStandIn:
+    """The stand-in (reset): three people, a channel, a DM, a shared channel, one user group."""
     for user in (ALLOWED, MEMBER, OUTSIDER):
-        standin.add_user(user)
-    standin.add_channel(CHANNEL)
-    standin.add_channel(DM, is_im=True)
-    standin.add_channel(SHARED, is_ext_shared=True)
-    standin.usergroups[GROUP] = [MEMBER, "USOMEONE"]
-    return standin
-
-
-def make_settings(slack: SlackStandIn, tmp_path: Path, **env: str) -> Settings:
-    return load_settings(
-        {
-            "SLACK_API_URL": slack.api_url,
-            "SLACK_BOT_TOKEN": "xoxb-1234567890-abc",
-            "OVERSIGHT_DB": str(tmp_path / "oversight.db"),
-            "OVERSIGHT_NOW": NOW,
-            "OVERSIGHT_ALLOWED_USERS": ALLOWED,
-            "OVERSIGHT_ALLOWED_USERGROUPS": GROUP,
-            "OVERSIGHT_ACCESS_CONTACT": CONTACT,
-            **env,
-        },
-        None,
-    )
-
-
-def policy_for(settings: Settings) -> AccessPolicy:
-    """The policy exactly as bot.app.build_app makes it, with a real Web API client."""
-    return AccessPolicy(
-        make_client(settings),
-        allowed_users=settings.allowed_users,
-        allowed_usergroups=settings.allowed_usergroups,
-        contact=settings.access_contact,
-    )
+        slack_standin.add_user(user)
+    slack_standin.add_channel(CHANNEL)
+    slack_standin.add_channel(DM, is_im=True)
+    slack_standin.add_channel(SHARED, is_ext_shared=True)
+    slack_standin.usergroups[GROUP] = [MEMBER, "USOMEONE"]
+    return slack_standin
 
 
 @pytest.fixture
-def settings(slack: SlackStandIn, tmp_path: Path) -> Settings:
-    return make_settings(slack, tmp_path)
+def settings(access_standin: SlackStandIn, tmp_path: Path) -> Settings:
+    return make_settings(access_standin, tmp_path)
 
 
 @pytest.fixture
@@ -93,39 +64,43 @@ def policy(settings: Settings) -> AccessPolicy:
 # --- the policy on its own ------------------------------------------------------------------
 
 
-def test_a_person_on_the_allow_list_is_allowed(policy: AccessPolicy, slack: SlackStandIn):
+def test_a_person_on_the_allow_list_is_allowed(policy: AccessPolicy, access_standin: SlackStandIn):
     decision = policy.check(ALLOWED, CHANNEL)
     assert decision.allowed
     assert "allow-list" in decision.reason
     # Allowed by name: the user groups were not needed.
-    assert slack.calls_to("usergroups.users.list") == []
+    assert access_standin.calls_to("usergroups.users.list") == []
 
 
 def test_a_direct_message_with_the_bot_is_a_place_to_answer(policy: AccessPolicy):
     assert policy.check(ALLOWED, DM).allowed
 
 
-def test_a_member_of_an_allowed_user_group_is_allowed(policy: AccessPolicy, slack: SlackStandIn):
+def test_a_member_of_an_allowed_user_group_is_allowed(
+    policy: AccessPolicy, access_standin: SlackStandIn
+):
     decision = policy.check(MEMBER, CHANNEL)
     assert decision.allowed
     assert GROUP in decision.reason
-    calls = slack.calls_to("usergroups.users.list")
+    calls = access_standin.calls_to("usergroups.users.list")
     assert [c.params.get("usergroup") for c in calls] == [GROUP]
 
 
-def test_the_membership_of_a_user_group_is_cached(policy: AccessPolicy, slack: SlackStandIn):
+def test_the_membership_of_a_user_group_is_cached(
+    policy: AccessPolicy, access_standin: SlackStandIn
+):
     assert policy.check(MEMBER, CHANNEL).allowed
-    assert len(slack.calls_to("usergroups.users.list")) == 1
+    assert len(access_standin.calls_to("usergroups.users.list")) == 1
     assert policy.check(MEMBER, CHANNEL).allowed
     # An outsider asking next is checked against the same cached membership.
     assert not policy.check(OUTSIDER, CHANNEL).allowed
-    assert len(slack.calls_to("usergroups.users.list")) == 1
+    assert len(access_standin.calls_to("usergroups.users.list")) == 1
     # The person and the channel are remembered too.
-    assert len(slack.calls_to("users.info")) == 2  # MEMBER, OUTSIDER
-    assert len(slack.calls_to("conversations.info")) == 1
+    assert len(access_standin.calls_to("users.info")) == 2  # MEMBER, OUTSIDER
+    assert len(access_standin.calls_to("conversations.info")) == 1
 
 
-def test_the_cache_forgets_after_its_time(settings: Settings, slack: SlackStandIn):
+def test_the_cache_forgets_after_its_time(settings: Settings, access_standin: SlackStandIn):
     policy = AccessPolicy(
         make_client(settings),
         allowed_users=settings.allowed_users,
@@ -134,32 +109,36 @@ def test_the_cache_forgets_after_its_time(settings: Settings, slack: SlackStandI
         cache_seconds=0,
     )
     assert policy.check(MEMBER, CHANNEL).allowed
-    slack.usergroups[GROUP] = ["USOMEONE"]  # removed from the group
+    access_standin.usergroups[GROUP] = ["USOMEONE"]  # removed from the group
     assert not policy.check(MEMBER, CHANNEL).allowed
-    assert len(slack.calls_to("usergroups.users.list")) == 2
+    assert len(access_standin.calls_to("usergroups.users.list")) == 2
 
 
-def test_an_outsider_is_refused_and_told_whom_to_ask(policy: AccessPolicy, slack: SlackStandIn):
+def test_an_outsider_is_refused_and_told_whom_to_ask(
+    policy: AccessPolicy, access_standin: SlackStandIn
+):
     decision = policy.check(OUTSIDER, CHANNEL)
     assert not decision.allowed
     assert decision.reason == (
         f"You are not on the oversight allow-list. Ask {CONTACT} if you need access."
     )
     # Refused only after the user group was consulted.
-    assert len(slack.calls_to("usergroups.users.list")) == 1
+    assert len(access_standin.calls_to("usergroups.users.list")) == 1
 
 
 @pytest.mark.parametrize("kind", ["is_restricted", "is_ultra_restricted"])
 @pytest.mark.parametrize("listed_as", ["person", "group member"])
 def test_a_guest_is_refused_even_on_the_allow_list(
-    slack: SlackStandIn, tmp_path: Path, kind: str, listed_as: str
+    access_standin: SlackStandIn, tmp_path: Path, kind: str, listed_as: str
 ):
-    slack.add_user(GUEST, **{kind: True})
+    access_standin.add_user(GUEST, **{kind: True})
     if listed_as == "group member":
-        slack.usergroups[GROUP].append(GUEST)
-        settings = make_settings(slack, tmp_path)
+        access_standin.usergroups[GROUP].append(GUEST)
+        settings = make_settings(access_standin, tmp_path)
     else:
-        settings = make_settings(slack, tmp_path, OVERSIGHT_ALLOWED_USERS=f"{ALLOWED},{GUEST}")
+        settings = make_settings(
+            access_standin, tmp_path, OVERSIGHT_ALLOWED_USERS=f"{ALLOWED},{GUEST}"
+        )
     decision = policy_for(settings).check(GUEST, CHANNEL)
     assert not decision.allowed
     assert decision.reason.startswith("Guest accounts may not see oversight figures.")
@@ -173,33 +152,37 @@ def test_a_channel_shared_with_another_organisation_is_refused(policy: AccessPol
     assert "shared with another organisation" in decision.reason
 
 
-def test_a_channel_the_bot_cannot_see_is_refused(policy: AccessPolicy, slack: SlackStandIn):
+def test_a_channel_the_bot_cannot_see_is_refused(
+    policy: AccessPolicy, access_standin: SlackStandIn
+):
     decision = policy.check(ALLOWED, "CUNKNOWN")  # the stand-in answers channel_not_found
     assert not decision.allowed
     assert "direct message" in decision.reason
-    assert slack.calls_to("conversations.info")[-1].params.get("channel") == "CUNKNOWN"
+    assert access_standin.calls_to("conversations.info")[-1].params.get("channel") == "CUNKNOWN"
 
 
-def test_a_channel_the_bot_is_not_in_is_refused(policy: AccessPolicy, slack: SlackStandIn):
-    slack.fail("conversations.info", Fault(body={"ok": False, "error": "not_in_channel"}))
+def test_a_channel_the_bot_is_not_in_is_refused(policy: AccessPolicy, access_standin: SlackStandIn):
+    access_standin.fail("conversations.info", Fault(body={"ok": False, "error": "not_in_channel"}))
     decision = policy.check(ALLOWED, CHANNEL)
     assert not decision.allowed
     assert "direct message" in decision.reason
-    assert len(slack.calls_to("conversations.info")) == 1
+    assert len(access_standin.calls_to("conversations.info")) == 1
 
 
 def test_once_invited_to_a_channel_the_bot_answers_there_at_once(
-    policy: AccessPolicy, slack: SlackStandIn
+    policy: AccessPolicy, access_standin: SlackStandIn
 ):
     assert not policy.check(ALLOWED, "CLATER").allowed
-    slack.add_channel("CLATER")  # the bot is invited, as the refusal suggested
+    access_standin.add_channel("CLATER")  # the bot is invited, as the refusal suggested
     assert policy.check(ALLOWED, "CLATER").allowed
 
 
 @pytest.mark.parametrize("user", [ALLOWED, MEMBER, OUTSIDER, "UANYONE"])
-def test_an_empty_allow_list_refuses_everyone(slack: SlackStandIn, tmp_path: Path, user: str):
+def test_an_empty_allow_list_refuses_everyone(
+    access_standin: SlackStandIn, tmp_path: Path, user: str
+):
     settings = make_settings(
-        slack, tmp_path, OVERSIGHT_ALLOWED_USERS="", OVERSIGHT_ALLOWED_USERGROUPS=""
+        access_standin, tmp_path, OVERSIGHT_ALLOWED_USERS="", OVERSIGHT_ALLOWED_USERGROUPS=""
     )
     policy = policy_for(settings)
     assert not policy.configured
@@ -207,11 +190,11 @@ def test_an_empty_allow_list_refuses_everyone(slack: SlackStandIn, tmp_path: Pat
     assert not decision.allowed
     assert "allow-list is empty" in decision.reason
     assert CONTACT in decision.reason
-    assert slack.calls == []  # secure by default, without asking Slack anything
+    assert access_standin.calls == []  # secure by default, without asking Slack anything
 
 
-def test_an_allow_list_of_user_groups_alone_is_enough(slack: SlackStandIn, tmp_path: Path):
-    settings = make_settings(slack, tmp_path, OVERSIGHT_ALLOWED_USERS="")
+def test_an_allow_list_of_user_groups_alone_is_enough(access_standin: SlackStandIn, tmp_path: Path):
+    settings = make_settings(access_standin, tmp_path, OVERSIGHT_ALLOWED_USERS="")
     policy = policy_for(settings)
     assert policy.check(MEMBER, CHANNEL).allowed
     assert not policy.check(ALLOWED, CHANNEL).allowed
@@ -228,6 +211,11 @@ SLACK_FAULTS = {
 }
 
 
+def waits(fault: str) -> tuple[pytest.MarkDecorator, ...]:
+    """Every fault but invalid_auth is retried after a back-off: seconds of waiting, so slow."""
+    return () if fault == "invalid_auth" else (pytest.mark.slow,)
+
+
 CHECKS = {"users.info": ALLOWED, "conversations.info": ALLOWED, "usergroups.users.list": MEMBER}
 
 
@@ -235,31 +223,31 @@ CHECKS = {"users.info": ALLOWED, "conversations.info": ALLOWED, "usergroups.user
     ("method", "fault"),
     # Every fault on the first look-up; the quick and the worst on the others (retries take
     # seconds of back-off).
-    [("users.info", fault) for fault in SLACK_FAULTS]
+    [pytest.param("users.info", fault, marks=waits(fault)) for fault in SLACK_FAULTS]
     + [
-        (method, fault)
+        pytest.param(method, fault, marks=waits(fault))
         for method in ("conversations.info", "usergroups.users.list")
         for fault in ("invalid_auth", "dropped connection")
     ],
 )
 def test_a_slack_error_during_the_check_refuses_with_a_retry_sentence(
-    policy: AccessPolicy, slack: SlackStandIn, method: str, fault: str
+    policy: AccessPolicy, access_standin: SlackStandIn, method: str, fault: str
 ):
     user = CHECKS[method]
-    slack.fail(method, *SLACK_FAULTS[fault])
+    access_standin.fail(method, *SLACK_FAULTS[fault])
     decision = policy.check(user, CHANNEL)
     assert decision == Decision(False, RETRY)
-    assert len(slack.calls_to(method)) == len(SLACK_FAULTS[fault])  # every fault was met
+    assert len(access_standin.calls_to(method)) == len(SLACK_FAULTS[fault])  # every fault was met
     # A failure is not remembered: once Slack answers again, so does the bot.
     assert policy.check(user, CHANNEL).allowed
-    assert len(slack.calls_to(method)) == len(SLACK_FAULTS[fault]) + 1
+    assert len(access_standin.calls_to(method)) == len(SLACK_FAULTS[fault]) + 1
 
 
 def test_a_user_group_that_cannot_be_listed_does_not_lock_out_another(
-    slack: SlackStandIn, tmp_path: Path
+    access_standin: SlackStandIn, tmp_path: Path
 ):
     # "SAAA" is checked first and no longer exists (no_such_subteam).
-    settings = make_settings(slack, tmp_path, OVERSIGHT_ALLOWED_USERGROUPS=f"SAAA {GROUP}")
+    settings = make_settings(access_standin, tmp_path, OVERSIGHT_ALLOWED_USERGROUPS=f"SAAA {GROUP}")
     policy = policy_for(settings)
     assert policy.check(MEMBER, CHANNEL).allowed
     # Someone in neither: the missing group might have held them, so no firm "no".
@@ -270,11 +258,10 @@ def test_a_user_group_that_cannot_be_listed_does_not_lock_out_another(
 
 
 @pytest.fixture
-def figures(store: Store, tmp_path: Path) -> Store:
-    """The hand-checked case reviews and returns (summer) and deadlines (winter)."""
-    load_summer(store, tmp_path)
-    load_winter(store, tmp_path)
-    return store
+def figures(summer: Store, winter: Store) -> Store:
+    """The hand-checked case reviews and returns (summer) and deadlines (winter), in one store."""
+    assert summer is winter
+    return summer
 
 
 def service_for(settings: Settings, store: Store) -> CommandService:
@@ -311,15 +298,17 @@ ASKED = [
 @pytest.mark.parametrize(("command", "text"), ASKED)
 def test_a_refusal_shows_no_figure_and_is_audited(
     figures: Store,
-    slack: SlackStandIn,
+    access_standin: SlackStandIn,
     tmp_path: Path,
     who: str,
     command: str,
     text: str,
 ):
     user, channel, env, names_contact = REFUSALS[who]
-    slack.add_user(GUEST, is_restricted=True)
-    settings = make_settings(slack, tmp_path, OVERSIGHT_SHARE_CHANNELS=f"{CHANNEL} {SHARED}", **env)
+    access_standin.add_user(GUEST, is_restricted=True)
+    settings = make_settings(
+        access_standin, tmp_path, OVERSIGHT_SHARE_CHANNELS=f"{CHANNEL} {SHARED}", **env
+    )
     reply = service_for(settings, figures).handle(user, channel, command, text)
 
     shown = reply_text(reply)
@@ -361,13 +350,13 @@ def test_an_allowed_person_gets_the_figures_and_is_audited(
     assert row.at == settings.clock.now()
 
 
-@pytest.mark.parametrize("fault", SLACK_FAULTS, ids=list(SLACK_FAULTS))
+@pytest.mark.parametrize("fault", [pytest.param(f, id=f, marks=waits(f)) for f in SLACK_FAULTS])
 def test_a_slack_error_during_the_check_is_a_refusal_with_an_audit_row(
-    figures: Store, settings: Settings, slack: SlackStandIn, fault: str
+    figures: Store, settings: Settings, access_standin: SlackStandIn, fault: str
 ):
-    slack.fail("users.info", *SLACK_FAULTS[fault])
+    access_standin.fail("users.info", *SLACK_FAULTS[fault])
     reply = service_for(settings, figures).handle(ALLOWED, CHANNEL, "/backlog", "")
-    assert len(slack.calls_to("users.info")) == len(SLACK_FAULTS[fault])
+    assert len(access_standin.calls_to("users.info")) == len(SLACK_FAULTS[fault])
     assert reply.text == RETRY
     assert not re.search(r"\d", reply_text(reply))
     [row] = entries(figures)
@@ -375,7 +364,7 @@ def test_a_slack_error_during_the_check_is_a_refusal_with_an_audit_row(
 
 
 def test_access_is_checked_before_the_words_are_read(
-    figures: Store, settings: Settings, slack: SlackStandIn
+    figures: Store, settings: Settings, access_standin: SlackStandIn
 ):
     reply = service_for(settings, figures).handle(OUTSIDER, CHANNEL, "/backlog", "nonsense")
     assert "not a workstream" not in reply.text
@@ -393,7 +382,7 @@ def test_access_is_checked_before_any_figure_is_worked_out(figures: Store, setti
 
 
 def test_every_request_gets_its_own_audit_row_in_order(
-    figures: Store, settings: Settings, slack: SlackStandIn
+    figures: Store, settings: Settings, access_standin: SlackStandIn
 ):
     service = service_for(settings, figures)
     asked = [

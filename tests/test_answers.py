@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,8 +18,7 @@ from oversight.answers import (
     to_json,
     to_plain,
 )
-from oversight.clock import LONDON
-from oversight.commands import COMMANDS, UsageError, answer, parse_command
+from oversight.commands import COMMANDS, UsageError, parse_command
 from oversight.figures.backlog import backlog
 from oversight.figures.deadlines import open_deadlines
 from oversight.figures.returns import returns_status
@@ -27,53 +26,15 @@ from oversight.importing import import_extract
 from oversight.kinds import KINDS
 from oversight.schema import CURRENT_VERSION
 from oversight.store import Store
-from tests import test_backlog, test_deadlines, test_returns
-from tests.conftest import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, write_csv
-
-# The hand-checked data sets of test_backlog, test_returns (both as of 30 June 2020) and
-# test_deadlines (as of 23 December 2020), imported as the force would send them.
-SUMMER_NOW = datetime(2020, 7, 10, 10, 0, tzinfo=LONDON)
-WINTER_NOW = datetime(2020, 12, 31, 10, 0, tzinfo=LONDON)
-STALE_AFTER = 8
-
-
-def load(store: Store, folder: Path, kind: str, at: datetime, extract_as_of: date) -> None:
-    header, rows = {
-        "cases": (CASE_HEADER, test_backlog.HAND_ROWS),
-        "returns": (RETURN_HEADER, test_returns.HAND_ROWS),
-        "deadlines": (DEADLINE_HEADER, test_deadlines.HAND_ROWS),
-    }[kind]
-    path = write_csv(folder / f"{kind}.csv", header, rows)
-    import_extract(
-        store, KINDS[kind], path, extract_as_of=extract_as_of, imported_by="analyst", imported_at=at
-    )
-
-
-def load_summer(store: Store, folder: Path) -> Store:
-    """Cases imported this morning; returns imported 9 days ago (stale); no deadlines."""
-    load(store, folder, "cases", datetime(2020, 7, 10, 8, 15, tzinfo=LONDON), date(2020, 7, 10))
-    load(store, folder, "returns", datetime(2020, 7, 1, 9, 0, tzinfo=LONDON), date(2020, 7, 10))
-    return store
-
-
-def load_winter(store: Store, folder: Path) -> Store:
-    """Deadlines only, imported this morning."""
-    load(store, folder, "deadlines", datetime(2020, 12, 31, 9, tzinfo=LONDON), date(2020, 12, 31))
-    return store
-
-
-@pytest.fixture
-def summer(store: Store, tmp_path: Path) -> Store:
-    return load_summer(store, tmp_path)
-
-
-@pytest.fixture
-def winter(store: Store, tmp_path: Path) -> Store:
-    return load_winter(store, tmp_path)
-
-
-def ask(store: Store, typed: str, now: datetime = SUMMER_NOW) -> object:
-    return answer(store, parse_command(typed), now, STALE_AFTER)
+from tests.support.data import RETURN_HEADER, write_csv
+from tests.support.handchecked import (
+    BACKLOG_EXPECTED,
+    DEADLINES_EXPECTED,
+    STALE_AFTER,
+    SUMMER_NOW,
+    WINTER_NOW,
+    ask,
+)
 
 
 def test_backlog_answer(summer: Store):
@@ -210,7 +171,7 @@ def test_backlog_json_carries_the_figures(summer: Store):
     loaded = json.loads(to_json(ask(summer, "/backlog as of 30/06/2020")))
     figures = {f["workstream"]: f for f in loaded["backlog"]["figures"]}
     assert list(figures) == ["domestic_abuse", "child_protection", "all"]
-    expected = test_backlog.EXPECTED
+    expected = BACKLOG_EXPECTED
     for workstream, f in figures.items():
         assert (
             f["recorded"],
@@ -255,7 +216,7 @@ def test_deadlines_json(winter: Store):
     loaded = json.loads(to_json(ask(winter, "/deadlines as of 23/12/2020", WINTER_NOW)))
     items = loaded["deadlines"]["deadlines"]
     assert [(d["title"], d["days_left"], d["working_days_left"]) for d in items] == [
-        tuple(row) for row in test_deadlines.EXPECTED
+        tuple(row) for row in DEADLINES_EXPECTED
     ]
     assert [d["title"] for d in loaded["deadlines"]["overdue"]] == ["B done late", "A overdue"]
     assert loaded["deadlines"]["within_days"] == 14

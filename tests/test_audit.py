@@ -1,6 +1,7 @@
 """The audit log: every request to the bot, written by the service and read by ``oversight audit``.
 
-The command line is the real console script in a subprocess, reading the real store file.
+The command line is the real console script in a subprocess, reading the real store file; its
+refusals are checked in this process (``runner``).
 """
 
 from __future__ import annotations
@@ -13,15 +14,18 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from bot.access import AccessPolicy
-from slack_plumbing import make_client
 from bot.service import CommandService
 from oversight.audit import COLUMNS, AuditEntry, entries, record
 from oversight.clock import LONDON
 from oversight.settings import load_settings
 from oversight.store import Store
-from tests.conftest import TEST_NOW, CliRun, oversight_command
+from slack_plumbing import make_client
+from tests.support.cli import invoke
+from tests.support.data import TEST_NOW
+from tests.support.processes import CliRun, oversight_command
 
 
 def entry(at: datetime, text: str = "da", outcome: str = "answered", **fields: str) -> AuditEntry:
@@ -241,10 +245,10 @@ def test_typed_line_breaks_cannot_forge_another_line(cli: CliRun, store: Store):
 
 
 @pytest.mark.parametrize("since", ["yesterday", "2020-13-01", "31/02/2020", "2020-07-01T09:00", ""])
-def test_a_bad_since_date_is_refused_in_one_sentence(cli: CliRun, store: Store, since: str):
+def test_a_bad_since_date_is_refused_in_one_sentence(runner: CliRunner, store: Store, since: str):
     record(store, entry(utc(2020, 7, 1, 8)))
-    result = cli("audit", "--since", since)
-    assert result.returncode == 2
+    result = invoke(runner, "audit", "--since", since)
+    assert result.exit_code == 2
     assert result.stdout == ""
     [line] = result.stderr.splitlines()
     assert line.startswith("--since: ")
@@ -252,9 +256,11 @@ def test_a_bad_since_date_is_refused_in_one_sentence(cli: CliRun, store: Store, 
     assert "Traceback" not in result.stderr
 
 
-def test_the_audit_of_a_missing_database_is_refused_in_one_sentence(cli: CliRun, tmp_path: Path):
-    result = cli("audit")
-    assert result.returncode == 2
+def test_the_audit_of_a_missing_database_is_refused_in_one_sentence(
+    runner: CliRunner, tmp_path: Path
+):
+    result = invoke(runner, "audit")
+    assert result.exit_code == 2
     [line] = result.stderr.splitlines()
     assert line.startswith("There is no database at ")
     assert not (tmp_path / "oversight.db").exists()

@@ -29,9 +29,8 @@ from oversight.figures.backlog import (
 from oversight.importing import import_extract
 from oversight.kinds import KINDS
 from oversight.store import Store, open_store
-from tests.conftest import CASE_HEADER, NOW, case, write_csv
-
-DA, CP = "domestic_abuse", "child_protection"
+from tests.support.data import CASE_HEADER, NOW, case, write_csv
+from tests.support.handchecked import BACKLOG_EXPECTED, CASE_ROWS, CP, DA
 
 
 def import_cases(
@@ -64,50 +63,9 @@ def reviewed(ref: str, workstream: str, on: str, **answers: str) -> list[str]:
     )
 
 
-# --- a hand-checked data set -----------------------------------------------------------------
-#
-# As of D = Tuesday 30 June 2020. Complete weeks end on Sunday 28 June; the week from Monday
-# 29 June is partial. The last four complete weeks start 1, 8, 15 and 22 June.
+# --- the hand-checked data set (tests/support/handchecked.py) ------------------------------
 
 D = date(2020, 6, 30)
-
-HAND_ROWS = [
-    # ref, workstream, recorded, needs, status, reviewed_on, ncrs, ref. required, ref. sent
-    case("DA1", DA, "2019-07-01", "yes", "reviewed", "2020-06-02", "yes", "yes", "yes"),
-    case("DA2", DA, "2019-07-02", "yes", "reviewed", "2020-06-10", "no", "yes", "no"),
-    case("DA3", DA, "2019-07-03", "yes", "reviewed", "2020-06-28", "yes", "yes", ""),
-    case("DA4", DA, "2019-07-04", "yes", "reviewed", "2020-06-29", "", "no", ""),
-    case("DA5", DA, "2019-08-01", "yes", "in_progress"),
-    case("DA6", DA, "2019-08-02", "yes", "outstanding"),
-    case("DA7", DA, "2019-08-03", "no", ""),
-    case("DA8", DA, "2020-06-30", "yes", "outstanding"),  # recorded on D: counted
-    case("DA9", DA, "2020-07-01", "yes", "outstanding"),  # recorded after D: not counted
-    case("DA10", DA, "2019-09-01", "yes", "reviewed", "2020-07-05", "yes"),  # reviewed after D
-    case("CP1", CP, "2019-07-10", "yes", "reviewed", "2020-06-16", "yes", "no", ""),
-    case("CP2", CP, "2019-07-11", "yes", "reviewed", "2020-06-17", "yes", "yes", "no"),
-    case("CP3", CP, "2019-07-12", "no", "not_required"),
-    case("CP4", CP, "2019-07-13", "yes", "outstanding"),
-]
-
-# Domestic abuse on D:
-#   recorded      DA1-8, DA10                       = 9  (DA9 is recorded the day after D)
-#   need review   DA1-6, DA8, DA10 (not DA7)        = 8
-#   reviewed      DA1-4 (DA10 is reviewed after D)  = 4
-#   outstanding   DA5 (in progress), DA6, DA8, DA10 = 4;  4 of 8 reviewed = 50.0%
-#   NCRS          answered DA1-3, compliant DA1, DA3 = 2 of 3 = 66.7%
-#   referrals     not sent DA2 = 1; sent unknown DA3 = 1 (DA4 needed none)
-# Child protection on D:
-#   recorded 4; need review CP1, CP2, CP4 = 3; reviewed CP1, CP2 = 2; outstanding CP4 = 1;
-#   2 of 3 = 66.7%; NCRS 2 of 2 = 100.0%; referrals not sent CP2 = 1, unknown 0
-# All: recorded 13, need 11, reviewed 6, outstanding 5, 6/11 = 54.545..% = 54.5%,
-#   NCRS 4 of 5 = 80.0%, not sent 2, unknown 1
-EXPECTED = {
-    # recorded, need, reviewed, outstanding, % reviewed, answered, compliant, NCRS %,
-    # not sent, unknown
-    DA: (9, 8, 4, 4, 50.0, 3, 2, 66.7, 1, 1),
-    CP: (4, 3, 2, 1, 66.7, 2, 2, 100.0, 1, 0),
-    ALL: (13, 11, 6, 5, 54.5, 5, 4, 80.0, 2, 1),
-}
 
 
 def as_tuple(f: object) -> tuple:
@@ -127,7 +85,7 @@ def as_tuple(f: object) -> tuple:
 
 @pytest.fixture
 def hand_store(store: Store, tmp_path: Path) -> Store:
-    import_cases(store, tmp_path, HAND_ROWS)
+    import_cases(store, tmp_path, CASE_ROWS)
     return store
 
 
@@ -136,15 +94,15 @@ def test_hand_checked_figures_for_every_workstream(hand_store: Store):
     assert result.as_of == D
     assert result.workstream == ALL
     assert [f.workstream for f in result.figures] == [DA, CP, ALL]
-    assert {f.workstream: as_tuple(f) for f in result.figures} == EXPECTED
+    assert {f.workstream: as_tuple(f) for f in result.figures} == BACKLOG_EXPECTED
 
 
 @pytest.mark.parametrize("workstream", [DA, CP])
 def test_one_workstream_shows_only_its_own_figures(hand_store: Store, workstream: str):
     result = backlog(hand_store, D, workstream)
     assert [f.workstream for f in result.figures] == [workstream]
-    assert as_tuple(result.figures[0]) == EXPECTED[workstream]
-    assert result.trend.outstanding == EXPECTED[workstream][3]
+    assert as_tuple(result.figures[0]) == BACKLOG_EXPECTED[workstream]
+    assert result.trend.outstanding == BACKLOG_EXPECTED[workstream][3]
 
 
 def test_hand_checked_trend_for_all(hand_store: Store):
@@ -201,7 +159,7 @@ def test_figures_follow_the_as_of_date(hand_store: Store):
 
 def test_a_newer_extract_recounts_the_totals(hand_store: Store, tmp_path: Path):
     # DA6 is reviewed on 29 June (NCRS no, referral required and not sent); CP4 is unchanged.
-    rows = [r for r in HAND_ROWS if r[0] != "DA6"]
+    rows = [r for r in CASE_ROWS if r[0] != "DA6"]
     rows.append(case("DA6", DA, "2019-08-02", "yes", "reviewed", "2020-06-29", "no", "yes", "no"))
     import_cases(hand_store, tmp_path, rows, name="cases-2.csv")
     da = backlog(hand_store, D, DA).figures[0]
@@ -545,6 +503,7 @@ def comparable(figures: object) -> tuple:
     return tuple(values)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=80,
     deadline=None,

@@ -31,7 +31,7 @@ from oversight.importing import import_extract
 from oversight.kinds import KINDS
 from oversight.render.blocks import render_blocks
 from oversight.store import Store, open_store
-from tests.conftest import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, write_csv
+from tests.support.data import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, write_csv
 
 # Slack's limits, written out here so that a change to bot/blocks.py cannot move them.
 SLACK_MAX_BLOCKS = 50

@@ -13,10 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-import signal
 import socket
-import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -24,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_NOW, clean_env, oversight_command
-from tests.slack_standin import Fault, SlackStandIn
-from tests.test_bot_http import (
+from tests.support.processes import SERVING, BotProcess, one_sentence
+from tests.support.readback import assert_backlog, block_texts, local_day
+from tests.support.slack import (
     ALLOWED,
     APP_TOKEN,
     AS_OF,
@@ -36,124 +33,24 @@ from tests.test_bot_http import (
     SIGNING_SECRET,
     ask_bot,
     ask_json,
-    assert_backlog,
-    block_texts,
+    bot_process_env,
     get,
-    local_day,
-    populated_standin,
     post_signed,
     slash,
 )
+from tests.support.slack_standin import Fault, SlackStandIn
 
-# A log line as bot.logs writes it: "2020-07-01 09:00:00,123 INFO bot.run: …".
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ \S+: ")
-SERVING = re.compile(r"Serving Slack at (http://[\d.]+:\d+)/")
-
-
-class BotProcess:
-    """``oversight bot`` (or ``args``) in a subprocess, its stdout and stderr read as they come."""
-
-    def __init__(
-        self, cwd: Path, env: dict[str, str], args: tuple[str, ...] = ("bot", "--host", "127.0.0.1")
-    ) -> None:
-        self.process = subprocess.Popen(
-            [*oversight_command(), *args],
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self._lines: dict[str, list[str]] = {"stdout": [], "stderr": []}
-        self._changed = threading.Condition()
-        self._readers = [
-            threading.Thread(target=self._read, args=(name,), daemon=True)
-            for name in ("stdout", "stderr")
-        ]
-        for reader in self._readers:
-            reader.start()
-
-    def _read(self, name: str) -> None:
-        for line in getattr(self.process, name):
-            with self._changed:
-                self._lines[name].append(line)
-                self._changed.notify_all()
-        with self._changed:
-            self._lines[name].append("")  # end of stream
-            self._changed.notify_all()
-
-    @property
-    def stdout(self) -> str:
-        with self._changed:
-            return "".join(self._lines["stdout"])
-
-    @property
-    def stderr(self) -> str:
-        with self._changed:
-            return "".join(self._lines["stderr"])
-
-    def wait_for_log(self, pattern: re.Pattern[str], timeout: float = 20) -> re.Match[str]:
-        """The first stderr line matching ``pattern``; fails if the bot exits first."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                for line in self._lines["stderr"]:
-                    match = pattern.search(line)
-                    if match:
-                        return match
-                if self._lines["stderr"][-1:] == [""]:
-                    raise AssertionError(f"oversight bot ended:\n{''.join(self._lines['stderr'])}")
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no {pattern.pattern!r} in:\n{self.stderr}")
-                self._changed.wait(left)
-
-    def wait(self, timeout: float = 20) -> int:
-        code = self.process.wait(timeout)
-        for reader in self._readers:
-            reader.join(timeout)
-        return code
-
-    def stop(self) -> int:
-        """SIGTERM, as a service manager would send; the exit status."""
-        self.process.send_signal(signal.SIGTERM)
-        return self.wait()
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-
-def bot_process_env(slack: SlackStandIn, db: Path, **overrides: str | None) -> dict[str, str]:
-    env = {
-        "OVERSIGHT_DB": str(db),
-        "OVERSIGHT_NOW": TEST_NOW,
-        "SLACK_API_URL": slack.api_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "PORT": "0",
-        "OVERSIGHT_ALLOWED_USERS": ALLOWED,
-        **overrides,
-    }
-    return clean_env(**{k: v for k, v in env.items() if v is not None})
+# Every test here starts the real `oversight bot` in a subprocess.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    standin = populated_standin()
-    yield standin
-    standin.close()
-
-
-@pytest.fixture
-def launch(tmp_path: Path, slack: SlackStandIn, db: Path) -> Iterator:
+def launch(tmp_path: Path, bot_standin: SlackStandIn, db: Path) -> Iterator:
     """Start ``oversight bot`` with the given settings; it is killed if a test leaves it running."""
     started: list[BotProcess] = []
 
     def run(**overrides: str | None) -> BotProcess:
-        bot = BotProcess(tmp_path, bot_process_env(slack, db, **overrides))
+        bot = BotProcess(tmp_path, bot_process_env(bot_standin, db, **overrides))
         started.append(bot)
         return bot
 
@@ -169,28 +66,30 @@ def serve(launch, **overrides: str | None) -> tuple[BotProcess, str]:
 
 
 def test_a_signed_backlog_is_acked_and_answered_in_time_with_the_figures_of_oversight_ask(
-    launch, slack, cli
+    launch, bot_standin, cli
 ):
     bot, url = serve(launch)
-    reply = ask_bot(url, slack, "one", "/backlog", f"as of {AS_OF}")
+    reply = ask_bot(url, bot_standin, "one", "/backlog", f"as of {AS_OF}")
     assert_backlog(reply, ask_json(cli, "/backlog"))
     assert reply["response_type"] == "ephemeral"
-    assert slack.calls_to("users.info")  # the access check asked the stand-in, with the bot token
-    assert {c.token for c in slack.calls} == {BOT_TOKEN}
+    assert bot_standin.calls_to(
+        "users.info"
+    )  # the access check asked the stand-in, with the bot token
+    assert {c.token for c in bot_standin.calls} == {BOT_TOKEN}
     assert bot.stop() == 0
 
 
 def test_forged_stale_and_outside_requests_are_refused_and_the_audit_lists_what_was_asked(
-    launch, slack, cli
+    launch, bot_standin, cli
 ):
     bot, url = serve(launch)
-    fields = slash(slack, "forged", "/backlog", f"as of {AS_OF}")
+    fields = slash(bot_standin, "forged", "/backlog", f"as of {AS_OF}")
     assert post_signed(url, fields, secret="0123456789abcdef0123456789abcdef")[0] == 401
     assert post_signed(url, fields, timestamp=int(time.time()) - 5 * 60 - 10)[0] == 401
-    answered = ask_bot(url, slack, "answered", "/backlog", f"as of {AS_OF}")
-    refused = ask_bot(url, slack, "refused", "/backlog", f"as of {AS_OF}", user=OUTSIDER)
+    answered = ask_bot(url, bot_standin, "answered", "/backlog", f"as of {AS_OF}")
+    refused = ask_bot(url, bot_standin, "refused", "/backlog", f"as of {AS_OF}", user=OUTSIDER)
     assert bot.stop() == 0
-    assert "forged" not in slack.replies
+    assert "forged" not in bot_standin.replies
     assert_backlog(answered, ask_json(cli, "/backlog"))
     shown = [refused["text"], *block_texts(refused["blocks"])]
     assert not any(re.search(r"\d", text) for text in shown), shown
@@ -262,14 +161,6 @@ def test_health_checks_do_not_pile_up_open_files(launch):
     assert bot.stop() == 0
 
 
-def one_sentence(stderr: str) -> str:
-    """What is on stderr besides log lines: it must be exactly one sentence."""
-    said = [line for line in stderr.splitlines() if line.strip() and not LOG_LINE.match(line)]
-    assert len(said) == 1, stderr
-    assert said[0].endswith("."), said
-    return said[0]
-
-
 START_UP_MISTAKES = [
     pytest.param({"SLACK_BOT_TOKEN": None}, "SLACK_BOT_TOKEN", id="no-bot-token"),
     pytest.param({"SLACK_BOT_TOKEN": "  "}, "SLACK_BOT_TOKEN", id="blank-bot-token"),
@@ -294,7 +185,7 @@ START_UP_MISTAKES = [
 
 @pytest.mark.parametrize(("overrides", "named"), START_UP_MISTAKES)
 def test_a_start_up_mistake_stops_the_bot_with_one_sentence_and_status_2(
-    launch, slack, overrides, named
+    launch, bot_standin, overrides, named
 ):
     bot = launch(**overrides)
     assert bot.wait() == 2
@@ -305,7 +196,7 @@ def test_a_start_up_mistake_stops_the_bot_with_one_sentence_and_status_2(
     for secret in (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET, *filter(None, overrides.values())):
         if secret.strip():
             assert secret not in output
-    assert slack.calls == []  # stopped before calling Slack at all
+    assert bot_standin.calls == []  # stopped before calling Slack at all
 
 
 SLACK_REFUSES = [
@@ -335,15 +226,15 @@ SLACK_REFUSES = [
 
 @pytest.mark.parametrize(("method", "faults", "overrides", "named"), SLACK_REFUSES)
 def test_slack_refusing_or_unreachable_at_start_up_stops_the_bot_with_one_sentence(
-    launch, slack, method, faults, overrides, named
+    launch, bot_standin, method, faults, overrides, named
 ):
-    slack.fail(method, *faults)
+    bot_standin.fail(method, *faults)
     bot = launch(**overrides)
     assert bot.wait() == 2
     sentence = one_sentence(bot.stderr)
     assert named in sentence
     assert "Traceback" not in bot.stderr
-    assert len(slack.calls_to(method)) == len(faults)
+    assert len(bot_standin.calls_to(method)) == len(faults)
     output = bot.stdout + bot.stderr
     for secret in (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET):
         assert secret not in output
@@ -361,13 +252,13 @@ def test_a_port_already_in_use_stops_the_bot_with_one_sentence(launch):
     assert "Traceback" not in bot.stderr
 
 
-def test_with_no_allow_list_the_bot_starts_says_so_and_refuses_everyone(launch, slack, cli):
+def test_with_no_allow_list_the_bot_starts_says_so_and_refuses_everyone(launch, bot_standin, cli):
     bot, url = serve(launch, OVERSIGHT_ALLOWED_USERS=None)
     replies = [
-        ask_bot(url, slack, user, "/backlog", f"as of {AS_OF}", user=user)
+        ask_bot(url, bot_standin, user, "/backlog", f"as of {AS_OF}", user=user)
         for user in (ALLOWED, OUTSIDER)
     ]
-    replies.append(ask_bot(url, slack, "whoami", "/oversight", "whoami"))
+    replies.append(ask_bot(url, bot_standin, "whoami", "/oversight", "whoami"))
     assert bot.stop() == 0
     warnings = [line for line in bot.stderr.splitlines() if " WARNING " in line]
     assert any("OVERSIGHT_ALLOWED_USERS" in line for line in warnings), bot.stderr
@@ -377,18 +268,18 @@ def test_with_no_allow_list_the_bot_starts_says_so_and_refuses_everyone(launch, 
         assert "allow-list is empty" in reply["text"]
     rows = list(csv.DictReader(cli("audit", "--csv").stdout.splitlines()))
     assert [r["outcome"] for r in rows] == ["refused"] * 3
-    assert slack.calls_to("users.info") == []  # refused before asking Slack who they are
+    assert bot_standin.calls_to("users.info") == []  # refused before asking Slack who they are
 
 
-def test_the_log_never_holds_case_text_tokens_or_the_signing_secret(launch, slack, cli):
+def test_the_log_never_holds_case_text_tokens_or_the_signing_secret(launch, bot_standin, cli):
     bot, url = serve(launch)
     secret_text = "SECRET-CASE-TEXT incident 4417 at 12 Acacia Avenue"
-    forged = slash(slack, "forged", "/backlog", secret_text)
+    forged = slash(bot_standin, "forged", "/backlog", secret_text)
     assert post_signed(url, forged, secret="0123456789abcdef0123456789abcdef")[0] == 401
     assert post_signed(url, forged, timestamp=int(time.time()) - 600)[0] == 401
     # Signed but not understood: the usage goes back to the asker, and into the audit log only.
-    usage = ask_bot(url, slack, "usage", "/backlog", "SECRET-USAGE-TEXT")
-    ask_bot(url, slack, "normal", "/backlog", f"as of {AS_OF}")
+    usage = ask_bot(url, bot_standin, "usage", "/backlog", "SECRET-USAGE-TEXT")
+    ask_bot(url, bot_standin, "normal", "/backlog", f"as of {AS_OF}")
     assert bot.stop() == 0
     assert "SECRET-USAGE-TEXT" in usage["text"]
     log = bot.stdout + bot.stderr

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 
 import pytest
 
-from tests.slack_standin import SlackStandIn
-from tests.test_bot_command import BotProcess, bot_process_env
-from tests.test_bot_http import (
+from tests.support.processes import BotProcess
+from tests.support.readback import assert_backlog, block_texts
+from tests.support.slack import (
     ALLOWED,
     APP_TOKEN,
     AS_OF,
@@ -26,12 +25,14 @@ from tests.test_bot_http import (
     SLACK_LIMIT,
     ask_bot,
     ask_json,
-    assert_backlog,
     audit_rows,
-    block_texts,
-    populated_standin,
+    bot_process_env,
     running_bot,
 )
+from tests.support.slack_standin import SlackStandIn
+
+# Each test starts and stops bots (one of them `oversight bot` in a subprocess).
+pytestmark = pytest.mark.slow
 
 CONNECTED = re.compile(r"Connected to Slack over Socket Mode")
 
@@ -68,44 +69,43 @@ def ask_over_socket(
     return reply
 
 
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    standin = populated_standin()
-    yield standin
-    standin.close()
-
-
-def test_socket_mode_gives_the_same_answer_as_http(slack, db, cli):
-    with running_bot(slack, db) as http:
+def test_socket_mode_gives_the_same_answer_as_http(bot_standin, db, cli):
+    with running_bot(bot_standin, db) as http:
         assert http.mode == "http"
-        over_http = ask_bot(http.url, slack, "http", "/backlog", f"as of {AS_OF}")
+        over_http = ask_bot(http.url, bot_standin, "http", "/backlog", f"as of {AS_OF}")
     # Socket Mode needs no signing secret: Slack is reached over the app's own connection.
-    with running_bot(slack, db, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET=None) as socket:
+    with running_bot(
+        bot_standin, db, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET=None
+    ) as socket:
         assert socket.mode == "socket" and socket.url is None
-        over_socket = ask_over_socket(slack, "env-1", "/backlog", f"as of {AS_OF}")
-        refused = ask_over_socket(slack, "env-2", "/backlog", f"as of {AS_OF}", user=OUTSIDER)
+        over_socket = ask_over_socket(bot_standin, "env-1", "/backlog", f"as of {AS_OF}")
+        refused = ask_over_socket(bot_standin, "env-2", "/backlog", f"as of {AS_OF}", user=OUTSIDER)
     assert over_socket == over_http
     assert_backlog(over_socket, ask_json(cli, "/backlog"))
     assert not any(re.search(r"\d", t) for t in [refused["text"], *block_texts(refused["blocks"])])
-    (opened,) = slack.calls_to("apps.connections.open")
+    (opened,) = bot_standin.calls_to("apps.connections.open")
     assert opened.token == APP_TOKEN
-    assert {c.token for c in slack.calls if c.method != "apps.connections.open"} == {BOT_TOKEN}
+    assert {c.token for c in bot_standin.calls if c.method != "apps.connections.open"} == {
+        BOT_TOKEN
+    }
     outcomes = [(r["user_id"], r["outcome"]) for r in audit_rows(cli)]
     assert outcomes == [(ALLOWED, "answered"), (ALLOWED, "answered"), (OUTSIDER, "refused")]
 
 
-def test_oversight_bot_over_socket_mode_answers_and_stops_on_sigterm(slack, db, cli, tmp_path):
-    env = bot_process_env(slack, db, SLACK_APP_TOKEN=APP_TOKEN)
+def test_oversight_bot_over_socket_mode_answers_and_stops_on_sigterm(
+    bot_standin, db, cli, tmp_path
+):
+    env = bot_process_env(bot_standin, db, SLACK_APP_TOKEN=APP_TOKEN)
     bot = BotProcess(tmp_path, env)
     try:
         bot.wait_for_log(CONNECTED)
-        reply = ask_over_socket(slack, "env-1", "/backlog", f"as of {AS_OF}")
+        reply = ask_over_socket(bot_standin, "env-1", "/backlog", f"as of {AS_OF}")
         assert bot.stop() == 0
     finally:
         bot.kill()
     assert_backlog(reply, ask_json(cli, "/backlog"))
-    with running_bot(slack, db) as http:  # the same store, over HTTP in this process
-        assert ask_bot(http.url, slack, "http", "/backlog", f"as of {AS_OF}") == reply
+    with running_bot(bot_standin, db) as http:  # the same store, over HTTP in this process
+        assert ask_bot(http.url, bot_standin, "http", "/backlog", f"as of {AS_OF}") == reply
     assert [r["outcome"] for r in audit_rows(cli)] == ["answered", "answered"]
     log = bot.stdout + bot.stderr
     for secret in (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET):

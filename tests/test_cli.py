@@ -1,8 +1,11 @@
-"""End-to-end tests of the ``oversight`` command line, through the installed console script.
+"""End-to-end tests of the ``oversight`` command line.
 
 Every figure the command prints is checked against a count of the same file made here,
 independently: the CSV is read with the csv module and counted by hand, without oversight's
-parsers or figures.
+parsers or figures. Those tests run the installed console script (the ``cli`` fixture), as do
+the tests of a refusal's real exit status and of what a command imports at start-up; the
+tests of arguments, settings and user-error messages run ``oversight.cli.cli`` in this process
+(the ``runner`` fixture), as a subprocess would add nothing to them but time.
 """
 
 from __future__ import annotations
@@ -20,17 +23,18 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
-from tests.conftest import (
+from tests.support.cli import invoke
+from tests.support.data import (
     CASE_HEADER,
     DEADLINE_HEADER,
     RETURN_HEADER,
     TEST_NOW,
-    CliRun,
     case,
-    oversight_command,
     write_csv,
 )
+from tests.support.processes import CliRun
 
 AS_OF = date(2020, 6, 30)
 WORKSTREAMS = ("domestic_abuse", "child_protection")
@@ -183,16 +187,38 @@ def write_messy_extract(path: Path, rows: list[list[str]]) -> Path:
     return write_csv(path, MESSY_HEADER, rows, bom=True, crlf=True, trailing_blank_lines=2)
 
 
-def succeeded(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
-    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+# What ``oversight`` did: a subprocess (the ``cli`` fixture) or a run in this process (``invoke``).
+Outcome = subprocess.CompletedProcess[str] | Result
+
+
+def exit_status(result: Outcome) -> int:
+    """The process's exit status; in this process, the status ``oversight`` exits with."""
+    return (
+        result.returncode if isinstance(result, subprocess.CompletedProcess) else result.exit_code
+    )
+
+
+def crash(result: Outcome) -> BaseException | None:
+    """In this process, an exception other than exiting (a subprocess prints a traceback)."""
+    if isinstance(result, subprocess.CompletedProcess) or isinstance(result.exception, SystemExit):
+        return None
+    return result.exception
+
+
+def succeeded(result: Outcome) -> Outcome:
+    status = exit_status(result)
+    assert status == 0, f"exit {status}\n{result.stdout}\n{result.stderr}\n{crash(result)!r}"
     assert "Traceback" not in result.stderr
+    assert crash(result) is None
     return result
 
 
-def refused(result: subprocess.CompletedProcess[str]) -> str:
+def refused(result: Outcome) -> str:
     """A user's mistake: exit status 2, a message on stderr, no traceback; the message."""
-    assert result.returncode == 2, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    status = exit_status(result)
+    assert status == 2, f"exit {status}\n{result.stdout}\n{result.stderr}\n{crash(result)!r}"
     assert "Traceback" not in result.stderr
+    assert crash(result) is None
     assert result.stdout == ""
     assert result.stderr.strip()
     return result.stderr
@@ -316,6 +342,7 @@ def test_the_backlog_on_a_later_date_counts_the_later_cases(cli: CliRun, messy: 
         assert figures["all"][name] == value, name
 
 
+@pytest.mark.slow
 def test_an_xlsx_workbook_is_read_from_the_named_sheet(cli: CliRun, tmp_path: Path) -> None:
     import openpyxl
 
@@ -356,15 +383,15 @@ BAD_ROWS = [
 
 
 def test_a_file_with_bad_rows_names_every_bad_line_and_changes_nothing(
-    cli: CliRun, tmp_path: Path
+    runner: CliRunner, tmp_path: Path
 ) -> None:
     good = write_csv(tmp_path / "good.csv", CASE_HEADER, [case("G-1"), case("G-2", "CP")])
-    succeeded(cli("import", "cases", good.name))
-    status_before = succeeded(cli("status", "--json")).stdout
+    succeeded(invoke(runner, "import", "cases", good.name))
+    status_before = succeeded(invoke(runner, "status", "--json")).stdout
     dump_before = database_dump(tmp_path / "oversight.db")
 
     bad = write_csv(tmp_path / "bad.csv", CASE_HEADER, BAD_ROWS, crlf=True)
-    message = refused(cli("import", "cases", bad.name))
+    message = refused(invoke(runner, "import", "cases", bad.name))
     assert (
         one_sentence(message) == "bad.csv was not imported: 3 problems found, nothing was changed."
     )
@@ -377,15 +404,19 @@ def test_a_file_with_bad_rows_names_every_bad_line_and_changes_nothing(
     ]
 
     assert database_dump(tmp_path / "oversight.db") == dump_before
-    assert succeeded(cli("status", "--json")).stdout == status_before
+    assert succeeded(invoke(runner, "status", "--json")).stdout == status_before
 
 
-def test_a_rejected_first_import_leaves_no_database_behind(cli: CliRun, tmp_path: Path) -> None:
+def test_a_rejected_first_import_leaves_no_database_behind(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     write_csv(tmp_path / "bad.csv", CASE_HEADER, BAD_ROWS)
-    refused(cli("import", "cases", "bad.csv"))
+    refused(invoke(runner, "import", "cases", "bad.csv"))
     assert not (tmp_path / "oversight.db").exists()
     # So asking still says there is nothing to ask about, rather than showing zeros.
-    assert one_sentence(refused(cli("ask", "/backlog"))).startswith("There is no database at ")
+    assert one_sentence(refused(invoke(runner, "ask", "/backlog"))).startswith(
+        "There is no database at "
+    )
 
 
 # --- one clear sentence for each mistake ---------------------------------------------------
@@ -442,7 +473,9 @@ BAD_IMPORTS = {
 
 
 @pytest.mark.parametrize("name", list(BAD_IMPORTS))
-def test_a_bad_file_is_refused_in_one_sentence(cli: CliRun, tmp_path: Path, name: str) -> None:
+def test_a_bad_file_is_refused_in_one_sentence(
+    runner: CliRunner, tmp_path: Path, name: str
+) -> None:
     data, kind, file_name, words = BAD_IMPORTS[name]
     if data is not None:
         _write(tmp_path, file_name, data)
@@ -451,50 +484,65 @@ def test_a_bad_file_is_refused_in_one_sentence(cli: CliRun, tmp_path: Path, name
 
         with zipfile.ZipFile(tmp_path / file_name, "w") as archive:
             archive.writestr("readme.txt", "not a workbook")
-    sentence = one_sentence(refused(cli("import", kind, file_name)))
+    sentence = one_sentence(refused(invoke(runner, "import", kind, file_name)))
     for word in words:
         assert word in sentence
     assert not (tmp_path / "oversight.db").exists()
 
 
-def test_the_same_mistakes_leave_an_existing_database_alone(cli: CliRun, tmp_path: Path) -> None:
+def test_the_same_mistakes_leave_an_existing_database_alone(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     write_csv(tmp_path / "good.csv", CASE_HEADER, [case("G-1")])
-    succeeded(cli("import", "cases", "good.csv"))
+    succeeded(invoke(runner, "import", "cases", "good.csv"))
     before = database_dump(tmp_path / "oversight.db")
     _write(tmp_path, "empty.csv", b"")
-    refused(cli("import", "cases", "empty.csv"))
-    refused(cli("import", "cases", "absent.csv"))
+    refused(invoke(runner, "import", "cases", "empty.csv"))
+    refused(invoke(runner, "import", "cases", "absent.csv"))
     assert database_dump(tmp_path / "oversight.db") == before
 
 
-def test_an_unknown_kind_of_extract_is_refused(cli: CliRun, tmp_path: Path) -> None:
+def test_an_unknown_kind_of_extract_is_refused(runner: CliRunner, tmp_path: Path) -> None:
     write_csv(tmp_path / "good.csv", CASE_HEADER, [case("G-1")])
-    message = refused(cli("import", "incidents", "good.csv"))
+    message = refused(invoke(runner, "import", "incidents", "good.csv"))
     assert "'incidents' is not one of 'cases', 'returns', 'deadlines'" in message
     assert not (tmp_path / "oversight.db").exists()
 
 
-@pytest.mark.parametrize("as_of", ["2020-02-30", "yesterday", "06/31/2020"])
-def test_a_bad_as_of_date_for_an_import_is_refused(cli: CliRun, tmp_path: Path, as_of: str) -> None:
+@pytest.mark.parametrize(
+    ("command", "as_of"),
+    [
+        (["import", "cases", "good.csv"], "2020-02-30"),
+        (["import", "cases", "good.csv"], "yesterday"),
+        (["import", "cases", "good.csv"], "06/31/2020"),
+        (["ask", "/backlog"], "2020-06-31"),
+    ],
+    ids=["import-2020-02-30", "import-yesterday", "import-06/31/2020", "ask-2020-06-31"],
+)
+def test_a_bad_as_of_date_is_refused(
+    runner: CliRunner, tmp_path: Path, command: list[str], as_of: str
+) -> None:
     write_csv(tmp_path / "good.csv", CASE_HEADER, [case("G-1")])
-    message = refused(cli("import", "cases", "good.csv", "--as-of", as_of))
+    message = refused(invoke(runner, *command, "--as-of", as_of))
     assert (
         one_sentence(message) == f'--as-of: "{as_of}" is not a date: use YYYY-MM-DD or DD/MM/YYYY.'
     )
     assert not (tmp_path / "oversight.db").exists()
 
 
-def test_a_sheet_for_a_csv_file_is_refused(cli: CliRun, tmp_path: Path) -> None:
+def test_a_sheet_for_a_csv_file_is_refused(runner: CliRunner, tmp_path: Path) -> None:
     write_csv(tmp_path / "good.csv", CASE_HEADER, [case("G-1")])
-    message = refused(cli("import", "cases", "good.csv", "--sheet", "Cases"))
+    message = refused(invoke(runner, "import", "cases", "good.csv", "--sheet", "Cases"))
     assert one_sentence(message) == (
         "good.csv is a CSV file: --sheet applies only to XLSX workbooks."
     )
 
 
-def test_rows_dated_after_the_extract_was_taken_are_refused(cli: CliRun, tmp_path: Path) -> None:
+def test_rows_dated_after_the_extract_was_taken_are_refused(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     write_csv(tmp_path / "future.csv", CASE_HEADER, [case("F-1", recorded_on="2020-07-02")])
-    message = refused(cli("import", "cases", "future.csv", "--as-of", "2020-07-01"))
+    message = refused(invoke(runner, "import", "cases", "future.csv", "--as-of", "2020-07-01"))
     assert "line 2, recorded_on: 2020-07-02 is after the extract's as-of date 2020-07-01" in message
 
 
@@ -508,22 +556,26 @@ def test_asking_with_no_database_is_refused(cli: CliRun, tmp_path: Path) -> None
     assert not (tmp_path / "oversight.db").exists()
 
 
-def test_a_database_that_is_not_one_is_refused(cli: CliRun, tmp_path: Path) -> None:
+def test_a_database_that_is_not_one_is_refused(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "notes.db").write_text("my notes\n")
-    message = refused(cli("ask", "/backlog", env={"OVERSIGHT_DB": "notes.db"}))
+    message = refused(invoke(runner, "ask", "/backlog", env={"OVERSIGHT_DB": "notes.db"}))
     assert one_sentence(message) == "notes.db is not an oversight database (not a SQLite file)."
     assert (tmp_path / "notes.db").read_text() == "my notes\n"
 
 
-def test_a_database_in_a_folder_that_does_not_exist_is_refused(cli: CliRun, tmp_path: Path) -> None:
+def test_a_database_in_a_folder_that_does_not_exist_is_refused(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     write_csv(tmp_path / "good.csv", CASE_HEADER, [case("G-1")])
-    message = refused(cli("import", "cases", "good.csv", env={"OVERSIGHT_DB": "no/such/x.db"}))
+    message = refused(
+        invoke(runner, "import", "cases", "good.csv", env={"OVERSIGHT_DB": "no/such/x.db"})
+    )
     assert one_sentence(message).startswith("The folder no/such does not exist")
     assert not (tmp_path / "no").exists()
 
 
-def test_an_unknown_command_prints_the_usage(cli: CliRun) -> None:
-    message = refused(cli("ask", "/foo"))
+def test_an_unknown_command_prints_the_usage(runner: CliRunner) -> None:
+    message = refused(invoke(runner, "ask", "/foo"))
     lines = message.splitlines()
     assert lines[0] == '"/foo" is not a command oversight knows.'
     assert lines[1] == "Usage:"
@@ -531,8 +583,8 @@ def test_an_unknown_command_prints_the_usage(cli: CliRun) -> None:
         assert any(line.strip().startswith(command + " ") for line in lines[2:]), command
 
 
-def test_bad_arguments_to_a_command_print_its_usage(cli: CliRun) -> None:
-    message = refused(cli("ask", "/deadlines abc"))
+def test_bad_arguments_to_a_command_print_its_usage(runner: CliRunner) -> None:
+    message = refused(invoke(runner, "ask", "/deadlines abc"))
     lines = message.splitlines()
     assert lines[0] == '"abc" is not a number of days from 1 to 366.'
     assert lines[1] == "Usage:"
@@ -549,45 +601,48 @@ def test_bad_arguments_to_a_command_print_its_usage(cli: CliRun) -> None:
     ],
 )
 def test_other_bad_words_get_one_sentence_and_the_usage(
-    cli: CliRun, text: str, first_line: str
+    runner: CliRunner, text: str, first_line: str
 ) -> None:
-    lines = refused(cli("ask", text)).splitlines()
+    lines = refused(invoke(runner, "ask", text)).splitlines()
     assert lines[0] == first_line
     assert lines[1] == "Usage:"
 
 
-def test_a_bad_as_of_option_for_ask_is_refused(cli: CliRun) -> None:
-    message = refused(cli("ask", "--as-of", "2020-06-31", "/backlog"))
-    assert (
-        one_sentence(message)
-        == '--as-of: "2020-06-31" is not a date: use YYYY-MM-DD or DD/MM/YYYY.'
-    )
+BAD_NOW = (
+    'OVERSIGHT_NOW must be an ISO date or date-time such as 2020-06-30T09:00, not "next Tuesday".'
+)
 
 
-@pytest.mark.parametrize("command", [["status"], ["ask", "/backlog"], ["import", "cases", "x.csv"]])
-def test_a_bad_oversight_now_is_refused_by_every_command(cli: CliRun, command: list[str]) -> None:
-    message = refused(cli(*command, env={"OVERSIGHT_NOW": "next Tuesday"}))
-    assert one_sentence(message) == (
-        "OVERSIGHT_NOW must be an ISO date or date-time such as 2020-06-30T09:00, "
-        'not "next Tuesday".'
-    )
+@pytest.mark.parametrize(
+    ("command", "setting", "sentence"),
+    [
+        # A bad OVERSIGHT_NOW is refused by every command.
+        (["status"], {"OVERSIGHT_NOW": "next Tuesday"}, BAD_NOW),
+        (["ask", "/backlog"], {"OVERSIGHT_NOW": "next Tuesday"}, BAD_NOW),
+        (["import", "cases", "x.csv"], {"OVERSIGHT_NOW": "next Tuesday"}, BAD_NOW),
+        (
+            ["status"],
+            {"STALE_AFTER_DAYS": "a week"},
+            'STALE_AFTER_DAYS must be a whole number of days, 1 or more, not "a week".',
+        ),
+    ],
+    ids=["now-status", "now-ask", "now-import", "stale-after-days-status"],
+)
+def test_a_bad_setting_is_refused_in_one_sentence(
+    runner: CliRunner, command: list[str], setting: dict[str, str], sentence: str
+) -> None:
+    message = refused(invoke(runner, *command, env=setting))
+    assert one_sentence(message) == sentence
 
 
-def test_a_bad_stale_after_days_is_refused(cli: CliRun) -> None:
-    message = refused(cli("status", env={"STALE_AFTER_DAYS": "a week"}))
-    assert (
-        one_sentence(message)
-        == 'STALE_AFTER_DAYS must be a whole number of days, 1 or more, not "a week".'
-    )
-
-
-def test_ask_with_no_words_is_refused(cli: CliRun) -> None:
-    assert "Missing argument" in refused(cli("ask"))
+def test_ask_with_no_words_is_refused(runner: CliRunner) -> None:
+    assert "Missing argument" in refused(invoke(runner, "ask"))
 
 
 # --- re-importing --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_reimporting_reports_what_changed(cli: CliRun, tmp_path: Path) -> None:
     def import_cases(name: str, as_of: str) -> subprocess.CompletedProcess[str]:
         return succeeded(
@@ -623,8 +678,15 @@ def test_reimporting_reports_what_changed(cli: CliRun, tmp_path: Path) -> None:
     newer += messy_rows(seed=12, count=3, first=900)
     write_messy_extract(tmp_path / "week2.csv", newer)
     result = import_cases("week2.csv", "2020-07-21")
+    # The two dropped cases vanished: named by workstream, in the order the README lists them.
+    gone = Counter(WORKSTREAM_SPELLINGS[row[1]] for row in dropped)
+    label = {ws: name for name, ws in LABELS.items() if ws in WORKSTREAMS}
+    split = ", ".join(f"{label[ws]} {gone[ws]}" for ws in WORKSTREAMS if gone[ws])
     assert result.stdout.splitlines() == [
         "Imported week2.csv (121 rows) as import #4: 3 inserted, 5 updated, 113 unchanged.",
+        "Reconciled with the store: 2 findings.",
+        f"  vanished: 2 ({split})",
+        "  oversight integrity lists each one; records are kept, never deleted.",
         "2 cases already in the store are not in this file; they were kept as they were.",
     ]
 
@@ -645,6 +707,7 @@ def test_reimporting_reports_what_changed(cli: CliRun, tmp_path: Path) -> None:
     assert after["reviewed"] - before["reviewed"] >= 5  # the file does show the new reviews
 
 
+@pytest.mark.slow
 def test_reimporting_returns_and_deadlines(cli: CliRun, tmp_path: Path) -> None:
     returns = [
         ["ONS crime return", "2019-Q3", "31/10/2019", "Missing", "", ""],
@@ -669,6 +732,7 @@ def test_reimporting_returns_and_deadlines(cli: CliRun, tmp_path: Path) -> None:
 # --- status --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_status_shows_the_database_rows_and_the_freshness_of_each_kind(
     cli: CliRun, tmp_path: Path
 ) -> None:
@@ -749,31 +813,34 @@ def test_status_shows_the_database_rows_and_the_freshness_of_each_kind(
     assert relaxed["stale_kinds"] == ["deadlines"]
 
 
-def test_a_stale_extract_is_flagged_in_the_answer(cli: CliRun, tmp_path: Path) -> None:
+def test_a_stale_extract_is_flagged_in_the_answer(runner: CliRunner, tmp_path: Path) -> None:
     write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("C-1")])
-    succeeded(cli("import", "cases", "cases.csv"))
-    fresh = succeeded(cli("ask", "/backlog", env={"OVERSIGHT_NOW": "2020-07-09T09:00"})).stdout
-    assert "WARNING" not in fresh
-    stale = succeeded(cli("ask", "/backlog", env={"OVERSIGHT_NOW": "2020-07-10T09:00"})).stdout
+    succeeded(invoke(runner, "import", "cases", "cases.csv"))
+    fresh = invoke(runner, "ask", "/backlog", env={"OVERSIGHT_NOW": "2020-07-09T09:00"})
+    assert "WARNING" not in succeeded(fresh).stdout
+    stale = invoke(runner, "ask", "/backlog", env={"OVERSIGHT_NOW": "2020-07-10T09:00"})
+    stale = succeeded(stale).stdout
     assert "WARNING: Stale: the last case reviews extract was imported 9 days ago." in stale
 
 
 def test_the_import_is_recorded_under_the_login_name_by_default(
-    cli: CliRun, tmp_path: Path
+    runner: CliRunner, tmp_path: Path
 ) -> None:
     write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("C-1")])
-    succeeded(cli("import", "cases", "cases.csv"))
-    status = json.loads(succeeded(cli("status", "--json")).stdout)
+    succeeded(invoke(runner, "import", "cases", "cases.csv"))
+    status = json.loads(succeeded(invoke(runner, "status", "--json")).stdout)
     assert status["sources"]["cases"]["imported_by"]
     assert status["sources"]["cases"]["extract_as_of"] == TEST_NOW[:10]
 
 
-def test_the_db_option_wins_over_the_environment(cli: CliRun, tmp_path: Path) -> None:
+def test_the_db_option_wins_over_the_environment(runner: CliRunner, tmp_path: Path) -> None:
     write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("C-1")])
-    succeeded(cli("--db", "elsewhere.db", "import", "cases", "cases.csv"))
+    succeeded(invoke(runner, "--db", "elsewhere.db", "import", "cases", "cases.csv"))
     assert (tmp_path / "elsewhere.db").exists()
     assert not (tmp_path / "oversight.db").exists()
-    status = json.loads(succeeded(cli("--db", "elsewhere.db", "status", "--json")).stdout)
+    status = json.loads(
+        succeeded(invoke(runner, "--db", "elsewhere.db", "status", "--json")).stdout
+    )
     assert status["database"] == str((tmp_path / "elsewhere.db").resolve())
 
 
@@ -799,6 +866,7 @@ def imported_modules(tmp_path: Path, env: dict[str, str], *args: str) -> set[str
     }
 
 
+@pytest.mark.slow
 def test_ask_does_not_import_pandas_or_sqlite_utils(tmp_path: Path) -> None:
     env = {
         **os.environ,
@@ -820,53 +888,39 @@ def test_ask_does_not_import_pandas_or_sqlite_utils(tmp_path: Path) -> None:
 # --- settings from .env --------------------------------------------------------------------
 
 
-def run_without_settings(
-    tmp_path: Path, *args: str, **extra: str
-) -> subprocess.CompletedProcess[str]:
-    """Run the console script with no oversight settings in the environment except ``extra``."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("OVERSIGHT_DB", "OVERSIGHT_NOW", "STALE_AFTER_DAYS")
-    }
-    return subprocess.run(
-        [*oversight_command(), *args],
-        cwd=tmp_path,
-        env={**env, **extra},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+def without_settings(runner: CliRunner, *args: str, **extra: str) -> Result:
+    """``oversight ARGS`` with no oversight settings in the environment except ``extra``."""
+    unset = dict.fromkeys(("OVERSIGHT_DB", "OVERSIGHT_NOW", "STALE_AFTER_DAYS"))
+    return invoke(runner, *args, env={**unset, **extra})
 
 
-def test_settings_are_read_from_env_in_the_working_directory(tmp_path: Path) -> None:
+def test_settings_are_read_from_env_in_the_working_directory(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     (tmp_path / ".env").write_text(
         "# settings for this folder\nOVERSIGHT_DB=from-dotenv.db\nOVERSIGHT_NOW=2020-07-01T09:00\n"
     )
     write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("C-1")])
-    succeeded(run_without_settings(tmp_path, "import", "cases", "cases.csv"))
+    succeeded(without_settings(runner, "import", "cases", "cases.csv"))
     assert (tmp_path / "from-dotenv.db").exists()
     assert not (tmp_path / "oversight.db").exists()
-    status = json.loads(succeeded(run_without_settings(tmp_path, "status", "--json")).stdout)
+    status = json.loads(succeeded(without_settings(runner, "status", "--json")).stdout)
     assert status["database"] == str((tmp_path / "from-dotenv.db").resolve())
     assert status["sources"]["cases"]["imported_at"] == "2020-07-01T09:00:00+01:00"
 
 
-def test_the_environment_wins_over_env(tmp_path: Path) -> None:
+def test_the_environment_wins_over_env(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("OVERSIGHT_DB=from-dotenv.db\nOVERSIGHT_NOW=2020-07-01\n")
     write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("C-1")])
     succeeded(
-        run_without_settings(
-            tmp_path, "import", "cases", "cases.csv", OVERSIGHT_DB="from-environment.db"
-        )
+        without_settings(runner, "import", "cases", "cases.csv", OVERSIGHT_DB="from-environment.db")
     )
     assert (tmp_path / "from-environment.db").exists()
     assert not (tmp_path / "from-dotenv.db").exists()
     status = json.loads(
         succeeded(
-            run_without_settings(
-                tmp_path,
+            without_settings(
+                runner,
                 "status",
                 "--json",
                 OVERSIGHT_DB="from-environment.db",
@@ -880,7 +934,7 @@ def test_the_environment_wins_over_env(tmp_path: Path) -> None:
     assert status["sources"]["cases"]["age_days"] == 3
 
 
-def test_a_bad_env_file_is_refused_in_one_sentence(tmp_path: Path) -> None:
+def test_a_bad_env_file_is_refused_in_one_sentence(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / ".env").write_bytes(b"OVERSIGHT_DB=caf\xe9.db\n")
-    message = refused(run_without_settings(tmp_path, "status"))
+    message = refused(without_settings(runner, "status"))
     assert one_sentence(message) == ".env is not UTF-8 text: save it as UTF-8."

@@ -14,7 +14,8 @@ from oversight.figures.deadlines import open_deadlines
 from oversight.importing import import_extract
 from oversight.kinds import KINDS
 from oversight.store import Store, open_store
-from tests.conftest import DEADLINE_HEADER, NOW, write_csv
+from tests.support.data import DEADLINE_HEADER, NOW, write_csv
+from tests.support.handchecked import DEADLINE_ROWS, DEADLINES_EXPECTED
 
 
 def import_deadlines(
@@ -36,51 +37,24 @@ def import_deadlines(
     )
 
 
-# As of Wednesday 23 December 2020, within 14 days (to Wednesday 6 January 2021):
-HAND_ROWS = [
-    # title, due, category, owner, status, done_on
-    ["A overdue", "2020-12-18", "HMICFRS", "Chief Constable", "open", ""],
-    # Done on 24 December, after D: still open on D, and overdue.
-    ["B done late", "2020-12-10", "ONS", "Head of Data", "done", "2020-12-24"],
-    ["C done", "2020-12-20", "", "", "done", "2020-12-22"],  # done before D: not shown
-    ["D done, no date", "2020-12-01", "", "", "done", ""],  # done, date unknown: not shown
-    ["E due today", "2020-12-23", "", "", "open", ""],
-    ["F after Christmas", "2021-01-04", "Board", "", "open", ""],
-    ["G last day", "2021-01-06", "", "", "", ""],  # D + 14; a blank status is open
-    ["H too far", "2021-01-07", "", "", "open", ""],  # D + 15: not shown
-    ["I Christmas Eve", "2020-12-24", "", "Mayor's office", "open", ""],
-]
+# The hand-checked deadlines (tests/support/handchecked.py) are worked out as of D.
 D = date(2020, 12, 23)
-# title: (calendar days left, working days left), worked out by hand:
-#   B  10 Dec: -13 days; working days passed in (10 Dec, 23 Dec]: 11, 14-18, 21-23 = 9
-#   A  18 Dec:  -5 days; (18 Dec, 23 Dec]: 21, 22, 23 = 3
-#   E  23 Dec:   0
-#   I  24 Dec:   1 day; 24 Dec is a Thursday: 1
-#   F   4 Jan:  12 days; 24, (25 Christmas, 26-27 weekend, 28 Boxing Day substitute), 29, 30,
-#               31, (1 Jan New Year, 2-3 weekend), 4 = 5
-#   G   6 Jan:  14 days; F's 5 + 5 and 6 Jan = 7
-EXPECTED = [
-    ("B done late", -13, -9),
-    ("A overdue", -5, -3),
-    ("E due today", 0, 0),
-    ("I Christmas Eve", 1, 1),
-    ("F after Christmas", 12, 5),
-    ("G last day", 14, 7),
-]
 
 
 @pytest.fixture
 def hand_store(store: Store, tmp_path: Path) -> Store:
-    import_deadlines(store, tmp_path, HAND_ROWS)
+    import_deadlines(store, tmp_path, DEADLINE_ROWS)
     return store
 
 
 def test_open_deadlines_overdue_first(hand_store: Store):
     result = open_deadlines(hand_store, D, 14)
     assert (result.as_of, result.within_days) == (D, 14)
-    assert [(d.title, d.days_left, d.working_days_left) for d in result.deadlines] == EXPECTED
+    assert [
+        (d.title, d.days_left, d.working_days_left) for d in result.deadlines
+    ] == DEADLINES_EXPECTED
     assert [d.title for d in result.overdue] == ["B done late", "A overdue"]
-    assert [d.title for d in result.upcoming] == [t for t, _, _ in EXPECTED[2:]]
+    assert [d.title for d in result.upcoming] == [t for t, _, _ in DEADLINES_EXPECTED[2:]]
     assert all(d.overdue is (d.days_left < 0) for d in result.deadlines)
 
 
@@ -99,7 +73,7 @@ def test_fields_are_carried_through(hand_store: Store):
         (1, ["B done late", "A overdue", "E due today", "I Christmas Eve"]),
         (12, ["B done late", "A overdue", "E due today", "I Christmas Eve", "F after Christmas"]),
         (13, ["B done late", "A overdue", "E due today", "I Christmas Eve", "F after Christmas"]),
-        (15, [t for t, _, _ in EXPECTED] + ["H too far"]),
+        (15, [t for t, _, _ in DEADLINES_EXPECTED] + ["H too far"]),
     ],
 )
 def test_window_in_calendar_days(hand_store: Store, within: int, titles: list[str]):
@@ -152,6 +126,7 @@ def deadline_rows(draw: st.DrawFn) -> list[tuple[str, date, str, date | None]]:
     return rows
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=deadline_rows(), as_of=st.dates(START, END), within=st.integers(1, 366))
 def test_deadlines_match_a_naive_count(rows: list, as_of: date, within: int):

@@ -20,8 +20,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from tests.conftest import CASE_HEADER, TEST_NOW, case, oversight_command, write_csv
+from oversight import demo
+from tests.support.cli import invoke
+from tests.support.data import CASE_HEADER, TEST_NOW, case, write_csv
+from tests.support.processes import oversight_command
 
 AS_OF = "2020-06-30"
 
@@ -166,8 +170,12 @@ def test_a_little_over_a_third_needed_review_and_a_quarter_of_those_were_reviewe
         AS_OF,
     )
     assert direct == outstanding
-    # No review is dated after the as-of date, so "by 30 June" is every review in the file.
-    assert query(demo_db, "SELECT max(reviewed_on) FROM case_reviews")[0] <= AS_OF
+    # Only the later extracts' July reviews (those not undone again) are dated after 30 June.
+    later, latest = query(
+        demo_db, "SELECT sum(reviewed_on > ?), max(reviewed_on) FROM case_reviews", AS_OF
+    )
+    assert later == demo.JULY_REVIEWS - demo.UNDONE
+    assert latest <= demo.LATER[0].isoformat()
 
 
 def test_96_percent_of_reviewed_cases_are_ncrs_compliant(demo_db: Path) -> None:
@@ -231,10 +239,34 @@ def test_the_demo_database_was_built_through_the_real_imports(demo_db: Path) -> 
             t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("case_reviews", "data_returns", "deadlines")
         }
-    assert [i[0] for i in imports] == ["cases", "returns", "deadlines"]
+    assert [i[0] for i in imports] == ["cases", "returns", "deadlines", "cases", "cases"]
     assert {i[1] for i in imports} == {"oversight demo"}
-    assert {i[2] for i in imports} == {AS_OF}
-    assert [i[3] for i in imports] == list(counts.values())
+    assert [i[2] for i in imports] == [AS_OF] * 3 + [d.isoformat() for d in demo.LATER]
+    assert [i[3] for i in imports[:3]] == list(counts.values())
+    # The last extract lost records: they are still in the store, and nothing else was lost.
+    cases = counts["case_reviews"]
+    assert [i[3] for i in imports[3:]] == [cases, cases - demo.VANISHED]
+
+
+def test_the_demo_tells_the_story_of_lost_records(demo_db: Path, built: tuple) -> None:
+    _, result = built
+    missing, last_seen = query(
+        demo_db,
+        "SELECT count(*), count(DISTINCT last_seen_import) FROM case_reviews "
+        "WHERE missing_since_import IS NOT NULL",
+    )
+    assert (missing, last_seen) == (demo.VANISHED, 1)
+    undone = query(
+        demo_db,
+        "SELECT count(*) FROM import_findings WHERE kind = 'review_undone' AND import_id = "
+        "(SELECT max(id) FROM imports)",
+    )[0]
+    assert undone == demo.UNDONE
+    out = result.stdout
+    assert f'$ oversight ask --as-of {demo.LATER[-1].isoformat()} "/integrity"' in out
+    assert f"Missing from the latest extract (kept in the figures): {demo.VANISHED}" in out
+    assert re.search(rf"^review_undone\s+{demo.UNDONE}\s+0\s+{demo.UNDONE}$", out, re.M)
+    assert out.index('"/deadlines"') < out.index('"/integrity"')
 
 
 # --- the same figures, from what oversight answers -----------------------------------------
@@ -304,23 +336,25 @@ def test_ask_gives_the_deadlines_with_the_annual_return_overdue(demo_db: Path) -
 
 
 # --- the demo never overwrites what is not a demo ------------------------------------------
+# The refusals run in this process (the ``runner`` fixture); a demo is built by the real one.
 
 
-def test_the_demo_refuses_the_real_database(tmp_path: Path) -> None:
+def test_the_demo_refuses_the_real_database(runner: CliRunner, tmp_path: Path) -> None:
     write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("R-1")])
-    imported = run(tmp_path, "import", "cases", "cases.csv")
-    assert imported.returncode == 0, imported.stderr
+    imported = invoke(runner, "import", "cases", "cases.csv")
+    assert imported.exit_code == 0, imported.stderr
     real = tmp_path / "oversight.db"
     before = real.read_bytes()
     for spelling in ("oversight.db", "./oversight.db", str(real)):
-        result = run(tmp_path, "demo", "--db", spelling)
-        assert result.returncode == 2
+        result = invoke(runner, "demo", "--db", spelling)
+        assert result.exit_code == 2
         assert "Traceback" not in result.stderr
         assert "is the real database (OVERSIGHT_DB)" in result.stderr
         assert "Building" not in result.stdout
     assert real.read_bytes() == before
 
 
+@pytest.mark.slow  # builds the demo first
 def test_the_demo_refuses_the_real_database_even_when_it_is_a_demo(tmp_path: Path) -> None:
     assert run(tmp_path, "demo", "--db", "demo.db").returncode == 0
     result = run(tmp_path, "demo", "--db", "demo.db", OVERSIGHT_DB="demo.db")
@@ -328,15 +362,17 @@ def test_the_demo_refuses_the_real_database_even_when_it_is_a_demo(tmp_path: Pat
     assert "is the real database" in result.stderr
 
 
-def test_the_demo_refuses_a_file_that_is_not_a_demo_database(tmp_path: Path) -> None:
+def test_the_demo_refuses_a_file_that_is_not_a_demo_database(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     (tmp_path / "notes.txt").write_text("important notes\n")
     write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("R-1")])
-    other = run(tmp_path, "import", "cases", "cases.csv", OVERSIGHT_DB="other.db")
-    assert other.returncode == 0, other.stderr
+    other = invoke(runner, "import", "cases", "cases.csv", env={"OVERSIGHT_DB": "other.db"})
+    assert other.exit_code == 0, other.stderr
     other_before = (tmp_path / "other.db").read_bytes()
     for name in ("notes.txt", "other.db"):
-        result = run(tmp_path, "demo", "--db", name)
-        assert result.returncode == 2
+        result = invoke(runner, "demo", "--db", name)
+        assert result.exit_code == 2
         assert "Traceback" not in result.stderr
         assert result.stderr.strip() == (
             f"{name} exists and is not a demo database: give the demo another --db."
@@ -345,13 +381,14 @@ def test_the_demo_refuses_a_file_that_is_not_a_demo_database(tmp_path: Path) -> 
     assert (tmp_path / "other.db").read_bytes() == other_before
 
 
-def test_the_demo_refuses_a_folder_that_does_not_exist(tmp_path: Path) -> None:
-    result = run(tmp_path, "demo", "--db", "no/such/demo.db")
-    assert result.returncode == 2
+def test_the_demo_refuses_a_folder_that_does_not_exist(runner: CliRunner, tmp_path: Path) -> None:
+    result = invoke(runner, "demo", "--db", "no/such/demo.db")
+    assert result.exit_code == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("The folder no/such does not exist")
 
 
+@pytest.mark.slow  # builds the demo twice
 def test_the_demo_runs_twice_and_rebuilds_rather_than_adds(tmp_path: Path) -> None:
     first = run(tmp_path, "demo")  # the default file
     assert first.returncode == 0, first.stderr
@@ -360,7 +397,8 @@ def test_the_demo_runs_twice_and_rebuilds_rather_than_adds(tmp_path: Path) -> No
     # Again, on the system clock this time (an empty OVERSIGHT_NOW).
     second = run(tmp_path, "demo", "--db", "oversight-demo.db", OVERSIGHT_NOW="")
     assert second.returncode == 0, second.stderr
-    assert query(db, "SELECT count(*) FROM imports")[0] == 3
+    # One import per kind, then the two later case extracts: not twice that.
+    assert query(db, "SELECT count(*) FROM imports")[0] == 3 + len(demo.LATER)
     assert (
         query(db, "SELECT count(*) FROM case_reviews")[0]
         == 35_107

@@ -17,29 +17,18 @@ import openpyxl
 import pytest
 from PIL import Image
 
-from slack_plumbing import make_client
 from jobs.tasks import Jobs
 from oversight.store import open_store
-from tests.conftest import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, clean_env, write_csv
-from tests.test_bot_http import WORKSTREAMS, dates, numbers
-from tests.test_jobs import (
-    CHANNEL,
-    DIGEST,
-    REMINDER,
-    Slack,
-    job_settings,
-    oversight,
-    slack_env,
-)
+from slack_plumbing import make_client
+from tests.support.data import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, write_csv
+from tests.support.jobs import CHANNEL, DIGEST, REMINDER, job_settings, slack_env
+from tests.support.processes import clean_env, oversight
+from tests.support.readback import WORKSTREAMS, dates, numbers
+
+# Every test here runs the real `oversight` in subprocesses, one of them on thousands of rows.
+pytestmark = pytest.mark.slow
 
 AS_OF = "2020-06-30"
-
-
-@pytest.fixture
-def slack():
-    standin = Slack()
-    yield standin
-    standin.close()
 
 
 def no_slack_env(db: Path) -> dict[str, str]:
@@ -157,11 +146,15 @@ def outstanding_fields(blocks: list[dict]) -> dict[str, str]:
     return shown
 
 
-def test_the_second_digest_says_how_far_the_backlog_moved_since_the_first(tmp_path, slack, db):
+def test_the_second_digest_says_how_far_the_backlog_moved_since_the_first(
+    tmp_path, digest_standin, db
+):
     for as_of in ("2020-06-23", AS_OF):
-        result = oversight(tmp_path, slack_env(slack, db), "digest", "send", "--as-of", as_of)
+        result = oversight(
+            tmp_path, slack_env(digest_standin, db), "digest", "send", "--as-of", as_of
+        )
         assert result.returncode == 0, result.stderr
-    first, second = slack.posted(DIGEST)
+    first, second = digest_standin.posted(DIGEST)
     before = {
         w["workstream"]: w
         for w in ask(tmp_path, db, "/backlog", "2020-06-23")["backlog"]["figures"]
@@ -274,9 +267,11 @@ def listed_with_more(section: str) -> tuple[int, int]:
     return len(lines) - (1 if more else 0), int(more)
 
 
-def test_the_digest_and_reminders_stay_inside_slacks_limits_on_thousands_of_rows(tmp_path, slack):
+def test_the_digest_and_reminders_stay_inside_slacks_limits_on_thousands_of_rows(
+    tmp_path, digest_standin
+):
     db, counts = big_database(tmp_path)
-    settings = job_settings(slack, db, OVERSIGHT_NOW="2020-07-01T09:00")
+    settings = job_settings(digest_standin, db, OVERSIGHT_NOW="2020-07-01T09:00")
     store = open_store(db)
     try:
         jobs = Jobs(settings, store, make_client(settings))
@@ -284,8 +279,8 @@ def test_the_digest_and_reminders_stay_inside_slacks_limits_on_thousands_of_rows
         assert jobs.send_reminders(as_of=date(2020, 6, 30)).posted
     finally:
         store.close()
-    (digest,) = slack.posted(DIGEST)
-    (reminder,) = slack.posted(REMINDER)
+    (digest,) = digest_standin.posted(DIGEST)
+    (reminder,) = digest_standin.posted(REMINDER)
     for message in (digest, reminder):
         assert message["channel"] == CHANNEL
         assert_within_slack_limits(message)

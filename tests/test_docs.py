@@ -54,3 +54,13 @@ def _command_names() -> list[str]:
 def test_every_command_line_command_is_in_the_readme(name: str):
     pattern = rf"`oversight (--db FILE )?{name}\b|^oversight {name}\b"
     assert re.search(pattern, README, re.MULTILINE), f"oversight {name} is not in the README"
+
+
+def test_the_readme_explains_every_kind_of_finding():
+    from oversight.integrity import FINDING_KINDS
+
+    section = _section("## Lost records: reconciling each case extract")
+    rows = re.findall(r"^\| `([a-z_]+)` \| (.+) \|$", section, re.MULTILINE)
+    assert [name for name, _ in rows] == [k.name for k in FINDING_KINDS]
+    for (_, meaning), kind in zip(rows, FINDING_KINDS, strict=True):
+        assert meaning.startswith(kind.meaning)

@@ -12,7 +12,7 @@ from oversight.figures.freshness import freshness
 from oversight.importing import import_extract
 from oversight.kinds import KINDS
 from oversight.store import Store
-from tests.conftest import CASE_HEADER, DEADLINE_HEADER, NOW, RETURN_HEADER, case, write_csv
+from tests.support.data import CASE_HEADER, DEADLINE_HEADER, NOW, RETURN_HEADER, case, write_csv
 
 HEADERS = {"cases": CASE_HEADER, "returns": RETURN_HEADER, "deadlines": DEADLINE_HEADER}
 ROWS = {

@@ -23,18 +23,18 @@ from oversight.errors import InvalidExtract, UserError
 from oversight.importing import MAX_PROBLEMS, import_extract
 from oversight.kinds import KINDS
 from oversight.store import Store, open_store
-from tests.conftest import (
+from tests.support.data import (
     CASE_HEADER,
     DEADLINE_HEADER,
     NOW,
     RETURN_HEADER,
     TEST_NOW,
     case,
-    oversight_command,
     recount_case_daily,
     stored_case_daily,
     write_csv,
 )
+from tests.support.processes import oversight_command
 
 AS_OF = date(2020, 7, 1)
 CASE_COLUMNS = ", ".join(CASE_HEADER)
@@ -298,10 +298,36 @@ def test_unknown_columns_are_ignored_with_a_warning(store, tmp_path):
     )
     result = run_import(store, "cases", path)
     assert result.warnings == [
-        'ignored the column "Officer Name", which oversight does not use',
-        'ignored the column "notes", which oversight does not use',
+        'ignored 2 columns that oversight does not use: "Officer Name", "notes"',
     ]
     assert cases_table(store) == FIRST_CASES_STORED
+
+
+def test_unknown_columns_are_one_warning_with_names_short_and_on_one_line(store, tmp_path):
+    odd = ["Notes\n\x1b[2Jmore", "y" * 1000, *(f"extra {n}" for n in range(20))]
+    path = write_csv(
+        tmp_path / "extra.csv",
+        [*CASE_HEADER, *odd],
+        ([*row, *(["x"] * len(odd))] for row in FIRST_CASES),
+    )
+    result = run_import(store, "cases", path)
+    assert result.warnings == [
+        "ignored 22 columns that oversight does not use: "
+        '"Notes\\n\\x1b[2Jmore", "' + "y" * 39 + '…", "extra 0", "extra 1", "extra 2" '
+        "and 17 more"
+    ]
+    assert cases_table(store) == FIRST_CASES_STORED
+
+
+def test_a_long_cell_is_shown_by_its_ends_in_a_problem(first_import, tmp_path):
+    cell = "31/02/" + "9" * 5000 + "\nend"
+    path = write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("X", recorded_on=cell)])
+    with pytest.raises(InvalidExtract) as caught:
+        run_import(first_import, "cases", path)
+    [problem] = caught.value.details()
+    assert problem.startswith('line 2, recorded_on: "31/02/999')
+    assert problem.endswith('99\\nend" is not a date')
+    assert len(problem) == len("line 2, recorded_on: ") + 200
 
 
 def test_a_missing_optional_column_is_unknown_for_every_row_with_a_warning(store, tmp_path):
@@ -890,6 +916,7 @@ def state_of(db: Path) -> dict[str, object]:
         store.close()
 
 
+@pytest.mark.slow
 def test_killed_while_writing_the_store_holds_the_old_state_or_the_new(tmp_path, big_csv):
     db = small_import(tmp_path)
     before = state_of(db)
@@ -917,6 +944,7 @@ def test_killed_while_writing_the_store_holds_the_old_state_or_the_new(tmp_path,
         assert len(after["case_reviews"]) == BIG_ROWS
 
 
+@pytest.mark.slow
 def test_killed_while_validating_the_store_is_untouched(tmp_path, big_csv):
     if not Path(f"/proc/{os.getpid()}/fdinfo").is_dir():
         pytest.skip("needs /proc to see how far the import has read")

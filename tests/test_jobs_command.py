@@ -21,34 +21,21 @@ from PIL import Image
 from oversight import ledger
 from oversight.clock import Clock
 from oversight.store import open_store
-from tests.slack_standin import Fault
-from tests.test_bot_command import BotProcess, bot_process_env, one_sentence
-from tests.test_bot_http import populated_standin
-from tests.test_jobs import (
-    CHANNEL,
-    DIGEST,
-    Slack,
-    oversight,
-    slack_env,
-    start_oversight,
-)
+from tests.support.cli import invoke
+from tests.support.jobs import CHANNEL, DIGEST, job_env, slack_env
+from tests.support.processes import BotProcess, one_sentence, oversight, start_oversight
+from tests.support.slack import bot_process_env, populate
+from tests.support.slack_standin import Fault, SlackStandIn
 
 POSTED = re.compile(r"^Posted the weekly-digest for 2020-W27 to CDIGEST \(ts ([\d.]+)\)\.$")
 
 
 @pytest.fixture
-def slack():
-    standin = Slack()
-    yield standin
-    standin.close()
-
-
-@pytest.fixture
-def send(tmp_path: Path, slack: Slack, db: Path):
+def send(tmp_path: Path, digest_standin: SlackStandIn, db: Path):
     """``oversight digest send ARGS`` to the stand-in, on Tuesday 30 June 2020 unless told."""
 
     def run(*args: str, **env: str):
-        return oversight(tmp_path, slack_env(slack, db, **env), "digest", "send", *args)
+        return oversight(tmp_path, slack_env(digest_standin, db, **env), "digest", "send", *args)
 
     return run
 
@@ -59,7 +46,7 @@ HISTORY_LINE = re.compile(
 )
 
 
-def history(tmp_path: Path, slack: Slack, db: Path) -> list[dict[str, str]]:
+def history(tmp_path: Path, slack: SlackStandIn, db: Path) -> list[dict[str, str]]:
     """``oversight digest history``, one dict per line."""
     result = oversight(tmp_path, slack_env(slack, db), "digest", "history")
     assert result.returncode == 0, result.stderr
@@ -77,7 +64,7 @@ def posted_ts(stdout: str) -> str:
     return match.group(1)
 
 
-def assert_chart_and_workbook_uploaded(slack: Slack, thread_ts: str) -> None:
+def assert_chart_and_workbook_uploaded(slack: SlackStandIn, thread_ts: str) -> None:
     """The last upload went through, in the digest's thread: a PNG and a workbook that opens."""
     complete = slack.calls_to("files.completeUploadExternal")[-1]  # the one that went through
     assert complete.params["thread_ts"] == thread_ts
@@ -95,10 +82,11 @@ def assert_chart_and_workbook_uploaded(slack: Slack, thread_ts: str) -> None:
 # --- exactly once ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_senders_started_together_post_one_digest_and_a_third_posts_nothing(
-    tmp_path, slack, db, send
+    tmp_path, digest_standin, db, send
 ):
-    env = slack_env(slack, db)
+    env = slack_env(digest_standin, db)
     senders = [start_oversight(tmp_path, env, "digest", "send") for _ in range(2)]
     said = [sender.communicate(timeout=60) for sender in senders]
     assert [s.returncode for s in senders] == [0, 0], said
@@ -110,25 +98,25 @@ def test_two_senders_started_together_post_one_digest_and_a_third_posts_nothing(
         "being sent now" in outs[1] or f"already sent on 30 Jun 2020 at 09:00 (ts {ts})" in outs[1]
     )
 
-    (message,) = slack.posted()
+    (message,) = digest_standin.posted()
     assert message["ts"] == ts and message["text"].startswith(DIGEST)
-    assert len(slack.calls_to("chat.postMessage")) == 1
-    (complete,) = slack.calls_to("files.completeUploadExternal")
-    assert len(slack.calls_to("upload")) == 2
-    assert_chart_and_workbook_uploaded(slack, ts)
+    assert len(digest_standin.calls_to("chat.postMessage")) == 1
+    (complete,) = digest_standin.calls_to("files.completeUploadExternal")
+    assert len(digest_standin.calls_to("upload")) == 2
+    assert_chart_and_workbook_uploaded(digest_standin, ts)
     assert "Outstanding reviews" in complete.params["files"]
     assert "Digest figures" in complete.params["files"]
 
-    calls_before = len(slack.calls)
+    calls_before = len(digest_standin.calls)
     third = send()
     assert third.returncode == 0, third.stderr
     assert third.stdout.strip() == (
         f"The weekly-digest for 2020-W27 was already sent on 30 Jun 2020 at 09:00 (ts {ts}): "
         "nothing was posted."
     )
-    assert len(slack.calls) == calls_before  # not a single call to Slack
+    assert len(digest_standin.calls) == calls_before  # not a single call to Slack
 
-    (row,) = history(tmp_path, slack, db)
+    (row,) = history(tmp_path, digest_standin, db)
     assert row == {
         "job": "weekly-digest",
         "period": "2020-W27",
@@ -143,21 +131,26 @@ def test_two_senders_started_together_post_one_digest_and_a_third_posts_nothing(
     forced = send("--force")
     assert forced.returncode == 0, forced.stderr
     assert forced.stdout.startswith("Posted the weekly-digest for 2020-W27 forced ")
-    _, again = slack.posted()
+    _, again = digest_standin.posted()
     assert again["ts"] != ts
     assert f"(ts {again['ts']})" in forced.stdout
-    rows = {row["period"]: (row["state"], row["ts"]) for row in history(tmp_path, slack, db)}
+    rows = {
+        row["period"]: (row["state"], row["ts"]) for row in history(tmp_path, digest_standin, db)
+    }
     assert rows == {
         "2020-W27": ("sent", ts),
         "2020-W27 forced 2020-06-30T09:00:00": ("sent", again["ts"]),
     }
 
 
-def test_a_sender_killed_mid_post_does_not_block_the_week_nor_the_next(tmp_path, slack, db, send):
-    slack.hold("chat.postMessage")
-    doomed = start_oversight(tmp_path, slack_env(slack, db), "digest", "send")
+@pytest.mark.slow
+def test_a_sender_killed_mid_post_does_not_block_the_week_nor_the_next(
+    tmp_path, digest_standin, db, send
+):
+    digest_standin.hold("chat.postMessage")
+    doomed = start_oversight(tmp_path, slack_env(digest_standin, db), "digest", "send")
     try:
-        assert slack.held.wait(30), "the first sender never posted"
+        assert digest_standin.held.wait(30), "the first sender never posted"
         # It holds a live claim within its lease: a second sender leaves it alone.
         second = send()
         assert second.returncode == 0, second.stderr
@@ -166,37 +159,38 @@ def test_a_sender_killed_mid_post_does_not_block_the_week_nor_the_next(tmp_path,
             r"nothing was posted\.",
             second.stdout.strip(),
         ), second.stdout
-        assert len(slack.calls_to("chat.postMessage")) == 1  # only the held one
+        assert len(digest_standin.calls_to("chat.postMessage")) == 1  # only the held one
     finally:
         doomed.kill()
         doomed.communicate(timeout=30)  # reaped: its pid is dead, not a zombie
-        slack.let_go.set()
-    assert slack.posted() == []
+        digest_standin.let_go.set()
+    assert digest_standin.posted() == []
 
     # Five minutes later, well within its lease: the dead sender's claim is taken over at once.
     later = send(OVERSIGHT_NOW="2020-06-30T09:05")
     assert later.returncode == 0, later.stderr
     ts = posted_ts(later.stdout)
-    (message,) = slack.posted()
+    (message,) = digest_standin.posted()
     assert message["ts"] == ts
-    assert_chart_and_workbook_uploaded(slack, ts)
-    (row,) = history(tmp_path, slack, db)
+    assert_chart_and_workbook_uploaded(digest_standin, ts)
+    (row,) = history(tmp_path, digest_standin, db)
     assert (row["period"], row["state"], row["ts"], row["tries"]) == ("2020-W27", "sent", ts, "2")
 
     # Next week's digest is its own period, and compares itself with this one.
     next_week = send(OVERSIGHT_NOW="2020-07-07T09:00")
     assert next_week.returncode == 0, next_week.stderr
     assert "2020-W28" in next_week.stdout
-    assert len(slack.posted()) == 2
-    fields = str(slack.posted()[-1]["blocks"])
+    assert len(digest_standin.posted()) == 2
+    fields = str(digest_standin.posted()[-1]["blocks"])
     assert "since the digest of 30 Jun 2020" in fields
-    assert len(history(tmp_path, slack, db)) == 2
+    assert len(history(tmp_path, digest_standin, db)) == 2
 
 
+@pytest.mark.slow
 def test_a_claim_left_by_an_exited_process_is_taken_over_by_the_next_send(
-    tmp_path, slack, db, send
+    tmp_path, digest_standin, db, send
 ):
-    exited = start_oversight(tmp_path, slack_env(slack, db), "--version")
+    exited = start_oversight(tmp_path, slack_env(digest_standin, db), "--version")
     exited.communicate(timeout=30)
     owner = f"{socket.gethostname()}:{exited.pid}"
     now = Clock.parse("2020-06-30T09:00").now()
@@ -208,21 +202,22 @@ def test_a_claim_left_by_an_exited_process_is_taken_over_by_the_next_send(
     result = send()
     assert result.returncode == 0, result.stderr
     posted_ts(result.stdout)
-    assert len(slack.posted()) == 1
+    assert len(digest_standin.posted()) == 1
 
 
+@pytest.mark.slow
 def test_a_failure_beyond_the_retries_releases_the_claim_and_the_next_try_posts_once(
-    tmp_path, slack, db, send
+    tmp_path, digest_standin, db, send
 ):
-    slack.fail("chat.postMessage", *[Fault(status=500)] * 3)
+    digest_standin.fail("chat.postMessage", *[Fault(status=500)] * 3)
     failed = send()
     assert failed.returncode != 0
     assert "Traceback" not in failed.stderr
     sentence = one_sentence(failed.stderr)
     assert "weekly-digest for 2020-W27 was not posted" in sentence
     assert failed.stdout == ""
-    assert slack.posted() == []
-    assert len(slack.calls_to("chat.postMessage")) == 3
+    assert digest_standin.posted() == []
+    assert len(digest_standin.calls_to("chat.postMessage")) == 3
     store = open_store(db)
     try:
         entry = ledger.get(store, "weekly-digest", "2020-W27")
@@ -231,28 +226,29 @@ def test_a_failure_beyond_the_retries_releases_the_claim_and_the_next_try_posts_
         store.close()
     assert (entry.state, entry.message_ts, entry.sent_at) == ("released", None, None)
     assert entry.last_error and entry.last_error in sentence
-    (row,) = history(tmp_path, slack, db)
+    (row,) = history(tmp_path, digest_standin, db)
     assert (row["state"], row["ts"], row["error"]) == ("released", "-", entry.last_error)
 
     again = send()
     assert again.returncode == 0, again.stderr
     ts = posted_ts(again.stdout)
-    (message,) = slack.posted()
+    (message,) = digest_standin.posted()
     assert message["ts"] == ts
-    assert len(slack.calls_to("chat.postMessage")) == 4
-    (row,) = history(tmp_path, slack, db)
+    assert len(digest_standin.calls_to("chat.postMessage")) == 4
+    (row,) = history(tmp_path, digest_standin, db)
     assert (row["state"], row["ts"], row["tries"], row["error"]) == ("sent", ts, "2", None)
 
 
+@pytest.mark.slow
 def test_an_upload_failing_after_the_post_is_finished_without_posting_again(
-    tmp_path, slack, db, send
+    tmp_path, digest_standin, db, send
 ):
-    slack.fail("files.completeUploadExternal", *[Fault(status=500)] * 3)
+    digest_standin.fail("files.completeUploadExternal", *[Fault(status=500)] * 3)
     failed = send()
     assert failed.returncode != 0
     assert "Traceback" not in failed.stderr
     sentence = one_sentence(failed.stderr)
-    (message,) = slack.posted()
+    (message,) = digest_standin.posted()
     ts = message["ts"]
     assert f"(ts {ts})" in sentence and "not uploaded" in sentence, sentence
     store = open_store(db)
@@ -265,14 +261,14 @@ def test_an_upload_failing_after_the_post_is_finished_without_posting_again(
     again = send()
     assert again.returncode == 0, again.stderr
     assert posted_ts(again.stdout) == ts
-    assert len(slack.calls_to("chat.postMessage")) == 1  # the message was not posted again
-    assert len(slack.calls_to("files.completeUploadExternal")) == 4
-    assert_chart_and_workbook_uploaded(slack, ts)
-    (row,) = history(tmp_path, slack, db)
+    assert len(digest_standin.calls_to("chat.postMessage")) == 1  # the message was not posted again
+    assert len(digest_standin.calls_to("files.completeUploadExternal")) == 4
+    assert_chart_and_workbook_uploaded(digest_standin, ts)
+    (row,) = history(tmp_path, digest_standin, db)
     assert (row["state"], row["ts"], row["tries"], row["error"]) == ("sent", ts, "2", None)
 
 
-# --- settings -------------------------------------------------------------------------------
+# --- settings: ``jobs list`` in this process (``runner``); ``oversight bot`` in a subprocess --
 
 BAD_SETTINGS = [
     pytest.param({"DIGEST_CRON": "0 9 * *"}, "DIGEST_CRON", id="digest-cron-four-fields"),
@@ -286,10 +282,10 @@ BAD_SETTINGS = [
 
 @pytest.mark.parametrize(("env", "setting"), BAD_SETTINGS)
 def test_a_bad_job_setting_stops_jobs_list_with_one_sentence_naming_it(
-    tmp_path, slack, db, env, setting
+    runner, digest_standin, db, env, setting
 ):
-    result = oversight(tmp_path, slack_env(slack, db, **env), "jobs", "list")
-    assert result.returncode == 2
+    result = invoke(runner, "jobs", "list", env=job_env(digest_standin, db, **env))
+    assert result.exit_code == 2
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
     (sentence,) = result.stderr.splitlines()
@@ -297,41 +293,46 @@ def test_a_bad_job_setting_stops_jobs_list_with_one_sentence_naming_it(
     assert next(iter(env.values())) in sentence
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("env", "setting"), [BAD_SETTINGS[i] for i in (0, 2, 3, 5)])
-def test_a_bad_job_setting_stops_the_bot_before_it_calls_slack(tmp_path, db, env, setting):
-    slack = populated_standin()
+def test_a_bad_job_setting_stops_the_bot_before_it_calls_slack(
+    tmp_path, bot_standin, db, env, setting
+):
+    bot = BotProcess(tmp_path, bot_process_env(bot_standin, db, DIGEST_CHANNEL=CHANNEL, **env))
     try:
-        bot = BotProcess(tmp_path, bot_process_env(slack, db, DIGEST_CHANNEL=CHANNEL, **env))
-        try:
-            assert bot.wait() == 2
-        finally:
-            bot.kill()
-        assert "Traceback" not in bot.stderr
-        assert one_sentence(bot.stderr).startswith(setting)
-        assert slack.calls == []
+        assert bot.wait() == 2
     finally:
-        slack.close()
+        bot.kill()
+    assert "Traceback" not in bot.stderr
+    assert one_sentence(bot.stderr).startswith(setting)
+    assert bot_standin.calls == []
 
 
 def test_jobs_list_shows_the_next_runs_in_london_time_either_side_of_the_clock_change(
-    tmp_path, slack, db
+    runner, digest_standin, db
 ):
     # Tuesday 20 October 2020: the clocks went back on Sunday 25 October.
-    result = oversight(
-        tmp_path,
-        slack_env(slack, db, OVERSIGHT_NOW="2020-10-20T12:00", DIGEST_CRON="0 9 * * 1"),
+    result = invoke(
+        runner,
         "jobs",
         "list",
+        env=job_env(digest_standin, db, OVERSIGHT_NOW="2020-10-20T12:00", DIGEST_CRON="0 9 * * 1"),
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     lines = {line.split("  ")[0]: line for line in result.stdout.splitlines()}
-    assert set(lines) == {"Weekly digest", "Deadline reminders", "Stale-data alarm"}
+    assert set(lines) == {
+        "Weekly digest",
+        "Deadline reminders",
+        "Stale-data alarm",
+        "Integrity alerts",
+    }
     assert "next Mon 26 Oct 2020 09:00 GMT" in lines["Weekly digest"]
     assert "(DIGEST_CRON=0 9 * * 1)" in lines["Weekly digest"]
     assert "next Wed 21 Oct 2020 08:30 BST" in lines["Deadline reminders"]
     assert "(REMINDER_CRON=30 8 * * mon-fri)" in lines["Deadline reminders"]
     assert "next Wed 21 Oct 2020 09:15 BST" in lines["Stale-data alarm"]
-    assert slack.calls == []
+    assert "next Tue 20 Oct 2020 12:00 BST" in lines["Integrity alerts"]  # every 30 seconds
+    assert digest_standin.calls == []
 
 
 @pytest.mark.parametrize(
@@ -342,34 +343,34 @@ def test_jobs_list_shows_the_next_runs_in_london_time_either_side_of_the_clock_c
         ("*/2", "2020-06-29T12:00", "Tue 30 Jun 2020 09:00 BST"),  # Sun, Tue, Thu, Sat
     ],
 )
-def test_cron_days_mean_what_they_mean_in_crontab(tmp_path, slack, db, days, now, expected):
-    env = slack_env(slack, db, OVERSIGHT_NOW=now, REMINDER_CRON=f"0 9 * * {days}")
-    result = oversight(tmp_path, env, "jobs", "list")
-    assert result.returncode == 0, result.stderr
+def test_cron_days_mean_what_they_mean_in_crontab(runner, digest_standin, db, days, now, expected):
+    env = job_env(digest_standin, db, OVERSIGHT_NOW=now, REMINDER_CRON=f"0 9 * * {days}")
+    result = invoke(runner, "jobs", "list", env=env)
+    assert result.exit_code == 0, result.stderr
     (line,) = [x for x in result.stdout.splitlines() if x.startswith("Deadline reminders")]
     assert f"next {expected}" in line
 
 
 @pytest.mark.parametrize("now", ["2020-04-13T10:00", "2020-04-14T08:00"])
 def test_a_digest_moved_off_a_bank_holiday_is_still_next_after_the_holidays_own_nine(
-    tmp_path, slack, db, now
+    runner, digest_standin, db, now
 ):
     # Easter Monday 13 April 2020: the digest moves to Tuesday 09:00, and a scheduler started
     # after Monday's 09:00 (a restart on the holiday, or overnight) must still run it.
-    result = oversight(tmp_path, slack_env(slack, db, OVERSIGHT_NOW=now), "jobs", "list")
-    assert result.returncode == 0, result.stderr
+    result = invoke(runner, "jobs", "list", env=job_env(digest_standin, db, OVERSIGHT_NOW=now))
+    assert result.exit_code == 0, result.stderr
     assert "Weekly digest        next Tue 14 Apr 2020 09:00 BST" in result.stdout
 
 
 # --- oversight bot --------------------------------------------------------------------------
 
 
-def test_the_bot_catches_up_the_missed_digest_once_and_stops_on_sigterm(tmp_path, db):
-    slack = populated_standin()
-    slack.add_channel(CHANNEL)
+@pytest.mark.slow
+def test_the_bot_catches_up_the_missed_digest_once_and_stops_on_sigterm(tmp_path, bot_standin, db):
+    bot_standin.add_channel(CHANNEL)
     bot = BotProcess(
         tmp_path,
-        bot_process_env(slack, db, DIGEST_CHANNEL=CHANNEL, OVERSIGHT_NOW="2020-07-06T09:30"),
+        bot_process_env(bot_standin, db, DIGEST_CHANNEL=CHANNEL, OVERSIGHT_NOW="2020-07-06T09:30"),
     )
     try:
         bot.wait_for_log(re.compile(r"Catching up the weekly digest missed at 2020-07-06T09:00"))
@@ -378,13 +379,12 @@ def test_the_bot_catches_up_the_missed_digest_once_and_stops_on_sigterm(tmp_path
         assert bot.stop() == 0
     finally:
         bot.kill()
-        slack.close()
-    posts = slack.calls_to("chat.postMessage")
+    posts = bot_standin.calls_to("chat.postMessage")
     digests = [c for c in posts if str(c.params["text"]).startswith(DIGEST)]
     assert len(digests) == 1
     assert len(posts) == 2  # and the reminders, once
     assert digests[0].params["channel"] == CHANNEL
-    assert len(slack.calls_to("files.completeUploadExternal")) == 1
+    assert len(bot_standin.calls_to("files.completeUploadExternal")) == 1
     assert "Traceback" not in bot.stderr
     store = open_store(db)
     try:
@@ -394,11 +394,13 @@ def test_the_bot_catches_up_the_missed_digest_once_and_stops_on_sigterm(tmp_path
     assert entry.state == "sent"
 
 
-def test_jobs_run_alone_catches_up_the_missed_digest_once_and_stops_on_sigterm(tmp_path, db):
+@pytest.mark.slow
+def test_jobs_run_alone_catches_up_the_missed_digest_once_and_stops_on_sigterm(
+    tmp_path, bot_standin, db
+):
     """``oversight jobs run``: the scheduler without the bot, for a separate jobs process."""
-    slack = populated_standin()
-    slack.add_channel(CHANNEL)
-    env = bot_process_env(slack, db, DIGEST_CHANNEL=CHANNEL, OVERSIGHT_NOW="2020-07-06T09:30")
+    bot_standin.add_channel(CHANNEL)
+    env = bot_process_env(bot_standin, db, DIGEST_CHANNEL=CHANNEL, OVERSIGHT_NOW="2020-07-06T09:30")
     jobs = BotProcess(tmp_path, env, args=("jobs", "run"))
     try:
         jobs.wait_for_log(re.compile(r"Posted the weekly-digest for 2020-W28"))
@@ -406,14 +408,17 @@ def test_jobs_run_alone_catches_up_the_missed_digest_once_and_stops_on_sigterm(t
         assert jobs.stop() == 0
     finally:
         jobs.kill()
-        slack.close()
     digests = [
-        c for c in slack.calls_to("chat.postMessage") if str(c.params["text"]).startswith(DIGEST)
+        c
+        for c in bot_standin.calls_to("chat.postMessage")
+        if str(c.params["text"]).startswith(DIGEST)
     ]
     assert len(digests) == 1
     assert "Traceback" not in jobs.stderr
-    # A second scheduler process later the same week finds the digest already sent.
-    again = populated_standin()
+    # A second scheduler process later the same week finds the digest already sent; the
+    # stand-in, reset, has seen nothing of the first.
+    bot_standin.reset()
+    again = populate(bot_standin)
     again.add_channel(CHANNEL)
     env = bot_process_env(again, db, DIGEST_CHANNEL=CHANNEL, OVERSIGHT_NOW="2020-07-06T10:00")
     jobs = BotProcess(tmp_path, env, args=("jobs", "run"))
@@ -422,19 +427,15 @@ def test_jobs_run_alone_catches_up_the_missed_digest_once_and_stops_on_sigterm(t
         assert jobs.stop() == 0
     finally:
         jobs.kill()
-        again.close()
     assert not [
         c for c in again.calls_to("chat.postMessage") if str(c.params["text"]).startswith(DIGEST)
     ]
 
 
-def test_jobs_run_without_a_digest_channel_is_one_sentence(tmp_path, db):
-    slack = populated_standin()
-    try:
-        result = oversight(
-            tmp_path, {**bot_process_env(slack, db), "DIGEST_CHANNEL": ""}, "jobs", "run"
-        )
-    finally:
-        slack.close()
+@pytest.mark.slow
+def test_jobs_run_without_a_digest_channel_is_one_sentence(tmp_path, bot_standin, db):
+    result = oversight(
+        tmp_path, {**bot_process_env(bot_standin, db), "DIGEST_CHANNEL": ""}, "jobs", "run"
+    )
     assert result.returncode == 2
     assert one_sentence(result.stderr).startswith("DIGEST_CHANNEL is not set")

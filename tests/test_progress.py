@@ -6,7 +6,13 @@ import os
 import pty
 import subprocess
 
-from tests.conftest import CASE_HEADER, TEST_NOW, case, oversight_command, write_csv
+import pytest
+
+from tests.support.data import CASE_HEADER, TEST_NOW, case, write_csv
+from tests.support.processes import oversight_command
+
+# Each test writes an extract of over 8 MiB and imports it with the real `oversight`.
+pytestmark = pytest.mark.slow
 
 
 def big_extract(path):

@@ -16,7 +16,8 @@ from oversight.registry import Registry
 from oversight.render import RENDERERS
 from oversight.render.blocks import render_blocks
 from oversight.store import open_store
-from tests.conftest import NOW, CliRun
+from tests.support.data import NOW
+from tests.support.processes import CliRun
 
 
 def test_a_name_is_registered_once():

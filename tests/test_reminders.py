@@ -12,29 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from slack_plumbing import make_client
 from jobs.tasks import Jobs
 from oversight import ledger
 from oversight.store import open_store
-from tests.conftest import (
-    CASE_HEADER,
-    DEADLINE_HEADER,
-    RETURN_HEADER,
-    case,
-    clean_env,
-    copy_database,
-    demo_database,
-    write_csv,
-)
-from tests.test_bot_http import numbers
-from tests.test_jobs import (
-    CHANNEL,
-    REMINDER,
-    Slack,
-    job_settings,
-    oversight,
-    slack_env,
-)
+from slack_plumbing import make_client
+from tests.support.data import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, write_csv
+from tests.support.jobs import CHANNEL, REMINDER, job_settings, slack_env
+from tests.support.processes import clean_env, copy_database, demo_database, oversight
+from tests.support.readback import numbers
 
 WEDNESDAY = "2020-07-01T08:30"
 
@@ -56,13 +41,6 @@ DUE = {
     "Five working days: committee report",
     "Quarterly crime data return (ONS) 2020-Q2",
 }
-
-
-@pytest.fixture
-def slack():
-    standin = Slack()
-    yield standin
-    standin.close()
 
 
 def imported(folder: Path, deadlines: list[list[str]], returns: list[list[str]]) -> Path:
@@ -93,18 +71,21 @@ def posted_items(message: dict) -> set[str]:
     return items
 
 
-def test_reminders_are_previewed_and_posted_once_a_day_when_something_is_due(tmp_path, slack):
+@pytest.mark.slow
+def test_reminders_are_previewed_and_posted_once_a_day_when_something_is_due(
+    tmp_path, digest_standin
+):
     db = imported(tmp_path, DEADLINES, RETURNS)
-    env = slack_env(slack, db, OVERSIGHT_NOW=WEDNESDAY, REMINDER_DAYS="5")
+    env = slack_env(digest_standin, db, OVERSIGHT_NOW=WEDNESDAY, REMINDER_DAYS="5")
 
     preview = oversight(tmp_path, env, "remind", "preview")
     assert preview.returncode == 0, preview.stderr
     assert shown_items(preview.stdout) == DUE
-    assert slack.calls == []  # a preview touches no Slack
+    assert digest_standin.calls == []  # a preview touches no Slack
 
     sent = oversight(tmp_path, env, "remind", "send")
     assert sent.returncode == 0, sent.stderr
-    (message,) = slack.posted(REMINDER)
+    (message,) = digest_standin.posted(REMINDER)
     assert sent.stdout.strip() == (
         f"Posted the deadline-reminders for 2020-07-01 to {CHANNEL} (ts {message['ts']})."
     )
@@ -114,18 +95,19 @@ def test_reminders_are_previewed_and_posted_once_a_day_when_something_is_due(tmp
     again = oversight(tmp_path, env, "remind", "send")
     assert again.returncode == 0, again.stderr
     assert "already sent" in again.stdout and "nothing was posted" in again.stdout
-    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert len(digest_standin.calls_to("chat.postMessage")) == 1
 
     tomorrow = oversight(tmp_path, {**env, "OVERSIGHT_NOW": "2020-07-02T08:30"}, "remind", "send")
     assert tomorrow.returncode == 0, tomorrow.stderr
-    assert len(slack.posted(REMINDER)) == 2
+    assert len(digest_standin.posted(REMINDER)) == 2
 
 
-def test_reminder_days_are_working_days_and_a_setting(tmp_path, slack):
+@pytest.mark.slow
+def test_reminder_days_are_working_days_and_a_setting(tmp_path, digest_standin):
     db = imported(tmp_path, DEADLINES, RETURNS)
     six = oversight(
         tmp_path,
-        slack_env(slack, db, OVERSIGHT_NOW=WEDNESDAY, REMINDER_DAYS="6"),
+        slack_env(digest_standin, db, OVERSIGHT_NOW=WEDNESDAY, REMINDER_DAYS="6"),
         "remind",
         "preview",
     )
@@ -135,7 +117,7 @@ def test_reminder_days_are_working_days_and_a_setting(tmp_path, slack):
     # reach Thursday 3 September, not Friday 4 September.
     bank_holiday = oversight(
         tmp_path,
-        slack_env(slack, db, REMINDER_DAYS="5"),
+        slack_env(digest_standin, db, REMINDER_DAYS="5"),
         "remind",
         "preview",
         "--as-of",
@@ -145,10 +127,11 @@ def test_reminder_days_are_working_days_and_a_setting(tmp_path, slack):
     items = shown_items(bank_holiday.stdout)
     assert "After the bank holiday: evidence pack" in items
     assert "A day later: action plan" not in items
-    assert slack.calls == []
+    assert digest_standin.calls == []
 
 
-def test_nothing_due_posts_nothing_and_says_so(tmp_path, slack):
+@pytest.mark.slow
+def test_nothing_due_posts_nothing_and_says_so(tmp_path, digest_standin):
     db = imported(
         tmp_path,
         [
@@ -157,7 +140,7 @@ def test_nothing_due_posts_nothing_and_says_so(tmp_path, slack):
         ],
         [["Quarterly crime data return (ONS)", "2020-Q1", "2020-04-30", "late", "2020-06-12", ""]],
     )
-    env = slack_env(slack, db, OVERSIGHT_NOW=WEDNESDAY)
+    env = slack_env(digest_standin, db, OVERSIGHT_NOW=WEDNESDAY)
     preview = oversight(tmp_path, env, "remind", "preview")
     assert preview.returncode == 0, preview.stderr
     assert preview.stdout.strip() == (
@@ -167,7 +150,7 @@ def test_nothing_due_posts_nothing_and_says_so(tmp_path, slack):
     sent = oversight(tmp_path, env, "remind", "send")
     assert sent.returncode == 0, sent.stderr
     assert sent.stdout.strip() == "Nothing is due soon or overdue: no reminder was posted."
-    assert slack.calls == []
+    assert digest_standin.calls == []
     assert oversight(tmp_path, env, "digest", "history").stdout == "Nothing has been sent yet.\n"
 
 
@@ -175,13 +158,13 @@ def test_nothing_due_posts_nothing_and_says_so(tmp_path, slack):
 
 
 def test_the_stale_data_alarm_posts_once_a_day_while_the_case_extract_is_stale(
-    tmp_path, tmp_path_factory, slack
+    tmp_path, tmp_path_factory, digest_standin
 ):
     # The demo's case extract was imported on Wednesday 1 July 2020.
     db = copy_database(demo_database(tmp_path_factory), tmp_path / "oversight.db")
 
     def alarm(now: str, stale_after: str = "8") -> object:
-        settings = job_settings(slack, db, OVERSIGHT_NOW=now, STALE_AFTER_DAYS=stale_after)
+        settings = job_settings(digest_standin, db, OVERSIGHT_NOW=now, STALE_AFTER_DAYS=stale_after)
         store = open_store(db)
         try:
             return Jobs(settings, store, make_client(settings)).send_stale_alarm()
@@ -191,20 +174,20 @@ def test_the_stale_data_alarm_posts_once_a_day_while_the_case_extract_is_stale(
     fresh = alarm("2020-07-09T09:15")  # eight days old: not older than eight
     assert not fresh.posted
     assert fresh.sentence == "The case extract is fresh: no alarm was posted."
-    assert slack.calls == []
+    assert digest_standin.calls == []
 
     assert alarm("2020-07-10T09:15").posted  # nine days old
-    (message,) = slack.posted()
+    (message,) = digest_standin.posted()
     assert "9 days ago" in message["text"]
     assert message["channel"] == CHANNEL
     later_that_day = alarm("2020-07-10T17:00")
     assert not later_that_day.posted and "already sent" in later_that_day.sentence
     assert alarm("2020-07-11T09:15").posted
-    assert len(slack.posted()) == 2
-    assert len(slack.calls_to("chat.postMessage")) == 2
+    assert len(digest_standin.posted()) == 2
+    assert len(digest_standin.calls_to("chat.postMessage")) == 2
 
     assert alarm("2020-07-05T09:15", stale_after="3").posted  # four days old, three allowed
-    assert len(slack.posted()) == 3
+    assert len(digest_standin.posted()) == 3
 
     # A new case extract is imported: the alarm stops.
     cases = write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("NEW-1"), case("NEW-2")])
@@ -217,7 +200,7 @@ def test_the_stale_data_alarm_posts_once_a_day_while_the_case_extract_is_stale(
     )
     assert imported_now.returncode == 0, imported_now.stderr
     assert not alarm("2020-07-12T09:15").posted
-    assert len(slack.calls_to("chat.postMessage")) == 3
+    assert len(digest_standin.calls_to("chat.postMessage")) == 3
     store = open_store(db)
     try:
         sent = [e.period for e in ledger.history(store, "stale-data-alarm") if e.state == "sent"]

@@ -14,12 +14,10 @@ from oversight.figures.returns import returns_status
 from oversight.importing import import_extract
 from oversight.kinds import KINDS
 from oversight.store import Store, open_store
-from tests.conftest import NOW, RETURN_HEADER, write_csv
+from tests.support.data import NOW, RETURN_HEADER, write_csv
+from tests.support.handchecked import ANNUAL, BACKSLASH, MONTHLY, ONS, RETURN_ROWS
 
-ONS = "Quarterly crime data return (ONS)"
-ANNUAL = "Annual data return (Home Office)"
-MONTHLY = "Monthly_stats 100%"
-BACKSLASH = "Stats\\North"
+# The hand-checked returns (tests/support/handchecked.py) are worked out as of D.
 D = date(2020, 6, 30)
 
 
@@ -42,28 +40,9 @@ def import_returns(
     )
 
 
-# As of Tuesday 30 June 2020 (days overdue worked out by hand):
-#   ONS 2019-Q3  due 15 Nov 2019, never sent:   overdue 15+31+31+29+31+30+31+30 = 228 days
-#   ONS 2019-Q4  due 14 Feb 2020, excluded:     overdue 15+31+30+31+30 = 137 days
-#   Annual 2019/20 due 30 Apr 2020, sent 3 Jul (after D): not sent on D, overdue 31+30 = 61
-#   ONS 2020-Q1  due 15 May, sent 14 May: on time
-#   Monthly 2020-06 due on D itself: not overdue, and the next due
-#   Stats\North 2020-07, ONS 2020-Q2 and Annual 2020/21: due later
-HAND_ROWS = [
-    [ONS, "2019-Q3", "2019-11-15", "missing", "", "Not sent: excluded from the bulletin"],
-    [ONS, "2019-Q4", "2020-02-14", "excluded", "", ""],
-    [ONS, "2020-Q1", "2020-05-15", "submitted", "2020-05-14", ""],
-    [ONS, "2020-Q2", "2020-08-14", "pending", "", ""],
-    [ANNUAL, "2019/20", "2020-04-30", "late", "2020-07-03", "Sent late"],
-    [ANNUAL, "2020/21", "2021-04-30", "pending", "", ""],
-    [MONTHLY, "2020-06", "2020-06-30", "pending", "", ""],
-    [BACKSLASH, "2020-07", "2020-07-31", "pending", "", ""],
-]
-
-
 @pytest.fixture
 def hand_store(store: Store, tmp_path: Path) -> Store:
-    import_returns(store, tmp_path, HAND_ROWS)
+    import_returns(store, tmp_path, RETURN_ROWS)
     return store
 
 
@@ -223,6 +202,7 @@ def return_rows(draw: st.DrawFn) -> list[tuple[str, str, date, str, date | None]
     return list(rows.values())
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=return_rows(), as_of=st.dates(START, END + timedelta(days=30)))
 def test_returns_match_a_naive_count(rows: list, as_of: date):

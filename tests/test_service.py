@@ -7,7 +7,6 @@ stand-in; the store is a real SQLite file with the hand-checked data sets in it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,41 +17,33 @@ from oversight.commands import COMMANDS, answer, parse_command
 from oversight.render.blocks import render_blocks
 from oversight.settings import Settings
 from oversight.store import Store
-from tests.slack_standin import SlackStandIn
-from tests.test_access import ALLOWED, CHANNEL, DM, GROUP, MEMBER, make_settings, policy_for
-from tests.test_answers import load_summer, load_winter
+from tests.support.access import ALLOWED, CHANNEL, DM, GROUP, MEMBER, make_settings, policy_for
+from tests.support.slack_standin import SlackStandIn
 
 SHARE = "CSHAREHERE"
 
 
-@pytest.fixture(scope="module")
-def standin() -> Iterator[SlackStandIn]:
-    standin = SlackStandIn()
-    yield standin
-    standin.close()
-
-
 @pytest.fixture
-def slack(standin: SlackStandIn) -> SlackStandIn:
-    standin.reset()
-    standin.add_user(ALLOWED)
-    standin.add_user(MEMBER)
+def service_standin(slack_standin: SlackStandIn) -> SlackStandIn:
+    """The stand-in (reset): two people allowed, three channels, one user group."""
+    slack_standin.add_user(ALLOWED)
+    slack_standin.add_user(MEMBER)
     for channel in (CHANNEL, DM, SHARE):
-        standin.add_channel(channel)
-    standin.usergroups[GROUP] = [MEMBER]
-    return standin
+        slack_standin.add_channel(channel)
+    slack_standin.usergroups[GROUP] = [MEMBER]
+    return slack_standin
 
 
 @pytest.fixture
-def settings(slack: SlackStandIn, tmp_path: Path) -> Settings:
-    return make_settings(slack, tmp_path, OVERSIGHT_SHARE_CHANNELS=SHARE)
+def settings(service_standin: SlackStandIn, tmp_path: Path) -> Settings:
+    return make_settings(service_standin, tmp_path, OVERSIGHT_SHARE_CHANNELS=SHARE)
 
 
 @pytest.fixture
-def figures(store: Store, tmp_path: Path) -> Store:
-    load_summer(store, tmp_path)
-    load_winter(store, tmp_path)
-    return store
+def figures(summer: Store, winter: Store) -> Store:
+    """The hand-checked case reviews and returns (summer) and deadlines (winter), in one store."""
+    assert summer is winter
+    return summer
 
 
 @pytest.fixture

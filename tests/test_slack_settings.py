@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from oversight.errors import UserError
 from oversight.settings import DEFAULT_CONTACT, SLACK_API_URL, load_settings
-from tests.conftest import CliRun
+from tests.support.cli import invoke
 
 BOT_TOKEN = "xoxb-1234567890-SECRETBOT"
 APP_TOKEN = "xapp-1-A0123-SECRETAPP"
@@ -182,7 +183,7 @@ def test_a_bad_setting_does_not_echo_a_token():
         assert secret not in message
 
 
-# --- through the real command line ---------------------------------------------------------------
+# --- through the command line, in this process ---------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -195,10 +196,10 @@ def test_a_bad_setting_does_not_echo_a_token():
     ],
 )
 def test_the_command_line_refuses_a_bad_slack_setting_in_one_sentence(
-    cli: CliRun, name: str, value: str
+    runner: CliRunner, name: str, value: str
 ):
-    result = cli("audit", env={name: value, **TOKENS})
-    assert result.returncode == 2
+    result = invoke(runner, "audit", env={name: value, **TOKENS})
+    assert result.exit_code == 2
     assert result.stdout == ""
     [line] = result.stderr.splitlines()
     assert line.startswith(f"{name} must ")

@@ -54,6 +54,8 @@ def test_a_store_has_every_table(store):
         "imports",
         "audit_log",
         "digest_ledger",
+        "import_findings",
+        "case_ages",
     }
 
 

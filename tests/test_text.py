@@ -17,22 +17,11 @@ from oversight.clock import LONDON
 from oversight.figures.backlog import Trend, WorkstreamFigures
 from oversight.importing import import_extract
 from oversight.kinds import KINDS
+from oversight.render.text import render_text
 from oversight.schema import CURRENT_VERSION
 from oversight.store import Store
-from oversight.render.text import render_text
-from tests.conftest import CASE_HEADER, NOW, case, write_csv
-from tests.test_answers import WINTER_NOW, ask, load_summer, load_winter
-
-
-@pytest.fixture
-def summer(store: Store, tmp_path: Path) -> Store:
-    return load_summer(store, tmp_path)
-
-
-@pytest.fixture
-def winter(store: Store, tmp_path: Path) -> Store:
-    return load_winter(store, tmp_path)
-
+from tests.support.data import CASE_HEADER, NOW, case, write_csv
+from tests.support.handchecked import WINTER_NOW, ask
 
 # --- hand-checked answers (the numbers are worked out in test_backlog, test_returns and
 # test_deadlines) --------------------------------------------------------------------------------
@@ -50,9 +39,12 @@ Referrals required among reviewed cases: 2 not sent, 1 not known
 Reviews completed last complete week: 1 in the week from 22 Jun 2020; four-week mean 1.3 reviews a week
 Outstanding: 5, down 1 in seven days (6 on 23 Jun 2020)
 Projected completion: 28 Jul 2020 at 1.3 reviews a week
+Outstanding by age: 4 over 90 days, 4 over 180 days, 0 over 365 days; the oldest recorded 13 Jul 2019 (353 days ago)
 
 From cases.csv (as of 10 Jul 2020), imported 10 Jul 2020 08:15.
 """  # noqa: E501  (the mean is 1.25 a week: one decimal place, halves up)
+# Outstanding on 30 June: DA5, DA6, DA10 (reviewed after D) and CP4, recorded in 2019 more than
+# 180 days before, and DA8, recorded that day; the oldest is CP4, 353 days before.
 
 
 def test_backlog_text(summer: Store):

@@ -133,12 +133,13 @@ def test_an_unknown_holiday_policy_names_the_setting():
 
 
 def test_next_runs_lists_every_job_in_london_time():
-    settings = load_settings({}, None)
+    settings = load_settings({"OVERSIGHT_NOW": "2020-06-30T12:00"}, None)
     runs = dict((spec.id, when) for spec, when in next_runs(settings, at(2020, 6, 30, 12)))
     assert runs == {
         "weekly-digest": at(2020, 7, 6, 9),
         "deadline-reminders": at(2020, 7, 1, 8, 30),
         "stale-data-alarm": at(2020, 7, 1, 9, 15),
+        "integrity-alert": at(2020, 6, 30, 12),  # every 30 seconds from the start
     }
 
 

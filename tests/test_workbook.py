@@ -7,7 +7,6 @@ compared with ``to_plain(digest)``, the same data the JSON output prints.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -22,27 +21,15 @@ from oversight.answers import to_plain
 from oversight.digest import DigestAnswer, PreviousDigest, build_digest
 from oversight.importing import import_extract
 from oversight.kinds import KINDS
-from oversight.store import Store, open_store
+from oversight.store import Store
 from oversight.workbook import digest_workbook
-from tests.conftest import DEADLINE_HEADER, NOW, RETURN_HEADER, write_csv
+from tests.support.data import DEADLINE_HEADER, NOW, RETURN_HEADER, write_csv
 
 D = demo.AS_OF  # Tuesday 30 June 2020
-SHEETS = ["Summary", "Outstanding by week", "Data returns", "Deadlines"]
+SHEETS = ["Summary", "Outstanding by week", "Data returns", "Deadlines", "Data integrity"]
 # Text that a spreadsheet would run as a formula, or read as a number, if written carelessly.
 TRICKY = ['=HYPERLINK("http://x","y")', "+44 20", "-1", "@SUM(A1)", "#N/A"]
 LABELS = {"domestic_abuse": "Domestic abuse", "child_protection": "Child protection"}
-
-
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    folder = tmp_path_factory.mktemp("workbook-demo")
-    store = open_store(folder / "oversight.db", create=True)
-    for kind, path in demo.write_extracts(folder).items():
-        import_extract(
-            store, KINDS[kind], path, extract_as_of=D, imported_by="tester", imported_at=NOW
-        )
-    yield store
-    store.close()
 
 
 def digest_of(
@@ -267,6 +254,7 @@ def test_no_projection_is_written_in_words(demo_store: Store) -> None:
     )
 
 
+@pytest.mark.slow
 def test_large_extracts_are_written_in_full(store: Store, tmp_path: Path) -> None:
     returns = [
         [f"Dataset {i:05d}", "2020-Q1", "2020-06-01", "missing", "", f"note {i}"]

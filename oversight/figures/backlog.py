@@ -80,12 +80,54 @@ class Trend:
         return self.projected_completion is not None
 
 
+AGE_THRESHOLDS = (90, 180, 365)  # days: risk to a victim grows with every week a review waits
+
+
+@dataclass(frozen=True)
+class OutstandingAges:
+    """How long the outstanding reviews have waited on the as-of date."""
+
+    as_of: date
+    older_than: dict[int, int]  # days -> outstanding reviews recorded more than that long ago
+    oldest_recorded_on: date | None  # the oldest outstanding review's recorded date
+
+    @property
+    def oldest_days(self) -> int | None:
+        if self.oldest_recorded_on is None:
+            return None
+        return (self.as_of - self.oldest_recorded_on).days
+
+
+def outstanding_ages(conn: sqlite3.Connection, as_of: date, workstream: str) -> OutstandingAges:
+    """Outstanding reviews on ``as_of`` recorded more than 90, 180 and 365 days before it."""
+    day = as_of.isoformat()
+    sql = (
+        "SELECT recorded_on, SUM(needing) FROM case_ages WHERE recorded_on <= ? "
+        "AND (reviewed_on IS NULL OR reviewed_on > ?)"
+    )
+    params: list[object] = [day, day]
+    if workstream != ALL:
+        sql += " AND workstream = ?"
+        params.append(workstream)
+    waiting = [
+        (date.fromisoformat(recorded), n)
+        for recorded, n in conn.execute(sql + " GROUP BY recorded_on ORDER BY recorded_on", params)
+        if n
+    ]
+    older_than = {
+        days: sum(n for recorded, n in waiting if (as_of - recorded).days > days)
+        for days in AGE_THRESHOLDS
+    }
+    return OutstandingAges(as_of, older_than, waiting[0][0] if waiting else None)
+
+
 @dataclass(frozen=True)
 class Backlog:
     as_of: date
     workstream: str  # the one asked about, or "all"
     figures: list[WorkstreamFigures]  # each workstream asked about, then "all" when both
     trend: Trend
+    ages: OutstandingAges
 
 
 _TOTALS_SQL = """
@@ -171,4 +213,10 @@ def backlog(store: Store, as_of: date, workstream: str = ALL) -> Backlog:
         projected_completion=project_completion(as_of, outstanding, mean),
     )
     shown = [*WORKSTREAMS, ALL] if workstream == ALL else [workstream]
-    return Backlog(as_of=as_of, workstream=workstream, figures=[now[w] for w in shown], trend=trend)
+    return Backlog(
+        as_of=as_of,
+        workstream=workstream,
+        figures=[now[w] for w in shown],
+        trend=trend,
+        ages=outstanding_ages(conn, as_of, workstream),
+    )

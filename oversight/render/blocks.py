@@ -11,12 +11,13 @@ import re
 from functools import singledispatch
 
 from oversight import formatting as fmt
-from oversight.alarms import StaleAlarm
+from oversight.alarms import IntegrityAlert, StaleAlarm
 from oversight.answers import (
     Answer,
     BacklogAnswer,
     DeadlinesAnswer,
     HelpAnswer,
+    IntegrityAnswer,
     ReturnsAnswer,
     StatusAnswer,
     tables,
@@ -25,8 +26,10 @@ from oversight.digest import DigestAnswer
 from oversight.figures.deadlines import Deadline
 from oversight.figures.freshness import LastImport
 from oversight.figures.returns import DataReturn
+from oversight.integrity import ALARMING, FINDINGS
 from oversight.kinds import kind_label
 from oversight.reminders import RemindersAnswer
+from oversight.values import WORKSTREAMS
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -192,8 +195,12 @@ def _(answer: BacklogAnswer) -> tuple[str, list[Block]]:
             ("Four-week mean", fmt.weekly_rate(trend.four_week_mean)),
             ("Outstanding over seven days", fmt.outstanding_change(trend, answer.as_of)),
             ("Projected completion", fmt.projection(trend)),
+            ("Outstanding by age", fmt.ages(b.ages)),
         ]
     )
+    missing = fmt.missing_records(answer.missing_from_latest)
+    if missing:
+        blocks.append(section(f":warning: *{missing}*: see `/integrity`."))
     blocks += source_context("cases", answer.as_of, answer.source)
     text = (
         f"Review backlog{scope} as of {fmt.day(answer.as_of)}: "
@@ -280,7 +287,7 @@ def _(answer: HelpAnswer) -> tuple[str, list[Block]]:
     blocks.append(
         context("Answers are shown only to you; add `share` to post one in an allowed channel.")
     )
-    return "Oversight commands: /backlog, /ons-status, /deadlines, /oversight.", blocks
+    return f"Oversight commands: {', '.join(f'/{c}' for c in answer.usage)}.", blocks
 
 
 @_render.register
@@ -319,6 +326,17 @@ def _(digest: DigestAnswer) -> tuple[str, list[Block]]:
     deadlines = [deadline_line(d, owner=False) for d in digest.deadlines.deadlines]
     heading = f"*Deadlines: overdue and next {digest.deadlines.within_days} days*"
     blocks.append(list_section(heading, deadlines, limit=15))
+    integrity = digest.integrity
+    found = fmt.integrity_since(
+        len(integrity.imports), integrity.counts, integrity.missing_now, integrity.since
+    )
+    alarm = any(k in ALARMING for k in integrity.counts)
+    blocks.append(
+        section(
+            f"{':rotating_light: ' if alarm else ''}*{found[0]}*\n"
+            + "\n".join(f"• {line}" for line in found[1:])
+        )
+    )
     freshness = [fmt.source(kind, s) for kind, s in digest.sources.items()]
     blocks.append(context(*(escape(t) for t in freshness)))
     for kind, source in digest.sources.items():
@@ -371,3 +389,81 @@ def _(alarm: StaleAlarm) -> tuple[str, list[Block]]:
         ),
     ]
     return text.removeprefix(":warning: "), blocks
+
+
+@_render.register
+def _(answer: IntegrityAnswer) -> tuple[str, list[Block]]:
+    found, latest = answer.integrity, answer.integrity.latest
+    blocks: list[Block] = [header(f"Data integrity of the case extracts, {fmt.day(answer.as_of)}")]
+    if latest is None:
+        blocks.append(
+            section("No case extract has been imported by that date: nothing to compare.")
+        )
+        text = f"Data integrity as of {fmt.day(answer.as_of)}: no case extract yet."
+    else:
+        as_of = f" (as of {fmt.day(latest.extract_as_of)})" if latest.extract_as_of else ""
+        blocks += fields(
+            [
+                ("Missing from the latest extract", fmt.count(found.missing_now)),
+                ("Findings of the latest import", fmt.count(found.total)),
+                ("Latest case extract", f"{escape(latest.file_name)}{as_of}"),
+                ("Covering", fmt.scope(latest.scope)),
+            ]
+        )
+        by_kind: dict[str, dict[str, int]] = {}
+        for c in found.counts:
+            by_kind.setdefault(c.kind, {})[c.workstream] = c.count
+        lines = []
+        for kind, counts in by_kind.items():
+            split = ", ".join(
+                f"{fmt.workstream(w)} {fmt.count(counts[w])}" for w in WORKSTREAMS if w in counts
+            )
+            meaning = FINDINGS[kind].meaning if kind in FINDINGS else ""
+            alarm = ":rotating_light: " if kind in FINDINGS and FINDINGS[kind].alarming else ""
+            lines.append(
+                f"• {alarm}*{kind}*: {fmt.count(sum(counts.values()))} ({split}): _{meaning}_"
+            )
+        blocks.append(
+            list_section(
+                f"*What import #{latest.import_id} found*",
+                lines,
+                empty="Nothing lost or changed: the extract agrees with the store.",
+            )
+        )
+        trend = [
+            f"• #{i.import_id} {escape(i.file_name)}: {fmt.count(i.vanished)} vanished, "
+            f"{fmt.count(i.reappeared)} back, {fmt.count(i.missing_after)} missing after it"
+            for i in found.trend
+        ]
+        blocks.append(list_section(f"*The last {len(trend)} case imports*", trend))
+        text = (
+            f"Data integrity as of {fmt.day(answer.as_of)}: {fmt.count(found.missing_now)} "
+            f"records missing from the latest extract; {fmt.count(found.total)} findings."
+        )
+    blocks.append(context(*(escape(fmt.source(k, s)) for k, s in answer.sources.items())))
+    for kind, source in answer.sources.items():
+        warning = fmt.stale_warning(kind, source)
+        if warning:
+            blocks.append(context(f":warning: *{warning}*"))
+    return text, blocks
+
+
+@_render.register
+def _(alert: IntegrityAlert) -> tuple[str, list[Block]]:
+    source = alert.source
+    as_of = f" (as of {fmt.day(source.extract_as_of)})" if source.extract_as_of else ""
+    lines = [
+        f"• {':rotating_light: ' if kind in ALARMING else ''}*{kind}*: {shown}"
+        for kind, shown in fmt.finding_counts(alert.counts)
+    ]
+    heading = f"*{escape(source.file_name)}*{as_of}, imported {fmt.moment(source.imported_at)}"
+    blocks = [
+        header(f"Records lost or changed by case import #{source.import_id}"),
+        list_section(heading, lines),
+        context(
+            f"{fmt.count(source.missing_after)} records are missing from the extracts now; they "
+            "are kept in the store and in every figure. Every finding is in the CSV in the "
+            "thread; `/integrity` shows the trend."
+        ),
+    ]
+    return escape(fmt.alert_brief(alert)), blocks

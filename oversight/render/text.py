@@ -5,19 +5,22 @@ from __future__ import annotations
 from functools import singledispatch
 
 from oversight import formatting as fmt
-from oversight.alarms import StaleAlarm
+from oversight.alarms import IntegrityAlert, StaleAlarm
 from oversight.answers import (
     Answer,
     BacklogAnswer,
     DeadlinesAnswer,
     HelpAnswer,
+    IntegrityAnswer,
     ReturnsAnswer,
     StatusAnswer,
     tables,
 )
 from oversight.digest import DigestAnswer
+from oversight.integrity import FINDINGS
 from oversight.kinds import kind_label
 from oversight.reminders import RemindersAnswer
+from oversight.values import WORKSTREAMS
 
 
 def render_text(answer: Answer) -> str:
@@ -98,7 +101,11 @@ def _(answer: BacklogAnswer) -> list[str]:
         f"four-week mean {fmt.weekly_rate(trend.four_week_mean)}",
         f"Outstanding: {fmt.outstanding_change(trend, answer.as_of)}",
         f"Projected completion: {fmt.projection(trend)}",
+        f"Outstanding by age: {fmt.ages(b.ages)}",
     ]
+    missing = fmt.missing_records(answer.missing_from_latest)
+    if missing:
+        lines.append(f"WARNING: {missing}; see /integrity")
     return lines + _footer("cases", answer)
 
 
@@ -235,6 +242,11 @@ def _(answer: DigestAnswer) -> list[str]:
         f"  {d.title}: {fmt.day(d.due_on)}, {fmt.deadline_when(d)}"
         for d in answer.deadlines.deadlines
     ]
+    integrity = answer.integrity
+    found = fmt.integrity_since(
+        len(integrity.imports), integrity.counts, integrity.missing_now, integrity.since
+    )
+    lines += ["", found[0], *(f"  {line}" for line in found[1:])]
     lines.append("")
     lines += [fmt.source(kind, s) for kind, s in answer.sources.items()]
     lines += [f"WARNING: {w}" for k, s in answer.sources.items() if (w := fmt.stale_warning(k, s))]
@@ -274,4 +286,70 @@ def _(answer: StaleAlarm) -> list[str]:
         fmt.source("cases", answer.source),
         f"Figures may be out of date until a new case extract is imported (alarm after "
         f"{fmt.plural(answer.stale_after_days, 'day')}).",
+    ]
+
+
+@_lines.register
+def _(answer: IntegrityAnswer) -> list[str]:
+    found, latest = answer.integrity, answer.integrity.latest
+    lines = [f"Data integrity of the case extracts, as of {fmt.long_day(answer.as_of)}", ""]
+    if latest is None:
+        lines.append("No case extract has been imported by that date: nothing to compare.")
+    else:
+        as_of = f" (as of {fmt.day(latest.extract_as_of)})" if latest.extract_as_of else ""
+        lines += [
+            f"Latest case extract: {latest.file_name}{as_of}, import #{latest.import_id}, "
+            f"{fmt.scope(latest.scope)}",
+            "Missing from the latest extract (kept in the figures): "
+            f"{fmt.count(found.missing_now)}",
+            "",
+        ]
+        if found.counts:
+            lines.append("What that import found:")
+            by_kind: dict[str, dict[str, int]] = {}
+            for c in found.counts:
+                by_kind.setdefault(c.kind, {})[c.workstream] = c.count
+            header = ["Finding", *(fmt.workstream(w) for w in WORKSTREAMS), "All"]
+            rows = [
+                [
+                    kind,
+                    *(fmt.count(counts.get(w, 0)) for w in WORKSTREAMS),
+                    fmt.count(sum(counts.values())),
+                ]
+                for kind, counts in by_kind.items()
+            ]
+            lines += _table(header, rows, "l" + "r" * (len(header) - 1))
+            lines.append("")
+            lines += [f"  {k}: {FINDINGS[k].meaning}" for k in by_kind if k in FINDINGS]
+        else:
+            lines.append("That import found nothing lost or changed: it agrees with the store.")
+        lines += ["", f"Vanished records over the last {len(found.trend)} case imports:"]
+        lines += [
+            f"  #{i.import_id} {i.file_name}, imported {fmt.moment(i.imported_at)}: "
+            f"{fmt.count(i.vanished)} vanished, {fmt.count(i.reappeared)} back, "
+            f"{fmt.count(i.missing_after)} missing after it"
+            for i in found.trend
+        ]
+    lines.append("")
+    lines += [fmt.source(kind, s) for kind, s in answer.sources.items()]
+    lines += [f"WARNING: {w}" for k, s in answer.sources.items() if (w := fmt.stale_warning(k, s))]
+    return lines
+
+
+@_lines.register
+def _(alert: IntegrityAlert) -> list[str]:
+    source = alert.source
+    as_of = f", as of {fmt.day(source.extract_as_of)}" if source.extract_as_of else ""
+    lines = [
+        f"ALERT: case import #{source.import_id} ({source.file_name}{as_of}) lost or changed "
+        "records, imported " + fmt.moment(source.imported_at),
+        "",
+    ]
+    lines += [f"  {kind}: {shown}" for kind, shown in fmt.finding_counts(alert.counts)]
+    return [
+        *lines,
+        "",
+        f"{fmt.count(source.missing_after)} records are missing from the extracts now; they are "
+        "kept in the store and in every figure. Every finding: oversight integrity "
+        f"--import {source.import_id} (and the CSV in the alert's thread).",
     ]

@@ -3,7 +3,11 @@
 It answers the Web API methods the bot and the jobs call, records every call, serves the
 response URLs that slash commands reply to, and the Socket Mode WebSocket. Tests can make it
 answer with faults: HTTP 429 with Retry-After, 500, a dropped connection, or a Slack error
-such as ``invalid_auth``.
+such as ``invalid_auth``; they can hold one call unanswered (``hold``), so that a sender can
+be killed while its post is in flight.
+
+The tests get it through the ``slack_standin`` fixture (conftest.py): one per test module,
+reset before each test that uses it.
 """
 
 from __future__ import annotations
@@ -37,6 +41,13 @@ class Fault:
 
 
 class SlackStandIn:
+    """The stand-in, knowing which messages Slack took, and able to hold one call unanswered.
+
+    ``hold(method)`` makes the next call of ``method`` wait, unanswered, until ``let_go`` is
+    set (``held`` is set when it arrives): a sender can be killed while its post is in flight.
+    The held call is then answered with an error, as nobody is there to read the answer.
+    """
+
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.replies: dict[str, list[dict[str, object]]] = defaultdict(list)
@@ -46,6 +57,10 @@ class SlackStandIn:
         self.valid_tokens: set[str] = set()
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._lock = threading.Condition()
+        self.held = threading.Event()
+        self.let_go = threading.Event()
+        self._holding: set[str] = set()
+        self._posted: list[dict[str, object]] = []
         self._ts = itertools.count(1)
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._http.daemon_threads = True
@@ -79,6 +94,7 @@ class SlackStandIn:
         return f"ws://127.0.0.1:{self._ws.socket.getsockname()[1]}/link"
 
     def close(self) -> None:
+        self.let_go.set()
         self._http.shutdown()
         self._http.server_close()
         for conn in list(self._ws_connections):
@@ -98,11 +114,33 @@ class SlackStandIn:
         self.channels[channel_id] = {"id": channel_id, "is_ext_shared": False, **info}
 
     def reset(self) -> None:
-        """Forget every call, person, channel, group, reply and pending fault."""
+        """Forget every call, message, person, channel, group, reply, token, pending fault and
+        held call, and close any Socket Mode connection: as good as a new stand-in."""
+        self.let_go.set()  # a call still held is answered (with an error), not left waiting
         with self._lock:
-            for table in (self.calls, self.users, self.channels, self.usergroups, self.replies):
+            for table in (
+                self.calls,
+                self.users,
+                self.channels,
+                self.usergroups,
+                self.replies,
+                self.valid_tokens,
+                self._faults,
+                self._holding,
+                self._posted,
+                self._ws_acks,
+            ):
                 table.clear()
-            self._faults.clear()
+            connections = list(self._ws_connections)
+            self._ws_connections.clear()
+            self.held, self.let_go = threading.Event(), threading.Event()
+        for conn in connections:
+            conn.close()
+
+    def hold(self, method: str) -> None:
+        """The next call of ``method`` waits, unanswered, until ``let_go`` is set."""
+        with self._lock:
+            self._holding.add(method)
 
     def fail(self, method: str, *faults: Fault) -> None:
         """The next calls of ``method`` get these faults, in order, then normal answers."""
@@ -113,6 +151,11 @@ class SlackStandIn:
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
+
+    def posted(self, starting: str = "") -> list[dict[str, object]]:
+        """The messages Slack took (answered ok), whose text starts with ``starting``."""
+        with self._lock:
+            return [p for p in self._posted if str(p.get("text", "")).startswith(starting)]
 
     def wait_for_reply(self, name: str, timeout: float = 5.0) -> dict[str, object]:
         deadline = time.monotonic() + timeout
@@ -126,6 +169,21 @@ class SlackStandIn:
 
     # --- Web API ---------------------------------------------------------------------------
     def _answer(self, method: str, params: dict[str, object], token: str | None) -> dict:
+        with self._lock:
+            hold = method in self._holding
+            self._holding.discard(method)
+            held, let_go = self.held, self.let_go
+        if hold:
+            held.set()
+            let_go.wait(60)
+            return {"ok": False, "error": "abandoned"}
+        answer = self._web_api(method, params, token)
+        if method == "chat.postMessage" and answer.get("ok"):
+            with self._lock:
+                self._posted.append({**params, "ts": answer["ts"]})
+        return answer
+
+    def _web_api(self, method: str, params: dict[str, object], token: str | None) -> dict:
         if (
             self.valid_tokens
             and token not in self.valid_tokens
