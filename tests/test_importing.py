@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import stat
 import subprocess
 import tempfile
 import time
@@ -968,3 +969,67 @@ def test_killed_while_validating_the_store_is_untouched(tmp_path, big_csv):
     assert size_of(wal) == 0  # nothing was written
     assert db.read_bytes() == db_bytes
     assert state_of(db) == before
+
+
+@pytest.mark.slow
+def test_a_backup_taken_during_an_import_is_whole_and_restores(tmp_path, big_csv):
+    db = small_import(tmp_path)
+    before = state_of(db)
+    wal = db.with_name(db.name + "-wal")
+    process = start_import(tmp_path, db, big_csv)
+    give_up = time.monotonic() + 120
+    while size_of(wal) <= WAL_GROWN and process.poll() is None and time.monotonic() < give_up:
+        time.sleep(0.001)
+    writing = process.poll() is None  # the import's transaction is open and being written
+    backup = tmp_path / "backups" / "oversight-backup.db"
+    backup.parent.mkdir()
+    env = {**os.environ, "OVERSIGHT_DB": str(db), "OVERSIGHT_NOW": TEST_NOW}
+    taken = subprocess.run(
+        [*oversight_command(), "backup", str(backup)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert writing, "the import ended before the backup could be taken during it"
+    assert taken.returncode == 0, taken.stderr
+    assert taken.stdout.startswith(f"Backed up {db} to {backup} (")
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    after = state_of(db)
+    copied = state_of(backup)  # a consistent store: integrity_check is ok
+    assert copied == before  # the import had not committed when the copy was taken
+    assert after != before and len(after["case_reviews"]) == BIG_ROWS
+
+    # Restore it as the README says: the bot stopped, the damaged files moved aside.
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(backup, db)
+    db.chmod(0o600)
+    status = subprocess.run(
+        [*oversight_command(), "status"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert status.returncode == 0, status.stderr
+    assert state_of(db) == before
+    # And the import can be run again on the restored store.
+    again = start_import(tmp_path, db, big_csv)
+    assert again.wait(timeout=300) == 0
+    assert state_of(db)["case_reviews"] == after["case_reviews"]
+
+
+def test_a_backup_never_overwrites_and_needs_its_folder(tmp_path, runner):
+    from tests.support.cli import invoke
+
+    db = small_import(tmp_path)
+    env = {"OVERSIGHT_DB": str(db)}
+    (tmp_path / "taken.db").write_bytes(b"precious")
+    refused = invoke(runner, "backup", str(tmp_path / "taken.db"), env=env)
+    assert refused.exit_code == 2
+    assert refused.stderr.strip().endswith("a backup never overwrites a file; give a new name.")
+    assert (tmp_path / "taken.db").read_bytes() == b"precious"
+    missing = invoke(runner, "backup", str(tmp_path / "no" / "b.db"), env=env)
+    assert missing.exit_code == 2
+    assert (
+        missing.stderr.strip() == f"The folder {tmp_path / 'no'} does not exist: create it first."
+    )
