@@ -31,17 +31,8 @@ from oversight.importing import import_extract
 from oversight.kinds import KINDS
 from oversight.render.blocks import render_blocks
 from oversight.store import Store, open_store
+from tests.support.blocks import SLACK_MAX_HEADER, assert_within_limits, strings
 from tests.support.data import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, write_csv
-
-# Slack's limits, written out here so that a change to bot/blocks.py cannot move them.
-SLACK_MAX_BLOCKS = 50
-SLACK_MAX_SECTION_TEXT = 3000
-SLACK_MAX_FIELDS = 10
-SLACK_MAX_FIELD_TEXT = 2000
-SLACK_MAX_HEADER = 150
-SLACK_MAX_CONTEXT_ELEMENTS = 10
-SLACK_MAX_TEXT_OBJECT = 3000
-SLACK_MAX_MESSAGE_TEXT = 40000
 
 NOW = datetime(2020, 7, 10, 10, 0, tzinfo=LONDON)
 AS_OF = NOW.date()
@@ -58,52 +49,6 @@ def slack_escape(text: str) -> str:
 
 
 # --- the checks -------------------------------------------------------------------------------
-
-
-def strings(value: object) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from strings(v)
-
-
-def assert_within_limits(text: str, blocks: list[dict]) -> None:
-    assert isinstance(text, str)
-    assert text.strip(), "a message needs a notification (fallback) text"
-    assert len(text) <= SLACK_MAX_MESSAGE_TEXT
-    assert 1 <= len(blocks) <= SLACK_MAX_BLOCKS
-    for block in blocks:
-        kind = block["type"]
-        if kind == "header":
-            assert block["text"]["type"] == "plain_text"
-            assert 1 <= len(block["text"]["text"]) <= SLACK_MAX_HEADER
-        elif kind == "section":
-            assert "text" in block or "fields" in block
-            if "text" in block:
-                assert block["text"]["type"] == "mrkdwn"
-                assert 1 <= len(block["text"]["text"]) <= SLACK_MAX_SECTION_TEXT
-            if "fields" in block:
-                assert 1 <= len(block["fields"]) <= SLACK_MAX_FIELDS
-                for field in block["fields"]:
-                    assert 1 <= len(field["text"]) <= SLACK_MAX_FIELD_TEXT
-        elif kind == "context":
-            assert 1 <= len(block["elements"]) <= SLACK_MAX_CONTEXT_ELEMENTS
-            for element in block["elements"]:
-                assert 1 <= len(element["text"]) <= SLACK_MAX_TEXT_OBJECT
-        else:
-            assert kind == "divider", f"unexpected block type {kind}"
-    # Nothing from an extract may mention, link or break out: no raw angle brackets at all, and
-    # an ampersand only as the start of an escape. (A header is plain text: nothing in it is
-    # read as a mention; it may quote what the asker typed.)
-    mrkdwn = [b for b in blocks if b["type"] != "header"]
-    for s in [text, *strings(mrkdwn)]:
-        assert "<" not in s and ">" not in s, s
-        assert "&" not in re.sub(r"&(amp|lt|gt);", "", s), s
-    json.dumps(blocks)  # plain JSON, as Slack receives it
 
 
 def section_texts(blocks: list[dict]) -> list[str]:

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from oversight.answers import ANSWER_TYPES
+from oversight.clock import LONDON
 from oversight.commands import COMMANDS, Command, Query, answer, parse_command
 from oversight.kinds import KINDS, kind_label
 from oversight.registry import Registry
 from oversight.render import RENDERERS
 from oversight.render.blocks import render_blocks
-from oversight.store import open_store
+from oversight.store import Store, open_store
+from tests.support.blocks import assert_within_limits
 from tests.support.data import NOW
-from tests.support.processes import CliRun
+from tests.support.processes import CliRun, copy_database, demo_database
 
 
 def test_a_name_is_registered_once():
@@ -97,3 +101,51 @@ def test_slack_status_names_a_kind_it_does_not_know(db: Path):
     assert kind_label("crimes").replace('"', '\\"') in shown
     assert "2019-07-greater-manchester-street.csv" in shown
     assert text.startswith("Oversight status")
+
+
+# --- every registered command, and every scheduled message, on the demo store --------------------
+
+DEMO_NOW = datetime(2020, 7, 15, 9, tzinfo=LONDON)  # after the demo's last extract
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    path = copy_database(demo_database(tmp_path_factory), tmp_path_factory.mktemp("r") / "d.db")
+    with open_store(path) as store:
+        yield store
+
+
+def _renders_everywhere(result: object) -> None:
+    text = RENDERERS["text"].render(result)
+    assert isinstance(text, str) and text.strip()
+    fallback, blocks = RENDERERS["blocks"].render(result)
+    assert_within_limits(fallback, blocks)
+    data = json.loads(RENDERERS["json"].render(result))
+    assert data["command"] == result.command and data
+
+
+@pytest.mark.parametrize("typed", [example for command in COMMANDS for example in command.examples])
+def test_every_example_of_every_command_renders_everywhere_on_the_demo(demo_store, typed):
+    result = answer(demo_store, parse_command(typed), DEMO_NOW, 8)
+    assert isinstance(result, COMMANDS[parse_command(typed).command].answer_types)
+    _renders_everywhere(result)
+
+
+def test_every_scheduled_message_renders_everywhere_on_the_demo(demo_store):
+    from oversight.alarms import integrity_alerts, stale_alarm
+    from oversight.digest import weekly_digest
+    from oversight.reminders import reminders
+
+    messages = [
+        weekly_digest(demo_store, DEMO_NOW.date(), DEMO_NOW, 8),
+        reminders(demo_store, DEMO_NOW.date(), 5),
+        stale_alarm(demo_store, DEMO_NOW, 8),
+        *integrity_alerts(demo_store, DEMO_NOW, DEMO_NOW - timedelta(days=30)),
+    ]
+    assert {type(m) for m in messages} == {
+        t
+        for t in ANSWER_TYPES
+        if t.__module__ in ("oversight.digest", "oversight.reminders", "oversight.alarms")
+    }
+    for message in messages:
+        _renders_everywhere(message)
