@@ -16,6 +16,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import stat
 import struct
 import warnings
@@ -23,6 +24,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -88,6 +90,10 @@ class Extract:
     rows: Iterator[tuple[int, tuple[object, ...]]]
     unit: str = "line"  # what a line number is called in this format
     sha256: str = ""  # of the file's bytes, read through the descriptor the rows come from
+    # A plain CSV only (no quotes, no line longer than a cell may be): the records as the csv
+    # module reads them, a batch at a time, without line numbers or checks, for the fast path
+    # of an import (oversight.bulk), which leaves any doubt to ``rows``. Use one or the other.
+    batches: Callable[[int], Iterator[list[list[str]]]] | None = None
 
 
 @contextmanager
@@ -110,7 +116,8 @@ def open_extract(
             raise UserError(f"{name} is not a CSV or XLSX extract.")
         if sheet is not None:
             raise UserError(f"{name} is a CSV file: --sheet applies only to XLSX workbooks.")
-        yield _read_csv(raw, name, _sha256(raw), progress)
+        scan = _scan(raw)
+        yield _read_csv(raw, name, scan, progress)
 
 
 # --- the file --------------------------------------------------------------------------------
@@ -163,12 +170,52 @@ def _check_regular(path: Path, mode: int) -> None:
 
 def _sha256(raw: IO[bytes]) -> str:
     """The file's checksum, read through the open descriptor (which is then rewound)."""
+    return _scan(raw).sha256
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What one pass over a file's bytes found, besides its checksum."""
+
+    sha256: str
+    plain: bool  # each row is one line: no NUL, no line ending inside quotes, few and short lines
+    longest_line: int  # in bytes, at least as many as its characters
+
+
+# A line with an odd number of quotes: a quoted cell goes on past its end (or a stray quote).
+_ODD_QUOTES = re.compile(rb'^[^"\n]*(?:"[^"\n]*"[^"\n]*)*"[^"\n]*$', re.MULTILINE)
+
+
+def _scan(raw: IO[bytes]) -> _Scan:
+    """The checksum, and whether a CSV is plain: then each row is one line, bounded in length,
+    and the csv module may read the text directly (the checked reader is for the rest)."""
     digest = hashlib.sha256()
+    lines = longest = 0
+    plain = True
+    carry = b""
     raw.seek(0)
-    while chunk := raw.read(1 << 20):
-        digest.update(chunk)
+    while True:
+        chunk = raw.read(1 << 20)
+        if chunk:
+            digest.update(chunk)
+        if not plain:
+            if not chunk:
+                break
+            continue
+        buffer = carry + chunk
+        end = buffer.rfind(b"\n") if chunk else len(buffer)
+        whole, carry = buffer[: max(end, 0)], buffer[end + 1 :] if end >= 0 else buffer
+        if whole or not chunk:
+            lines += whole.count(b"\n") + 1
+            longest = max(longest, max(map(len, whole.split(b"\n"))))
+            odd = b"\x00" in whole or (b'"' in whole and _ODD_QUOTES.search(whole) is not None)
+            plain = not odd and lines < MAX_ROWS and longest <= MAX_ROW_CHARS
+        if len(carry) > MAX_ROW_CHARS:
+            plain = False
+        if not chunk:
+            break
     raw.seek(0)
-    return digest.hexdigest()
+    return _Scan(digest.hexdigest(), plain, longest)
 
 
 def _size(count: int) -> str:
@@ -202,11 +249,12 @@ class _Row:
     """Where a CSV reader is: the characters read before the row being read, the characters
     read so far, and the row's first line."""
 
-    __slots__ = ("before", "chars", "first")
+    __slots__ = ("before", "chars", "first", "measure_all")
 
     def __init__(self) -> None:
         self.before = self.chars = 0
         self.first = 1
+        self.measure_all = False
 
 
 def _lines(text: io.TextIOWrapper, name: str, row: _Row) -> Iterator[str]:
@@ -235,12 +283,16 @@ def _lines(text: io.TextIOWrapper, name: str, row: _Row) -> Iterator[str]:
         yield line
 
 
-def _read_csv(raw: IO[bytes], name: str, sha256: str, progress: Progress | None) -> Extract:
+def _read_csv(raw: IO[bytes], name: str, scan: _Scan, progress: Progress | None) -> Extract:
     size = os.fstat(raw.fileno()).st_size
     counter = _CountingReader(raw)
     text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding="utf-8-sig", newline="")
     row = _Row()
-    reader = csv.reader(_lines(text, name, row))
+    # A plain file's rows are its lines, already bounded: the csv module reads the text itself.
+    # Any other is read through the checked lines, which bound a row over several lines.
+    reader = csv.reader(text if scan.plain else _lines(text, name, row))
+    # In a plain file no cell can be too long unless a line is: then every row is measured.
+    row.measure_all = scan.plain and scan.longest_line > MAX_CELL_CHARS
     header = _next_csv_record(reader, row, name, raw)
     if header is None or all(is_blank(cell) for cell in header):
         raise UserError(f"{name} has no header row on line 1.")
@@ -248,7 +300,7 @@ def _read_csv(raw: IO[bytes], name: str, sha256: str, progress: Progress | None)
     def rows() -> Iterator[tuple[int, tuple[object, ...]]]:
         start = reader.line_num + 1
         while (record := _next_csv_record(reader, row, name, raw)) is not None:
-            if any(cell.strip() for cell in record):
+            if "".join(record).strip():  # a row of blank cells is no row
                 yield start, tuple(record)
             start = reader.line_num + 1
             if progress is not None and start % 8192 == 0:
@@ -256,7 +308,17 @@ def _read_csv(raw: IO[bytes], name: str, sha256: str, progress: Progress | None)
         if progress is not None:
             progress(1.0)
 
-    return Extract(name=name, format="CSV", header=header, rows=rows(), sha256=sha256)
+    def batches(count: int) -> Iterator[list[list[str]]]:
+        records = filter(None, reader)  # an empty line is no record; the csv module's own loop
+        while batch := list(islice(records, count)):
+            yield batch
+            if progress is not None:
+                progress(min(counter.count / size, 1.0))
+
+    quick = batches if scan.plain and scan.longest_line <= MAX_CELL_CHARS else None
+    return Extract(
+        name=name, format="CSV", header=header, rows=rows(), sha256=scan.sha256, batches=quick
+    )
 
 
 def _next_csv_record(reader: csv.Reader, row: _Row, name: str, raw: IO[bytes]) -> list[str] | None:
@@ -278,7 +340,7 @@ def _next_csv_record(reader: csv.Reader, row: _Row, name: str, raw: IO[bytes]) -
             f"{name}, line {row.first}: the row has {len(record):,} cells, more than the "
             f"{MAX_COLUMNS:,} a row may have."
         )
-    if row.chars - row.before > MAX_CELL_CHARS:  # only then can a cell be too long
+    if row.measure_all or row.chars - row.before > MAX_CELL_CHARS:  # else no cell is too long
         for column, cell in enumerate(record, start=1):
             if len(cell) > MAX_CELL_CHARS:
                 raise UserError(

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from oversight import bulk
 from oversight.errors import InvalidExtract, UserError
 from oversight.extracts import Extract, Progress, open_extract
 from oversight.integrity import FindingCount
 from oversight.kinds import Kind, Row
 from oversight.store import Store
-from oversight.values import is_blank, normalise_name
+from oversight.values import is_blank, normalise_name, stored_value
 
 MAX_PROBLEMS = 50
 BATCH = 5000
@@ -105,7 +106,16 @@ def import_extract(
         with open_extract(path, sheet, progress) as extract:
             sha256 = extract.sha256
             positions, warnings = _match_header(extract, kind)
-            rows_read = _stage_rows(conn, kind, staging, extract, positions, extract_as_of)
+            rows_read = bulk.stage(conn, kind, staging, extract, positions, extract_as_of)
+        if rows_read is None:  # the fast path could not vouch for every row: row by row
+            with open_extract(path, sheet, progress) as extract:
+                if extract.sha256 != sha256:
+                    raise UserError(
+                        f"{path.name} changed while it was being read: import it again."
+                    )
+                rows_read = _stage_rows(conn, kind, staging, extract, positions, extract_as_of)
+        elif rows_read == 0:
+            raise UserError(f"{path.name} has a header but no data rows.")
         counts = _merge(
             store,
             kind,
@@ -250,7 +260,7 @@ def _validated_rows(
                         problems.add(line, name, str(error))
                         bad = True
                         value = None
-                    seen = (value, _stored(value))
+                    seen = (value, stored_value(value))
                 if text and not bad and len(memo) < MEMO_LIMIT:
                     memo[cell] = seen
             row[name] = seen[0]
@@ -265,16 +275,8 @@ def _validated_rows(
             continue
         for index, name in enumerate(names):
             if row[name] is not parsed[index]:  # the check filled in a value
-                stored[index + 1] = _stored(row[name])
+                stored[index + 1] = stored_value(row[name])
         yield tuple(stored)
-
-
-def _stored(value: object) -> object:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 def _stage_rows(

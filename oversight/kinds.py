@@ -54,6 +54,11 @@ class Kind:
     # Run inside the import's transaction before rows change: what the extract loses or
     # changes against the store (conn, staging table, import id, scope) -> counts found.
     reconcile: Callable[[sqlite3.Connection, str, int, str], list[FindingCount]] | None = None
+    # The fast path (oversight.bulk): ``check`` as SQL over the staged columns (:as_of bound),
+    # true for a row ``check`` would refuse; and the values ``check`` fills in, as SET clauses.
+    # None: this kind always takes the row-by-row path.
+    sql_check: str | None = None
+    sql_fill: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -100,6 +105,20 @@ def check_case(row: Row, as_of: date) -> list[tuple[str, str]]:
     return problems
 
 
+# check_case, in SQL over the staged row, after the fill (a blank status of a case that needs no
+# review is "not_required"): true for a row it would refuse. Tests hold the two to the same
+# verdicts (tests/test_bulk.py).
+CHECK_CASE_SQL = """
+recorded_on > :as_of
+OR reviewed_on > :as_of
+OR (needs_review = 0 AND review_status IS NOT 'not_required')
+OR (needs_review = 1 AND (review_status IS NULL OR review_status = 'not_required'))
+OR (review_status = 'reviewed' AND reviewed_on IS NULL)
+OR (reviewed_on IS NOT NULL AND review_status IS NOT NULL AND review_status <> 'reviewed')
+OR reviewed_on < recorded_on
+"""
+
+
 def check_return(row: Row, as_of: date) -> list[tuple[str, str]]:
     problems = _not_after(row, "submitted_on", as_of)
     status = row["status"]
@@ -129,6 +148,10 @@ CASES = KINDS.register(
         check=check_case,
         after_write=recount_case_totals,
         reconcile=reconcile,
+        sql_check=CHECK_CASE_SQL,
+        sql_fill=(
+            "review_status = 'not_required' WHERE needs_review = 0 AND review_status IS NULL",
+        ),
         columns=(
             Column("incident_ref", parse_text, required=True),
             Column("workstream", parse_workstream, required=True),

@@ -137,3 +137,12 @@ def one_line(text: str | None) -> str:
 def spreadsheet_safe(text: str) -> str:
     """Text that a spreadsheet would run as a formula, written as plain text."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def stored_value(value: object) -> object:
+    """A parsed value as the store holds it: yes/no as 1/0, a date as ISO text."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

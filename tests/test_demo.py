@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from oversight import demo
 from tests.support.cli import invoke
 from tests.support.data import CASE_HEADER, TEST_NOW, case, write_csv
-from tests.support.processes import oversight_command
+from tests.support.processes import demo_run, oversight_command
 
 AS_OF = "2020-06-30"
 
@@ -51,9 +51,11 @@ def run(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
-    """One demo run, shared by the tests that only read it: (its folder, the finished run)."""
-    folder = tmp_path_factory.mktemp("demo")
-    return folder, run(folder, "demo", "--db", "demo.db")
+    """One demo run, shared by the tests that only read it: (its folder, the finished run).
+
+    It is the session's one run of ``oversight demo --db demo.db`` (whose database the ``db``
+    fixture copies), in a folder whose real database is ``oversight.db``, at TEST_NOW."""
+    return demo_run(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

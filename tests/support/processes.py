@@ -84,24 +84,35 @@ def oversight_in(folder: Path) -> CliRun:
 
 # --- the demo database, built once by the real `oversight demo` -----------------------------
 
-_demo: dict[str, Path] = {}
+_demo: dict[str, tuple[Path, subprocess.CompletedProcess[str]]] = {}
+
+
+def demo_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """One run of the real ``oversight demo --db demo.db``, once per test session, in a folder
+    of its own whose real database (OVERSIGHT_DB) is ``oversight.db``, at TEST_NOW: the folder
+    and the finished run. test_demo reads what it printed; the ``db`` fixture copies its
+    database. Nothing may change either."""
+    if "run" not in _demo:
+        folder = tmp_path_factory.mktemp("demo")
+        result = oversight(
+            folder,
+            clean_env(OVERSIGHT_DB=str(folder / "oversight.db"), OVERSIGHT_NOW=TEST_NOW),
+            "demo",
+            "--db",
+            "demo.db",
+            timeout=300,
+        )
+        _demo["run"] = folder, result
+    return _demo["run"]
 
 
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One database built by the real ``oversight demo``, once per test session."""
-    if "db" not in _demo:
-        folder = tmp_path_factory.mktemp("bot-demo")
-        result = oversight(
-            folder,
-            clean_env(OVERSIGHT_DB=str(folder / "not-the-demo.db"), OVERSIGHT_NOW=TEST_NOW),
-            "demo",
-            "--db",
-            str(folder / "demo.db"),
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
-        _demo["db"] = folder / "demo.db"
-    return _demo["db"]
+    """The database the session's ``oversight demo`` built (see ``demo_run``)."""
+    folder, result = demo_run(tmp_path_factory)
+    assert result.returncode == 0, result.stderr
+    return folder / "demo.db"
 
 
 def copy_database(source: Path, target: Path) -> Path:
