@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterable
 
 from slack_sdk import WebClient
@@ -80,7 +81,8 @@ TOKEN = re.compile(r"\bx(?:ox[abposer]|app)-[A-Za-z0-9-]+")
 
 class Redact(logging.Filter):
     """Masks Slack tokens and the given secrets in every record that passes through, and puts
-    each message on one line."""
+    each message on one line: a traceback (any library's, the HTTP server's included) becomes
+    the name of the exception, since its text can quote a request's headers or body."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
@@ -88,11 +90,17 @@ class Redact(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        original = message
+        if record.exc_info or record.exc_text or record.stack_info:
+            error = record.exc_info[1] if record.exc_info else None
+            if error is not None:
+                message = f"{message} ({type(error).__name__})"
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
         # One record, one line: a library's multi-line message must not pass as other output.
         masked = TOKEN.sub("[token]", " ".join(message.splitlines()))
         for secret in self.secrets:
             masked = masked.replace(secret, "[secret]")
-        if masked != message:
+        if masked != original:
             record.msg, record.args = masked, None
         return True
 
@@ -104,7 +112,19 @@ def configure_logging(secrets: Iterable[str] = (), level: int = logging.INFO) ->
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # A thread that dies on an error would print its traceback straight to stderr, past the
+    # filter above: it is logged instead, as one line naming the thread and the error's type.
+    threading.excepthook = _log_thread_failure
     # Bolt logs the body of a request with a bad signature at INFO, and slack_sdk logs payloads
     # at DEBUG: case text must never reach the log, so both speak only of warnings and errors.
     for name in ("bot.bolt", "slack_bolt", "slack_sdk"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _log_thread_failure(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "a thread"
+    logging.getLogger("oversight").error(
+        "The %s thread stopped on an error (%s).", name, args.exc_type.__name__
+    )

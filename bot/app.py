@@ -1,18 +1,25 @@
 """The Bolt app, made by one factory from the settings and the store.
 
 Listeners are thin: ack at once (Slack allows 3 seconds), then answer through the command
-service and send the reply to the response URL Slack gave.
+service and send the reply to the response URL Slack gave. The ack runs in the request's own
+thread and the answer in a pool of its own (Bolt's lazy listeners), so an ack never waits
+behind answers, however many arrive at once.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
+from concurrent.futures import Executor
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.access import AccessPolicy
+from bot.replays import ReplayGuard
 from bot.service import CommandService
+from oversight.audit import AuditEntry, record
 from oversight.commands import COMMANDS
 from oversight.settings import Settings
 from oversight.store import Store
@@ -29,14 +36,28 @@ class _TokenFromClient(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def build_app(settings: Settings, store: Store, client: WebClient | None = None) -> App:
+def build_app(
+    settings: Settings,
+    store: Store,
+    client: WebClient | None = None,
+    *,
+    audit: Callable[[AuditEntry], None] | None = None,
+    answers: Executor | None = None,
+) -> App:
     """The Bolt app: a listener for every registered command, each acking at once and then
-    answering through :class:`CommandService` at the response URL.
+    answering through :class:`CommandService` at the response URL, in ``answers`` (Bolt's
+    default pool when None). Replays are acknowledged and audited, never answered twice.
+    Audit entries go to ``audit`` (default: written at once).
 
     Bolt checks the token with ``auth.test`` here (a ``BoltError`` if Slack refuses it). With
     no allow-list the app refuses everyone, and says so in the log.
     """
     client = client or make_client(settings)
+    if audit is None:
+
+        def audit(entry: AuditEntry) -> None:
+            record(store, entry)
+
     access = AccessPolicy(
         client,
         allowed_users=settings.allowed_users,
@@ -48,7 +69,7 @@ def build_app(settings: Settings, store: Store, client: WebClient | None = None)
             "No one is allowed to see figures: set OVERSIGHT_ALLOWED_USERS or "
             "OVERSIGHT_ALLOWED_USERGROUPS. Every command will be refused."
         )
-    service = CommandService(settings=settings, store=store, access=access)
+    service = CommandService(settings=settings, store=store, access=access, audit=audit)
     # Bolt logs the body of a badly signed request at INFO: case text must not reach the log.
     bolt_logger = logging.getLogger("bot.bolt")
     bolt_logger.setLevel(logging.WARNING)
@@ -59,10 +80,18 @@ def build_app(settings: Settings, store: Store, client: WebClient | None = None)
         signing_secret=settings.slack_signing_secret or None,
         request_verification_enabled=bool(settings.slack_signing_secret),
         logger=bolt_logger,
+        # Each listener's ack function runs before the response is sent, in the request's
+        # thread; its lazy functions (the answers) run in ``answers``.
+        process_before_response=True,
+        listener_executor=answers,
     )
+    # After Bolt's own middleware, which verifies the signature first.
+    app.use(ReplayGuard(audit, settings.clock.now))
 
-    def on_command(ack: Ack, command: dict, respond: Respond) -> None:
+    def acknowledge(ack: Ack) -> None:
         ack()
+
+    def on_command(command: dict, respond: Respond) -> None:
         reply_to = command.get("command", "")
         reply = service.handle(
             user_id=command.get("user_id", ""),
@@ -74,6 +103,22 @@ def build_app(settings: Settings, store: Store, client: WebClient | None = None)
         if sent.status_code != 200:
             log.warning("Slack did not take the reply to %s (HTTP %s).", reply_to, sent.status_code)
 
+    def on_event(event: dict) -> None:
+        # The manifest subscribes to no events; one that arrives all the same is acknowledged
+        # (Slack would otherwise retry it) and audited, and nothing else is done.
+        audit(
+            AuditEntry(
+                at=settings.clock.now(),
+                user_id=event.get("user") if isinstance(event.get("user"), str) else None,
+                channel_id=event.get("channel") if isinstance(event.get("channel"), str) else None,
+                command=f"event:{event.get('type', 'unknown')}",
+                text=None,  # an event's text is a message someone wrote: not kept
+                outcome="ignored",
+                detail="the bot subscribes to no events",
+            )
+        )
+
     for command in COMMANDS:
-        app.command(command.slash)(on_command)
+        app.command(command.slash)(ack=acknowledge, lazy=[on_command])
+    app.event(re.compile(".+"))(on_event)
     return app

@@ -31,7 +31,7 @@ def bot(ctx: click.Context, host: str) -> None:
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
-    with open_store(settings.db_path) as store:
+    with open_store(settings.db_path, lock_timeout=settings.lock_timeout_seconds) as store:
         running = start(settings, store, host)
         try:
             with ExitStack() as services:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,17 +15,26 @@ from oversight.store import Store
 if TYPE_CHECKING:
     from slack_bolt import App
 
+    from bot.auditing import AuditWriter
+
 log = logging.getLogger(__name__)
 
+ANSWER_THREADS = 8  # answers computed and sent at once; the rest wait their turn, in order
 
-def build(settings: Settings, store: Store) -> App:
+
+def build(
+    settings: Settings,
+    store: Store,
+    audit: AuditWriter | None = None,
+    answers: Executor | None = None,
+) -> App:
     """The Bolt app, with a token Slack has accepted (auth.test), or a UserError."""
     from slack_bolt.error import BoltError
 
     from bot.app import build_app
 
     try:
-        return build_app(settings, store)
+        return build_app(settings, store, audit=audit.submit if audit else None, answers=answers)
     except BoltError as error:
         if "invalid_auth" in str(error) or "not_authed" in str(error):
             raise UserError(
@@ -57,8 +66,33 @@ class Running:
 
 def start(settings: Settings, store: Store, host: str = "0.0.0.0") -> Running:
     """Start serving in background threads and return at once."""
+    from bot.auditing import AuditWriter
+
     settings.require_slack_connection()
-    app = build(settings, store)
+    audit = AuditWriter(store)
+    answers = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="answer")
+
+    def finish() -> None:
+        """Send the answers still owed, then write the audit entries still queued."""
+        answers.shutdown(wait=True)
+        audit.close(timeout=settings.lock_timeout_seconds)
+
+    try:
+        running = _serve(settings, store, host, build(settings, store, audit, answers))
+    except BaseException:
+        finish()
+        raise
+    stop_serving = running.stop
+
+    def stop() -> None:
+        stop_serving()
+        finish()
+
+    running.stop = stop
+    return running
+
+
+def _serve(settings: Settings, store: Store, host: str, app: App) -> Running:
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
         from slack_sdk.errors import SlackApiError
@@ -79,22 +113,16 @@ def start(settings: Settings, store: Store, host: str = "0.0.0.0") -> Running:
         log.info("Connected to Slack over Socket Mode.")
         return Running(stop=handler.close, mode="socket")
     from bot.health import health_check
-    from bot.http import make_server
+    from bot.http import Serving
 
     try:
-        server = make_server(app, lambda: health_check(store, settings), host, settings.port)
+        serving = Serving(app, lambda: health_check(store, settings), host, settings)
     except OSError as error:  # the port is taken, or the host is not an address of this machine
         raise UserError(
             f"Cannot listen on {host} port {settings.port} ({error.strerror or error}): "
             "choose another PORT, or --host."
         ) from None
-    thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
-    thread.start()
-    port = server.server_address[1]
+    serving.start()
+    port = serving.port
     log.info("Serving Slack at http://%s:%s/slack/events and /healthz.", host, port)
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-
-    return Running(stop=stop, mode="http", url=f"http://127.0.0.1:{port}")
+    return Running(stop=serving.stop, mode="http", url=f"http://127.0.0.1:{port}")

@@ -6,6 +6,7 @@ Plain functions over the core; the Bolt listeners in ``bot.app`` only ack and se
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.access import AccessPolicy, Decision
@@ -38,6 +39,9 @@ class CommandService:
     settings: Settings
     store: Store
     access: AccessPolicy
+    # Where audit entries go: None writes each at once; the bot gives its AuditWriter's
+    # ``submit``, which never makes an answer wait for a database another process has locked.
+    audit: Callable[[AuditEntry], None] | None = None
 
     def handle(self, user_id: str, channel_id: str, command: str, text: str) -> Reply:
         """The reply to one command; every request is written to the audit log."""
@@ -77,7 +81,8 @@ class CommandService:
         return Reply(text=text, blocks=[section(f":white_check_mark: {text}")])
 
     def _audit(self, entry: dict[str, str], outcome: str, detail: str | None) -> None:
-        record(
-            self.store,
-            AuditEntry(at=self.settings.clock.now(), outcome=outcome, detail=detail, **entry),
-        )
+        row = AuditEntry(at=self.settings.clock.now(), outcome=outcome, detail=detail, **entry)
+        if self.audit is not None:
+            self.audit(row)
+        else:
+            record(self.store, row)

@@ -96,18 +96,17 @@ def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> N
         result = weekly_digest(store, day, settings.clock.now(), settings.stale_after_days)
     click.echo(render_text(result), nl=False)
     if out is not None:
-        from oversight.chart import digest_chart
-        from oversight.workbook import digest_workbook
+        from oversight.digest import digest_files
 
         try:
             out.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as error:
             raise UserError(f"Cannot make the folder {out}: {error.strerror or error}.") from None
-        chart = out / f"oversight-digest-{day.isoformat()}.png"
-        workbook = out / f"oversight-digest-{day.isoformat()}.xlsx"
-        write_private(chart, digest_chart(result))  # owner-only: they hold case figures
-        write_private(workbook, digest_workbook(result))
-        click.echo(f"Wrote {chart} and {workbook}.")
+        written = []
+        for name, _, content in digest_files(result):
+            write_private(out / name, content)  # owner-only: they hold case figures
+            written.append(str(out / name))
+        click.echo(f"Wrote {', '.join(written[:-1])} and {written[-1]}.")
 
 
 @digest.command("send")

@@ -9,14 +9,12 @@ from slack_sdk import WebClient
 
 from jobs.posting import Message, Outcome, Upload, post_once
 from oversight.alarms import INTEGRITY_JOB, STALE_JOB, integrity_alerts, stale_alarm
-from oversight.chart import digest_chart
-from oversight.digest import DIGEST_JOB, DigestAnswer, weekly_digest
+from oversight.digest import DIGEST_JOB, DigestAnswer, digest_files, weekly_digest
 from oversight.integrity import findings_csv
 from oversight.reminders import REMINDER_JOB, reminders
 from oversight.render.blocks import render_blocks
 from oversight.settings import Settings
 from oversight.store import Store
-from oversight.workbook import digest_workbook
 
 
 @dataclass
@@ -37,7 +35,6 @@ class Jobs:
         channel = channel or self.settings.require_digest_channel()
         digest = self.digest(as_of)
         text, blocks = render_blocks(digest)
-        stamp = digest.as_of.isoformat()
         return post_once(
             self.settings,
             self.store,
@@ -48,14 +45,7 @@ class Jobs:
                 channel=channel,
                 text=text,
                 blocks=blocks,
-                uploads=[
-                    Upload(
-                        f"oversight-digest-{stamp}.png", "Outstanding reviews", digest_chart(digest)
-                    ),
-                    Upload(
-                        f"oversight-digest-{stamp}.xlsx", "Digest figures", digest_workbook(digest)
-                    ),
-                ],
+                uploads=[Upload(*file) for file in digest_files(digest)],
                 snapshot=digest.snapshot(),
             ),
             force=force,

@@ -16,6 +16,7 @@ from typing import get_args
 from oversight.alarms import IntegrityAlert, StaleAlarm
 from oversight.digest import DigestAnswer
 from oversight.figures.backlog import Backlog, backlog
+from oversight.figures.crime import CrimeFigures, crime_figures
 from oversight.figures.deadlines import Deadlines, open_deadlines
 from oversight.figures.freshness import LastImport, freshness
 from oversight.figures.returns import ReturnsStatus, returns_status
@@ -45,11 +46,30 @@ class BacklogAnswer:
 
 
 @dataclass(frozen=True)
+class CrimeGaps:
+    """The data gaps the latest recorded-crime import found, for /integrity."""
+
+    import_id: int
+    file_name: str
+    counts: dict[str, int]  # by kind of finding, in the order the kinds are listed
+    lines: list[str]  # the first few, in words
+
+
+@dataclass(frozen=True)
 class IntegrityAnswer:
     as_of: date
     integrity: Integrity
     sources: dict[str, LastImport | None]
+    crime_gaps: CrimeGaps | None = None  # None: no recorded crime imported by the date
     command: str = "integrity"
+
+
+@dataclass(frozen=True)
+class CrimeAnswer:
+    as_of: date
+    crime: CrimeFigures
+    source: LastImport | None
+    command: str = "crime"
 
 
 @dataclass(frozen=True)
@@ -98,6 +118,7 @@ Answer = (
     | StatusAnswer
     | HelpAnswer
     | IntegrityAnswer
+    | CrimeAnswer
     | DigestAnswer
     | RemindersAnswer
     | StaleAlarm
@@ -122,7 +143,61 @@ def integrity_answer(
         as_of=as_of,
         integrity=integrity(store, as_of),
         sources=freshness(store, now, stale_after_days),
+        crime_gaps=crime_gaps(store, as_of),
     )
+
+
+CRIME_GAP_LINES = 8
+
+
+def crime_gaps(store: Store, as_of: date) -> CrimeGaps | None:
+    """What the latest recorded-crime import on or before ``as_of`` found: its data gaps."""
+    from oversight.figures.crime import month_label
+    from oversight.integrity import FINDINGS
+
+    latest = store.conn.execute(
+        "SELECT id, file_name FROM imports WHERE kind = 'crimes' "
+        "AND coalesce(extract_as_of, substr(imported_at, 1, 10)) <= ? ORDER BY id DESC LIMIT 1",
+        (as_of.isoformat(),),
+    ).fetchone()
+    if latest is None:
+        return None
+    found = dict.fromkeys(FINDINGS, 0)
+    lines = []
+    for kind, ref, month, area, old, new in store.conn.execute(
+        "SELECT kind, ref, month, area, old, new FROM import_findings WHERE import_id = ? "
+        "ORDER BY month, kind, area",
+        (latest[0],),
+    ):
+        found[kind] = found.get(kind, 0) + 1
+        if len(lines) < CRIME_GAP_LINES:
+            place = ref if area in (None, ref) else f"{area}, {ref}"
+            numbers = f" ({_number(new)} against {_number(old)})" if old else ""
+            lines.append(f"{kind}: {month_label(month)}, {place}{numbers}")
+    counts = {kind: n for kind, n in found.items() if n}
+    return CrimeGaps(import_id=latest[0], file_name=latest[1], counts=counts, lines=lines)
+
+
+def _number(text: str) -> str:
+    """A count or mean kept as text in a finding, written with thousands separators."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+
+
+def crime_answer(
+    store: Store,
+    as_of: date,
+    crime_type: str | None,
+    force: str,
+    now: datetime,
+    stale_after_days: int,
+) -> CrimeAnswer:
+    figures = crime_figures(store, as_of, force, crime_type)
+    source = freshness(store, now, stale_after_days)["crimes"]
+    return CrimeAnswer(as_of=as_of, crime=figures, source=source)
 
 
 def returns_answer(

@@ -1,34 +1,39 @@
 """Validating a big extract set-wise: the fast path of an import.
 
-A weekly case extract has millions of rows but only a few hundred distinct dates, labels and
-yes/no spellings. So the rows are copied as they are into a TEMP table (the csv module and one
-``executemany``: about the speed of SQLite's own ``.import``); each column's *distinct* cells
-are parsed by the very functions the row-by-row path uses; and the parsed values, the rules
-between columns and the key's uniqueness are applied in SQL.
+A weekly case extract has millions of rows but far fewer distinct *rests of a row*: everything
+but the incident reference repeats (a few hundred dates, a handful of labels and yes/no). So
+each row goes into a TEMP table as two cells, its key and the rest of its line (for a file
+without quotes, split by the csv-free ``str.partition`` with no Python code per row); each
+distinct rest is then parsed and checked once, by the very functions and rules the row-by-row
+path applies (``Column.parse``, ``Kind.check``); and the parsed rests are joined back to the
+keys in SQL, which also refuses a key given twice.
 
-The fast path only vouches for a file it finds wholly valid. At the first doubt (a cell it
-would have to parse one by one, an unusual character at a cell's edge, a problem, a key given
-twice) it gives up and the import takes the exact path, which reads the file row by row and
-names every problem by line and column. So what is stored, and what is refused, is always what
-the exact path decides; the fast path only gets there sooner.
+The fast path only vouches for a file it finds wholly valid. At the first doubt (a problem, a
+key given twice, a cell whose edges ``str.strip`` might see otherwise, a row of another width,
+too many distinct rests) it gives up and the import takes the exact path, which reads the file
+row by row and names every problem by line and column. So what is stored, and what is refused,
+is always what the exact path decides; the fast path only gets there sooner.
 """
 
 from __future__ import annotations
 
 import csv
 import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+from itertools import islice
+from operator import methodcaller
 
 from oversight.extracts import Extract
-from oversight.kinds import Column, Kind
-from oversight.values import is_blank, parse_text, stored_value
+from oversight.kinds import Kind
+from oversight.values import is_blank, stored_value
 
-# A column with more distinct cells than this is not a column of labels: take the exact path.
-MAX_DISTINCT = 200_000
-BATCH = 20_000
-# What Python's str.strip() removes at ASCII; a cell with anything beyond ASCII at either
-# edge (which strip() might also remove) is left to the exact path.
+MAX_DISTINCT = 250_000  # distinct rests of a row: more, and the exact path is as quick
+BATCH = 50_000
+# What str.strip() removes at ASCII; a key with anything beyond ASCII at either edge (which
+# strip() might also remove) is left to the exact path.
 _ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+_JOIN = "\x1f"  # joins the rest of a quoted row's cells: a file holding it takes the exact path
 
 
 class _Doubt(Exception):
@@ -43,134 +48,164 @@ def stage(
     positions: list[int | None],
     as_of: date,
 ) -> int | None:
-    """Stage every row of ``extract`` into ``staging`` as the exact path would, and return how
-    many; or stage nothing and return None when the exact path must decide."""
-    if kind.sql_check is None or extract.batches is None:
+    """Stage every row of ``extract`` as the exact path would and return how many; or stage
+    nothing and return None when the exact path must decide.
+
+    ``staging`` (an empty table on entry) becomes a view over the rows kept in TEMP tables,
+    indexed by their key; :func:`clean_up` drops them once the import is done.
+    """
+    quick = extract.quick
+    if not kind.fast or quick is None or len(kind.key) != 1:
         return None
-    raw = f"temp.raw_{kind.table}"
-    present = [(c, p) for c, p in zip(kind.columns, positions, strict=True) if p is not None]
+    key_position = positions[kind.names.index(kind.key[0])]
+    rest = [(c, p) for c, p in zip(kind.columns, positions, strict=True) if c.name != kind.key[0]]
+    raw, rests = _tables(kind)
     conn.execute("BEGIN")  # of the TEMP database only: the store file is not touched
     try:
-        _copy_records(conn, raw, extract)
-        selects: dict[str, str] = {}  # each used column's stored value, in SQL
-        joins = []
-        for column, position in present:
-            index = position
-            cell = f"r.c{index}"
-            if column.parse is parse_text:
-                _check_text(conn, raw, f"c{index}", column.required)
-                selects[column.name] = f"nullif(trim({cell}, '{_ASCII_SPACE}'), '')"
-                continue
-            mapped = _map_distinct(conn, raw, f"c{index}", column)
-            expression = _mapping(cell, mapped)
-            if expression is None:  # too many spellings to write out: look them up
-                table = f"temp.cells_c{index}"
-                conn.execute(f"CREATE TABLE {table} (cell TEXT PRIMARY KEY, value)")
-                conn.executemany(f"INSERT INTO {table} VALUES (?, ?)", mapped.items())
-                joins.append(f"JOIN {table} m{index} ON m{index}.cell = coalesce({cell}, '')")
-                expression = f"m{index}.value"
-            selects[column.name] = expression
-        values = ", ".join(selects.get(name, "NULL") for name in kind.names)
+        separator = _copy_rows(conn, raw, extract, key_position)
+        width = len(extract.header)
+        _map_rests(conn, raw, rests, kind, rest, key_position, width, separator, as_of)
+        rows = conn.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
+        # Unique, or the exact path names the lines; built once all rows are in (a sort).
+        conn.execute(f"CREATE UNIQUE INDEX {raw}_key ON {raw.removeprefix('temp.')} (key)")
+        names = [c.name for c, _ in rest]
+        conn.execute(f"DROP TABLE {staging}")
+        # A LEFT JOIN on the rest's key: a look-up by incident reference alone (is it in the
+        # file?) then reads the index of keys and never the rests.
         conn.execute(
-            f"INSERT INTO {staging} (line, {', '.join(kind.names)}) "
-            f"SELECT r.rowid, {values} FROM {raw} r {' '.join(joins)}"
+            f"CREATE VIEW {staging} AS SELECT r.rowid AS line, r.key AS {kind.key[0]}, "
+            f"{', '.join(f'm.{n} AS {n}' for n in names)} "
+            f"FROM {raw} r LEFT JOIN {rests} m ON m.rest = r.rest"
         )
-        for fill in kind.sql_fill:
-            conn.execute(f"UPDATE {staging} SET {fill}")
-        if conn.execute(
-            f"SELECT 1 FROM {staging} WHERE {kind.sql_check} LIMIT 1", {"as_of": as_of.isoformat()}
-        ).fetchone():
-            raise _Doubt
-        rows = conn.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
         conn.execute("COMMIT")
     except (_Doubt, sqlite3.IntegrityError):  # a problem, or a key given twice
-        conn.execute("ROLLBACK")
+        conn.execute("ROLLBACK")  # the view and the tables with it: staging is empty again
+        clean_up(conn, kind)
         return None
     except BaseException:
         conn.execute("ROLLBACK")
+        clean_up(conn, kind)
         raise
-    finally:
-        tables = conn.execute("SELECT name FROM temp.sqlite_master WHERE type = 'table'")
-        for (table,) in tables.fetchall():
-            if table.startswith(("raw_", "cells_")):
-                conn.execute(f"DROP TABLE temp.{table}")
     return rows
 
 
-def _copy_records(conn: sqlite3.Connection, raw: str, extract: Extract) -> None:
-    """Every record of a plain CSV, cell for cell, into ``raw``: the csv module's loop and one
-    ``executemany`` per batch, no Python per row. A row of another width than the header, a
-    cell the csv module or the text decoder refuses: the exact path says what and where."""
-    width = len(extract.header)
-    conn.execute(f"CREATE TABLE {raw} ({', '.join(f'c{i}' for i in range(width))})")
-    insert = f"INSERT INTO {raw} VALUES ({', '.join('?' * width)})"
+def clean_up(conn: sqlite3.Connection, kind: Kind) -> None:
+    """Drop what :func:`stage` kept for the import."""
+    for table in _tables(kind):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _tables(kind: Kind) -> tuple[str, str]:
+    return f"temp.raw_{kind.table}", f"temp.rests_{kind.table}"
+
+
+_UNTRIMMED = f"key <> trim(key, '{_ASCII_SPACE}')"  # rare: most keys are written without spaces
+
+
+def _copy_rows(conn: sqlite3.Connection, raw: str, extract: Extract, key_position: int) -> str:
+    """Each data row as (key, rest of the row) in ``raw``; the separator the rest is joined
+    with. A file without quotes is split by ``str.partition`` in C; any other row by row."""
+    conn.execute(f"CREATE TABLE {raw} (key TEXT, rest TEXT)")
+    insert = f"INSERT INTO {raw} VALUES (?, ?)"
+    quick = extract.quick
+    if quick.unquoted and key_position == 0:
+        # [key, rest] in C; a line with no comma at all has one piece, and SQLite refuses it.
+        pieces: Iterable[Sequence[str]] = map(methodcaller("split", ",", 1), quick.lines)
+        separator = ","
+    else:
+
+        def split(record: list[str]) -> tuple[str, str]:
+            if _JOIN in "".join(record):
+                raise _Doubt
+            key = record[key_position] if key_position < len(record) else ""
+            return key, _JOIN.join(record[:key_position] + record[key_position + 1 :])
+
+        pieces = map(split, filter(None, quick.records))
+        separator = _JOIN
     try:
-        for batch in extract.batches(BATCH):
+        for batch in _batches(pieces):
             conn.executemany(insert, batch)
-    except (sqlite3.ProgrammingError, csv.Error, UnicodeDecodeError):
-        raise _Doubt from None
-    # A row of blank cells is no row (the exact path skips it too; beyond ASCII, it doubts).
-    blank = " AND ".join(f"trim(c{i}, '{_ASCII_SPACE}') = ''" for i in range(width))
-    conn.execute(f"DELETE FROM {raw} WHERE {blank}")
+            quick.report()
+    except (csv.Error, UnicodeDecodeError, sqlite3.ProgrammingError, sqlite3.IntegrityError):
+        raise _Doubt from None  # the exact path says what and where
+    return separator
 
 
-def _check_text(conn: sqlite3.Connection, raw: str, cell: str, required: bool) -> None:
-    """Text is kept as it is, trimmed: doubt a cell whose edges strip() might treat otherwise,
-    and a blank one where the column is required."""
-    # In binary order every character beyond ASCII (and DEL) sorts after "~".
-    odd = f"substr({cell}, 1, 1) > '~' OR substr({cell}, -1) > '~'"
-    if required:
-        odd += f" OR trim(coalesce({cell}, ''), '{_ASCII_SPACE}') = ''"
+def _batches(pieces: Iterable[Sequence[str]]) -> Iterator[list[Sequence[str]]]:
+    while batch := list(islice(pieces, BATCH)):
+        yield batch
+
+
+def _check_keys(conn: sqlite3.Connection, raw: str) -> None:
+    """Doubt a blank key (it is required), a key with spaces around it (rare: the exact path
+    trims it), and one whose edges strip() might see otherwise: in binary order every
+    character beyond ASCII, and DEL, sorts after "~"."""
+    odd = (
+        "substr(key, 1, 1) > '~' OR substr(key, -1) > '~' "
+        f"OR key <> trim(key, '{_ASCII_SPACE}') OR key = ''"
+    )
     if conn.execute(f"SELECT 1 FROM {raw} WHERE {odd} LIMIT 1").fetchone():
         raise _Doubt
 
 
-MAX_SPELT_OUT = 64  # distinct cells a CASE expression lists; more are looked up in a table
-
-
-def _map_distinct(
-    conn: sqlite3.Connection, raw: str, cell: str, column: Column
-) -> dict[str, object]:
-    """Each distinct cell of the column, parsed exactly as the row-by-row path parses it."""
-    found = conn.execute(
-        f"SELECT DISTINCT coalesce({cell}, '') FROM {raw} LIMIT {MAX_DISTINCT + 1}"
-    ).fetchall()
+def _map_rests(
+    conn: sqlite3.Connection,
+    raw: str,
+    rests: str,
+    kind: Kind,
+    rest: list,
+    key_position: int,
+    width: int,
+    separator: str,
+    as_of: date,
+) -> None:
+    """Each distinct rest of a row parsed and checked once, exactly as the row-by-row path
+    parses and checks a row; a row of blank cells dropped, as that path skips it."""
+    found = conn.execute(f"SELECT DISTINCT rest FROM {raw} LIMIT {MAX_DISTINCT + 1}").fetchall()
     if len(found) > MAX_DISTINCT:
         raise _Doubt
-    mapped: dict[str, object] = {}
+    names = [c.name for c, _ in rest]
+    key = kind.key[0]
+    conn.execute(f"CREATE TABLE {rests} (rest TEXT PRIMARY KEY, {', '.join(names)})")
+    # Where each column's cell is among the rest of the row (the key's cell taken out).
+    where = [None if p is None else (p if p < key_position else p - 1) for _, p in rest]
+    mapped: list[tuple[object, ...]] = []
+    blank_rests: list[tuple[str]] = []
+    # A cell repeats across rests (a date in many): each column parses each cell once.
+    memos: list[dict[str, object]] = [{} for _ in rest]
     for (text,) in found:
-        if is_blank(text):
-            if column.required:
-                raise _Doubt
-            mapped[text] = None
+        cells = text.rstrip("\r\n").split(separator) if text else [""]
+        if len(cells) > width - 1 and any(not is_blank(c) for c in cells[width - 1 :]):
+            raise _Doubt  # more cells than the header
+        if all(is_blank(c) for c in cells):
+            blank_rests.append((text,))
             continue
-        try:
-            mapped[text] = stored_value(column.parse(text))
-        except ValueError:
-            raise _Doubt from None
-    return mapped
-
-
-def _mapping(cell: str, mapped: dict[str, object]) -> str | None:
-    """The stored value of ``cell`` as an SQL expression: the cell itself where every cell is
-    already stored as it is written (ISO dates, say), a CASE for a few spellings, else None."""
-    changed = {text: value for text, value in mapped.items() if value != text}
-    if all(value is None for value in changed.values()) and len(changed) <= MAX_SPELT_OUT:
-        blanks = ", ".join(_literal(text) for text in changed)
-        return (
-            f"CASE WHEN coalesce({cell}, '') IN ({blanks}) THEN NULL ELSE {cell} END"
-            if (changed)
-            else cell
-        )
-    if len(mapped) > MAX_SPELT_OUT:
-        return None
-    whens = " ".join(f"WHEN {_literal(t)} THEN {_literal(v)}" for t, v in mapped.items())
-    return f"CASE coalesce({cell}, '') {whens} END"
-
-
-def _literal(value: object) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, int):
-        return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
+        row: dict[str, object] = {key: None}
+        for (column, _), at, memo in zip(rest, where, memos, strict=True):
+            cell = cells[at] if at is not None and at < len(cells) else None
+            if cell in memo:
+                row[column.name] = memo[cell]
+                continue
+            if is_blank(cell):
+                if column.required:
+                    raise _Doubt
+                value = None
+            else:
+                try:
+                    value = column.parse(cell)
+                except ValueError:
+                    raise _Doubt from None
+            memo[cell] = row[column.name] = value
+        if kind.check(row, as_of):  # it may fill in values, as on the row-by-row path
+            raise _Doubt
+        mapped.append((text, *(stored_value(row[n]) for n in names)))
+    # A row of blank cells is no row, as on the row-by-row path; a key with nothing after it,
+    # or a blank key with something, is a problem for that path to name.
+    conn.executemany(
+        f"DELETE FROM {raw} WHERE rest = ? AND trim(key, '{_ASCII_SPACE}') = ''", blank_rests
+    )
+    for blank in blank_rests:
+        if conn.execute(f"SELECT 1 FROM {raw} WHERE rest = ? LIMIT 1", blank).fetchone():
+            raise _Doubt
+    _check_keys(conn, raw)
+    conn.executemany(f"INSERT INTO {rests} VALUES ({', '.join('?' * (len(names) + 1))})", mapped)

@@ -238,3 +238,90 @@ def _tick_labels(ticks: list[date]) -> list[str]:
             label += f"\n{tick.year}"
         labels.append(label)
     return labels
+
+
+# --- the digest's second chart: recorded crime, this year against last -------------------------
+
+
+@dataclass(frozen=True)
+class CrimeChartData:
+    """Monthly recorded crime for the 24 months to the digest's month, in plain values."""
+
+    title: str
+    subtitle: str
+    labels: list[str]  # the last 12 months, "Jan", "Feb", …
+    this_year: list[int | None]  # the 12 months to the month (None: no file)
+    last_year: list[int | None]  # the 12 before them
+    missing: list[str]  # months with no file, "October 2019"
+    low: list[str]  # low months
+    low_points: list[tuple[int, int]]  # (position 0-11, crimes) of each low month, either year
+
+
+def crime_chart_data(digest: DigestAnswer) -> CrimeChartData | None:
+    """What the crime chart shows, from the digest alone; None without recorded crime."""
+    from oversight.figures.crime import month_label
+    from oversight.render.text import twelve_months
+
+    crime = digest.crime
+    if crime is None or crime.month is None or len(crime.monthly) < 24:
+        return None
+    last, this = crime.monthly[:12], crime.monthly[12:]
+    return CrimeChartData(
+        title=f"Recorded crime, {crime.force}, to {month_label(crime.month)}",
+        subtitle=twelve_months(crime).split(" (INCOMPLETE")[0]
+        + ("; INCOMPLETE: months are missing." if crime.incomplete else "."),
+        labels=[f"{date.fromisoformat(m.month + '-01'):%b}" for m in this],
+        this_year=[m.crimes for m in this],
+        last_year=[m.crimes for m in last],
+        missing=[month_label(m.month) for m in crime.monthly if m.missing],
+        low=[month_label(m.month) for m in crime.monthly if m.low],
+        low_points=[(i % 12, m.crimes or 0) for i, m in enumerate(crime.monthly) if m.low],
+    )
+
+
+def crime_chart(digest: DigestAnswer) -> bytes | None:
+    """The recorded-crime chart as a PNG (the same bytes for the same digest), or None."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
+    data = crime_chart_data(digest)
+    if data is None:
+        return None
+    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
+    ax = fig.subplots()
+    fig.suptitle(data.title, fontsize=14, fontweight="bold", color=INK, x=0.01, ha="left")
+    ax.set_title(data.subtitle, fontsize=9.5, loc="left", color=INK)
+    x = list(range(12))
+    top = max([v for v in data.this_year + data.last_year if v is not None], default=1)
+    for values, colour, style, label in (
+        (data.last_year, SKY, (0, (5, 3)), "The 12 months before"),
+        (data.this_year, BLUE, "solid", "The 12 months to the month"),
+    ):
+        shown = [float("nan") if v is None else v for v in values]
+        ax.plot(x, shown, color=colour, linestyle=style, linewidth=2.2, marker="o", label=label)
+        gaps = [i for i, v in enumerate(values) if v is None]
+        if gaps:
+            ax.plot(
+                gaps, [0] * len(gaps), "x", color=VERMILLION, markersize=10, mew=2.5, clip_on=False
+            )
+    for i, v in data.low_points:
+        ax.plot([i], [v], "o", color=VERMILLION, markersize=12, fillstyle="none", mew=2)
+    notes = []
+    if data.missing:
+        notes.append("× no file: " + ", ".join(data.missing))
+    if data.low:
+        notes.append("low month: " + ", ".join(data.low))
+    if notes:
+        ax.text(0.01, 0.03, "; ".join(notes), transform=ax.transAxes, fontsize=9, color=VERMILLION)
+    ax.set_xticks(x, data.labels)
+    ax.set_ylim(0, top * 1.15)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_ylabel("Recorded crimes in the month", fontsize=9.5)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(loc="lower right", fontsize=9, frameon=False)
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()

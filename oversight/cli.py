@@ -157,7 +157,15 @@ def import_command(
     _check_folder(db_path)
     new_database = not db_path.exists()
     try:
-        with open_store(db_path, create=True) as store, _Progress(file) as progress:
+        with (
+            open_store(
+                db_path,
+                create=True,
+                lock_timeout=settings.lock_timeout_seconds,
+                on_wait=_waiting_for_lock,  # a person at a terminal is told why nothing happens
+            ) as store,
+            _Progress(file) as progress,
+        ):
             result = import_extract(
                 store,
                 KINDS[kind],
@@ -205,6 +213,14 @@ class _Progress:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.__exit__(*exc)
+
+
+def _waiting_for_lock(path: Path, seconds: float) -> None:
+    click.echo(
+        f"Waiting for the database {path}, held by another process (an import or a backup); "
+        f"giving up after {seconds:g} seconds (LOCK_TIMEOUT_SECONDS).",
+        err=True,
+    )
 
 
 def _check_folder(db_path: Path) -> None:
@@ -272,36 +288,66 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV, for a spreadsheet.")
 @click.pass_context
 def integrity(ctx: click.Context, as_of: str | None, import_id: int | None, as_csv: bool) -> None:
-    """Every finding of the latest case import (or import N), one per line."""
+    """Every finding of the latest case import and the latest recorded-crime import (or of
+    import N), one per line."""
     from oversight.integrity import cases_imports, findings, findings_csv
     from oversight.store import open_store
 
     settings = _settings(ctx)
     day = date_option("--as-of", as_of) or settings.clock.today()
     with open_store(settings.db_path) as store:
+        crime = _crime_import(store, day, import_id)
         if import_id is None:
             known = cases_imports(store, day)
             chosen = known[-1] if known else None
+        elif crime is not None:
+            chosen = None
         else:
             known = cases_imports(store, date.max)
             chosen = next((i for i in known if i.import_id == import_id), None)
             if chosen is None:
                 raise UserError(f"Import #{import_id} is not a case import: see oversight status.")
         rows = findings(store, chosen.import_id) if chosen is not None else []
+        crime_rows = findings(store, crime[0]) if crime is not None else []
     if as_csv:
-        click.echo(findings_csv(rows), nl=False)
+        click.echo(findings_csv(rows + crime_rows), nl=False)
         return
-    if chosen is None:
+    if chosen is None and crime is None:
         click.echo(f"No case extract had been imported by {day.isoformat()}.")
         return
-    where = f"Import #{chosen.import_id} ({one_line(chosen.file_name)})"
-    if not rows:
-        click.echo(f"{where} found nothing lost or changed.")
-        return
-    click.echo(f"{where}: {len(rows):,} findings")
-    for f in rows:
-        change = f"{one_line(f.old) or '-'} -> {one_line(f.new) or '-'}"
-        click.echo(f"{f.kind:<24} {one_line(f.ref)}  {f.workstream or '-'}  {change}")
+    if chosen is not None:
+        where = f"Import #{chosen.import_id} ({one_line(chosen.file_name)})"
+        if not rows:
+            click.echo(f"{where} found nothing lost or changed.")
+        else:
+            click.echo(f"{where}: {len(rows):,} findings")
+        for f in rows:
+            change = f"{one_line(f.old) or '-'} -> {one_line(f.new) or '-'}"
+            click.echo(f"{f.kind:<24} {one_line(f.ref)}  {f.workstream or '-'}  {change}")
+    if crime is not None:
+        where = f"Recorded crime import #{crime[0]} ({one_line(crime[1])})"
+        click.echo(f"{where}: {len(crime_rows):,} data gaps" if crime_rows else f"{where}: no gaps")
+        for f in crime_rows:
+            numbers = f"  {one_line(f.new)} against {one_line(f.old)}" if f.old else ""
+            click.echo(f"{f.kind:<24} {f.month}  {one_line(f.area)}  {f.area_code or '-'}{numbers}")
+
+
+def _crime_import(store: object, day: date, import_id: int | None) -> tuple[int, str] | None:
+    """The recorded-crime import whose gaps to list: import N if it is one, else the latest
+    on or before ``day``."""
+    if import_id is not None:
+        sql, params = (
+            "SELECT id, file_name FROM imports WHERE kind = 'crimes' AND id = ?",
+            [import_id],
+        )
+    else:
+        sql = (
+            "SELECT id, file_name FROM imports WHERE kind = 'crimes' AND "
+            "coalesce(extract_as_of, substr(imported_at, 1, 10)) <= ? ORDER BY id DESC LIMIT 1"
+        )
+        params = [day.isoformat()]
+    found = store.conn.execute(sql, params).fetchone()
+    return (found[0], found[1]) if found else None
 
 
 @cli.command()

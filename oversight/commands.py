@@ -33,6 +33,7 @@ class Query:
     command: str
     workstream: str = "all"
     dataset: str | None = None
+    crime_type: str | None = None  # /crime: one crime type, as data.police.uk names it
     days: int = DEFAULT_DEADLINE_DAYS
     topic: str = "help"
     as_of: date | None = None  # None: today
@@ -235,6 +236,43 @@ COMMANDS.register(
         parse=_parse_nothing,
         answer=lambda store, q, now, stale: answers.integrity_answer(store, q.as_of, now, stale),
         answer_types=(answers.IntegrityAnswer,),
+    )
+)
+
+
+def _parse_crime_type(base: Query, rest: str) -> Query:
+    if not rest:
+        return base
+    from oversight.figures.crime import crime_type_named
+
+    crime_type = crime_type_named(rest)
+    if crime_type is None:
+        raise UsageError(
+            f'"{rest}" is not a crime type: try violence, burglary, robbery, shoplifting, '
+            "drugs, vehicle, asb.",
+            "crime",
+        )
+    return replace(base, crime_type=crime_type)
+
+
+def _configured_force() -> str:
+    """OVERSIGHT_FORCE: the force /crime answers for (empty: the only one in the store)."""
+    from oversight.settings import configured_force
+
+    return configured_force()
+
+
+COMMANDS.register(
+    Command(
+        name="crime",
+        syntax="[type] [as of YYYY-MM-DD]",
+        summary="recorded crime by month from data.police.uk's files, and the gaps in them",
+        examples=("/crime", "/crime violence", "/crime asb as of 31/12/2019"),
+        parse=_parse_crime_type,
+        answer=lambda store, q, now, stale: answers.crime_answer(
+            store, q.as_of, q.crime_type, _configured_force(), now, stale
+        ),
+        answer_types=(answers.CrimeAnswer,),
     )
 )
 COMMANDS.register(

@@ -18,6 +18,7 @@ from oversight.figures.backlog import (
     completed_weeks,
     week_start,
 )
+from oversight.figures.crime import CrimeFigures, crime_figures
 from oversight.figures.deadlines import Deadlines, open_deadlines
 from oversight.figures.freshness import LastImport, freshness
 from oversight.figures.returns import ReturnsStatus, returns_status
@@ -82,6 +83,7 @@ class DigestAnswer:
     deadlines: Deadlines
     sources: dict[str, LastImport | None]
     integrity: DigestIntegrity
+    crime: CrimeFigures | None = None  # recorded crime (None: none imported for the force)
     command: str = "digest"
 
     @property
@@ -151,7 +153,16 @@ def build_digest(
         integrity=digest_integrity(
             store, as_of, previous.as_of if previous else as_of - timedelta(days=7)
         ),
+        crime=_recorded_crime(store, as_of),
     )
+
+
+def _recorded_crime(store: Store, as_of: date) -> CrimeFigures | None:
+    """Recorded crime for OVERSIGHT_FORCE (or the store's only force), when there is any."""
+    from oversight.settings import configured_force
+
+    figures = crime_figures(store, as_of, configured_force())
+    return figures if figures.month is not None else None
 
 
 def weekly_digest(store: Store, as_of: date, now: datetime, stale_after_days: int) -> DigestAnswer:
@@ -164,3 +175,18 @@ def weekly_digest(store: Store, as_of: date, now: datetime, stale_after_days: in
             as_of=date.fromisoformat(data["as_of"]), outstanding=data["outstanding"]
         )
     return build_digest(store, as_of, now, stale_after_days, previous=previous)
+
+
+def digest_files(digest: DigestAnswer) -> list[tuple[str, str, bytes]]:
+    """The digest's files, each (file name, title, bytes): the backlog chart, the recorded-crime
+    chart when there is recorded crime, and the figures workbook (formula-safe)."""
+    from oversight.chart import crime_chart, digest_chart
+    from oversight.workbook import digest_workbook
+
+    stamp = digest.as_of.isoformat()
+    files = [(f"oversight-digest-{stamp}.png", "Outstanding reviews", digest_chart(digest))]
+    crime = crime_chart(digest)
+    if crime is not None:
+        files.append((f"oversight-crime-{stamp}.png", "Recorded crime", crime))
+    files.append((f"oversight-digest-{stamp}.xlsx", "Digest figures", digest_workbook(digest)))
+    return files

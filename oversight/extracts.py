@@ -24,7 +24,6 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -90,10 +89,20 @@ class Extract:
     rows: Iterator[tuple[int, tuple[object, ...]]]
     unit: str = "line"  # what a line number is called in this format
     sha256: str = ""  # of the file's bytes, read through the descriptor the rows come from
-    # A plain CSV only (no quotes, no line longer than a cell may be): the records as the csv
-    # module reads them, a batch at a time, without line numbers or checks, for the fast path
-    # of an import (oversight.bulk), which leaves any doubt to ``rows``. Use one or the other.
-    batches: Callable[[int], Iterator[list[list[str]]]] | None = None
+    # A plain CSV only: its data rows unchecked and without line numbers, for the fast path of
+    # an import (oversight.bulk), which leaves any doubt to ``rows``. Use one or the other.
+    quick: Quick | None = None
+
+
+@dataclass
+class Quick:
+    """The data rows of a plain CSV: each row one line, every line shorter than a cell or a row
+    of cells may be, so the checks of ``rows`` could not refuse one."""
+
+    records: Iterator[list[str]]  # as the csv module reads them; an empty line as []
+    lines: Iterator[str]  # the same rows as text lines, ends included
+    unquoted: bool  # no quote at all: a row's cells are its line split at the commas
+    report: Callable[[], None]  # tells the progress bar how far the reading has got
 
 
 @contextmanager
@@ -180,6 +189,7 @@ class _Scan:
     sha256: str
     plain: bool  # each row is one line: no NUL, no line ending inside quotes, few and short lines
     longest_line: int  # in bytes, at least as many as its characters
+    unquoted: bool  # no quote, no carriage return but before a line feed, no unit separator
 
 
 # A line with an odd number of quotes: a quoted cell goes on past its end (or a stray quote).
@@ -191,7 +201,7 @@ def _scan(raw: IO[bytes]) -> _Scan:
     and the csv module may read the text directly (the checked reader is for the rest)."""
     digest = hashlib.sha256()
     lines = longest = 0
-    plain = True
+    plain = unquoted = True
     carry = b""
     raw.seek(0)
     while True:
@@ -210,12 +220,14 @@ def _scan(raw: IO[bytes]) -> _Scan:
             longest = max(longest, max(map(len, whole.split(b"\n"))))
             odd = b"\x00" in whole or (b'"' in whole and _ODD_QUOTES.search(whole) is not None)
             plain = not odd and lines < MAX_ROWS and longest <= MAX_ROW_CHARS
+            unquoted = unquoted and b'"' not in whole and b"\x1f" not in whole
+            unquoted = unquoted and whole.count(b"\r") == whole.count(b"\r\n")
         if len(carry) > MAX_ROW_CHARS:
             plain = False
         if not chunk:
             break
     raw.seek(0)
-    return _Scan(digest.hexdigest(), plain, longest)
+    return _Scan(digest.hexdigest(), plain, longest, plain and unquoted)
 
 
 def _size(count: int) -> str:
@@ -308,16 +320,17 @@ def _read_csv(raw: IO[bytes], name: str, scan: _Scan, progress: Progress | None)
         if progress is not None:
             progress(1.0)
 
-    def batches(count: int) -> Iterator[list[list[str]]]:
-        records = filter(None, reader)  # an empty line is no record; the csv module's own loop
-        while batch := list(islice(records, count)):
-            yield batch
-            if progress is not None:
-                progress(min(counter.count / size, 1.0))
+    def report() -> None:
+        if progress is not None:
+            progress(min(counter.count / size, 1.0))
 
-    quick = batches if scan.plain and scan.longest_line <= MAX_CELL_CHARS else None
+    quick = None
+    # Short lines only: then no cell is too long and no row has too many cells, as the checked
+    # rows would find; the fast path need not look.
+    if scan.plain and scan.longest_line < min(MAX_CELL_CHARS, MAX_COLUMNS):
+        quick = Quick(csv.reader(text), text, scan.unquoted, report)
     return Extract(
-        name=name, format="CSV", header=header, rows=rows(), sha256=scan.sha256, batches=quick
+        name=name, format="CSV", header=header, rows=rows(), sha256=scan.sha256, quick=quick
     )
 
 

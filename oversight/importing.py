@@ -97,6 +97,16 @@ def import_extract(
     path = Path(path)
     if scope != "all" and kind.reconcile is None:
         raise UserError(f"--scope applies to case extracts only, not to {kind.label}.")
+    if kind.importer is not None:  # a kind with its own reader (recorded crime)
+        return kind.importer(
+            store,
+            path,
+            extract_as_of=extract_as_of,
+            imported_by=imported_by,
+            imported_at=imported_at,
+            sheet=sheet,
+            progress=progress,
+        )
     conn = store.conn
     staging = f"temp.staging_{kind.table}"
     _create_staging(conn, kind, staging)
@@ -133,7 +143,13 @@ def import_extract(
             scope=scope,
         )
     finally:
-        conn.execute(f"DROP TABLE IF EXISTS {staging}")
+        bulk.clean_up(conn, kind)
+        for temporary in (staging, CHANGES, REPLACED):
+            kind_of = conn.execute(
+                "SELECT type FROM temp.sqlite_master WHERE name = ?", (temporary.split(".")[1],)
+            ).fetchone()
+            if kind_of:
+                conn.execute(f"DROP {kind_of[0].upper()} {temporary}")
     return ImportResult(
         kind=kind.name,
         file_name=path.name,
@@ -362,40 +378,49 @@ def _merge(
     join = " AND ".join(f"t.{k} = s.{k}" for k in kind.key)
     differs = " OR ".join(f"t.{n} IS NOT s.{n}" for n in names if n not in kind.key)
     with store.write() as conn:
-        inserted = conn.execute(
-            f"SELECT count(*) FROM {staging} s WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {table} t WHERE {join})"
-        ).fetchone()[0]
-        updated = conn.execute(
-            f"SELECT count(*) FROM {staging} s JOIN {table} t ON {join} WHERE {differs}"
-        ).fetchone()[0]
-        not_in_file = conn.execute(
-            f"SELECT count(*) FROM {table} t WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {staging} s WHERE {join})"
-        ).fetchone()[0]
+        # One pass over the file's rows: those new to the store or unlike it, each with the
+        # rowid of the store's version (NULL: new). Everything after reads these few.
+        conn.execute(
+            f"CREATE TEMP TABLE {CHANGES} AS SELECT s.*, t.rowid AS old FROM {staging} s "
+            f"LEFT JOIN {table} t ON {join} WHERE t.rowid IS NULL OR {differs}"
+        )
+        inserted, updated = conn.execute(
+            f"SELECT coalesce(SUM(old IS NULL), 0), coalesce(SUM(old IS NOT NULL), 0) "
+            f"FROM {CHANGES}"
+        ).fetchone()
         rows_read = history["rows_read"]
+        held = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         counts = {
             "inserted": inserted,
             "updated": updated,
             "unchanged": rows_read - inserted - updated,
-            "not_in_file": not_in_file,
+            "not_in_file": held - (rows_read - inserted),  # every file row not new is held
         }
         record = {**history, **counts}
         import_id = conn.execute(
             f"INSERT INTO imports ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
             list(record.values()),
         ).lastrowid
-        found = kind.reconcile(conn, staging, import_id, scope) if kind.reconcile else []
+        found = []
+        if kind.reconcile is not None:
+            found = kind.reconcile(conn, staging, CHANGES, import_id, scope)
         if inserted or updated:
+            # The versions the changes replace, for the totals kept beside the rows.
+            conn.execute(
+                f"CREATE TEMP TABLE {REPLACED} AS SELECT t.* FROM {table} t "
+                f"JOIN {CHANGES} c ON t.rowid = c.old"
+            )
             assignments = ", ".join(f"{n} = excluded.{n}" for n in names if n not in kind.key)
-            changed = " OR ".join(f"{n} IS NOT excluded.{n}" for n in names if n not in kind.key)
             conn.execute(
                 f"INSERT INTO {table} ({', '.join(names)}, import_id) "
-                f"SELECT {', '.join(names)}, ? FROM {staging} WHERE true "
+                f"SELECT {', '.join(names)}, ? FROM {CHANGES} WHERE true "
                 f"ON CONFLICT ({', '.join(kind.key)}) DO UPDATE SET {assignments}, "
-                f"import_id = excluded.import_id WHERE {changed}",
+                f"import_id = excluded.import_id",
                 (import_id,),
             )
             if kind.after_write is not None:
-                kind.after_write(conn)
+                kind.after_write(conn, CHANGES, REPLACED)
     return {"import_id": import_id, "findings": found, **counts}
+
+
+CHANGES, REPLACED = "temp.import_changes", "temp.import_replaced"

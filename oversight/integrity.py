@@ -49,6 +49,16 @@ FINDING_KINDS = (
     FindingKind("workstream_changed", "moved from one workstream to the other"),
     FindingKind("referral_unsent", "a referral marked sent is now marked not sent, or blank"),
     FindingKind("ncrs_changed", "its NCRS compliance answer turned from yes to no, or back"),
+    # Recorded crime (oversight/crimes.py): gaps in a force's street-level files, by month.
+    FindingKind("missing_month", "no file for a month between the force's first and latest"),
+    FindingKind(
+        "low_month", "a month with fewer crimes than half the median of the 12 months before it"
+    ),
+    FindingKind(
+        "zero_area",
+        "a neighbourhood with no crime in a month, after averaging at least 10 a month",
+    ),
+    FindingKind("month_shrunk", "a month imported again with over 10% fewer crimes than before"),
 )
 FINDINGS = {kind.name: kind for kind in FINDING_KINDS}
 ALARMING = tuple(kind.name for kind in FINDING_KINDS if kind.alarming)
@@ -118,11 +128,12 @@ def _in_scope(scope: str, alias: str) -> tuple[str, list[object]]:
 
 
 def reconcile(
-    conn: sqlite3.Connection, staging: str, import_id: int, scope: str
+    conn: sqlite3.Connection, staging: str, changes: str, import_id: int, scope: str
 ) -> list[FindingCount]:
     """Record what this cases extract changes against the store, before it is merged.
 
-    Runs inside the import's write transaction, with the validated rows in ``staging``. Marks
+    Runs inside the import's write transaction, with the validated rows in ``staging`` and
+    those unlike the store in ``changes`` (with ``old``, the rowid of the store's version). Marks
     records missing from the extract (within ``scope``: "all" or one workstream) as vanished,
     keeping their last known state and the import that last saw them; clears the mark of those
     that came back. Returns what it found, counted by kind and workstream.
@@ -136,33 +147,37 @@ def reconcile(
         [import_id],
     )
     conn.execute(
-        "UPDATE case_reviews SET missing_since_import = NULL, last_seen_import = NULL "
-        "WHERE missing_since_import IS NOT NULL AND incident_ref IN "
-        f"(SELECT incident_ref FROM {staging})"
+        "UPDATE case_reviews AS t SET missing_since_import = NULL, last_seen_import = NULL "
+        "WHERE missing_since_import IS NOT NULL AND EXISTS "
+        f"(SELECT 1 FROM {staging} s WHERE s.incident_ref = t.incident_ref)"
     )
-    # Vanished: one pass over the store marks them, keeping the import that last saw each (the
-    # one before this that covered its workstream); the index then finds the marked few.
+    # Vanished: the store's references the file lacks, by merging the two sorted lists of
+    # references (both read in index order, no look-ups); then each is marked, keeping the
+    # import that last saw it (the one before this that covered its workstream).
+    conn.execute(
+        "CREATE TEMP TABLE absent AS SELECT incident_ref FROM case_reviews "
+        f"EXCEPT SELECT incident_ref FROM {staging} ORDER BY 1"
+    )
     scoped, params = _in_scope(scope, "t")
     conn.execute(
         f"UPDATE case_reviews AS t SET missing_since_import = ?, last_seen_import = coalesce("
         "(SELECT max(i.id) FROM imports i WHERE i.kind = 'cases' AND i.id < ? "
         "AND coalesce(i.scope, 'all') IN ('all', t.workstream)), t.import_id) "
-        f"WHERE t.missing_since_import IS NULL AND {scoped} AND NOT EXISTS "
-        f"(SELECT 1 FROM {staging} s WHERE s.incident_ref = t.incident_ref)",
+        f"WHERE t.incident_ref IN (SELECT incident_ref FROM temp.absent) "
+        f"AND t.missing_since_import IS NULL AND {scoped}",
         [import_id, import_id, *params],
     )
+    conn.execute("DROP TABLE temp.absent")
     conn.execute(
         insert + "SELECT ?, 'vanished', incident_ref, workstream, coalesce(review_status, ''), "
         "'' FROM case_reviews WHERE missing_since_import = ?",
         [import_id, import_id],
     )
-    differs = " OR ".join(f"t.{c} IS NOT s.{c}" for c in _COMPARED)
-    # One pass over the rows that changed at all, then each rule over those few.
+    # The rows that changed at all (found by the import's one pass), then each rule over them.
     pairs = (
         f"SELECT {', '.join(f't.{c} AS t_{c}' for c in _COMPARED)}, "
         f"{', '.join(f's.{c} AS s_{c}' for c in _COMPARED)}, s.incident_ref AS ref "
-        f"FROM {staging} s JOIN case_reviews t ON t.incident_ref = s.incident_ref "
-        f"WHERE {differs}"
+        f"FROM {changes} s JOIN case_reviews t ON t.rowid = s.old"
     )
     branches = " UNION ALL ".join(
         f"SELECT ?, '{kind}', ref, s_workstream, "
@@ -208,6 +223,9 @@ class Finding:
     workstream: str
     old: str
     new: str
+    month: str | None = None  # YYYY-MM, for a recorded-crime finding
+    area: str | None = None  # the neighbourhood (LSOA name), or the force for a whole-force one
+    area_code: str | None = None  # the neighbourhood's LSOA code
 
     def as_row(self) -> dict[str, object]:
         """The finding under the names of :data:`FINDING_COLUMNS`."""
@@ -218,11 +236,24 @@ class Finding:
             "workstream": self.workstream,
             "old": self.old,
             "new": self.new,
+            "month": self.month,
+            "area": self.area,
+            "area_code": self.area_code,
         }
 
 
 # The columns of ``oversight integrity --csv``.
-FINDING_COLUMNS = ("import", "kind", "ref", "workstream", "old", "new")
+FINDING_COLUMNS = (
+    "import",
+    "kind",
+    "ref",
+    "workstream",
+    "old",
+    "new",
+    "month",
+    "area",
+    "area_code",
+)
 
 
 @dataclass(frozen=True)
@@ -307,8 +338,9 @@ def findings(store: Store, import_id: int) -> list[Finding]:
     """Every finding of one import, in the order the kinds are listed, then by reference."""
     order = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(FINDINGS))
     rows = store.conn.execute(
-        "SELECT import_id, kind, ref, workstream, old, new FROM import_findings "
-        f"WHERE import_id = ? ORDER BY CASE kind {order} ELSE 99 END, ref",
+        "SELECT import_id, kind, ref, workstream, old, new, month, area, area_code "
+        f"FROM import_findings WHERE import_id = ? ORDER BY CASE kind {order} ELSE 99 END, ref, "
+        "month, area, area_code",
         (import_id,),
     )
     return [Finding(*row) for row in rows]

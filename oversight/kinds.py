@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
+from oversight.crimes import import_crimes
 from oversight.integrity import FindingCount, reconcile
 from oversight.registry import Registry
-from oversight.schema import recount_case_totals
+from oversight.schema import adjust_case_totals
 from oversight.values import (
     DEADLINE_STATUSES,
     RETURN_STATUSES,
@@ -49,16 +50,19 @@ class Kind:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     check: RowCheck
-    # Run inside the import's transaction after rows change: totals kept beside the rows.
-    after_write: Callable[[sqlite3.Connection], None] | None = None
+    # Run inside the import's transaction once rows changed: totals kept beside the rows are
+    # moved by (conn, the rows added or changed as they are now, the versions they replaced).
+    after_write: Callable[[sqlite3.Connection, str, str], None] | None = None
     # Run inside the import's transaction before rows change: what the extract loses or
-    # changes against the store (conn, staging table, import id, scope) -> counts found.
-    reconcile: Callable[[sqlite3.Connection, str, int, str], list[FindingCount]] | None = None
-    # The fast path (oversight.bulk): ``check`` as SQL over the staged columns (:as_of bound),
-    # true for a row ``check`` would refuse; and the values ``check`` fills in, as SET clauses.
-    # None: this kind always takes the row-by-row path.
-    sql_check: str | None = None
-    sql_fill: tuple[str, ...] = ()
+    # changes against the store (conn, staging, the rows that differ, import id, scope).
+    reconcile: Callable[[sqlite3.Connection, str, str, int, str], list[FindingCount]] | None = None
+    # The fast path (oversight.bulk) checks each distinct rest of a row once: only for a kind
+    # whose ``check`` never reads the key.
+    fast: bool = False
+    # A kind read by its own importer rather than row by row (recorded crime: data.police.uk's
+    # street-level files, read with pandas): import_extract hands the whole import to it, with
+    # the same arguments, and it returns the same ImportResult.
+    importer: Callable[..., object] | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -105,20 +109,6 @@ def check_case(row: Row, as_of: date) -> list[tuple[str, str]]:
     return problems
 
 
-# check_case, in SQL over the staged row, after the fill (a blank status of a case that needs no
-# review is "not_required"): true for a row it would refuse. Tests hold the two to the same
-# verdicts (tests/test_bulk.py).
-CHECK_CASE_SQL = """
-recorded_on > :as_of
-OR reviewed_on > :as_of
-OR (needs_review = 0 AND review_status IS NOT 'not_required')
-OR (needs_review = 1 AND (review_status IS NULL OR review_status = 'not_required'))
-OR (review_status = 'reviewed' AND reviewed_on IS NULL)
-OR (reviewed_on IS NOT NULL AND review_status IS NOT NULL AND review_status <> 'reviewed')
-OR reviewed_on < recorded_on
-"""
-
-
 def check_return(row: Row, as_of: date) -> list[tuple[str, str]]:
     problems = _not_after(row, "submitted_on", as_of)
     status = row["status"]
@@ -146,12 +136,9 @@ CASES = KINDS.register(
         noun="case review",
         key=("incident_ref",),
         check=check_case,
-        after_write=recount_case_totals,
+        after_write=adjust_case_totals,
         reconcile=reconcile,
-        sql_check=CHECK_CASE_SQL,
-        sql_fill=(
-            "review_status = 'not_required' WHERE needs_review = 0 AND review_status IS NULL",
-        ),
+        fast=True,
         columns=(
             Column("incident_ref", parse_text, required=True),
             Column("workstream", parse_workstream, required=True),
@@ -210,6 +197,20 @@ DEADLINES = KINDS.register(
             ),
             Column("done_on", parse_date),
         ),
+    )
+)
+
+
+CRIMES = KINDS.register(
+    Kind(
+        name="crimes",
+        label="recorded crime",
+        table="crime_files",
+        noun="street-level crime file",
+        key=(),
+        check=lambda row, as_of: [],
+        columns=(),
+        importer=import_crimes,
     )
 )
 

@@ -53,23 +53,70 @@ def rebuild_case_daily(conn: sqlite3.Connection) -> None:
     conn.execute(CASE_DAILY_SQL)
 
 
-# Needs-review cases by the day they were recorded and the day they were reviewed (NULL: not
+# Needs-review cases by the day they were recorded and the day they were reviewed ('': not
 # reviewed): how long the outstanding ones have waited, on any date, without reading every case.
 CASE_AGES_SQL = """
 INSERT INTO case_ages
-SELECT workstream, recorded_on, CASE WHEN review_status = 'reviewed' THEN reviewed_on END,
-       count(*)
+SELECT workstream, recorded_on, coalesce(CASE WHEN review_status = 'reviewed' THEN reviewed_on END,
+       ''), count(*)
 FROM case_reviews WHERE needs_review = 1
 GROUP BY 1, 2, 3
 """
+DAILY_COLUMNS = (
+    "recorded",
+    "needing_review",
+    "reviewed",
+    "ncrs_answered",
+    "ncrs_compliant",
+    "referral_not_sent",
+    "referral_unknown",
+)
 
 
-def recount_case_totals(conn: sqlite3.Connection) -> None:
-    """Recount everything kept beside the case rows (per-day totals, ages), in the import's
-    transaction, so the totals never disagree with the rows."""
-    rebuild_case_daily(conn)
-    conn.execute("DELETE FROM case_ages")
-    conn.execute(CASE_AGES_SQL)
+def _daily_part(source: str, sign: int) -> str:
+    """What the rows of ``source`` add to the per-day totals (``sign`` -1: take away)."""
+    return f"""
+    SELECT workstream, recorded_on AS day, {sign} * count(*) AS c0,
+           {sign} * SUM(needs_review) AS c1, 0 AS c2, 0 AS c3, 0 AS c4, 0 AS c5, 0 AS c6
+    FROM {source} GROUP BY workstream, recorded_on
+    UNION ALL
+    SELECT workstream, reviewed_on, 0, 0, {sign} * count(*),
+           {sign} * SUM(ncrs_compliant IS NOT NULL), {sign} * SUM(coalesce(ncrs_compliant, 0)),
+           {sign} * SUM(referral_required IS 1 AND referral_sent IS 0),
+           {sign} * SUM(referral_required IS 1 AND referral_sent IS NULL)
+    FROM {source} WHERE review_status = 'reviewed' GROUP BY workstream, reviewed_on"""
+
+
+def _ages_part(source: str, sign: int) -> str:
+    return f"""
+    SELECT workstream AS w, recorded_on AS r,
+           coalesce(CASE WHEN review_status = 'reviewed' THEN reviewed_on END, '') AS v,
+           {sign} * count(*) AS n
+    FROM {source} WHERE needs_review = 1 GROUP BY 1, 2, 3"""
+
+
+def adjust_case_totals(conn: sqlite3.Connection, added: str, removed: str) -> None:
+    """Move the totals kept beside the case rows (per-day totals, ages) by an import's changes:
+    the rows it added or changed, as they are now (``added``), and the versions of them it
+    replaced (``removed``). Runs inside the import's transaction: the totals equal a recount
+    (tests hold them to one) at the cost of the changes alone."""
+    sums = ", ".join(f"SUM(c{i})" for i in range(len(DAILY_COLUMNS)))
+    conn.execute(
+        f"INSERT INTO case_daily SELECT * FROM (SELECT workstream, day, {sums} FROM ("
+        f"{_daily_part(added, 1)} UNION ALL {_daily_part(removed, -1)}"
+        ") GROUP BY workstream, day) WHERE true "
+        "ON CONFLICT (workstream, day) DO UPDATE SET "
+        + ", ".join(f"{c} = {c} + excluded.{c}" for c in DAILY_COLUMNS)
+    )
+    conn.execute(f"DELETE FROM case_daily WHERE {' AND '.join(f'{c} = 0' for c in DAILY_COLUMNS)}")
+    conn.execute(
+        "INSERT INTO case_ages SELECT * FROM (SELECT w, r, v, SUM(n) FROM ("
+        f"{_ages_part(added, 1)} UNION ALL {_ages_part(removed, -1)}"
+        ") GROUP BY w, r, v) WHERE true "
+        "ON CONFLICT (workstream, recorded_on, reviewed_on) DO UPDATE SET "
+        "needing = needing + excluded.needing"
+    )
+    conn.execute("DELETE FROM case_ages WHERE needing = 0")
 
 
 def _v1_tables(db: Database) -> None:
@@ -229,9 +276,44 @@ def _v5_reconciliation(db: Database) -> None:
     db["import_findings"].create_index(["import_id", "kind"])
     db["case_ages"].create(
         {"workstream": str, "recorded_on": str, "reviewed_on": str, "needing": int},
+        pk=("workstream", "recorded_on", "reviewed_on"),
     )
     db["case_ages"].create_index(["recorded_on"])
     db.execute(CASE_AGES_SQL)
+
+
+def _v6_recorded_crime(db: Database) -> None:
+    # Recorded crime from data.police.uk's street-level files, kept as counts (oversight/crimes.py):
+    # one row per month file of a force, its counts by crime type, and by neighbourhood (LSOA).
+    db["crime_files"].create(
+        {
+            "force": str,  # "Falls within", as published: "Greater Manchester Police"
+            "month": str,  # YYYY-MM
+            "file_name": str,
+            "sha256": str,
+            "rows_read": int,
+            "crimes": int,  # recorded crime: every row but anti-social behaviour
+            "asb": int,  # anti-social behaviour, shown apart
+            "no_location": int,  # crimes with "No Location": in the totals, in no neighbourhood
+            "import_id": int,
+        },
+        pk=("force", "month"),
+        not_null={"file_name", "sha256", "rows_read", "crimes", "asb", "no_location"},
+    )
+    db.execute(
+        "CREATE TABLE crime_types (force TEXT NOT NULL, month TEXT NOT NULL, "
+        "crime_type TEXT NOT NULL, crimes INTEGER NOT NULL, no_location INTEGER NOT NULL, "
+        "PRIMARY KEY (force, month, crime_type)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE crime_areas (force TEXT NOT NULL, month TEXT NOT NULL, "
+        "lsoa_code TEXT NOT NULL, lsoa_name TEXT, crimes INTEGER NOT NULL, "
+        "PRIMARY KEY (force, month, lsoa_code)) WITHOUT ROWID"
+    )
+    # Data-gap findings name a month and an area (a neighbourhood, or the whole force).
+    db["import_findings"].add_column("month", str)
+    db["import_findings"].add_column("area", str)
+    db["import_findings"].add_column("area_code", str)
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [
@@ -240,6 +322,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v3_drop_case_indexes,
     _v4_digest_ledger,
     _v5_reconciliation,
+    _v6_recorded_crime,
 ]
 CURRENT_VERSION = len(MIGRATIONS)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from oversight.clock import Clock
 from oversight.errors import UserError
+from oversight.store import LOCK_TIMEOUT_SECONDS
 
 SLACK_API_URL = "https://slack.com/api/"
 HOLIDAY_POLICIES = ("next_working_day", "skip", "same_day")  # the first is the default
@@ -25,12 +26,22 @@ class Settings:
     db_path: Path
     clock: Clock
     stale_after_days: int = 8
+    # The police force /crime answers for, as data.police.uk names it in "Falls within"
+    # ("Greater Manchester Police"); empty: the only force whose crime data is in the store.
+    force: str = ""
     # Slack. Secrets are kept out of repr(), so printing the settings never shows them.
     slack_bot_token: str = field(default="", repr=False)
     slack_app_token: str = field(default="", repr=False)
     slack_signing_secret: str = field(default="", repr=False)
     slack_api_url: str = SLACK_API_URL
     port: int = 3000
+    # HTTP mode's front door (waitress, in bot/http.py).
+    http_threads: int = 8
+    http_backlog: int = 1024
+    http_connection_limit: int = 1000
+    http_idle_timeout_seconds: int = 30
+    http_read_timeout_seconds: int = 10
+    http_max_body_bytes: int = 1 << 20
     allowed_users: frozenset[str] = frozenset()
     allowed_usergroups: frozenset[str] = frozenset()
     share_channels: frozenset[str] = frozenset()
@@ -42,6 +53,8 @@ class Settings:
     reminder_days: int = 5
     digest_on_holiday: str = HOLIDAY_POLICIES[0]
     misfire_grace_hours: int = 12
+    # How long a write waits for another process's write lock (an import, a backup).
+    lock_timeout_seconds: int = LOCK_TIMEOUT_SECONDS
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -98,11 +111,26 @@ def load_settings(
         db_path=Path(env.get("OVERSIGHT_DB") or "oversight.db").expanduser(),
         clock=_clock(env.get("OVERSIGHT_NOW", "")),
         stale_after_days=_positive_int(env, "STALE_AFTER_DAYS", "stale_after_days"),
+        force=_force(env.get("OVERSIGHT_FORCE", "")),
         slack_bot_token=_token(env, "SLACK_BOT_TOKEN", BOT_TOKEN),
         slack_app_token=_token(env, "SLACK_APP_TOKEN", APP_TOKEN),
         slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
         slack_api_url=_url(env.get("SLACK_API_URL", "").strip() or SLACK_API_URL),
         port=_port(env.get("PORT", "").strip() or str(_default("port"))),
+        http_threads=_bounded_int(env, "HTTP_THREADS", "http_threads", 1, 64, "threads"),
+        http_backlog=_bounded_int(env, "HTTP_BACKLOG", "http_backlog", 1, 65535, "connections"),
+        http_connection_limit=_bounded_int(
+            env, "HTTP_CONNECTION_LIMIT", "http_connection_limit", 1, 100_000, "connections"
+        ),
+        http_idle_timeout_seconds=_bounded_int(
+            env, "HTTP_IDLE_TIMEOUT_SECONDS", "http_idle_timeout_seconds", 1, 3600, "seconds"
+        ),
+        http_read_timeout_seconds=_bounded_int(
+            env, "HTTP_READ_TIMEOUT_SECONDS", "http_read_timeout_seconds", 1, 3600, "seconds"
+        ),
+        http_max_body_bytes=_bounded_int(
+            env, "HTTP_MAX_BODY_BYTES", "http_max_body_bytes", 1024, 64 << 20, "bytes"
+        ),
         allowed_users=_slack_ids(env, "OVERSIGHT_ALLOWED_USERS"),
         allowed_usergroups=_slack_ids(env, "OVERSIGHT_ALLOWED_USERGROUPS"),
         share_channels=_slack_ids(env, "OVERSIGHT_SHARE_CHANNELS"),
@@ -114,6 +142,9 @@ def load_settings(
         digest_on_holiday=_choice(env, "DIGEST_ON_HOLIDAY", HOLIDAY_POLICIES),
         misfire_grace_hours=_positive_int(
             env, "MISFIRE_GRACE_HOURS", "misfire_grace_hours", unit="hours"
+        ),
+        lock_timeout_seconds=_bounded_int(
+            env, "LOCK_TIMEOUT_SECONDS", "lock_timeout_seconds", 1, 3600, "seconds"
         ),
     )
 
@@ -130,12 +161,45 @@ def _clock(text: str) -> Clock:
         ) from None
 
 
+def configured_force() -> str:
+    """OVERSIGHT_FORCE, read when an answer needs it (/crime, the digest's recorded crime)."""
+    return load_settings().force
+
+
+_FORCE = re.compile(r"[A-Za-z][A-Za-z &'.,-]{1,99}")
+
+
+def _force(text: str) -> str:
+    """A police force's name as data.police.uk writes it, or one sentence."""
+    text = " ".join(text.split())
+    if text and not _FORCE.fullmatch(text):
+        raise UserError(
+            "OVERSIGHT_FORCE must name a police force as data.police.uk does, such as "
+            f'"Greater Manchester Police", not "{text[:60]}".'
+        )
+    return text
+
+
 def _positive_int(env: Mapping[str, str], name: str, field: str, unit: str = "days") -> int:
     text = env.get(name, "").strip()
     if not text:
         return _default(field)
     if not text.isdecimal() or not 1 <= int(text) <= 10_000:
         raise UserError(f'{name} must be a whole number of {unit}, 1 or more, not "{text}".')
+    return int(text)
+
+
+def _bounded_int(
+    env: Mapping[str, str], name: str, field: str, low: int, high: int, unit: str
+) -> int:
+    """A whole number from ``low`` to ``high``, or one sentence naming the setting."""
+    text = env.get(name, "").strip()
+    if not text:
+        return _default(field)
+    if not text.isdecimal() or not low <= int(text) <= high:
+        raise UserError(
+            f'{name} must be a whole number of {unit} from {low:,} to {high:,}, not "{text}".'
+        )
     return int(text)
 
 

@@ -11,14 +11,21 @@ import os
 import sqlite3
 import stat
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from oversight import schema
 from oversight.errors import UserError
 
-BUSY_TIMEOUT_MS = 10_000
+# The default of the LOCK_TIMEOUT_SECONDS setting: how long a write waits for another process's
+# write lock (an import, a backup) before giving up with EX_TEMPFAIL.
+LOCK_TIMEOUT_SECONDS = 10
+BUSY_TIMEOUT_MS = LOCK_TIMEOUT_SECONDS * 1000
+# A write that has not had the lock after this long says that it is waiting (see Store.on_wait).
+WAIT_NOTICE_SECONDS = 1.0
+CACHE_KIB = 64 << 10  # page cache of each connection, main and TEMP: a bound on its memory
 PRIVATE = 0o600  # files holding case data: read and written by their owner only
 EX_TEMPFAIL = 75  # sysexits.h: try again later (the database stayed locked)
 
@@ -31,17 +38,20 @@ class DatabaseFault(UserError):
         self.exit_code = exit_code
 
 
-def describe_fault(error: sqlite3.Error, path: Path) -> DatabaseFault | None:
+def describe_fault(
+    error: sqlite3.Error, path: Path, lock_timeout: float = LOCK_TIMEOUT_SECONDS
+) -> DatabaseFault | None:
     """A fault of the database file as one sentence naming ``path`` and what to do (and never
     a rollback error that hides the cause); None for an error that is not the file's fault
-    (a mistake in oversight's own SQL), which must surface as it is."""
+    (a mistake in oversight's own SQL), which must surface as it is. ``lock_timeout`` is how
+    long a write waited for the lock, for the sentence."""
     text = str(error).lower()
     if _disk_full(path) and not ("locked" in text or "not a database" in text):
         text = "database or disk is full"  # what "unable to open" or "disk I/O error" meant
     if "locked" in text or "busy" in text:
         return DatabaseFault(
             f"The database {path} stayed locked by another process (an import or a backup) for "
-            f"{BUSY_TIMEOUT_MS // 1000} seconds: nothing was changed; try again when it is done.",
+            f"{lock_timeout:g} seconds: nothing was changed; try again when it is done.",
             EX_TEMPFAIL,
         )
     if "readonly" in text or "read-only" in text:
@@ -67,6 +77,11 @@ def describe_fault(error: sqlite3.Error, path: Path) -> DatabaseFault | None:
             "not read and write the file (SQLite also writes -wal and -shm files beside it)."
         )
     return None
+
+
+def _locked(error: sqlite3.Error) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
 
 
 def _disk_full(path: Path) -> bool:
@@ -111,14 +126,29 @@ def readable_by_others(path: Path) -> list[str]:
     return found
 
 
+# Told the database and the lock timeout when a write has waited WAIT_NOTICE_SECONDS for the lock.
+OnWait = Callable[[Path, float], None]
+
+
 class Store:
     """The SQLite store. Each thread gets its own connection; writes go through :meth:`write`.
 
     Usable in a ``with`` block, which closes every connection it opened on the way out.
+
+    A write waits up to ``lock_timeout`` seconds (the LOCK_TIMEOUT_SECONDS setting) for another
+    process's write lock; ``on_wait``, if given, is told once a write has waited
+    WAIT_NOTICE_SECONDS, so that a person at a terminal knows why nothing is happening.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self,
+        path: Path,
+        lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+        on_wait: OnWait | None = None,
+    ) -> None:
         self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self.on_wait = on_wait
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
@@ -127,7 +157,7 @@ class Store:
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = connect(self.path)
+            conn = connect(self.path, self.lock_timeout)
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
@@ -142,7 +172,7 @@ class Store:
         """
         conn = self.conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            self._begin(conn)
             try:
                 yield conn
             except BaseException:
@@ -155,10 +185,33 @@ class Store:
         except sqlite3.OperationalError as error:
             if conn.in_transaction:  # COMMIT itself failed (a full disk): nothing is kept
                 conn.execute("ROLLBACK")
-            fault = describe_fault(error, self.path)
+            fault = describe_fault(error, self.path, self.lock_timeout)
             if fault is None:
                 raise
             raise fault from None
+
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        """BEGIN IMMEDIATE, waiting up to the lock timeout for another process's write lock
+        (SQLite's busy timeout), and telling ``on_wait`` once it has waited a moment."""
+        total = self.lock_timeout
+        if self.on_wait is None or total <= WAIT_NOTICE_SECONDS:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        started = time.monotonic()
+        conn.execute(f"PRAGMA busy_timeout = {int(WAIT_NOTICE_SECONDS * 1000)}")
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if not _locked(error):
+                    raise
+            self.on_wait(self.path, total)
+            left = max(0.0, total - (time.monotonic() - started))
+            conn.execute(f"PRAGMA busy_timeout = {int(left * 1000)}")
+            conn.execute("BEGIN IMMEDIATE")
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(total * 1000)}")
 
     def schema_version(self) -> int:
         return schema.version(self.conn)
@@ -177,26 +230,37 @@ class Store:
         self._local = threading.local()
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> sqlite3.Connection:
     create_private(path)  # before SQLite creates it under the caller's umask
     # isolation_level=None: transactions are begun explicitly, never implicitly by the driver.
     # check_same_thread=False: each connection is used only by the thread that made it (see
     # Store.conn), but Store.close() must be able to close every thread's connection.
     conn = sqlite3.connect(
-        path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        path, isolation_level=None, timeout=lock_timeout, check_same_thread=False
     )
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute(f"PRAGMA busy_timeout = {int(lock_timeout * 1000)}")
     conn.execute("PRAGMA journal_mode = WAL")
     # FULL: a committed import survives a power cut, not only a killed process.
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+    # A weekly import sorts and looks up millions of keys: with SQLite's default 2 MiB of page
+    # cache it would go back to the file (and the TEMP file) for most of them.
+    conn.execute(f"PRAGMA main.cache_size = {-CACHE_KIB}")
+    conn.execute(f"PRAGMA temp.cache_size = {-CACHE_KIB}")
     return conn
 
 
-def open_store(path: Path, *, create: bool = False) -> Store:
+def open_store(
+    path: Path,
+    *,
+    create: bool = False,
+    lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+    on_wait: OnWait | None = None,
+) -> Store:
     """Open the store at ``path``, upgrading its schema if it was made by an older version.
 
     Without ``create``, a missing file is the user's mistake, not a reason to make an empty one.
+    ``lock_timeout`` and ``on_wait`` are the store's (see :class:`Store`).
     """
     path = Path(path)
     if not create and not path.exists():
@@ -206,12 +270,12 @@ def open_store(path: Path, *, create: bool = False) -> Store:
         )
     if path.exists() and not path.is_file():
         raise UserError(f"The database path {path} is not a file.")
-    store = Store(path)
+    store = Store(path, lock_timeout=lock_timeout, on_wait=on_wait)
     try:
         schema.upgrade(store)
     except sqlite3.Error as error:
         store.close()
-        fault = describe_fault(error, path)
+        fault = describe_fault(error, path, lock_timeout)
         if fault is None:
             raise
         raise fault from None

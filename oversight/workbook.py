@@ -53,6 +53,8 @@ def digest_workbook(digest: DigestAnswer) -> bytes:
     _returns(_Rows(book.create_sheet("Data returns")), digest)
     _deadlines(_Rows(book.create_sheet("Deadlines")), digest)
     _integrity(_Rows(book.create_sheet("Data integrity")), digest)
+    if digest.crime is not None:
+        _crime(_Rows(book.create_sheet("Recorded crime")), digest)
     # Fixed properties and zip times, so the bytes depend on the digest alone.
     stamp = datetime.combine(digest.as_of, time())
     book.properties.creator = "oversight"
@@ -192,6 +194,41 @@ def _integrity(out: _Rows, digest: DigestAnswer) -> None:
                 finding.new or None,
             ]
         )
+    out.widths()
+
+
+def _crime(out: _Rows, digest: DigestAnswer) -> None:
+    """Recorded crime month by month for the last 24 months, with the gaps marked."""
+    from oversight.figures.crime import month_label
+
+    crime = digest.crime
+    assert crime is not None
+    silent: dict[str, list[str]] = {}
+    for area in crime.silent:
+        silent.setdefault(area.month, []).append(area.name)
+    out.header(
+        [
+            "Month",
+            "Recorded crime",
+            "Anti-social behaviour (not a crime)",
+            "No Location",
+            "Data gap",
+            "Neighbourhoods with no crime",
+        ]
+    )
+    for m in crime.monthly:
+        gap = "No file (missing)" if m.missing else "Low month" if m.low else None
+        out.row(
+            [
+                month_label(m.month),
+                m.crimes,
+                m.asb,
+                m.no_location,
+                gap,
+                ", ".join(silent.get(m.month, [])) or None,
+            ]
+        )
+    out.row([f"Force: {crime.force}"])
     out.widths()
 
 

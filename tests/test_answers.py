@@ -103,12 +103,13 @@ def test_status_answer(summer: Store):
         "case_reviews": 14,
         "data_returns": 8,
         "deadlines": 0,
+        "crime_files": 0,
         "imports": 2,
         "audit_log": 0,
     }
     assert result.sources["cases"].file_name == "cases.csv"
     assert result.sources["deadlines"] is None
-    assert result.stale_kinds == ["returns", "deadlines"]
+    assert result.stale_kinds == ["returns", "deadlines", "crimes"]
 
 
 def test_help_answer_and_every_example_parses(store: Store):

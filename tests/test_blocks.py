@@ -375,8 +375,9 @@ def test_status_blocks_show_the_figures_of_the_json(big: Store):
     assert number(shown["Deadlines"]) == data["rows"]["deadlines"] == 3000
     assert number(shown["Imports"]) == data["rows"]["imports"] == 3
     assert number(shown["Audit log entries"]) == data["rows"]["audit_log"]
-    assert text == "Oversight status: stale or missing data: none."
-    assert warnings(blocks) == []
+    # No recorded crime was imported: only that kind is flagged.
+    assert text == "Oversight status: stale or missing data: crimes."
+    assert len(warnings(blocks)) == 1
     [freshness] = [t for t in section_texts(blocks) if t.startswith("*Data freshness*")]
     for kind in ("cases", "returns", "deadlines"):
         assert slack_escape(data["sources"][kind]["file_name"]) in freshness
@@ -543,11 +544,13 @@ def test_status_flags_each_stale_kind(tmp_path: Path, days_ago: int, stale: bool
     finally:
         store.close()
     assert_within_limits(text, blocks)
-    assert len(warnings(blocks)) == (1 if stale else 0)  # one section, a line for each kind
+    # One section, a line for each kind; recorded crime was never imported, so always flagged.
+    assert len(warnings(blocks)) == 1
     flagged = [line for line in section_texts(blocks)[-1].split("\n") if ":warning:" in line]
-    assert len(flagged) == (3 if stale else 0)
-    assert data["stale_kinds"] == (["cases", "returns", "deadlines"] if stale else [])
-    assert text.endswith("cases, returns, deadlines." if stale else "none.")
+    assert len(flagged) == (4 if stale else 1)
+    kinds = ["cases", "returns", "deadlines", "crimes"] if stale else ["crimes"]
+    assert data["stale_kinds"] == kinds
+    assert text.endswith("cases, returns, deadlines, crimes." if stale else "crimes.")
 
 
 @pytest.mark.parametrize("typed", ["/backlog", "/ons-status", "/deadlines", "/oversight status"])

@@ -118,7 +118,8 @@ def test_a_plain_valid_file_takes_the_fast_path(tmp_path, monkeypatch):
         ["A1", "DA", "31/02/2019", "yes", "outstanding", "", "", "", ""],  # not a date
         ["A1 ", "DA", "2019-07-01", "yes", "outstanding", "", "", "", ""],  # a key given twice
         ["É1", "DA", "2019-07-01", "yes", "outstanding", "", "", "", ""],  # beyond ASCII
-        ["A9", "DA", "2019-07-01", "yes", "outstanding", ""],  # a short row
+        ["A9", "DA", "2019-07-01", "yes", "outstanding", "", "", "", "", "x"],  # a long row
+        ["A9", "DA", "2019-07-01", "yes"],  # a short row missing a required cell
     ],
 )
 def test_any_doubt_leaves_the_file_to_the_exact_path(tmp_path, monkeypatch, cells):

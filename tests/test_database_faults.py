@@ -208,7 +208,8 @@ def test_a_lock_held_past_the_busy_timeout_is_exit_status_75(tmp_path, store_fol
         holder.wait()
     assert run.returncode == EX_TEMPFAIL, run.stderr
     assert "Traceback" not in run.stderr and run.stdout == ""
-    [sentence] = run.stderr.splitlines()
+    waiting, sentence = run.stderr.splitlines()  # it said it was waiting (tests/test_lock_wait)
+    assert waiting.startswith(f"Waiting for the database {db}, held by another process")
     assert sentence.startswith(f"The database {db} stayed locked by another process")
     assert "nothing was changed" in sentence
     assert BUSY_TIMEOUT_MS / 1000 <= waited < BUSY_TIMEOUT_MS / 1000 + 10

@@ -241,13 +241,13 @@ def test_the_demo_database_was_built_through_the_real_imports(demo_db: Path) -> 
             t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("case_reviews", "data_returns", "deadlines")
         }
-    assert [i[0] for i in imports] == ["cases", "returns", "deadlines", "cases", "cases"]
+    assert [i[0] for i in imports] == ["cases", "returns", "deadlines", "cases", "cases", "crimes"]
     assert {i[1] for i in imports} == {"oversight demo"}
-    assert [i[2] for i in imports] == [AS_OF] * 3 + [d.isoformat() for d in demo.LATER]
+    assert [i[2] for i in imports] == [AS_OF] * 3 + [d.isoformat() for d in demo.LATER] + [AS_OF]
     assert [i[3] for i in imports[:3]] == list(counts.values())
     # The last extract lost records: they are still in the store, and nothing else was lost.
     cases = counts["case_reviews"]
-    assert [i[3] for i in imports[3:]] == [cases, cases - demo.VANISHED]
+    assert [i[3] for i in imports[3:5]] == [cases, cases - demo.VANISHED]
 
 
 def test_the_demo_tells_the_story_of_lost_records(demo_db: Path, built: tuple) -> None:
@@ -261,7 +261,7 @@ def test_the_demo_tells_the_story_of_lost_records(demo_db: Path, built: tuple) -
     undone = query(
         demo_db,
         "SELECT count(*) FROM import_findings WHERE kind = 'review_undone' AND import_id = "
-        "(SELECT max(id) FROM imports)",
+        "(SELECT max(id) FROM imports WHERE kind = 'cases')",
     )[0]
     assert undone == demo.UNDONE
     out = result.stdout
@@ -399,8 +399,8 @@ def test_the_demo_runs_twice_and_rebuilds_rather_than_adds(tmp_path: Path) -> No
     # Again, on the system clock this time (an empty OVERSIGHT_NOW).
     second = run(tmp_path, "demo", "--db", "oversight-demo.db", OVERSIGHT_NOW="")
     assert second.returncode == 0, second.stderr
-    # One import per kind, then the two later case extracts: not twice that.
-    assert query(db, "SELECT count(*) FROM imports")[0] == 3 + len(demo.LATER)
+    # One import per kind, the two later case extracts, the street files: not twice that.
+    assert query(db, "SELECT count(*) FROM imports")[0] == 3 + len(demo.LATER) + 1
     assert (
         query(db, "SELECT count(*) FROM case_reviews")[0]
         == 35_107
@@ -408,6 +408,43 @@ def test_the_demo_runs_twice_and_rebuilds_rather_than_adds(tmp_path: Path) -> No
     )
 
     def tables(text: str) -> str:
-        return text[: text.index("From cases.csv")]  # the figures, not when they were built
+        return text[: text.index("From cases")]  # the figures, not when they were built
 
     assert tables(second.stdout) == tables(first.stdout)
+
+
+# --- recorded crime: synthetic street-level files ------------------------------------------------
+
+
+def test_the_demo_street_files_have_the_published_calendar_year_totals(demo_db: Path) -> None:
+    for year, total in ((2018, 334_544), (2019, 306_663)):
+        (crimes,) = query(
+            demo_db,
+            "SELECT sum(crimes) FROM crime_files WHERE force = ? AND month LIKE ?",
+            demo.FORCE,
+            f"{year}-%",
+        )
+        assert crimes == total
+    months, first, last = query(
+        demo_db,
+        "SELECT count(*), min(month), max(month) FROM crime_files WHERE force = ?",
+        demo.FORCE,
+    )
+    assert (months, first, last) == (29, "2018-01", "2020-06")  # 30 months, one missing
+
+
+def test_the_demo_prints_crime_and_its_gaps(demo_db: Path, built: tuple) -> None:
+    _, result = built
+    out = result.stdout
+    assert '$ oversight ask --as-of 2019-12-31 "/crime"' in out
+    assert "12 months to December 2019: 306,663 against 334,544, down 8.3% (INCOMPLETE" in out
+    assert "SYNTHETIC street-level files" in out
+    assert "no file for October 2019; low August 2019" in out
+    assert "Manchester 054C" in out
+    crime = ask_demo(demo_db, "--as-of", "2019-12-31", "/crime")["crime"]
+    assert (crime["last_12"], crime["previous_12"]) == (306_663, 334_544)
+    assert crime["missing_months"] == [demo.MISSING_MONTH]
+    assert [m["month"] for m in crime["low_months"]] == [demo.LOW_MONTH]
+    assert {(a["name"], a["month"]) for a in crime["silent"]} == {
+        (demo.CITY_CENTRE[1], m) for m in demo.SILENT_MONTHS
+    }

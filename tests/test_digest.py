@@ -117,11 +117,13 @@ def test_the_preview_gives_the_figures_of_oversight_ask_and_writes_a_chart_and_w
         assert ("overdue" in line) == item["overdue"]
 
     png = out / f"oversight-digest-{AS_OF}.png"
+    crime = out / f"oversight-crime-{AS_OF}.png"  # the demo database has recorded crime
     xlsx = out / f"oversight-digest-{AS_OF}.xlsx"
-    assert result.stdout.rstrip().endswith(f"Wrote {png} and {xlsx}.")
-    with Image.open(png) as image:
-        assert image.format == "PNG" and min(image.size) >= 200
-        image.verify()
+    assert result.stdout.rstrip().endswith(f"Wrote {png}, {crime} and {xlsx}.")
+    for chart in (png, crime):
+        with Image.open(chart) as image:
+            assert image.format == "PNG" and min(image.size) >= 200
+            image.verify()
     summary = openpyxl.load_workbook(xlsx)["Summary"]
     rows = {row[0]: row[1:] for row in summary.iter_rows(values_only=True) if row[0]}
     assert list(rows["Outstanding"]) == [w["outstanding"] for w in backlog["figures"]]

@@ -47,7 +47,7 @@ def import_file(
 
 def test_nothing_imported(store: Store):
     assert freshness(store, NOW, 8) == dict.fromkeys(KINDS.names())
-    assert KINDS.names() == ["cases", "returns", "deadlines"]
+    assert KINDS.names() == ["cases", "returns", "deadlines", "crimes"]
 
 
 def test_the_last_import_of_each_kind(store: Store, tmp_path: Path):

@@ -978,9 +978,12 @@ def test_a_backup_taken_during_an_import_is_whole_and_restores(tmp_path, big_csv
     wal = db.with_name(db.name + "-wal")
     process = start_import(tmp_path, db, big_csv)
     give_up = time.monotonic() + 120
-    while size_of(wal) <= WAL_GROWN and process.poll() is None and time.monotonic() < give_up:
-        time.sleep(0.001)
-    writing = process.poll() is None  # the import's transaction is open and being written
+    while size_of(wal) == 0 and process.poll() is None and time.monotonic() < give_up:
+        time.sleep(0.0005)
+    # Its write transaction is open: stop it there, so the backup is surely taken mid-import.
+    writing = process.poll() is None
+    if writing:
+        process.send_signal(signal.SIGSTOP)
     backup = tmp_path / "backups" / "oversight-backup.db"
     backup.parent.mkdir()
     env = {**os.environ, "OVERSIGHT_DB": str(db), "OVERSIGHT_NOW": TEST_NOW}
@@ -991,6 +994,7 @@ def test_a_backup_taken_during_an_import_is_whole_and_restores(tmp_path, big_csv
         text=True,
         timeout=120,
     )
+    process.send_signal(signal.SIGCONT)
     _, err = process.communicate(timeout=300)
     assert process.returncode == 0, err
     assert writing, "the import ended before the backup could be taken during it"

@@ -65,16 +65,19 @@ def posted_ts(stdout: str) -> str:
 
 
 def assert_chart_and_workbook_uploaded(slack: SlackStandIn, thread_ts: str) -> None:
-    """The last upload went through, in the digest's thread: a PNG and a workbook that opens."""
+    """The last upload went through, in the digest's thread: the backlog chart, the recorded-crime
+    chart (the demo database has recorded crime) and a workbook that opens."""
     complete = slack.calls_to("files.completeUploadExternal")[-1]  # the one that went through
     assert complete.params["thread_ts"] == thread_ts
     assert complete.params["channel_id"] == CHANNEL
-    uploaded = sorted((c.params["bytes"] for c in slack.calls_to("upload")[-2:]), reverse=True)
-    png, xlsx = uploaded  # b"\x89PNG..." sorts after b"PK..."
-    assert png.startswith(b"\x89PNG\r\n\x1a\n") and xlsx.startswith(b"PK")
-    image = Image.open(io.BytesIO(png))
-    assert image.format == "PNG" and image.size[0] > 100
-    image.verify()
+    uploaded = sorted((c.params["bytes"] for c in slack.calls_to("upload")[-3:]), reverse=True)
+    *pngs, xlsx = uploaded  # b"\x89PNG..." sorts after b"PK..."
+    assert len(pngs) == 2 and xlsx.startswith(b"PK")
+    for png in pngs:
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        image = Image.open(io.BytesIO(png))
+        assert image.format == "PNG" and image.size[0] > 100
+        image.verify()
     workbook = openpyxl.load_workbook(io.BytesIO(xlsx))
     assert "Summary" in workbook.sheetnames
 
@@ -102,9 +105,10 @@ def test_two_senders_started_together_post_one_digest_and_a_third_posts_nothing(
     assert message["ts"] == ts and message["text"].startswith(DIGEST)
     assert len(digest_standin.calls_to("chat.postMessage")) == 1
     (complete,) = digest_standin.calls_to("files.completeUploadExternal")
-    assert len(digest_standin.calls_to("upload")) == 2
+    assert len(digest_standin.calls_to("upload")) == 3
     assert_chart_and_workbook_uploaded(digest_standin, ts)
     assert "Outstanding reviews" in complete.params["files"]
+    assert "Recorded crime" in complete.params["files"]
     assert "Digest figures" in complete.params["files"]
 
     calls_before = len(digest_standin.calls)

@@ -20,6 +20,7 @@ MANIFEST = REPO / "slack" / "manifest.yml"
 
 # What each Web API method the code calls needs, from Slack's method reference.
 METHOD_SCOPES = {
+    "auth_test": set(),  # oversight doctor: any token may ask
     "users_info": {"users:read"},
     "conversations_info": {"channels:read", "groups:read", "im:read", "mpim:read"},
     "usergroups_users_list": {"usergroups:read"},
@@ -170,13 +171,21 @@ def test_every_web_api_method_the_code_calls_is_covered_by_a_scope(manifest: dic
         if callable(value) and not name.startswith("_")
     }
     called: set[str] = set()
+    sources = [REPO / "doctor.py", REPO / "slack_plumbing.py"]
     for folder in ("bot", "jobs", "oversight"):
-        for path in (REPO / folder).rglob("*.py"):
-            for name in re.findall(r"\.([a-zA-Z0-9_]+)\(", path.read_text(encoding="utf-8")):
-                if name in methods:
-                    called.add(name)
+        sources += (REPO / folder).rglob("*.py")
+    for path in sources:
+        for name in re.findall(r"\.([a-zA-Z0-9_]+)\(", path.read_text(encoding="utf-8")):
+            if name in methods:
+                called.add(name)
     unknown = called - set(METHOD_SCOPES)
     assert not unknown, f"add the scopes these need to METHOD_SCOPES and the manifest: {unknown}"
-    assert {"users_info", "conversations_info", "usergroups_users_list"} <= called
+    assert {"users_info", "conversations_info", "usergroups_users_list", "auth_test"} <= called
     needed = {"commands"}.union(*(METHOD_SCOPES[m] for m in called))
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
+
+
+def test_oversight_doctor_expects_exactly_the_manifests_scopes(manifest: dict):
+    from doctor import MANIFEST_SCOPES
+
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == MANIFEST_SCOPES

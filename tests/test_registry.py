@@ -69,7 +69,8 @@ def _add_unknown_kind(path: Path) -> None:
         conn.execute(
             "INSERT INTO imports (kind, file_name, sha256, rows_read, inserted, updated, "
             "unchanged, not_in_file, imported_by, imported_at, extract_as_of) VALUES "
-            "('crimes', '2019-07-greater-manchester-street.csv', 'ab', 10, 10, 0, 0, 0, "
+            "('stop_searches', '2019-07-greater-manchester-stop-and-search.csv', 'ab', "
+            "10, 10, 0, 0, 0, "
             "'analyst', '2020-06-30T17:00:00+01:00', '2020-06-30')"
         )
     conn.close()
@@ -77,19 +78,22 @@ def _add_unknown_kind(path: Path) -> None:
 
 def test_status_names_a_kind_it_does_not_know(db: Path, cli: CliRun):
     _add_unknown_kind(db)
-    assert "crimes" not in KINDS
+    assert "stop_searches" not in KINDS
     result = cli("status")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    [line] = [x for x in result.stdout.splitlines() if "crimes" in x]
-    assert kind_label("crimes") in line
-    assert "2019-07-greater-manchester-street.csv" in line
+    [line] = [x for x in result.stdout.splitlines() if "stop_searches" in x]
+    assert kind_label("stop_searches") in line
+    assert "2019-07-greater-manchester-stop-and-search.csv" in line
     for kind in KINDS:  # the kinds it does know are still shown
         assert f"  {kind.label}: " in result.stdout
     as_json = json.loads(cli("status", "--json").stdout)
-    assert as_json["sources"]["crimes"]["file_name"] == "2019-07-greater-manchester-street.csv"
+    assert (
+        as_json["sources"]["stop_searches"]["file_name"]
+        == "2019-07-greater-manchester-stop-and-search.csv"
+    )
     asked = cli("ask", "/oversight status")
-    assert asked.returncode == 0 and kind_label("crimes") in asked.stdout
+    assert asked.returncode == 0 and kind_label("stop_searches") in asked.stdout
 
 
 def test_slack_status_names_a_kind_it_does_not_know(db: Path):
@@ -98,8 +102,8 @@ def test_slack_status_names_a_kind_it_does_not_know(db: Path):
         result = answer(store, Query("oversight", topic="status"), NOW, 8)
     text, blocks = render_blocks(result)
     shown = json.dumps(blocks, ensure_ascii=False)
-    assert kind_label("crimes").replace('"', '\\"') in shown
-    assert "2019-07-greater-manchester-street.csv" in shown
+    assert kind_label("stop_searches").replace('"', '\\"') in shown
+    assert "2019-07-greater-manchester-stop-and-search.csv" in shown
     assert text.startswith("Oversight status")
 
 

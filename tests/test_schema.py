@@ -128,7 +128,7 @@ def test_a_version_1_database_upgrades_and_keeps_its_rows(tmp_path):
         assert stored_case_daily(conn) == expected_case_daily(V1_CASES)
         # How long reviews waited (v5), counted case by case here.
         ages = Counter(
-            (c[1], c[2], c[5] if c[4] == "reviewed" else None) for c in V1_CASES if c[3] == 1
+            (c[1], c[2], c[5] if c[4] == "reviewed" else "") for c in V1_CASES if c[3] == 1
         )
         stored = {(w, r, v): n for w, r, v, n in conn.execute("SELECT * FROM case_ages")}
         assert stored == dict(ages)

@@ -56,6 +56,9 @@ def test_a_store_has_every_table(store):
         "digest_ledger",
         "import_findings",
         "case_ages",
+        "crime_files",
+        "crime_types",
+        "crime_areas",
     }
 
 

@@ -195,21 +195,23 @@ def test_status_text(summer: Store):
     lines = render_text(ask(summer, "/oversight status")).splitlines()
     assert lines[0] == f"Database: {summer.path.resolve()}"
     assert lines[1] == f"Schema version: {CURRENT_VERSION}"
-    assert lines[3:9] == [
+    assert lines[3:10] == [
         "Rows:",
         "  case reviews: 14",
         "  data returns: 8",
         "  deadlines: 0",
+        "  recorded crime: 0",
         "  imports: 2",
         "  audit log entries: 0",
     ]
-    assert lines[10:] == [
+    assert lines[11:] == [
         "Last imports:",
         "  case reviews: cases.csv, extract as of 10 Jul 2020, imported 10 Jul 2020 08:15 "
         "by analyst (0 days ago)",
         "  data returns: returns.csv, extract as of 10 Jul 2020, imported 1 Jul 2020 09:00 "
         "by analyst (9 days ago, STALE)",
         "  deadlines: never imported",
+        "  recorded crime: never imported",
     ]
 
 

@@ -26,7 +26,14 @@ from oversight.workbook import digest_workbook
 from tests.support.data import DEADLINE_HEADER, NOW, RETURN_HEADER, write_csv
 
 D = demo.AS_OF  # Tuesday 30 June 2020
-SHEETS = ["Summary", "Outstanding by week", "Data returns", "Deadlines", "Data integrity"]
+SHEETS = [
+    "Summary",
+    "Outstanding by week",
+    "Data returns",
+    "Deadlines",
+    "Data integrity",
+    "Recorded crime",  # the demo has street-level files
+]
 # Text that a spreadsheet would run as a formula, or read as a number, if written carelessly.
 TRICKY = ['=HYPERLINK("http://x","y")', "+44 20", "-1", "@SUM(A1)", "#N/A"]
 LABELS = {"domestic_abuse": "Domestic abuse", "child_protection": "Child protection"}

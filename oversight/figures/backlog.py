@@ -103,7 +103,7 @@ def outstanding_ages(conn: sqlite3.Connection, as_of: date, workstream: str) -> 
     day = as_of.isoformat()
     sql = (
         "SELECT recorded_on, SUM(needing) FROM case_ages WHERE recorded_on <= ? "
-        "AND (reviewed_on IS NULL OR reviewed_on > ?)"
+        "AND (reviewed_on = '' OR reviewed_on > ?)"
     )
     params: list[object] = [day, day]
     if workstream != ALL:

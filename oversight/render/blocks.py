@@ -15,6 +15,7 @@ from oversight.alarms import IntegrityAlert, StaleAlarm
 from oversight.answers import (
     Answer,
     BacklogAnswer,
+    CrimeAnswer,
     DeadlinesAnswer,
     HelpAnswer,
     IntegrityAnswer,
@@ -23,6 +24,7 @@ from oversight.answers import (
     tables,
 )
 from oversight.digest import DigestAnswer
+from oversight.figures.crime import month_label
 from oversight.figures.deadlines import Deadline
 from oversight.figures.freshness import LastImport
 from oversight.figures.returns import DataReturn
@@ -337,6 +339,13 @@ def _(digest: DigestAnswer) -> tuple[str, list[Block]]:
             + "\n".join(f"• {line}" for line in found[1:])
         )
     )
+    if digest.crime is not None and digest.crime.month is not None:
+        from oversight.render.text import digest_crime_lines
+
+        c = digest.crime
+        lines = [f"• {escape(line)}" for line in digest_crime_lines(c)]
+        heading = f"*Recorded crime, {escape(c.force or '')}, {month_label(c.month)}*"
+        blocks.append(list_section(heading, lines, limit=10))
     freshness = [fmt.source(kind, s) for kind, s in digest.sources.items()]
     blocks.append(context(*(escape(t) for t in freshness)))
     for kind, source in digest.sources.items():
@@ -440,6 +449,16 @@ def _(answer: IntegrityAnswer) -> tuple[str, list[Block]]:
             f"Data integrity as of {fmt.day(answer.as_of)}: {fmt.count(found.missing_now)} "
             f"records missing from the latest extract; {fmt.count(found.total)} findings."
         )
+    gaps = answer.crime_gaps
+    if gaps is not None:
+        from oversight.render.text import crime_gaps_heading
+
+        heading = escape(crime_gaps_heading(gaps.import_id, gaps.file_name, gaps.counts))
+        more = sum(gaps.counts.values()) - len(gaps.lines)
+        lines = [f"• {escape(line)}" for line in gaps.lines]
+        if more > 0:
+            lines.append(f"…and {fmt.count(more)} more: `oversight integrity --csv`")
+        blocks.append(list_section(f"*{heading}*", lines, empty="No gaps."))
     blocks.append(context(*(escape(fmt.source(k, s)) for k, s in answer.sources.items())))
     for kind, source in answer.sources.items():
         warning = fmt.stale_warning(kind, source)
@@ -467,3 +486,54 @@ def _(alert: IntegrityAlert) -> tuple[str, list[Block]]:
         ),
     ]
     return escape(fmt.alert_brief(alert)), blocks
+
+
+@_render.register
+def _(answer: CrimeAnswer) -> tuple[str, list[Block]]:
+    from oversight.render.text import change_words, gap_warning, no_location, twelve_months
+
+    c = answer.crime
+    scope = f": {c.crime_type}" if c.crime_type else ""
+    if c.month is None or c.force is None or c.year_before is None:
+        blocks: list[Block] = [header(f"Recorded crime{scope}, as of {fmt.day(answer.as_of)}")]
+        blocks.append(section(escape(c.note or "No crime data.")))
+        blocks += source_context("crimes", answer.as_of, answer.source)
+        return escape(c.note or "No crime data."), blocks
+    month, before = month_label(c.month), month_label(c.year_before)
+    blocks = [header(f"Recorded crime{scope}, {escape(c.force)}, {month}")]
+    change = change_words(
+        None if c.crimes_year_before is None else _percent(c.crimes, c.crimes_year_before)
+    )
+    pairs = [
+        (f"Crimes in {month}", fmt.count(c.crimes)),
+        (
+            f"{before}",
+            "no file" if c.crimes_year_before is None else f"{fmt.count(c.crimes_year_before)}",
+        ),
+        ("Change", change),
+    ]
+    if c.crime_type is None:
+        pairs.append(("Anti-social behaviour (not a crime)", fmt.count(c.asb)))
+    blocks += fields(pairs)
+    blocks.append(section(escape(twelve_months(c))))
+    if c.crime_type is None:
+        lines = [
+            f"• {escape(t.crime_type)}: {fmt.count(t.crimes)} against "
+            + ("no file" if t.year_before is None else fmt.count(t.year_before))
+            + (f", {change_words(t.change_percent)}" if t.year_before is not None else "")
+            for t in c.by_type
+        ]
+        blocks.append(list_section(f"*By type, {month} against {before}*", lines))
+    blocks.append(context(escape(no_location(c))))
+    warning = gap_warning(c)
+    if warning:
+        blocks.append(section(f":warning: *{escape(warning)}*"))
+    blocks += source_context("crimes", answer.as_of, answer.source)
+    text = f"Recorded crime{scope}, {c.force}, {month}: {fmt.count(c.crimes)}; {twelve_months(c)}."
+    return escape(text), blocks
+
+
+def _percent(new: int, old: int) -> float | None:
+    from oversight.figures.crime import percent_change
+
+    return percent_change(new, old)

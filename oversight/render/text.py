@@ -9,6 +9,7 @@ from oversight.alarms import IntegrityAlert, StaleAlarm
 from oversight.answers import (
     Answer,
     BacklogAnswer,
+    CrimeAnswer,
     DeadlinesAnswer,
     HelpAnswer,
     IntegrityAnswer,
@@ -17,6 +18,7 @@ from oversight.answers import (
     tables,
 )
 from oversight.digest import DigestAnswer
+from oversight.figures.crime import CrimeFigures, month_label
 from oversight.integrity import FINDINGS
 from oversight.kinds import kind_label
 from oversight.reminders import RemindersAnswer
@@ -28,7 +30,9 @@ def render_text(answer: Answer) -> str:
     return "\n".join(_lines(answer)).rstrip() + "\n"
 
 
-def _footer(kind: str, answer: BacklogAnswer | ReturnsAnswer | DeadlinesAnswer) -> list[str]:
+def _footer(
+    kind: str, answer: BacklogAnswer | ReturnsAnswer | DeadlinesAnswer | CrimeAnswer
+) -> list[str]:
     lines = ["", fmt.source(kind, answer.source)]
     warning = fmt.stale_warning(kind, answer.source)
     return [*lines, f"WARNING: {warning}"] if warning else lines
@@ -247,6 +251,10 @@ def _(answer: DigestAnswer) -> list[str]:
         len(integrity.imports), integrity.counts, integrity.missing_now, integrity.since
     )
     lines += ["", found[0], *(f"  {line}" for line in found[1:])]
+    if answer.crime is not None and answer.crime.month is not None:
+        c = answer.crime
+        lines += ["", f"Recorded crime, {c.force}, {month_label(c.month)}:"]
+        lines += [f"  {line}" for line in digest_crime_lines(c)]
     lines.append("")
     lines += [fmt.source(kind, s) for kind, s in answer.sources.items()]
     lines += [f"WARNING: {w}" for k, s in answer.sources.items() if (w := fmt.stale_warning(k, s))]
@@ -330,6 +338,13 @@ def _(answer: IntegrityAnswer) -> list[str]:
             f"{fmt.count(i.missing_after)} missing after it"
             for i in found.trend
         ]
+    gaps = answer.crime_gaps
+    if gaps is not None:
+        lines += ["", crime_gaps_heading(gaps.import_id, gaps.file_name, gaps.counts)]
+        lines += [f"  {line}" for line in gaps.lines]
+        shown = sum(gaps.counts.values()) - len(gaps.lines)
+        if shown > 0:
+            lines.append(f"  …and {fmt.count(shown)} more: oversight integrity --csv")
     lines.append("")
     lines += [fmt.source(kind, s) for kind, s in answer.sources.items()]
     lines += [f"WARNING: {w}" for k, s in answer.sources.items() if (w := fmt.stale_warning(k, s))]
@@ -353,3 +368,148 @@ def _(alert: IntegrityAlert) -> list[str]:
         "kept in the store and in every figure. Every finding: oversight integrity "
         f"--import {source.import_id} (and the CSV in the alert's thread).",
     ]
+
+
+def crime_gaps_heading(import_id: int, file_name: str, counts: dict[str, int]) -> str:
+    found = ", ".join(f"{kind} {fmt.count(n)}" for kind, n in counts.items()) or "none"
+    return f"Gaps in recorded crime (import #{import_id}, {file_name}): {found}"
+
+
+def crime_lines(c: CrimeFigures) -> list[str]:
+    """The figures of /crime below its heading, shared by the text rendering and the digest."""
+    assert c.month is not None and c.year_before is not None
+    month, before = month_label(c.month), month_label(c.year_before)
+    lines = []
+    rows = [
+        [
+            t.crime_type,
+            fmt.count(t.crimes),
+            "no file" if t.year_before is None else fmt.count(t.year_before),
+            change_words(t.change_percent) if t.year_before is not None else "",
+        ]
+        for t in c.by_type
+    ]
+    if c.crime_type is None:
+        rows.append(
+            [
+                "All recorded crime",
+                fmt.count(c.crimes),
+                "no file" if c.crimes_year_before is None else fmt.count(c.crimes_year_before),
+                change_words(_change(c.crimes, c.crimes_year_before)),
+            ]
+        )
+    lines += _table(["Crime type", month, before, "Change"], rows, "lrrl")
+    lines += ["", twelve_months(c)]
+    if c.crime_type is None:
+        lines.append(
+            f"Anti-social behaviour (not a crime, not counted above): {fmt.count(c.asb)}"
+            + (
+                f" ({before}: {fmt.count(c.asb_year_before)})"
+                if c.asb_year_before is not None
+                else ""
+            )
+        )
+    lines.append(no_location(c))
+    warning = gap_warning(c)
+    if warning:
+        lines.append(f"WARNING: {warning}")
+    return lines
+
+
+def _change(new: int, old: int | None) -> float | None:
+    from oversight.figures.crime import percent_change
+
+    return percent_change(new, old)
+
+
+def change_words(percent: float | None) -> str:
+    if percent is None:
+        return "n/a"
+    if percent == 0:
+        return "no change"
+    return f"{'up' if percent > 0 else 'down'} {abs(percent):.1f}%"
+
+
+def twelve_months(c: CrimeFigures) -> str:
+    """ "12 months to December 2019: 306,663 against 334,544, down 8.3%"."""
+    assert c.month is not None
+    what = "" if c.crime_type is None else f" ({c.crime_type})"
+    line = (
+        f"12 months to {month_label(c.month)}{what}: {fmt.count(c.last_12)} against "
+        f"{fmt.count(c.previous_12)}, {change_words(c.change_12_percent)}"
+    )
+    if c.incomplete:
+        absent = [*c.absent_previous_12, *c.absent_last_12]
+        named = ", ".join(month_label(m) for m in absent[:4])
+        more = f" and {len(absent) - 4} more" if len(absent) > 4 else ""
+        line += f" (INCOMPLETE: no file for {named}{more})"
+    return line
+
+
+def no_location(c: CrimeFigures) -> str:
+    return (
+        f"No Location: {fmt.count(c.no_location)} of {fmt.count(c.crimes)} crimes "
+        f"({fmt.pct(c.no_location_percent)}), in the totals but in no neighbourhood"
+    )
+
+
+def gap_warning(c: CrimeFigures) -> str | None:
+    """Missing and low months of the 24, and neighbourhoods that went silent in the last 12."""
+    parts = []
+    if c.missing_months:
+        parts.append("no file for " + ", ".join(month_label(m) for m in c.missing_months))
+    if c.low_months:
+        parts.append(
+            "low "
+            + ", ".join(
+                f"{month_label(m.month)} ({fmt.count(m.crimes)} crimes, under half the "
+                f"median {fmt.count(round(m.median))})"
+                for m in c.low_months
+            )
+        )
+    if c.silent:
+        names: list[str] = []
+        for area in c.silent:
+            if area.name not in names:
+                names.append(area.name)
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        parts.append(
+            f"{fmt.plural(c.silent_areas, 'neighbourhood')} went silent (no crime in a month "
+            f"after averaging 10 or more): {shown}"
+        )
+    return "data gaps: " + "; ".join(parts) if parts else None
+
+
+@_lines.register
+def _(answer: CrimeAnswer) -> list[str]:
+    c = answer.crime
+    scope = f" — {c.crime_type}" if c.crime_type else ""
+    if c.month is None or c.force is None:
+        lines = [f"Recorded crime{scope}, as of {fmt.long_day(answer.as_of)}", "", c.note or ""]
+        return lines + _footer("crimes", answer)
+    lines = [
+        f"Recorded crime{scope} — {c.force}, {month_label(c.month)} "
+        f"(the latest month as of {fmt.long_day(answer.as_of)})",
+        "",
+        *crime_lines(c),
+    ]
+    return lines + _footer("crimes", answer)
+
+
+def digest_crime_lines(c: CrimeFigures) -> list[str]:
+    """The digest's recorded-crime section: the month, the 12 months, and the gaps."""
+    assert c.month is not None and c.year_before is not None
+    before = (
+        "no file"
+        if c.crimes_year_before is None
+        else f"{fmt.count(c.crimes_year_before)} in {month_label(c.year_before)}"
+    )
+    lines = [
+        f"{fmt.count(c.crimes)} crimes against {before} "
+        f"({change_words(_change(c.crimes, c.crimes_year_before))}); anti-social behaviour "
+        f"{fmt.count(c.asb)} (not a crime)",
+        twelve_months(c),
+        no_location(c),
+    ]
+    warning = gap_warning(c)
+    return [*lines, f"WARNING: {warning}"] if warning else lines

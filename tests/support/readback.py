@@ -236,6 +236,7 @@ TABLES = {
     "case_reviews": "Case reviews",
     "data_returns": "Data returns",
     "deadlines": "Deadlines",
+    "crime_files": "Recorded crime",
     "imports": "Imports",
     "audit_log": "Audit log entries",
 }

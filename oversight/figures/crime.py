@@ -1,0 +1,315 @@
+"""Recorded crime month by month, from the counts of data.police.uk's street-level files.
+
+A pure core: the store and a date in, plain dataclasses out; the renderers only format them.
+The rules (README: "Recorded crime"): recorded crime excludes anti-social behaviour, which is
+shown apart; "No Location" crimes count in the force's totals but in no neighbourhood; the data
+gaps are those of :mod:`oversight.crimes`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from oversight.crimes import ASB, CRIME_TYPES, force_slug, month_after, recorded, whole_force_gaps
+from oversight.store import Store
+
+MONTHS_SHOWN = 24  # the chart and the workbook: this year against last
+SILENT_SHOWN = 5  # neighbourhoods named in the warning; the rest are counted
+
+# The forgiving words for a crime type (any case; spaces, hyphens and underscores alike).
+TYPE_WORDS = {
+    "asb": ASB,
+    "antisocial": ASB,
+    "antisocial behaviour": ASB,
+    "anti social behaviour": ASB,
+    "antisocial behavior": ASB,
+    "violence": "Violence and sexual offences",
+    "violent": "Violence and sexual offences",
+    "sexual offences": "Violence and sexual offences",
+    "bicycle": "Bicycle theft",
+    "bike": "Bicycle theft",
+    "criminal damage": "Criminal damage and arson",
+    "arson": "Criminal damage and arson",
+    "damage": "Criminal damage and arson",
+    "weapons": "Possession of weapons",
+    "vehicle": "Vehicle crime",
+    "car": "Vehicle crime",
+    "theft from the person": "Theft from the person",
+    "theft from person": "Theft from the person",
+    "pickpocketing": "Theft from the person",
+    "drug": "Drugs",
+}
+
+
+def _words(text: str) -> str:
+    return " ".join(text.lower().replace("-", " ").replace("_", " ").split())
+
+
+def crime_type_named(text: str) -> str | None:
+    """The crime type that ``text`` names (``violence``, ``burglary``, ``asb``), or None."""
+    words = _words(text)
+    if not words:
+        return None
+    if words in TYPE_WORDS:
+        return TYPE_WORDS[words]
+    exact = [t for t in CRIME_TYPES if _words(t) == words]
+    if exact:
+        return exact[0]
+    starting = [t for t in CRIME_TYPES if _words(t).startswith(words)]
+    return starting[0] if len(starting) == 1 else None
+
+
+def month_label(month: str) -> str:
+    """ "2019-12" -> "December 2019"."""
+    return date(int(month[:4]), int(month[5:7]), 1).strftime("%B %Y")
+
+
+def percent_change(new: int, old: int | None) -> float | None:
+    """The change from ``old`` to ``new`` in percent, to one decimal place, halves away from 0."""
+    if not old:
+        return None
+    value = Decimal(new - old) * 100 / Decimal(old)
+    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class TypeCount:
+    crime_type: str
+    crimes: int
+    year_before: int | None  # None: no file for that month
+
+    @property
+    def change_percent(self) -> float | None:
+        return None if self.year_before is None else percent_change(self.crimes, self.year_before)
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    month: str
+    crimes: int | None  # None: no file for the month
+    asb: int | None
+    no_location: int | None
+    low: bool = False  # a low_month
+
+    @property
+    def missing(self) -> bool:
+        return self.crimes is None
+
+
+@dataclass(frozen=True)
+class LowMonth:
+    """A month with fewer recorded crimes than half the median of the 12 months before it."""
+
+    month: str
+    crimes: int  # all recorded crime in the month
+    median: float  # of the months before
+
+
+@dataclass(frozen=True)
+class SilentArea:
+    """A neighbourhood with no crime in a month after averaging at least 10 a month."""
+
+    name: str  # the LSOA name, as published
+    code: str
+    month: str
+    average: float  # over the months before
+
+
+@dataclass(frozen=True)
+class CrimeFigures:
+    as_of: date
+    force: str | None  # None: no crime data to answer for (see note)
+    forces: list[str]  # every force in the store
+    crime_type: str | None  # one type only; None: all recorded crime
+    month: str | None  # the latest month on or before as_of with a file; None: none
+    by_type: list[TypeCount] = field(default_factory=list)  # the month against a year before
+    crimes: int = 0  # recorded crime in the month (or the one type's)
+    crimes_year_before: int | None = None  # None: no file for that month
+    asb: int = 0
+    asb_year_before: int | None = None
+    no_location: int = 0  # of the month's crimes
+    last_12: int = 0  # the 12 months to the month
+    previous_12: int = 0  # the 12 before those
+    absent_last_12: list[str] = field(default_factory=list)  # months without a file
+    absent_previous_12: list[str] = field(default_factory=list)
+    monthly: list[MonthCount] = field(default_factory=list)  # the 24 months to the month
+    missing_months: list[str] = field(default_factory=list)  # missing_month, in those 24
+    low_months: list[LowMonth] = field(default_factory=list)  # low_month, in those 24
+    silent: list[SilentArea] = field(default_factory=list)  # zero_area, the 12 months to it
+    note: str | None = None  # why there are no figures
+
+    @property
+    def year_before(self) -> str | None:
+        return month_after(self.month, -12) if self.month else None
+
+    @property
+    def no_location_percent(self) -> float | None:
+        if not self.crimes:
+            return None
+        value = Decimal(self.no_location) * 100 / Decimal(self.crimes)
+        return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+    @property
+    def change_12_percent(self) -> float | None:
+        return percent_change(self.last_12, self.previous_12)
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether either 12 months lacks a month's file."""
+        return bool(self.absent_last_12 or self.absent_previous_12)
+
+    @property
+    def silent_areas(self) -> int:
+        """How many neighbourhoods went silent in the 12 months to the month."""
+        return len({a.code for a in self.silent})
+
+
+def forces(conn: sqlite3.Connection) -> list[str]:
+    return [f for (f,) in conn.execute("SELECT DISTINCT force FROM crime_files ORDER BY force")]
+
+
+def resolve_force(known: list[str], wanted: str) -> tuple[str | None, str | None]:
+    """The force to answer for, and else why not: ``wanted`` (OVERSIGHT_FORCE, by its name or
+    its file-name form), or the only force in the store."""
+    if wanted:
+        for force in known:
+            if force.lower() == wanted.strip().lower() or force_slug(force) == force_slug(wanted):
+                return force, None
+        held = ", ".join(known) if known else "none"
+        return (
+            None,
+            f"The store has no crime data for {wanted} (OVERSIGHT_FORCE); it holds: {held}.",
+        )
+    if len(known) == 1:
+        return known[0], None
+    if not known:
+        return None, "No street-level crime files have been imported: oversight import crimes PATH."
+    return None, (
+        f"The store holds crime data for {len(known)} forces: set OVERSIGHT_FORCE to the one to "
+        f"answer for (e.g. {known[0]})."
+    )
+
+
+def crime_figures(
+    store: Store, as_of: date, force: str = "", crime_type: str | None = None
+) -> CrimeFigures:
+    """Recorded crime for the latest month on or before ``as_of`` with a file: by type against
+    the same month a year before, the 12 months to it against the 12 before, anti-social
+    behaviour apart, the No Location share, and the data gaps around it."""
+    conn = store.conn
+    known = forces(conn)
+    chosen, note = resolve_force(known, force)
+    base = CrimeFigures(as_of=as_of, force=chosen, forces=known, crime_type=crime_type, month=None)
+    if chosen is None:
+        return _with(base, note=note)
+    files = {
+        m: (crimes, asb, no_location)
+        for m, crimes, asb, no_location in conn.execute(
+            "SELECT month, crimes, asb, no_location FROM crime_files WHERE force = ? "
+            "ORDER BY month",
+            (chosen,),
+        )
+    }
+    latest = [m for m in files if m <= f"{as_of:%Y-%m}"]
+    if not latest:
+        return _with(
+            base, note=f"No crime data for {chosen} on or before {as_of.day} {as_of:%B %Y}."
+        )
+    month = latest[-1]
+    first = month_after(month, -(MONTHS_SHOWN - 1))
+    window = [month_after(first, i) for i in range(MONTHS_SHOWN)]
+    year_before = month_after(month, -12)
+    types: dict[tuple[str, str], tuple[int, int]] = {
+        (m, t): (n, no_place)
+        for m, t, n, no_place in conn.execute(
+            "SELECT month, crime_type, crimes, no_location FROM crime_types "
+            "WHERE force = ? AND month BETWEEN ? AND ?",
+            (chosen, first, month),
+        )
+    }
+
+    def month_counts(m: str) -> tuple[int, int, int] | None:
+        """(crimes, asb, no location) of a month, for the type asked about or all crime."""
+        if m not in files:
+            return None
+        if crime_type is None:
+            return files[m]
+        n, no_place = types.get((m, crime_type), (0, 0))
+        return n, files[m][1], no_place
+
+    totals = {m: files[m][0] for m in files if m <= month}
+    gaps = whole_force_gaps(chosen, totals)
+    low = [
+        LowMonth(g.month, totals[g.month], float(g.old))
+        for g in gaps
+        if g.kind == "low_month" and g.month >= first
+    ]
+    monthly = []
+    for m in window:
+        counts = month_counts(m)
+        monthly.append(
+            MonthCount(
+                month=m,
+                crimes=counts[0] if counts else None,
+                asb=counts[1] if counts else None,
+                no_location=counts[2] if counts else None,
+                low=any(m == lm.month for lm in low),
+            )
+        )
+    by_month = {c.month: c for c in monthly}
+    this, before = by_month[month], by_month[year_before]
+    shown_types = (
+        [crime_type]
+        if crime_type
+        else sorted({t for (m, t) in types if m in (month, year_before) and recorded(t)})
+    )
+    by_type = [
+        TypeCount(
+            crime_type=t,
+            crimes=types.get((month, t), (0, 0))[0],
+            year_before=types.get((year_before, t), (0, 0))[0] if year_before in files else None,
+        )
+        for t in shown_types
+    ]
+    by_type.sort(key=lambda c: (-c.crimes, c.crime_type))
+    last = window[-12:]
+    previous = window[:12]
+    return _with(
+        base,
+        month=month,
+        by_type=by_type,
+        crimes=this.crimes or 0,
+        crimes_year_before=before.crimes,
+        asb=files[month][1],
+        asb_year_before=files[year_before][1] if year_before in files else None,
+        no_location=this.no_location or 0,
+        last_12=sum(by_month[m].crimes or 0 for m in last),
+        previous_12=sum(by_month[m].crimes or 0 for m in previous),
+        absent_last_12=[m for m in last if m not in files],
+        absent_previous_12=[m for m in previous if m not in files],
+        monthly=monthly,
+        missing_months=[g.month for g in gaps if g.kind == "missing_month" and g.month >= first],
+        low_months=low,
+        silent=_silent(conn, chosen, month_after(month, -11), month),
+    )
+
+
+def _with(base: CrimeFigures, **changes: object) -> CrimeFigures:
+    from dataclasses import replace
+
+    return replace(base, **changes)
+
+
+def _silent(conn: sqlite3.Connection, force: str, first: str, last: str) -> list[SilentArea]:
+    """The zero_area findings of the latest crime import for these months (they depend only on
+    each month and those before it, so the latest import's hold for any date)."""
+    rows = conn.execute(
+        "SELECT area, area_code, month, old FROM import_findings WHERE import_id = "
+        "(SELECT max(id) FROM imports WHERE kind = 'crimes') AND kind = 'zero_area' "
+        "AND ref = ? AND month BETWEEN ? AND ? ORDER BY month, area, area_code",
+        (force, first, last),
+    )
+    return [SilentArea(name, code, month, float(old or 0)) for name, code, month, old in rows]
