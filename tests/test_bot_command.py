@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from oversight.kinds import KINDS
 from tests.support.processes import SERVING, BotProcess, one_sentence
 from tests.support.readback import assert_backlog, block_texts, local_day
 from tests.support.slack import (
@@ -123,7 +124,7 @@ def test_healthz_reports_the_database_and_last_imports_and_sigterm_exits_0(launc
     health = json.loads(body)
     sources = json.loads(cli("status", "--json").stdout)["sources"]
     assert health["ok"] is True and health["database"] == "readable"
-    assert set(health["last_import"]) == set(sources) == {"cases", "returns", "deadlines"}
+    assert set(health["last_import"]) == set(sources) == set(KINDS.names())
     for kind, last in health["last_import"].items():
         assert last == {"imported_at": sources[kind]["imported_at"], "stale": False}
         assert local_day(last["imported_at"]) == date(2020, 7, 1)

@@ -761,7 +761,14 @@ def test_status_shows_the_database_rows_and_the_freshness_of_each_kind(
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         counts = {
             t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("case_reviews", "data_returns", "deadlines", "imports", "audit_log")
+            for t in (
+                "case_reviews",
+                "data_returns",
+                "deadlines",
+                "crime_files",
+                "imports",
+                "audit_log",
+            )
         }
     assert counts["case_reviews"] == 3 and counts["data_returns"] == 1 and counts["imports"] == 2
     assert version >= 1
@@ -802,15 +809,15 @@ def test_status_shows_the_database_rows_and_the_freshness_of_each_kind(
         2,
         False,
     )
-    assert status["sources"]["deadlines"] is None
-    assert sorted(status["stale_kinds"]) == ["cases", "deadlines"]
+    assert status["sources"]["deadlines"] is None and status["sources"]["crimes"] is None
+    assert sorted(status["stale_kinds"]) == ["cases", "crimes", "deadlines"]
 
     # How old counts as stale is a setting.
     relaxed = json.loads(
         succeeded(cli("status", "--json", env={**later, "STALE_AFTER_DAYS": "30"})).stdout
     )
     assert relaxed["sources"]["cases"]["stale"] is False
-    assert relaxed["stale_kinds"] == ["deadlines"]
+    assert sorted(relaxed["stale_kinds"]) == ["crimes", "deadlines"]  # never imported
 
 
 def test_a_stale_extract_is_flagged_in_the_answer(runner: CliRunner, tmp_path: Path) -> None:
