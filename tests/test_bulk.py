@@ -87,6 +87,7 @@ def write(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
+@pytest.mark.slow  # a long hypothesis run
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(rows=st.lists(row(), min_size=1, max_size=12))
 def test_the_fast_path_stores_and_refuses_exactly_what_the_exact_path_does(rows, monkeypatch):

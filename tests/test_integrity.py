@@ -148,6 +148,7 @@ WEEK_2 = [  # DA3 and CP1 vanish; DA1 undone; DA2 re-dated; DA4 withdrawn; DA5 a
 WEEK_3 = [*WEEK_2, row("DA3"), row("CP1", CP, status="in_progress")]  # both come back
 
 
+@pytest.mark.slow  # the real oversight command in a subprocess
 def test_integrity_csv_lists_exactly_the_findings_of_an_independent_diff(tmp_path, cli):
     reference = Reference()
     for number, rows in enumerate((WEEK_1, WEEK_2, WEEK_3), start=1):
@@ -179,6 +180,7 @@ def test_integrity_csv_lists_exactly_the_findings_of_an_independent_diff(tmp_pat
     }
 
 
+@pytest.mark.slow  # the real oversight command in a subprocess
 def test_the_same_extract_again_finds_nothing_and_says_so(tmp_path, cli):
     path = write_csv(tmp_path / "week1.csv", CASE_HEADER, WEEK_1)
     assert cli("import", "cases", str(path)).returncode == 0
@@ -188,6 +190,7 @@ def test_the_same_extract_again_finds_nothing_and_says_so(tmp_path, cli):
     assert cli("integrity").stdout.strip() == "Import #2 (week1.csv) found nothing lost or changed."
 
 
+@pytest.mark.slow  # the real oversight command in a subprocess
 def test_a_scoped_extract_does_not_report_the_other_workstream_as_vanished(tmp_path, cli):
     reference = Reference()
     reference.apply(read_rows(write_csv(tmp_path / "all.csv", CASE_HEADER, WEEK_1)))
@@ -203,6 +206,7 @@ def test_a_scoped_extract_does_not_report_the_other_workstream_as_vanished(tmp_p
     assert unscoped.count(",vanished,") == 1
 
 
+@pytest.mark.slow  # the real oversight command in a subprocess
 def test_scope_is_for_case_extracts_only(tmp_path, cli):
     path = write_csv(
         tmp_path / "r.csv",
@@ -214,6 +218,7 @@ def test_scope_is_for_case_extracts_only(tmp_path, cli):
     assert result.stderr.strip() == "--scope applies to case extracts only, not to data returns."
 
 
+@pytest.mark.slow  # the real oversight command in a subprocess
 def test_an_unknown_import_is_one_sentence(tmp_path, cli):
     assert (
         cli("import", "cases", str(write_csv(tmp_path / "a.csv", CASE_HEADER, WEEK_1))).returncode
@@ -242,6 +247,7 @@ def naive_backlog(rows: list[Row], as_of: str) -> dict[str, dict[str, int]]:
     return {ws: dict(c) for ws, c in figures.items()}
 
 
+@pytest.mark.slow  # the real oversight command in a subprocess
 def test_backlog_counts_the_new_file_plus_the_vanished_records_as_last_seen(tmp_path, cli):
     first = read_rows(write_csv(tmp_path / "w1.csv", CASE_HEADER, WEEK_1))
     second = read_rows(write_csv(tmp_path / "w2.csv", CASE_HEADER, WEEK_2))
@@ -270,6 +276,7 @@ def test_backlog_counts_the_new_file_plus_the_vanished_records_as_last_seen(tmp_
     assert json.loads(cli("ask", "--json", "/backlog").stdout)["missing_from_latest"] == 0
 
 
+@pytest.mark.slow  # the real oversight command in a subprocess
 def test_integrity_answers_in_text_and_json(tmp_path, cli):
     for n, rows in enumerate((WEEK_1, WEEK_2), start=1):
         write_csv(tmp_path / f"w{n}.csv", CASE_HEADER, rows)
