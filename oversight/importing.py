@@ -8,7 +8,6 @@ either the whole import or none of it.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from oversight.extracts import Extract, Progress, open_extract
 from oversight.integrity import FindingCount
 from oversight.kinds import Kind, Row
 from oversight.store import Store
-from oversight.values import is_blank, normalise_name, stored_value
+from oversight.values import is_blank, normalise_name, one_line, stored_value
 
 MAX_PROBLEMS = 50
 BATCH = 5000
@@ -67,7 +66,7 @@ class _Problems:
             return
         where = f"{self.extract.unit} {line}" + (f", {column}" if column else "")
         # The message quotes the cell: a long one is shown by its ends, on one line.
-        self.listed.append(f"{where}: {_elide(_plain(message), MAX_PROBLEM_CHARS)}")
+        self.listed.append(f"{where}: {_elide(one_line(message), MAX_PROBLEM_CHARS)}")
 
     def __bool__(self) -> bool:
         return bool(self.listed)
@@ -202,22 +201,13 @@ def _unknown_columns(names: list[str]) -> str:
     """One warning for every column oversight does not use, however many: the first few
     names, each shortened, and how many more."""
     shown = ", ".join(
-        f'"{_shorten(_plain(n.strip()), MAX_NAME_CHARS)}"' for n in names[:NAMES_SHOWN]
+        f'"{_shorten(one_line(n.strip()), MAX_NAME_CHARS)}"' for n in names[:NAMES_SHOWN]
     )
     if len(names) == 1:
         return f"ignored the column {shown}, which oversight does not use"
     more = len(names) - NAMES_SHOWN
     rest = f" and {more:,} more" if more > 0 else ""
     return f"ignored {len(names):,} columns that oversight does not use: {shown}{rest}"
-
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _plain(text: str) -> str:
-    """Text from a file, on one line, with control characters shown as escapes (\\n, \\x1b),
-    so that it can neither pass itself off as another line nor rewrite the terminal."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
 
 
 def _shorten(text: str, limit: int) -> str:
