@@ -178,8 +178,14 @@ def _check_regular(path: Path, mode: int) -> None:
 
 
 def _sha256(raw: IO[bytes]) -> str:
-    """The file's checksum, read through the open descriptor (which is then rewound)."""
-    return _scan(raw).sha256
+    """The file's checksum, read through the open descriptor (which is then rewound); a
+    workbook needs no more (a CSV is scanned for more as it is hashed: :func:`_scan`)."""
+    digest = hashlib.sha256()
+    raw.seek(0)
+    while chunk := raw.read(1 << 20):
+        digest.update(chunk)
+    raw.seek(0)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -327,13 +327,6 @@ def integrity(store: Store, as_of: date) -> Integrity:
     return Integrity(as_of=as_of, latest=latest, counts=counts, trend=imports[-TREND_IMPORTS:])
 
 
-def missing_now(store: Store) -> int:
-    """Records in the store that the latest extracts no longer hold (kept in every figure)."""
-    return store.conn.execute(
-        "SELECT count(*) FROM case_reviews WHERE missing_since_import IS NOT NULL"
-    ).fetchone()[0]
-
-
 def findings(store: Store, import_id: int) -> list[Finding]:
     """Every finding of one import, in the order the kinds are listed, then by reference."""
     order = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(FINDINGS))
