@@ -31,6 +31,7 @@ MANIFEST_SCOPES = frozenset(
         "commands",
         "chat:write",
         "files:write",
+        "im:write",
         "users:read",
         "usergroups:read",
         "channels:read",

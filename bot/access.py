@@ -72,21 +72,35 @@ class AccessPolicy:
     def configured(self) -> bool:
         return bool(self.allowed_users or self.allowed_usergroups)
 
-    def check(self, user_id: str, channel_id: str) -> Decision:
-        """Allowed or not, and why. A look-up that fails for any reason refuses: never allows."""
+    def check(self, user_id: str, channel_id: str | None, *, fresh: bool = False) -> Decision:
+        """Allowed or not, and why. A look-up that fails for any reason refuses: never allows.
+
+        ``channel_id`` None checks the person alone (their Home tab, which only they see).
+        ``fresh`` asks Slack again rather than trusting what was cached (a button's click: the
+        person may have left the allowed group since the answer was sent).
+        """
         ask = f" Ask {self.contact} if you need access."
         if not self.configured:
             return Decision(
                 False, "No one may see oversight figures yet: the allow-list is empty." + ask
             )
+        if fresh:
+            for key in [("user", user_id), *(("group", g) for g in self.allowed_usergroups)]:
+                self._cache.forget(key)
         try:
             user = self._cache.get(("user", user_id), lambda: self._user(user_id))
+            if user.get("deleted"):
+                return Decision(False, "This Slack account is deactivated." + ask)
             if user.get("is_restricted") or user.get("is_ultra_restricted"):
                 return Decision(False, "Guest accounts may not see oversight figures." + ask)
-            channel = self._cache.get(("channel", channel_id), lambda: self._channel(channel_id))
+            channel = (
+                None
+                if channel_id is None
+                else self._cache.get(("channel", channel_id), lambda: self._channel(channel_id))
+            )
         except Exception as error:  # Slack errors, and dropped connections after the retries
             return self._unchecked(error)
-        if channel is None:
+        if channel_id is not None and channel is None:
             # Not remembered: once invited to the channel, the bot answers there at once.
             self._cache.forget(("channel", channel_id))
             return Decision(
@@ -94,7 +108,7 @@ class AccessPolicy:
                 "I cannot check who can read this conversation, so I will not answer here: "
                 "use a channel I am in, or a direct message with me.",
             )
-        if channel.get("is_ext_shared"):
+        if channel is not None and channel.get("is_ext_shared"):
             return Decision(
                 False, "This channel is shared with another organisation: no figures here."
             )

@@ -1,9 +1,9 @@
 """The Bolt app, made by one factory from the settings and the store.
 
-Listeners are thin: ack at once (Slack allows 3 seconds), then answer through the command
-service and send the reply to the response URL Slack gave. The ack runs in the request's own
-thread and the answer in a pool of its own (Bolt's lazy listeners), so an ack never waits
-behind answers, however many arrive at once.
+Listeners are thin: ack at once (Slack allows 3 seconds), then answer through plain functions
+(the command service, the buttons, the Home tabs) and send the reply where Slack said. The ack
+runs in the request's own thread and the answer in a pool of its own (Bolt's lazy listeners),
+so an ack never waits behind answers, however many arrive at once.
 """
 
 from __future__ import annotations
@@ -12,11 +12,14 @@ import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import dataclass
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.access import AccessPolicy
+from bot.buttons import Buttons, ButtonSigner
+from bot.home import HomeTabs
 from bot.replays import ReplayGuard
 from bot.service import CommandService
 from oversight.audit import AuditEntry, record
@@ -36,6 +39,12 @@ class _TokenFromClient(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+@dataclass(frozen=True)
+class Bot:
+    app: App
+    home: HomeTabs  # for the refresher, which rebuilds Home tabs after imports and digests
+
+
 def build_app(
     settings: Settings,
     store: Store,
@@ -43,11 +52,11 @@ def build_app(
     *,
     audit: Callable[[AuditEntry], None] | None = None,
     answers: Executor | None = None,
-) -> App:
-    """The Bolt app: a listener for every registered command, each acking at once and then
-    answering through :class:`CommandService` at the response URL, in ``answers`` (Bolt's
-    default pool when None). Replays are acknowledged and audited, never answered twice.
-    Audit entries go to ``audit`` (default: written at once).
+) -> Bot:
+    """The Bolt app: a listener for every registered command, for the buttons on answers and
+    for the Home tab, each acking at once and then answering in ``answers`` (Bolt's default
+    pool when None). Replays are acknowledged and audited, never answered twice. Audit
+    entries go to ``audit`` (default: written at once).
 
     Bolt checks the token with ``auth.test`` here (a ``BoltError`` if Slack refuses it). With
     no allow-list the app refuses everyone, and says so in the log.
@@ -69,7 +78,14 @@ def build_app(
             "No one is allowed to see figures: set OVERSIGHT_ALLOWED_USERS or "
             "OVERSIGHT_ALLOWED_USERGROUPS. Every command will be refused."
         )
-    service = CommandService(settings=settings, store=store, access=access, audit=audit)
+    # Buttons are signed with a key from the bot token (set in either mode): a button the bot
+    # did not make is refused, and one made before a restart or a change of mode still works.
+    signer = ButtonSigner(settings.slack_bot_token)
+    buttons = Buttons(settings, store, access, client, audit, signer)
+    home = HomeTabs(settings, store, access, client, audit)
+    service = CommandService(
+        settings=settings, store=store, access=access, audit=audit, buttons=buttons
+    )
     # Bolt logs the body of a badly signed request at INFO: case text must not reach the log.
     bolt_logger = logging.getLogger("bot.bolt")
     bolt_logger.setLevel(logging.WARNING)
@@ -103,9 +119,17 @@ def build_app(
         if sent.status_code != 200:
             log.warning("Slack did not take the reply to %s (HTTP %s).", reply_to, sent.status_code)
 
+    def on_click(body: dict, respond: Respond) -> None:
+        buttons.click(body, respond)
+
+    def on_home_opened(event: dict) -> None:
+        user_id = event.get("user")
+        if event.get("tab") == "home" and isinstance(user_id, str):
+            home.opened(user_id)
+
     def on_event(event: dict) -> None:
-        # The manifest subscribes to no events; one that arrives all the same is acknowledged
-        # (Slack would otherwise retry it) and audited, and nothing else is done.
+        # The manifest subscribes to app_home_opened alone; any other event that arrives is
+        # acknowledged (Slack would otherwise retry it) and audited, and nothing else is done.
         audit(
             AuditEntry(
                 at=settings.clock.now(),
@@ -114,11 +138,14 @@ def build_app(
                 command=f"event:{event.get('type', 'unknown')}",
                 text=None,  # an event's text is a message someone wrote: not kept
                 outcome="ignored",
-                detail="the bot subscribes to no events",
+                detail="not an event the bot subscribes to",
             )
         )
 
     for command in COMMANDS:
         app.command(command.slash)(ack=acknowledge, lazy=[on_command])
+    # Any action, known or not: a click the bot cannot honour is refused in words and audited.
+    app.action(re.compile(".*"))(ack=acknowledge, lazy=[on_click])
+    app.event("app_home_opened")(ack=acknowledge, lazy=[on_home_opened])
     app.event(re.compile(".+"))(on_event)
-    return app
+    return Bot(app=app, home=home)

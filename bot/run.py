@@ -15,6 +15,7 @@ from oversight.store import Store
 if TYPE_CHECKING:
     from slack_bolt import App
 
+    from bot.app import Bot
     from bot.auditing import AuditWriter
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def build(
     store: Store,
     audit: AuditWriter | None = None,
     answers: Executor | None = None,
-) -> App:
+) -> Bot:
     """The Bolt app, with a token Slack has accepted (auth.test), or a UserError."""
     from slack_bolt.error import BoltError
 
@@ -67,6 +68,7 @@ class Running:
 def start(settings: Settings, store: Store, host: str = "0.0.0.0") -> Running:
     """Start serving in background threads and return at once."""
     from bot.auditing import AuditWriter
+    from bot.home import Refresher
 
     settings.require_slack_connection()
     audit = AuditWriter(store)
@@ -78,13 +80,17 @@ def start(settings: Settings, store: Store, host: str = "0.0.0.0") -> Running:
         audit.close(timeout=settings.lock_timeout_seconds)
 
     try:
-        running = _serve(settings, store, host, build(settings, store, audit, answers))
+        bot = build(settings, store, audit, answers)
+        running = _serve(settings, store, host, bot.app)
     except BaseException:
         finish()
         raise
+    refresher = Refresher(bot.home.refresh, settings.home_refresh_seconds)
+    refresher.start()
     stop_serving = running.stop
 
     def stop() -> None:
+        refresher.stop()
         stop_serving()
         finish()
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.access import AccessPolicy, Decision
+from bot.buttons import NOT_SHARED, Buttons
 from oversight.audit import AuditEntry, record
-from oversight.commands import UsageError, answer, parse_command
-from oversight.render.blocks import Block, context, escape, render_blocks, section
+from oversight.commands import COMMANDS, UsageError, answer, parse_command
+from oversight.render.blocks import MAX_BLOCKS, Block, context, escape, fit, render_blocks, section
 from oversight.settings import Settings
 from oversight.store import Store
 
@@ -42,6 +43,7 @@ class CommandService:
     # Where audit entries go: None writes each at once; the bot gives its AuditWriter's
     # ``submit``, which never makes an answer wait for a database another process has locked.
     audit: Callable[[AuditEntry], None] | None = None
+    buttons: Buttons | None = None  # under every answer shown only to its asker
 
     def handle(self, user_id: str, channel_id: str, command: str, text: str) -> Reply:
         """The reply to one command; every request is written to the audit log."""
@@ -69,10 +71,10 @@ class CommandService:
         fallback, blocks = render_blocks(result)
         share = query.share and channel_id in self.settings.share_channels
         if query.share and not share:
-            blocks = [
-                *blocks[:49],
-                context(":lock: Not shared: this channel is not one the figures may be posted in."),
-            ][-50:]
+            blocks = [*fit(blocks, MAX_BLOCKS - 1), context(NOT_SHARED)]
+        if not share and self.buttons is not None and COMMANDS[query.command].shareable:
+            dated = replace(query, as_of=result.as_of, share=False)
+            blocks = self.buttons.with_actions(dated, result, blocks, share=not query.share)
         self._audit(entry, "shared" if share else "answered", None)
         return Reply(text=fallback, blocks=blocks, in_channel=share)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import get_args
 
 from oversight.alarms import IntegrityAlert, StaleAlarm
-from oversight.digest import DigestAnswer
+from oversight.digest import DIGEST_JOB, DigestAnswer
 from oversight.figures.backlog import Backlog, backlog
 from oversight.figures.crime import CrimeFigures, crime_figures
 from oversight.figures.deadlines import Deadlines, open_deadlines
@@ -104,6 +104,21 @@ class StatusAnswer:
 
 
 @dataclass(frozen=True)
+class HomeAnswer:
+    """The overview on a person's Home tab in Slack (and ``/oversight home``): the answers of
+    the commands, as of one date, with the freshness of each kind of data."""
+
+    as_of: date
+    backlog: BacklogAnswer
+    integrity: IntegrityAnswer
+    returns: ReturnsAnswer
+    deadlines: DeadlinesAnswer
+    crime: CrimeAnswer
+    sources: dict[str, LastImport | None]
+    command: str = "home"
+
+
+@dataclass(frozen=True)
 class HelpAnswer:
     as_of: date
     usage: dict[str, str]
@@ -117,6 +132,7 @@ Answer = (
     | DeadlinesAnswer
     | StatusAnswer
     | HelpAnswer
+    | HomeAnswer
     | IntegrityAnswer
     | CrimeAnswer
     | DigestAnswer
@@ -214,6 +230,34 @@ def deadlines_answer(
     figures = open_deadlines(store, as_of, days)
     source = freshness(store, now, stale_after_days)["deadlines"]
     return DeadlinesAnswer(as_of=as_of, deadlines=figures, source=source)
+
+
+DEFAULT_DEADLINE_DAYS = 14  # /deadlines with no number, and the Home tab
+
+
+def home_answer(
+    store: Store, as_of: date, force: str, now: datetime, stale_after_days: int
+) -> HomeAnswer:
+    """Each command's answer as of ``as_of``, as its command gives it with no words."""
+    return HomeAnswer(
+        as_of=as_of,
+        backlog=backlog_answer(store, as_of, "all", now, stale_after_days),
+        integrity=integrity_answer(store, as_of, now, stale_after_days),
+        returns=returns_answer(store, as_of, None, now, stale_after_days),
+        deadlines=deadlines_answer(store, as_of, DEFAULT_DEADLINE_DAYS, now, stale_after_days),
+        crime=crime_answer(store, as_of, None, force, now, stale_after_days),
+        sources=freshness(store, now, stale_after_days),
+    )
+
+
+def data_version(store: Store) -> str:
+    """Changes whenever an import or a digest lands: what a Home tab was built from."""
+    imported, digests = store.conn.execute(
+        "SELECT (SELECT coalesce(max(id), 0) FROM imports), "
+        "(SELECT count(*) FROM digest_ledger WHERE job = ? AND state = 'sent')",
+        (DIGEST_JOB,),
+    ).fetchone()
+    return f"{imported}.{digests}"
 
 
 def status(store: Store, now: datetime, stale_after_days: int) -> StatusAnswer:

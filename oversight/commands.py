@@ -19,9 +19,9 @@ from oversight.registry import Registry
 from oversight.store import Store
 from oversight.values import WORKSTREAM_WORDS, normalise_name, parse_date
 
-DEFAULT_DEADLINE_DAYS = 14
+DEFAULT_DEADLINE_DAYS = answers.DEFAULT_DEADLINE_DAYS
 MAX_DEADLINE_DAYS = 366
-OVERSIGHT_TOPICS = ("help", "status", "whoami")
+OVERSIGHT_TOPICS = ("help", "status", "home", "whoami")
 # The figures look back 13 weeks and ahead up to a year: far beyond these, date arithmetic fails.
 EARLIEST_AS_OF, LATEST_AS_OF = date(1900, 1, 1), date(2999, 12, 31)
 
@@ -38,6 +38,24 @@ class Query:
     topic: str = "help"
     as_of: date | None = None  # None: today
     share: bool = False  # post in the channel rather than only to the asker
+
+    def text(self) -> str:
+        """The words that ask this again, as typed (``/backlog da as of 2020-06-30``): what a
+        button carries, so that a click answers the same question."""
+        words = [f"/{self.command}"]
+        if self.command == "backlog" and self.workstream != "all":
+            words.append(self.workstream)
+        elif self.command == "crime" and self.crime_type:
+            words.append(self.crime_type)
+        elif self.command == "ons-status" and self.dataset:
+            words.append(self.dataset)
+        elif self.command == "deadlines" and self.days != DEFAULT_DEADLINE_DAYS:
+            words.append(str(self.days))
+        elif self.command == "oversight":
+            words.append(self.topic)
+        if self.as_of is not None and COMMANDS[self.command].dated:
+            words.append(f"as of {self.as_of.isoformat()}")
+        return " ".join(words)
 
 
 AnswerFunction = Callable[[Store, Query, datetime, int], "answers.Answer"]
@@ -175,9 +193,12 @@ def _parse_topic(base: Query, rest: str) -> Query:
 
 def _answer_oversight(
     store: Store, query: Query, now: datetime, stale_after_days: int
-) -> answers.StatusAnswer | answers.HelpAnswer:
+) -> answers.StatusAnswer | answers.HelpAnswer | answers.HomeAnswer:
     if query.topic == "status":
         return answers.status(store, now, stale_after_days)
+    if query.topic == "home":
+        as_of = query.as_of or now.date()
+        return answers.home_answer(store, as_of, _configured_force(), now, stale_after_days)
     if query.topic == "help":
         return answers.HelpAnswer(
             as_of=query.as_of or now.date(),
@@ -278,12 +299,13 @@ COMMANDS.register(
 COMMANDS.register(
     Command(
         name="oversight",
-        syntax="[help|status|whoami]",
-        summary="what each command does, data freshness, access",
-        examples=("/oversight help", "/oversight status"),
+        syntax="[help|status|home|whoami]",
+        summary="what each command does, data freshness, your overview (as on the Home tab), "
+        "access",
+        examples=("/oversight help", "/oversight status", "/oversight home"),
         parse=_parse_topic,
         answer=_answer_oversight,
-        answer_types=(answers.StatusAnswer, answers.HelpAnswer),
+        answer_types=(answers.StatusAnswer, answers.HelpAnswer, answers.HomeAnswer),
         dated=False,
         shareable=False,
     )

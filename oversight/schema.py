@@ -316,6 +316,15 @@ def _v6_recorded_crime(db: Database) -> None:
     db["import_findings"].add_column("area_code", str)
 
 
+def _v7_home_tabs(db: Database) -> None:
+    # The people whose Slack Home tab the bot has published, and the data it was built from:
+    # after an import or a digest, each is rebuilt once.
+    db["home_tabs"].create(
+        {"user_id": str, "opened_at": str, "published_at": str, "data_version": str},
+        pk="user_id",
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_tables,
     _v2_case_daily,
@@ -323,6 +332,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v4_digest_ledger,
     _v5_reconciliation,
     _v6_recorded_crime,
+    _v7_home_tabs,
 ]
 CURRENT_VERSION = len(MIGRATIONS)
 

@@ -55,6 +55,8 @@ class Settings:
     misfire_grace_hours: int = 12
     # How long a write waits for another process's write lock (an import, a backup).
     lock_timeout_seconds: int = LOCK_TIMEOUT_SECONDS
+    # How often the bot looks for a new import or digest, to rebuild the Home tabs it published.
+    home_refresh_seconds: int = 30
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -145,6 +147,9 @@ def load_settings(
         ),
         lock_timeout_seconds=_bounded_int(
             env, "LOCK_TIMEOUT_SECONDS", "lock_timeout_seconds", 1, 3600, "seconds"
+        ),
+        home_refresh_seconds=_bounded_int(
+            env, "HOME_REFRESH_SECONDS", "home_refresh_seconds", 1, 3600, "seconds"
         ),
     )
 

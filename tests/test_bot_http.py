@@ -248,12 +248,18 @@ def test_share_posts_in_an_allowed_channel_and_stays_private_elsewhere(bench):
     kept = bench.ask("kept", "/backlog", f"share as of {AS_OF}", channel=PRIVATE)
     assert plain["response_type"] == "ephemeral"
     assert shared["response_type"] == "in_channel"
-    assert shared["blocks"] == plain["blocks"]
+    # An answer shown only to its asker ends with buttons; one posted for all has none.
+    *figures, buttons = plain["blocks"]
+    assert buttons["type"] == "actions"
+    assert shared["blocks"] == figures
     assert kept["response_type"] == "ephemeral"
-    # The same figures, and a note saying why they were not posted.
-    assert kept["blocks"][: len(plain["blocks"])] == plain["blocks"]
-    (note,) = kept["blocks"][len(plain["blocks"]) :]
+    # The same figures, a note saying why they were not posted, and no Share button.
+    assert kept["blocks"][: len(figures)] == figures
+    note, kept_buttons = kept["blocks"][len(figures) :]
     assert note["type"] == "context" and "Not shared" in context_text([note])
+    labels = [e["text"]["text"] for e in kept_buttons["elements"]]
+    assert "Share in channel" in [e["text"]["text"] for e in buttons["elements"]]
+    assert "Share in channel" not in labels and "Workbook" in labels
     assert_backlog(shared, bench.ask_json("/backlog"))
     outcomes = [(r["channel_id"], r["outcome"]) for r in bench.audit()]
     assert outcomes == [(BRIEFING, "answered"), (BRIEFING, "shared"), (PRIVATE, "answered")]

@@ -26,11 +26,14 @@ METHOD_SCOPES = {
     "usergroups_users_list": {"usergroups:read"},
     "chat_postMessage": {"chat:write"},
     "files_upload_v2": {"files:write"},
+    "views_publish": set(),  # the app's own Home tab: no scope
+    "conversations_open": {"im:write"},  # a direct message, for the workbook
 }
 NEEDED = {
     "commands",
     "chat:write",
     "files:write",
+    "im:write",
     "users:read",
     "usergroups:read",
     "channels:read",
@@ -151,8 +154,21 @@ def test_each_command_has_a_description_and_a_usage_hint(manifest: dict, command
 
 def test_socket_mode_is_set(manifest: dict):
     assert manifest["settings"]["socket_mode_enabled"] is True
-    assert manifest["settings"]["interactivity"]["is_enabled"] is False
     assert "bot_user" in manifest["features"]
+
+
+def test_the_home_tab_the_buttons_and_the_one_event_are_declared(manifest: dict):
+    settings = manifest["settings"]
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is False
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    # In HTTP mode events and clicks come to the one path the bot serves, as commands do.
+    for url in (
+        settings["interactivity"]["request_url"],
+        settings["event_subscriptions"]["request_url"],
+    ):
+        assert re.fullmatch(rf"https://[^/\s]+{re.escape(EVENTS_PATH)}", url)
 
 
 def test_the_bot_scopes_are_exactly_those_the_code_needs(manifest: dict):
@@ -161,7 +177,11 @@ def test_the_bot_scopes_are_exactly_those_the_code_needs(manifest: dict):
     bot = scopes["bot"]
     assert len(bot) == len(set(bot))
     assert set(bot) == NEEDED
-    assert [s for s in bot if ":write" in s or "admin" in s] == ["chat:write", "files:write"]
+    assert [s for s in bot if ":write" in s or "admin" in s] == [
+        "chat:write",
+        "files:write",
+        "im:write",
+    ]
 
 
 def test_every_web_api_method_the_code_calls_is_covered_by_a_scope(manifest: dict):
@@ -181,6 +201,7 @@ def test_every_web_api_method_the_code_calls_is_covered_by_a_scope(manifest: dic
     unknown = called - set(METHOD_SCOPES)
     assert not unknown, f"add the scopes these need to METHOD_SCOPES and the manifest: {unknown}"
     assert {"users_info", "conversations_info", "usergroups_users_list", "auth_test"} <= called
+    assert {"views_publish", "conversations_open", "files_upload_v2"} <= called
     needed = {"commands"}.union(*(METHOD_SCOPES[m] for m in called))
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
 

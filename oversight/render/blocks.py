@@ -18,6 +18,7 @@ from oversight.answers import (
     CrimeAnswer,
     DeadlinesAnswer,
     HelpAnswer,
+    HomeAnswer,
     IntegrityAnswer,
     ReturnsAnswer,
     StatusAnswer,
@@ -34,6 +35,7 @@ from oversight.reminders import RemindersAnswer
 from oversight.values import WORKSTREAMS
 
 MAX_BLOCKS = 50
+MAX_HOME_BLOCKS = 100  # a Home tab's view
 MAX_SECTION_TEXT = 3000
 MAX_FIELDS = 10
 MAX_FIELD_TEXT = 2000
@@ -156,11 +158,28 @@ def render_blocks(answer: Answer) -> tuple[str, list[Block]]:
     return text, fit(blocks)
 
 
-def fit(blocks: list[Block]) -> list[Block]:
-    """At most 50 blocks: the last says how many more there would have been."""
-    if len(blocks) <= MAX_BLOCKS:
+def render_home(answer: HomeAnswer) -> tuple[str, list[Block]]:
+    """A Home tab's blocks: up to 100, where a message may have 50."""
+    text, blocks = _render(answer)
+    return text, fit(blocks, MAX_HOME_BLOCKS)
+
+
+def fit(blocks: list[Block], limit: int = MAX_BLOCKS) -> list[Block]:
+    """At most ``limit`` blocks: the last says how many more there would have been."""
+    if len(blocks) <= limit:
         return blocks
-    return [*blocks[: MAX_BLOCKS - 1], context(f"…and {len(blocks) - MAX_BLOCKS + 1} more")]
+    return [*blocks[: limit - 1], context(f"…and {len(blocks) - limit + 1} more")]
+
+
+def freshness_lines(sources: dict[str, LastImport | None]) -> list[str]:
+    """One line per kind of data: its latest extract, and a warning when it is stale."""
+    lines = []
+    for kind, last in sources.items():
+        warning = fmt.stale_warning(kind, last)
+        mark = f" :warning: {warning}" if warning else ""
+        label = kind_label(kind).capitalize()
+        lines.append(f"• *{label}*: {escape(fmt.source(kind, last))}{mark}")
+    return lines
 
 
 def has_rendering(answer_type: type) -> bool:
@@ -265,13 +284,7 @@ def _(answer: StatusAnswer) -> tuple[str, list[Block]]:
         [("Schema version", str(answer.schema_version))]
         + [(label.capitalize(), fmt.count(answer.rows[t])) for t, label in tables().items()]
     )
-    lines = []
-    for kind, last in answer.sources.items():
-        warning = fmt.stale_warning(kind, last)
-        mark = f" :warning: {warning}" if warning else ""
-        label = kind_label(kind).capitalize()
-        lines.append(f"• *{label}*: {escape(fmt.source(kind, last))}{mark}")
-    blocks.append(section("*Data freshness*\n" + "\n".join(lines)))
+    blocks.append(section("*Data freshness*\n" + "\n".join(freshness_lines(answer.sources))))
     warning = fmt.private_warning(answer.readable_by_others)
     if warning:
         blocks.append(context(f":warning: *{escape(warning)}*"))
@@ -290,6 +303,26 @@ def _(answer: HelpAnswer) -> tuple[str, list[Block]]:
         context("Answers are shown only to you; add `share` to post one in an allowed channel.")
     )
     return f"Oversight commands: {', '.join(f'/{c}' for c in answer.usage)}.", blocks
+
+
+@_render.register
+def _(answer: HomeAnswer) -> tuple[str, list[Block]]:
+    # Each part is its command's own answer, rendered as the command renders it: the Home tab
+    # and the commands cannot disagree.
+    blocks: list[Block] = [
+        header(f"Oversight overview, {fmt.day(answer.as_of)}"),
+        context(
+            "Only you see this. It is rebuilt when you open it and after every import and "
+            "digest; the commands give the same figures."
+        ),
+        section("*Data freshness*\n" + "\n".join(freshness_lines(answer.sources))),
+    ]
+    texts = []
+    for part in (answer.backlog, answer.integrity, answer.returns, answer.deadlines, answer.crime):
+        text, part_blocks = _render(part)
+        blocks += [divider(), *part_blocks]
+        texts.append(text)
+    return f"Oversight overview, {fmt.day(answer.as_of)}: " + " ".join(texts), blocks
 
 
 @_render.register

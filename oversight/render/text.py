@@ -12,6 +12,7 @@ from oversight.answers import (
     CrimeAnswer,
     DeadlinesAnswer,
     HelpAnswer,
+    HomeAnswer,
     IntegrityAnswer,
     ReturnsAnswer,
     StatusAnswer,
@@ -193,6 +194,15 @@ def _(answer: HelpAnswer) -> list[str]:
     for command, usage in answer.usage.items():
         lines.append(usage)
         lines += [f"    e.g. {example}" for example in answer.examples[command]]
+    return lines
+
+
+@_lines.register
+def _(answer: HomeAnswer) -> list[str]:
+    lines = [f"Oversight overview, {fmt.day(answer.as_of)}", "", "Data freshness:"]
+    lines += [f"  {kind_label(k)}: {fmt.source(k, s)}" for k, s in answer.sources.items()]
+    for part in (answer.backlog, answer.integrity, answer.returns, answer.deadlines, answer.crime):
+        lines += ["", "-" * 40, *_lines(part)]
     return lines
 
 

@@ -152,6 +152,16 @@ class SlackStandIn:
         with self._lock:
             return [c for c in self.calls if c.method == method]
 
+    def views(self, user: str | None = None) -> list[dict[str, object]]:
+        """The Home tab views the bot published, oldest first (of ``user``, or of anyone)."""
+        found = []
+        for call in self.calls_to("views.publish"):
+            if user is not None and call.params.get("user_id") != user:
+                continue
+            view = call.params.get("view")
+            found.append(json.loads(view) if isinstance(view, str) else view)
+        return found
+
     def posted(self, starting: str = "") -> list[dict[str, object]]:
         """The messages Slack took (answered ok), whose text starts with ``starting``."""
         with self._lock:
@@ -218,6 +228,22 @@ class SlackStandIn:
             if channel not in self.channels:
                 return {"ok": False, "error": "channel_not_found"}
             return {"ok": True, "channel": channel, "ts": f"{1600000000 + next(self._ts)}.000100"}
+        if method == "conversations.open":
+            users = str(params.get("users", ""))
+            if users not in self.users:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "channel": {"id": f"D{users}"}}
+        if method == "views.publish":
+            user = str(params.get("user_id"))
+            if user not in self.users:
+                return {"ok": False, "error": "user_not_found"}
+            view = params.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            if not isinstance(view, dict) or view.get("type") != "home":
+                return {"ok": False, "error": "invalid_arguments"}
+            if len(view.get("blocks", [])) > 100:
+                return {"ok": False, "error": "invalid_blocks"}
+            return {"ok": True, "view": {"id": f"V{next(self._ts)}", **view}}
         if method == "files.getUploadURLExternal":
             n = next(self._ts)
             return {

@@ -1,0 +1,227 @@
+"""The buttons on an answer, and what a click on one does.
+
+Every answer the bot gives only to its asker ends with buttons: *Share in channel*, *Workbook*
+and, on ``/backlog`` and ``/crime``, switches between workstreams and crime types. A button
+carries the words of the question it answers again (``/backlog da as of 2020-06-30``), signed
+by the bot (an HMAC under a key derived from its token), so that a click answers the same
+question as of the same date, and a button the bot did not make is refused. Each click is
+checked again against the allow-list at that moment, asking Slack afresh (the person may have
+left the allowed group since the answer was sent), and audited like a command.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.access import AccessPolicy
+from oversight.answers import Answer, CrimeAnswer
+from oversight.audit import AuditEntry
+from oversight.commands import COMMANDS, Query, UsageError, answer, parse_command
+from oversight.render.blocks import MAX_BLOCKS, Block, context, fit, render_blocks, section
+from oversight.settings import Settings
+from oversight.store import Store
+from oversight.values import WORKSTREAM_LABELS
+from slack_plumbing import describe_failure
+
+log = logging.getLogger(__name__)
+
+SHARE, SWITCH, WORKBOOK = "share", "switch", "workbook"
+BLOCK_ID = "oversight-actions"
+_TAG_CHARS = 22  # 128 bits of the HMAC, in base64
+NOT_OURS = "That button did not come from oversight: nothing was done."
+UNKNOWN = "That is not a button oversight knows: nothing was done."
+NOT_SHARED = ":lock: Not shared: this channel is not one the figures may be posted in."
+
+
+class ButtonSigner:
+    """Signs the words a button carries, and checks them when it is clicked."""
+
+    def __init__(self, secret: str) -> None:
+        self._key = hashlib.sha256(b"oversight buttons\0" + secret.encode()).digest()
+
+    def sign(self, action: str, text: str) -> str:
+        return f"{self._tag(action, text)}|{text}"
+
+    def verify(self, action: str, value: object) -> str | None:
+        """The words ``value`` carries if the bot signed them for ``action``; else None."""
+        if not isinstance(value, str) or "|" not in value:
+            return None
+        tag, text = value.split("|", 1)
+        return text if hmac.compare_digest(tag, self._tag(action, text)) else None
+
+    def _tag(self, action: str, text: str) -> str:
+        digest = hmac.new(self._key, f"{action}\0{text}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode()[:_TAG_CHARS]
+
+
+def _button(text: str, action_id: str, value: str, primary: bool = False) -> Block:
+    button: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action_id,
+        "value": value,
+    }
+    if primary:
+        button["style"] = "primary"
+    return button
+
+
+@dataclass
+class Buttons:
+    settings: Settings
+    store: Store
+    access: AccessPolicy
+    client: WebClient
+    audit: Callable[[AuditEntry], None]
+    signer: ButtonSigner
+
+    # --- making them ---------------------------------------------------------------------------
+
+    def actions(self, query: Query, result: Answer, share: bool = True) -> Block:
+        """The buttons under the answer ``result`` to ``query`` (its date already set)."""
+        elements: list[Block] = []
+        if query.command == "backlog":
+            for workstream, label in [("all", "All"), *WORKSTREAM_LABELS.items()]:
+                asked = replace(query, workstream=workstream).text()
+                elements.append(
+                    _button(
+                        label,
+                        f"{SWITCH}-{workstream}",
+                        self.signer.sign(SWITCH, asked),
+                        primary=workstream == query.workstream,
+                    )
+                )
+        if query.command == "crime" and isinstance(result, CrimeAnswer):
+            elements.append(self._crime_types(query, result))
+        if share and COMMANDS[query.command].shareable:
+            elements.append(
+                _button("Share in channel", SHARE, self.signer.sign(SHARE, query.text()))
+            )
+        elements.append(_button("Workbook", WORKBOOK, self.signer.sign(WORKBOOK, query.text())))
+        return {"type": "actions", "block_id": BLOCK_ID, "elements": elements}
+
+    def _crime_types(self, query: Query, result: CrimeAnswer) -> Block:
+        types = [None, *(t.crime_type for t in result.crime.by_type)]
+        if query.crime_type not in types:
+            types.append(query.crime_type)
+        options = [
+            {
+                "text": {"type": "plain_text", "text": (t or "All recorded crime")[:75]},
+                "value": self.signer.sign(SWITCH, replace(query, crime_type=t).text()),
+            }
+            for t in types[:100]
+        ]
+        chosen = options[types.index(query.crime_type)]
+        return {
+            "type": "static_select",
+            "action_id": f"{SWITCH}-type",
+            "placeholder": {"type": "plain_text", "text": "Crime type"},
+            "options": options,
+            "initial_option": chosen,
+        }
+
+    def with_actions(
+        self, query: Query, result: Answer, blocks: list[Block], share: bool = True
+    ) -> list[Block]:
+        """``blocks`` with the buttons under them, within Slack's 50 blocks."""
+        return [*fit(blocks, MAX_BLOCKS - 1), self.actions(query, result, share)]
+
+    # --- a click -----------------------------------------------------------------------------
+
+    def click(self, body: dict[str, Any], respond: Callable[..., Any]) -> None:
+        """Do what the clicked button says, if the bot made it and the person may see figures."""
+        user = body.get("user") if isinstance(body.get("user"), dict) else {}
+        user_id = str(user.get("id", ""))
+        channel_id = _channel(body)
+        actions = body.get("actions") if isinstance(body.get("actions"), list) else []
+        action = actions[0] if actions and isinstance(actions[0], dict) else {}
+        action_id = str(action.get("action_id", ""))
+        kind = action_id.split("-", 1)[0]
+        value = action.get("value")
+        if isinstance(action.get("selected_option"), dict):
+            value = action["selected_option"].get("value")
+        entry = {"user_id": user_id, "channel_id": channel_id, "command": f"button:{kind}"}
+
+        def refuse(reason: str, detail: str, text: str | None = None) -> None:
+            self._audit(entry, text, "refused", detail)
+            respond(text=reason, blocks=[section(f":no_entry: {reason}")], replace_original=False)
+
+        if action_id not in (SHARE, WORKBOOK) and not action_id.startswith(f"{SWITCH}-"):
+            entry["command"] = "button:unknown"
+            return refuse(UNKNOWN, "an action the bot does not know")
+        text = self.signer.verify(kind, value)
+        if text is None:
+            return refuse(NOT_OURS, "a button the bot did not make")
+        decision = self.access.check(user_id, channel_id, fresh=True)
+        if not decision.allowed:
+            return refuse(decision.reason, decision.reason, text)
+        try:
+            query = parse_command(text)
+            now = self.settings.clock.now()
+            result = answer(self.store, query, now, self.settings.stale_after_days)
+            if kind == WORKBOOK:
+                self._workbook(user_id, query, now)
+                message = "The figures workbook is in your direct messages with me."
+                respond(text=message, blocks=[section(message)], replace_original=False)
+                return self._audit(entry, text, "answered", "workbook sent by direct message")
+            fallback, blocks = render_blocks(result)
+            if kind == SWITCH:
+                respond(
+                    text=fallback,
+                    blocks=self.with_actions(query, result, blocks),
+                    replace_original=True,
+                )
+                return self._audit(entry, text, "answered", None)
+            if channel_id in self.settings.share_channels:
+                self.client.chat_postMessage(channel=channel_id, text=fallback, blocks=blocks)
+                return self._audit(entry, text, "shared", None)
+            kept = [*fit(blocks, MAX_BLOCKS - 2), context(NOT_SHARED)]
+            respond(
+                text=fallback,
+                blocks=self.with_actions(query, result, kept, share=False),
+                replace_original=True,
+            )
+            return self._audit(entry, text, "refused", "not a channel figures may be shared in")
+        except UsageError as error:  # a date out of range, in a button the bot signed long ago
+            return refuse(error.problem, error.problem, text)
+        except Exception as error:
+            why = describe_failure(error)
+            log.error("Could not answer a click on %s: %s", kind, why)
+            self._audit(entry, text, "error", why)
+            message = "Something went wrong with that button; it has been logged. Try again."
+            respond(text=message, blocks=[section(f":x: {message}")], replace_original=False)
+
+    def _workbook(self, user_id: str, query: Query, now: Any) -> None:
+        from oversight.digest import weekly_digest
+        from oversight.workbook import digest_workbook
+
+        as_of = query.as_of or now.date()
+        digest = weekly_digest(self.store, as_of, now, self.settings.stale_after_days)
+        channel = self.client.conversations_open(users=user_id)["channel"]["id"]
+        self.client.files_upload_v2(
+            channel=channel,
+            file=digest_workbook(digest),
+            filename=f"oversight-figures-{as_of.isoformat()}.xlsx",
+            title=f"Oversight figures as of {as_of.isoformat()}",
+            initial_comment=f"The figures workbook as of {as_of.isoformat()}, as you asked.",
+        )
+
+    def _audit(self, entry: dict[str, str], text: str | None, outcome: str, detail: str | None):
+        at = self.settings.clock.now()
+        self.audit(AuditEntry(at=at, text=text, outcome=outcome, detail=detail, **entry))
+
+
+def _channel(body: dict[str, Any]) -> str:
+    channel = body.get("channel")
+    if isinstance(channel, dict) and channel.get("id"):
+        return str(channel["id"])
+    container = body.get("container") if isinstance(body.get("container"), dict) else {}
+    return str(container.get("channel_id", ""))
