@@ -29,6 +29,7 @@ from slack_plumbing import describe_failure
 log = logging.getLogger(__name__)
 
 HOME = "/oversight home"  # the question a Home tab answers
+OPENED = "opened"
 
 
 def refusal_view(decision: Decision) -> dict[str, object]:
@@ -51,7 +52,7 @@ class HomeTabs:
 
     def opened(self, user_id: str) -> None:
         """Someone opened the Home tab: publish theirs, built now."""
-        self._publish(user_id, "opened")
+        self._publish(user_id, OPENED)
 
     def refresh(self) -> int:
         """Rebuild once each Home tab built from older data than the store holds now; how many.
@@ -79,7 +80,9 @@ class HomeTabs:
     def _publish(self, user_id: str, why: str) -> bool:
         now = self.settings.clock.now()
         version = data_version(self.store)
-        decision = self.access.check(user_id, None)
+        # A rebuild asks Slack afresh whether the person is still allowed: it pushes new
+        # figures to someone who did not ask for them just now.
+        decision = self.access.check(user_id, None, fresh=why != OPENED)
         entry = {"user_id": user_id, "channel_id": None, "command": "home", "text": None}
         if decision.allowed:
             result = answer(self.store, parse_command(HOME), now, self.settings.stale_after_days)
@@ -91,13 +94,15 @@ class HomeTabs:
             outcome, detail = "refused", decision.reason
         try:
             self.client.views_publish(user_id=user_id, view=view)
-        except Exception as error:  # Slack refused it or could not be reached: try next time
-            why_not = describe_failure(error)
-            log.warning("Could not publish a Home tab: %s", why_not)
-            self._forget_version(user_id)
-            self._audit(entry, "error", why_not)
-            return False
-        moment = now.isoformat(timespec="seconds")
+        except Exception as error:  # Slack refused it or could not be reached
+            outcome, detail = "error", describe_failure(error)
+            log.warning("Could not publish a Home tab: %s", detail)
+            version = None  # built from no data: the next refresh tries again
+        self._remember(user_id, now.isoformat(timespec="seconds"), version, why == OPENED)
+        self._audit(entry, outcome, detail)
+        return version is not None
+
+    def _remember(self, user_id: str, moment: str, version: str | None, opened: bool) -> None:
         try:
             with self.store.write() as conn:
                 conn.execute(
@@ -105,16 +110,10 @@ class HomeTabs:
                     "VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
                     "published_at = excluded.published_at, data_version = excluded.data_version,"
                     " opened_at = CASE WHEN ? THEN excluded.opened_at ELSE opened_at END",
-                    (user_id, moment, moment, version, why == "opened"),
+                    (user_id, moment, moment, version, opened),
                 )
-        except DatabaseFault as fault:  # locked by a long import: rebuilt at the next refresh
+        except DatabaseFault as fault:  # locked by a long import: rebuilt at a later refresh
             log.warning("Could not record a Home tab: %s", fault)
-        self._audit(entry, outcome, detail)
-        return True
-
-    def _forget_version(self, user_id: str) -> None:
-        with self.store.write() as conn:
-            conn.execute("UPDATE home_tabs SET data_version = NULL WHERE user_id = ?", (user_id,))
 
     def _audit(self, entry: dict[str, object], outcome: str, detail: str | None) -> None:
         at = self.settings.clock.now()

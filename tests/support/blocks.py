@@ -8,6 +8,12 @@ import re
 from collections.abc import Iterator
 
 SLACK_MAX_BLOCKS = 50
+SLACK_MAX_HOME_BLOCKS = 100
+SLACK_MAX_ACTION_ELEMENTS = 25
+SLACK_MAX_BUTTON_TEXT = 75
+SLACK_MAX_BUTTON_VALUE = 2000
+SLACK_MAX_OPTIONS = 100
+SLACK_MAX_OPTION_VALUE = 150
 SLACK_MAX_SECTION_TEXT = 3000
 SLACK_MAX_FIELDS = 10
 SLACK_MAX_FIELD_TEXT = 2000
@@ -28,11 +34,12 @@ def strings(value: object) -> Iterator[str]:
             yield from strings(v)
 
 
-def assert_within_limits(text: str, blocks: list[dict]) -> None:
+def assert_within_limits(text: str, blocks: list[dict], max_blocks: int = SLACK_MAX_BLOCKS) -> None:
+    """``max_blocks``: 50 in a message, 100 in a Home tab."""
     assert isinstance(text, str)
     assert text.strip(), "a message needs a notification (fallback) text"
     assert len(text) <= SLACK_MAX_MESSAGE_TEXT
-    assert 1 <= len(blocks) <= SLACK_MAX_BLOCKS
+    assert 1 <= len(blocks) <= max_blocks
     for block in blocks:
         kind = block["type"]
         if kind == "header":
@@ -51,12 +58,24 @@ def assert_within_limits(text: str, blocks: list[dict]) -> None:
             assert 1 <= len(block["elements"]) <= SLACK_MAX_CONTEXT_ELEMENTS
             for element in block["elements"]:
                 assert 1 <= len(element["text"]) <= SLACK_MAX_TEXT_OBJECT
+        elif kind == "actions":
+            assert 1 <= len(block["elements"]) <= SLACK_MAX_ACTION_ELEMENTS
+            for element in block["elements"]:
+                if element["type"] == "button":
+                    assert 1 <= len(element["text"]["text"]) <= SLACK_MAX_BUTTON_TEXT
+                    assert len(element["value"]) <= SLACK_MAX_BUTTON_VALUE
+                else:
+                    assert element["type"] == "static_select"
+                    assert 1 <= len(element["options"]) <= SLACK_MAX_OPTIONS
+                    for option in element["options"]:
+                        assert len(option["text"]["text"]) <= SLACK_MAX_BUTTON_TEXT
+                        assert len(option["value"]) <= SLACK_MAX_OPTION_VALUE
         else:
             assert kind == "divider", f"unexpected block type {kind}"
     # Nothing from an extract may mention, link or break out: no raw angle brackets at all, and
     # an ampersand only as the start of an escape. (A header is plain text: nothing in it is
     # read as a mention; it may quote what the asker typed.)
-    mrkdwn = [b for b in blocks if b["type"] != "header"]
+    mrkdwn = [b for b in blocks if b["type"] not in ("header", "actions")]
     for s in [text, *strings(mrkdwn)]:
         assert "<" not in s and ">" not in s, s
         assert "&" not in re.sub(r"&(amp|lt|gt);", "", s), s

@@ -201,3 +201,97 @@ def bot_process_env(slack: SlackStandIn, db: Path, **overrides: str | None) -> d
         **overrides,
     }
     return clean_env(**{k: v for k, v in env.items() if v is not None})
+
+
+# --- Slack's side: events and clicks ----------------------------------------------------------
+
+
+def home_opened(user: str, event_id: str, tab: str = "home") -> dict[str, object]:
+    """The Events API body Slack sends when ``user`` opens the app's Home tab."""
+    return {
+        "token": "verification-token-unused",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "event": {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": f"D{user}",
+            "tab": tab,
+            "event_ts": f"{time.time():.6f}",
+        },
+    }
+
+
+def click(
+    slack: SlackStandIn,
+    reply_to: str,
+    element: dict[str, object],
+    user: str = ALLOWED,
+    channel: str = PRIVATE,
+    option: dict[str, object] | None = None,
+) -> dict[str, object]:
+    """The ``block_actions`` payload Slack sends when ``user`` clicks ``element`` (a button, or
+    a select with ``option`` chosen) on an ephemeral answer in ``channel``."""
+    action: dict[str, object] = {
+        "action_id": element["action_id"],
+        "block_id": "oversight-actions",
+        "type": element["type"],
+        "action_ts": f"{time.time():.6f}",
+    }
+    if option is not None:
+        action["selected_option"] = option
+    else:
+        action["value"] = element.get("value", "")
+        action["text"] = element.get("text")
+    return {
+        "type": "block_actions",
+        "team": {"id": "T1", "domain": "city-hall"},
+        "user": {"id": user, "username": user.lower(), "team_id": "T1"},
+        "api_app_id": "A1",
+        "token": "verification-token-unused",
+        "container": {
+            "type": "message",
+            "message_ts": "1600000000.000100",
+            "channel_id": channel,
+            "is_ephemeral": True,
+        },
+        "trigger_id": "1337.42.abcd",
+        "channel": {"id": channel, "name": "oversight"},
+        "response_url": slack.response_url(reply_to),
+        "actions": [action],
+    }
+
+
+def post_event(base_url: str, body: dict[str, object]) -> tuple[int, str]:
+    """POST an Events API body (JSON) to /slack/events, signed as Slack signs it."""
+    text = json.dumps(body)
+    stamp = str(int(time.time()))
+    request = urllib.request.Request(
+        base_url + "/slack/events",
+        data=text.encode(),
+        headers={
+            "Content-Type": "application/json",
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signature(SIGNING_SECRET, stamp, text),
+        },
+    )
+    return send(request)
+
+
+def post_click(base_url: str, payload: dict[str, object]) -> tuple[int, str]:
+    """POST a click to /slack/events as Slack does: a signed form with one field, ``payload``."""
+    return post_signed(base_url, {"payload": json.dumps(payload)})
+
+
+def buttons_of(message: dict) -> dict[str, dict]:
+    """The elements of an answer's buttons (its last block), by their label."""
+    actions = message["blocks"][-1]
+    assert actions["type"] == "actions", actions
+    found = {}
+    for element in actions["elements"]:
+        label = element["text"]["text"] if element["type"] == "button" else "Crime type"
+        found[label] = element
+    return found
