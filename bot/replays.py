@@ -124,6 +124,21 @@ def _entry(body: dict[str, object], at: datetime, detail: str) -> AuditEntry:
             outcome="replay",
             detail=detail,
         )
+    if body.get("type") == "block_actions":  # a click: who, where, which button
+        user = body.get("user") if isinstance(body.get("user"), dict) else {}
+        channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
+        actions = body.get("actions") if isinstance(body.get("actions"), list) else []
+        action = actions[0] if actions and isinstance(actions[0], dict) else {}
+        name = _text(action.get("action_id"))
+        return AuditEntry(
+            at=at,
+            user_id=_text(user.get("id")),
+            channel_id=_text(channel.get("id")),
+            command=f"button:{(name or 'unknown').split('-')[0]}",
+            text=None,
+            outcome="replay",
+            detail=detail,
+        )
     return AuditEntry(
         at=at,
         user_id=_text(body.get("user_id")),

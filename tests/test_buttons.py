@@ -230,6 +230,21 @@ def test_a_button_the_bot_did_not_make_or_does_not_know_is_refused_without_a_tra
     assert "Traceback" not in caplog.text
 
 
+def test_a_replayed_click_is_acknowledged_once_and_audited_as_a_replay(bot, bot_standin, cli):
+    answer = ask(bot, bot_standin, "/backlog", f"as of {AS_OF}")
+    payload = click(bot_standin, "replayed", buttons_of(answer)["Child protection"])
+    stamp = int(time.time())
+    assert post_click(bot, payload, timestamp=stamp) == (200, "")
+    bot_standin.wait_for_reply("replayed")
+    assert post_click(bot, payload, timestamp=stamp) == (200, "")  # the same signed request
+    time.sleep(1)  # time for a second update, were there one
+    assert len(bot_standin.replies["replayed"]) == 1
+    assert [(c, o) for u, c, _, o in clicks(cli) if u == ALLOWED] == [
+        ("button:switch", "answered"),
+        ("button:switch", "replay"),
+    ]
+
+
 def test_a_click_over_socket_mode_is_acked_and_answered_like_over_http(
     bot_standin, tmp_path, tmp_path_factory, cli
 ):

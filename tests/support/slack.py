@@ -281,9 +281,11 @@ def post_event(base_url: str, body: dict[str, object]) -> tuple[int, str]:
     return send(request)
 
 
-def post_click(base_url: str, payload: dict[str, object]) -> tuple[int, str]:
+def post_click(
+    base_url: str, payload: dict[str, object], timestamp: int | None = None
+) -> tuple[int, str]:
     """POST a click to /slack/events as Slack does: a signed form with one field, ``payload``."""
-    return post_signed(base_url, {"payload": json.dumps(payload)})
+    return post_signed(base_url, {"payload": json.dumps(payload)}, timestamp=timestamp)
 
 
 def buttons_of(message: dict) -> dict[str, dict]:
