@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.access import AccessPolicy
 from oversight.answers import Answer, CrimeAnswer
@@ -196,7 +197,9 @@ class Buttons:
             why = describe_failure(error)
             log.error("Could not answer a click on %s: %s", kind, why)
             self._audit(entry, text, "error", why)
-            message = "Something went wrong with that button; it has been logged. Try again."
+            # Slack's refusal in words (a missing scope, say) helps; any other error is logged.
+            said = why if isinstance(error, SlackApiError) else "Something went wrong."
+            message = f"That did not work: {said} It has been logged."
             respond(text=message, blocks=[section(f":x: {message}")], replace_original=False)
 
     def _workbook(self, user_id: str, query: Query, now: Any) -> None:

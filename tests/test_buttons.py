@@ -38,7 +38,7 @@ from tests.support.slack import (
     post_click,
     running_bot,
 )
-from tests.support.slack_standin import SlackStandIn
+from tests.support.slack_standin import Fault, SlackStandIn
 
 pytestmark = pytest.mark.slow  # each test starts and stops a bot
 
@@ -178,6 +178,17 @@ def test_the_workbook_button_sends_the_figures_workbook_in_a_direct_message(bot,
     assert list(summary["Outstanding"][: len(model)]) == [w["outstanding"] for w in model]
     assert list(summary["Recorded"][: len(model)]) == [w["recorded"] for w in model]
     assert clicks(cli) == [(ALLOWED, "button:workbook", f"/backlog as of {AS_OF}", "answered")]
+
+
+def test_a_workbook_slack_will_not_take_is_explained_and_audited(bot, bot_standin, cli):
+    # An app installed before im:write was added: Slack refuses to open the direct message.
+    bot_standin.fail("conversations.open", Fault(body={"ok": False, "error": "missing_scope"}))
+    answer = ask(bot, bot_standin, "/backlog", f"as of {AS_OF}")
+    failed = press(bot, bot_standin, buttons_of(answer)["Workbook"])
+    assert "lacks a permission scope" in failed["text"]
+    assert bot_standin.calls_to("upload") == []
+    ((_, command, _, outcome),) = clicks(cli)
+    assert (command, outcome) == ("button:workbook", "error")
 
 
 @pytest.mark.parametrize(
