@@ -84,17 +84,17 @@ class HomeTabs:
         # figures to someone who did not ask for them just now.
         decision = self.access.check(user_id, None, fresh=why != OPENED)
         entry = {"user_id": user_id, "channel_id": None, "command": "home", "text": None}
-        if decision.allowed:
-            result = answer(self.store, parse_command(HOME), now, self.settings.stale_after_days)
-            _, blocks = render_home(result)
-            view: dict[str, object] = {"type": "home", "blocks": blocks}
-            outcome, detail = "answered", f"Home tab {why}"
-        else:
-            view = refusal_view(decision)
-            outcome, detail = "refused", decision.reason
         try:
+            if decision.allowed:
+                stale_after = self.settings.stale_after_days
+                result = answer(self.store, parse_command(HOME), now, stale_after)
+                view: dict[str, object] = {"type": "home", "blocks": render_home(result)[1]}
+                outcome, detail = "answered", f"Home tab {why}"
+            else:
+                view = refusal_view(decision)
+                outcome, detail = "refused", decision.reason
             self.client.views_publish(user_id=user_id, view=view)
-        except Exception as error:  # Slack refused it or could not be reached
+        except Exception as error:  # Slack refused it or could not be reached; or a fault
             outcome, detail = "error", describe_failure(error)
             log.warning("Could not publish a Home tab: %s", detail)
             version = None  # built from no data: the next refresh tries again

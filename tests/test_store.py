@@ -59,6 +59,7 @@ def test_a_store_has_every_table(store):
         "crime_files",
         "crime_types",
         "crime_areas",
+        "home_tabs",
     }
 
 
