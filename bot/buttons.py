@@ -110,6 +110,8 @@ class Buttons:
         return {"type": "actions", "block_id": BLOCK_ID, "elements": elements}
 
     def _crime_types(self, query: Query, result: CrimeAnswer) -> Block:
+        # All crime, then the types of the month shown: at most the 16 data.police.uk names,
+        # far within a menu's 100 options.
         types = [None, *(t.crime_type for t in result.crime.by_type)]
         if query.crime_type not in types:
             types.append(query.crime_type)
@@ -118,7 +120,7 @@ class Buttons:
                 "text": {"type": "plain_text", "text": (t or "All recorded crime")[:75]},
                 "value": self.signer.sign(SWITCH, replace(query, crime_type=t).text()),
             }
-            for t in types[:100]
+            for t in types
         ]
         chosen = options[types.index(query.crime_type)]
         return {

@@ -104,23 +104,25 @@ def signature(secret: str, timestamp: str, body: str) -> str:
 
 def post_signed(
     base_url: str,
-    fields: dict[str, str],
+    fields: dict[str, object],
     *,
     secret: str = SIGNING_SECRET,
     timestamp: int | None = None,
     sign_as: str | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
 ) -> tuple[int, str]:
-    """POST ``fields`` to /slack/events, signed with ``secret`` at ``timestamp`` (default: now).
+    """POST ``fields`` to /slack/events, signed with ``secret`` at ``timestamp`` (default: now):
+    as a form, or as JSON when ``content_type`` says so (an Events API delivery).
 
     ``sign_as`` signs a different body from the one sent (a tampered request).
     """
-    body = urlencode(fields)
+    body = json.dumps(fields) if "json" in content_type else urlencode(fields)
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     request = urllib.request.Request(
         base_url + "/slack/events",
         data=body.encode(),
         headers={
-            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Type": content_type,
             "X-Slack-Request-Timestamp": stamp,
             "X-Slack-Signature": signature(secret, stamp, sign_as or body),
         },
@@ -267,18 +269,7 @@ def click(
 
 def post_event(base_url: str, body: dict[str, object]) -> tuple[int, str]:
     """POST an Events API body (JSON) to /slack/events, signed as Slack signs it."""
-    text = json.dumps(body)
-    stamp = str(int(time.time()))
-    request = urllib.request.Request(
-        base_url + "/slack/events",
-        data=text.encode(),
-        headers={
-            "Content-Type": "application/json",
-            "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": signature(SIGNING_SECRET, stamp, text),
-        },
-    )
-    return send(request)
+    return post_signed(base_url, body, content_type="application/json")
 
 
 def post_click(
