@@ -119,7 +119,7 @@ def build_app(
         if sent.status_code != 200:
             log.warning("Slack did not take the reply to %s (HTTP %s).", reply_to, sent.status_code)
 
-    def on_click(body: dict, respond: Respond) -> None:
+    def on_click(body: dict, respond: Respond | None) -> None:
         buttons.click(body, respond)
 
     def on_home_opened(event: dict) -> None:

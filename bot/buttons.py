@@ -139,8 +139,13 @@ class Buttons:
 
     # --- a click -----------------------------------------------------------------------------
 
-    def click(self, body: dict[str, Any], respond: Callable[..., Any]) -> None:
-        """Do what the clicked button says, if the bot made it and the person may see figures."""
+    def click(self, body: dict[str, Any], respond: Callable[..., Any] | None) -> None:
+        """Do what the clicked button says, if the bot made it and the person may see figures.
+
+        ``respond`` is None for a click that came with no response URL (not from a message):
+        it is still checked and audited, and nothing is sent.
+        """
+        respond = respond or _nowhere
         user = body.get("user") if isinstance(body.get("user"), dict) else {}
         user_id = str(user.get("id", ""))
         channel_id = _channel(body)
@@ -222,6 +227,10 @@ class Buttons:
     def _audit(self, entry: dict[str, str], text: str | None, outcome: str, detail: str | None):
         at = self.settings.clock.now()
         self.audit(AuditEntry(at=at, text=text, outcome=outcome, detail=detail, **entry))
+
+
+def _nowhere(**message: object) -> None:
+    log.warning("A click came with no response URL: nothing was sent back.")
 
 
 def _channel(body: dict[str, Any]) -> str:

@@ -241,6 +241,20 @@ def test_a_button_the_bot_did_not_make_or_does_not_know_is_refused_without_a_tra
     assert "Traceback" not in caplog.text
 
 
+def test_a_click_with_no_response_url_is_refused_and_audited_without_a_traceback(
+    bot, bot_standin, cli, caplog
+):
+    answer = ask(bot, bot_standin, "/backlog", f"as of {AS_OF}")
+    element = {**buttons_of(answer)["Workbook"], "value": "forged|/backlog"}
+    payload = click(bot_standin, "nowhere", element)
+    del payload["response_url"]
+    assert post_click(bot, payload) == (200, "")
+    wait_until(lambda: clicks(cli), "the click's audit entry")
+    assert clicks(cli) == [(ALLOWED, "button:workbook", "", "refused")]
+    assert bot_standin.calls_to("upload") == []
+    assert "Traceback" not in caplog.text
+
+
 def test_a_replayed_click_is_acknowledged_once_and_audited_as_a_replay(bot, bot_standin, cli):
     answer = ask(bot, bot_standin, "/backlog", f"as of {AS_OF}")
     payload = click(bot_standin, "replayed", buttons_of(answer)["Child protection"])
