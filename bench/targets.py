@@ -97,6 +97,7 @@ def big_import(csv: Path, rows: int, db: Path, log: Log) -> dict[str, object]:
         "oversight": _summary([ours], rows),
         "sqlite3": _summary([shell], rows),
         "ratio": round(ours.wall_s / shell.wall_s, 2),
+        "cpu_ratio": round(ours.cpu_s / shell.cpu_s, 2),
         "database_mib": round(database_mib, 1),
         "max_rss_mib": round(ours.max_rss_bytes / MIB, 1),
         "target": f"max RSS < {BIG_IMPORT_RSS_TARGET // MIB} MiB",

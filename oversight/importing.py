@@ -116,6 +116,7 @@ def import_extract(
             sha256 = extract.sha256
             positions, warnings = _match_header(extract, kind)
             rows_read = bulk.stage(conn, kind, staging, extract, positions, extract_as_of)
+        fast = rows_read is not None
         if rows_read is None:  # the fast path could not vouch for every row: row by row
             with open_extract(path, sheet, progress) as extract:
                 if extract.sha256 != sha256:
@@ -129,6 +130,7 @@ def import_extract(
             store,
             kind,
             staging,
+            fast=fast,
             history={
                 "kind": kind.name,
                 "file_name": path.name,
@@ -143,7 +145,7 @@ def import_extract(
         )
     finally:
         bulk.clean_up(conn, kind)
-        for temporary in (staging, CHANGES, REPLACED):
+        for temporary in (ADDED, CHANGES, REPLACED, staging):
             kind_of = conn.execute(
                 "SELECT type FROM temp.sqlite_master WHERE name = ?", (temporary.split(".")[1],)
             ).fetchone()
@@ -362,24 +364,33 @@ class _savepoint:
 
 
 def _merge(
-    store: Store, kind: Kind, staging: str, history: dict[str, object], scope: str
+    store: Store,
+    kind: Kind,
+    staging: str,
+    history: dict[str, object],
+    scope: str,
+    fast: bool = False,
 ) -> dict[str, object]:
     table, names = kind.table, kind.names
-    join = " AND ".join(f"t.{k} = s.{k}" for k in kind.key)
-    differs = " OR ".join(f"t.{n} IS NOT s.{n}" for n in names if n not in kind.key)
     with store.write() as conn:
+        held = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         # One pass over the file's rows: those new to the store or unlike it, each with the
         # rowid of the store's version (NULL: new). Everything after reads these few.
-        conn.execute(
-            f"CREATE TEMP TABLE {CHANGES} AS SELECT s.*, t.rowid AS old FROM {staging} s "
-            f"LEFT JOIN {table} t ON {join} WHERE t.rowid IS NULL OR {differs}"
-        )
-        inserted, updated = conn.execute(
-            f"SELECT coalesce(SUM(old IS NULL), 0), coalesce(SUM(old IS NOT NULL), 0) "
-            f"FROM {CHANGES}"
-        ).fetchone()
+        if fast:  # staged by the fast path, which knows each distinct rest of a row
+            inserted, updated = bulk.find_changes(conn, kind, held, CHANGES, ADDED)
+        else:
+            join = " AND ".join(f"t.{k} = s.{k}" for k in kind.key)
+            differs = " OR ".join(f"t.{n} IS NOT s.{n}" for n in names if n not in kind.key)
+            conn.execute(
+                f"CREATE TEMP TABLE {CHANGES} AS SELECT s.*, t.rowid AS old FROM {staging} s "
+                f"LEFT JOIN {table} t ON {join} WHERE t.rowid IS NULL OR {differs}"
+            )
+            conn.execute(f"CREATE VIEW {ADDED} AS SELECT *, 1 AS weight FROM {CHANGES}")
+            inserted, updated = conn.execute(
+                f"SELECT coalesce(SUM(old IS NULL), 0), coalesce(SUM(old IS NOT NULL), 0) "
+                f"FROM {CHANGES}"
+            ).fetchone()
         rows_read = history["rows_read"]
-        held = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         counts = {
             "inserted": inserted,
             "updated": updated,
@@ -392,13 +403,13 @@ def _merge(
             list(record.values()),
         ).lastrowid
         found = []
-        if kind.reconcile is not None:
+        if kind.reconcile is not None and held:  # an empty store has nothing to reconcile
             found = kind.reconcile(conn, staging, CHANGES, import_id, scope)
         if inserted or updated:
             # The versions the changes replace, for the totals kept beside the rows.
             conn.execute(
-                f"CREATE TEMP TABLE {REPLACED} AS SELECT t.* FROM {table} t "
-                f"JOIN {CHANGES} c ON t.rowid = c.old"
+                f"CREATE TEMP TABLE {REPLACED} AS SELECT t.*, 1 AS weight FROM {table} t "
+                + (f"JOIN {CHANGES} c ON t.rowid = c.old" if updated else "WHERE false")
             )
             assignments = ", ".join(f"{n} = excluded.{n}" for n in names if n not in kind.key)
             conn.execute(
@@ -409,8 +420,11 @@ def _merge(
                 (import_id,),
             )
             if kind.after_write is not None:
-                kind.after_write(conn, CHANGES, REPLACED)
+                kind.after_write(conn, ADDED, REPLACED)
     return {"import_id": import_id, "findings": found, **counts}
 
 
-CHANGES, REPLACED = "temp.import_changes", "temp.import_replaced"
+# The rows that change the store (a table, or a view over the fast path's tables); what they
+# add to the totals kept beside the rows (each with its weight: how many rows it stands for);
+# and the versions of the store's rows they replace (each of weight 1).
+CHANGES, ADDED, REPLACED = "temp.import_changes", "temp.import_added", "temp.import_replaced"

@@ -74,16 +74,18 @@ DAILY_COLUMNS = (
 
 
 def _daily_part(source: str, sign: int) -> str:
-    """What the rows of ``source`` add to the per-day totals (``sign`` -1: take away)."""
+    """What the rows of ``source`` add to the per-day totals (``sign`` -1: take away), each
+    counted ``weight`` times."""
+    w = f"{sign} * weight"
     return f"""
-    SELECT workstream, recorded_on AS day, {sign} * count(*) AS c0,
-           {sign} * SUM(needs_review) AS c1, 0 AS c2, 0 AS c3, 0 AS c4, 0 AS c5, 0 AS c6
+    SELECT workstream, recorded_on AS day, SUM({w}) AS c0,
+           SUM(needs_review * {w}) AS c1, 0 AS c2, 0 AS c3, 0 AS c4, 0 AS c5, 0 AS c6
     FROM {source} GROUP BY workstream, recorded_on
     UNION ALL
-    SELECT workstream, reviewed_on, 0, 0, {sign} * count(*),
-           {sign} * SUM(ncrs_compliant IS NOT NULL), {sign} * SUM(coalesce(ncrs_compliant, 0)),
-           {sign} * SUM(referral_required IS 1 AND referral_sent IS 0),
-           {sign} * SUM(referral_required IS 1 AND referral_sent IS NULL)
+    SELECT workstream, reviewed_on, 0, 0, SUM({w}),
+           SUM((ncrs_compliant IS NOT NULL) * {w}), SUM(coalesce(ncrs_compliant, 0) * {w}),
+           SUM((referral_required IS 1 AND referral_sent IS 0) * {w}),
+           SUM((referral_required IS 1 AND referral_sent IS NULL) * {w})
     FROM {source} WHERE review_status = 'reviewed' GROUP BY workstream, reviewed_on"""
 
 
@@ -91,15 +93,17 @@ def _ages_part(source: str, sign: int) -> str:
     return f"""
     SELECT workstream AS w, recorded_on AS r,
            coalesce(CASE WHEN review_status = 'reviewed' THEN reviewed_on END, '') AS v,
-           {sign} * count(*) AS n
+           SUM({sign} * weight) AS n
     FROM {source} WHERE needs_review = 1 GROUP BY 1, 2, 3"""
 
 
 def adjust_case_totals(conn: sqlite3.Connection, added: str, removed: str) -> None:
     """Move the totals kept beside the case rows (per-day totals, ages) by an import's changes:
     the rows it added or changed, as they are now (``added``), and the versions of them it
-    replaced (``removed``). Runs inside the import's transaction: the totals equal a recount
-    (tests hold them to one) at the cost of the changes alone."""
+    replaced (``removed``), each row of either standing for ``weight`` rows (the fast path of
+    an import passes the rows it added once for each distinct rest of a row, with how many
+    have it). Runs inside the import's transaction: the totals equal a recount (tests hold them
+    to one) at the cost of the changes alone, or of their distinct rests."""
     sums = ", ".join(f"SUM(c{i})" for i in range(len(DAILY_COLUMNS)))
     conn.execute(
         f"INSERT INTO case_daily SELECT * FROM (SELECT workstream, day, {sums} FROM ("

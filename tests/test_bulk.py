@@ -3,7 +3,10 @@ stores, and what is refused and why, is what the row-by-row path stores and refu
 
 from __future__ import annotations
 
+import csv
+import random
 import tempfile
+from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,7 +20,12 @@ from oversight.errors import UserError
 from oversight.importing import import_extract
 from oversight.kinds import KINDS
 from oversight.store import open_store
-from tests.support.data import CASE_HEADER
+from tests.support.data import (
+    CASE_HEADER,
+    recount_case_daily,
+    stored_case_daily,
+    stored_cases,
+)
 
 AS_OF = date(2020, 6, 30)
 
@@ -29,7 +37,7 @@ DAY = [
 ]
 YES_NO = ["yes", "Y", "no", "N", "TRUE", "0", "", " yes", "maybe", "\u00a0"]
 STATUS = ["outstanding", "In progress", "reviewed", "not_required", "", "Reviewed", "done"]
-REF = ["A1", "A2", "A3", "B1", " A4", "A5 ", "É6", "A7\u00a0", "", "=1"]
+REF = ["A1", "A2", "A3", "B1", " A4", "A5 ", "É6", "A7\u00a0", "", "=1", "A\\8", "C\t1", "日本9"]
 
 
 @st.composite
@@ -118,7 +126,19 @@ def test_a_plain_valid_file_takes_the_fast_path(tmp_path, monkeypatch):
     [
         ["A1", "DA", "31/02/2019", "yes", "outstanding", "", "", "", ""],  # not a date
         ["A1 ", "DA", "2019-07-01", "yes", "outstanding", "", "", "", ""],  # a key given twice
-        ["É1", "DA", "2019-07-01", "yes", "outstanding", "", "", "", ""],  # beyond ASCII
+        [
+            "\u00a0A9",
+            "DA",
+            "2019-07-01",
+            "yes",
+            "outstanding",
+            "",
+            "",
+            "",
+            "",
+        ],  # a space beyond ASCII
+        ["A9\u2003", "DA", "2019-07-01", "yes", "outstanding", "", "", "", ""],  # trimmed too
+        ["", "DA", "2019-07-01", "yes", "outstanding", "", "", "", ""],  # a blank key
         ["A9", "DA", "2019-07-01", "yes", "outstanding", "", "", "", "", "x"],  # a long row
         ["A9", "DA", "2019-07-01", "yes"],  # a short row missing a required cell
     ],
@@ -140,3 +160,215 @@ def test_a_quoted_file_reads_on_the_fast_path_when_every_row_is_one_line(tmp_pat
     monkeypatch.setattr(bulk, "stage", lambda *a: staged.append(real(*a)) or staged[-1])
     assert outcome(tmp_path / "q.csv", True, monkeypatch)[0] == "stored"
     assert staged == [1]
+
+
+def staged_by_fast_path(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
+    """What each call of the fast path returns (the rows it staged, or None: the exact path)."""
+    staged: list[int | None] = []
+    real = bulk.stage
+    monkeypatch.setattr(bulk, "stage", lambda *a: staged.append(real(*a)) or staged[-1])
+    return staged
+
+
+# Keys SQLite's JSON could not take as they are (a backslash, a tab), beyond ASCII, or both.
+ODD_KEYS = ["A\\1", "B\t2", "日本3", "É4", "D€5", "E😀6", "F 7", "=8"]
+
+
+def test_keys_of_any_characters_are_stored_as_the_exact_path_stores_them(tmp_path, monkeypatch):
+    rows = [[key, *GOOD[n % 3][1:]] for n, key in enumerate(ODD_KEYS)]
+    path = write(tmp_path / "cases.csv", rows)
+    staged = staged_by_fast_path(monkeypatch)
+    fast = outcome(path, True, monkeypatch)
+    assert staged == [len(ODD_KEYS)]  # the fast path vouched for every row
+    assert fast == outcome(path, False, monkeypatch)
+    assert [row[0] for row in fast[1]] == sorted(ODD_KEYS)
+
+
+def test_a_quoted_key_holding_a_quote_is_stored_as_the_exact_path_stores_it(tmp_path, monkeypatch):
+    path = tmp_path / "q.csv"
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(CASE_HEADER)
+        writer.writerows([['A"1', *GOOD[0][1:]], ["A,2", *GOOD[1][1:]], ["A3", *GOOD[2][1:]]])
+    staged = staged_by_fast_path(monkeypatch)
+    fast = outcome(path, True, monkeypatch)
+    assert staged == [3]
+    assert fast == outcome(path, False, monkeypatch)
+    assert [row[0] for row in fast[1]] == ['A"1', "A,2", "A3"]
+
+
+@pytest.mark.parametrize("batch", [bulk.BATCH, 2])
+def test_a_key_given_twice_in_a_batch_or_across_batches_is_left_to_the_exact_path(
+    tmp_path, monkeypatch, batch
+):
+    monkeypatch.setattr(bulk, "BATCH", batch)
+    monkeypatch.setattr(bulk, "_PIECE", 1)
+    rows = [*GOOD, ["B1", *GOOD[0][1:]], ["A1", *GOOD[1][1:]]]  # A1 again, on line 6
+    path = write(tmp_path / "cases.csv", rows)
+    staged = staged_by_fast_path(monkeypatch)
+    kind, (_, details) = outcome(path, True, monkeypatch)
+    assert staged == [None]
+    assert kind == "refused"
+    assert details == ['line 6, incident_ref: "A1" appears more than once (first on line 2)']
+
+
+def test_blank_lines_and_rows_of_blank_cells_are_no_rows_on_the_fast_path(tmp_path, monkeypatch):
+    lines = [",".join(CASE_HEADER), ",".join(GOOD[0]), "", ",,,,,,,,", " , ,,,,,,,\t"]
+    lines += [",".join(GOOD[1]), "   ", ",".join(GOOD[2])]
+    path = tmp_path / "cases.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    staged = staged_by_fast_path(monkeypatch)
+    fast = outcome(path, True, monkeypatch)
+    assert staged == [3]
+    assert fast == outcome(path, False, monkeypatch)
+    assert [row[0] for row in fast[1]] == ["A1", "A2", "A3"]
+
+
+def test_too_many_distinct_rests_are_left_to_the_exact_path(tmp_path, monkeypatch):
+    path = write(tmp_path / "cases.csv", GOOD)  # three distinct rests
+    monkeypatch.setattr(bulk, "MAX_DISTINCT", 2)
+    staged = staged_by_fast_path(monkeypatch)
+    fast = outcome(path, True, monkeypatch)
+    assert staged == [None]
+    assert fast[0] == "stored" and len(fast[1]) == 3
+
+
+def weekly_rows(week: int, refs: range) -> list[list[str]]:
+    """A week's extract: the same references as the week before, bar a few; some reviews done."""
+    rows = []
+    for n in refs:
+        if (n + week) % 7 == 0:
+            continue  # not in this week's extract
+        ws = "DA" if n % 3 else "CP"
+        day = f"2019-{n % 12 + 1:02d}-{n % 28 + 1:02d}"
+        if (n + week) % 5 == 0:
+            rows.append([f"R{n:04d}", ws, day, "yes", "reviewed", "2020-06-01", "yes", "yes", "no"])
+        elif n % 4:
+            rows.append([f"R{n:04d}", ws, day, "yes", "outstanding", "", "", "", ""])
+        else:
+            rows.append([f"R{n:04d}", ws, day, "no", "", "", "", "", ""])
+    return rows
+
+
+def import_series(
+    paths: list[Path], fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[tuple[int, int, int, int]], dict[str, list[tuple]]]:
+    """Each extract imported in turn into one new store, by the fast path (where it can) or by
+    the exact path alone: each import's counts, then what the store holds."""
+    counts = []
+    with monkeypatch.context() as patch:
+        if not fast:
+            patch.setattr(bulk, "stage", lambda *a: None)
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            open_store(Path(folder) / "o.db", create=True) as store,
+        ):
+            for n, path in enumerate(paths):
+                result = import_extract(
+                    store,
+                    KINDS["cases"],
+                    path,
+                    extract_as_of=AS_OF,
+                    imported_by="t",
+                    imported_at=datetime(2020, 7, 1 + n, tzinfo=LONDON),
+                )
+                counts.append((result.inserted, result.updated, result.unchanged, result.rows_read))
+                # The totals kept beside the rows, moved by each import's changes, are a recount.
+                assert stored_case_daily(store.conn) == recount_case_daily(store.conn)
+                ages = Counter(
+                    (ws, recorded, reviewed if status == "reviewed" else "")
+                    for ws, recorded, needs, status, reviewed, *_ in stored_cases(store.conn)
+                    if needs == 1
+                )
+                stored = store.conn.execute("SELECT * FROM case_ages").fetchall()
+                assert {(w, r, v): c for w, r, v, c in stored} == dict(ages)
+            tables = {
+                table: store.conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
+                for table in ("case_reviews", "case_daily", "case_ages")
+            }
+            tables["import_findings"] = store.conn.execute(
+                "SELECT import_id, kind, ref, workstream, old, new FROM import_findings "
+                "ORDER BY 1, 2, 3"
+            ).fetchall()
+    return counts, tables
+
+
+def test_weekly_imports_on_the_fast_path_count_and_total_what_the_exact_path_does(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(bulk, "BATCH", 50)  # many batches
+    monkeypatch.setattr(bulk, "_PIECE", 16)
+    weeks = [weekly_rows(week, range(300 + 40 * week)) for week in range(3)]
+    paths = [write(tmp_path / f"week{n}.csv", rows) for n, rows in enumerate(weeks)]
+    staged = staged_by_fast_path(monkeypatch)
+    fast = import_series(paths, True, monkeypatch)
+    assert staged == [len(rows) for rows in weeks]  # each week took the fast path
+    assert fast == import_series(paths, False, monkeypatch)
+    # The counts, against what changed from one week to the next, counted here.
+    held: dict[str, tuple] = {}
+    for (inserted, updated, unchanged, rows_read), rows in zip(fast[0], weeks, strict=True):
+        this_week = {row[0]: tuple(row[1:]) for row in rows}
+        assert rows_read == len(rows)
+        assert inserted == len(this_week.keys() - held.keys())
+        assert updated == sum(1 for k, v in this_week.items() if k in held and held[k] != v)
+        assert unchanged == sum(1 for k, v in this_week.items() if held.get(k) == v)
+        held.update(this_week)
+    assert len(fast[1]["case_reviews"]) == len(held)  # nothing is ever deleted
+    assert any(finding[1] == "vanished" for finding in fast[1]["import_findings"])
+
+
+def test_batches_bounded_by_characters_stage_every_row(tmp_path, monkeypatch):
+    monkeypatch.setattr(bulk, "BATCH_CHARS", 200)  # a few lines a batch
+    monkeypatch.setattr(bulk, "_PIECE", 2)
+    rows = weekly_rows(0, range(100))
+    path = write(tmp_path / "cases.csv", rows)
+    batches = []
+    real = bulk._insert
+    monkeypatch.setattr(
+        bulk, "_insert", lambda c, r, keys, *a: batches.append(len(keys)) or real(c, r, keys, *a)
+    )
+    staged = staged_by_fast_path(monkeypatch)
+    fast = outcome(path, True, monkeypatch)
+    assert staged == [len(rows)]
+    # 200 characters are four or five lines: a batch ends at the first piece of two past them.
+    assert sum(batches) == len(rows) and max(batches) <= 6 and len(batches) > 10
+    assert fast == outcome(path, False, monkeypatch)
+
+
+def test_keys_in_no_order_are_sorted_in_and_stored_as_the_exact_path_stores_them(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(bulk, "BATCH", 8)
+    monkeypatch.setattr(bulk, "_PIECE", 4)
+    monkeypatch.setattr(bulk, "IN_ORDER", 1)  # in order: every key after every key so far
+    rows = weekly_rows(0, range(200))
+    rest = rows[40:]
+    random.Random(13).shuffle(rest)
+    rows[40:] = rest  # the first few batches in order, then none
+    path = write(tmp_path / "cases.csv", rows)
+    tables = []
+    real = bulk._insert
+    monkeypatch.setattr(
+        bulk,
+        "_insert",
+        lambda c, table, *a: tables.append(table.split("_")[0]) or real(c, table, *a),
+    )
+    staged = staged_by_fast_path(monkeypatch)
+    fast = outcome(path, True, monkeypatch)
+    assert staged == [len(rows)]
+    assert {"temp.raw", "temp.pending"} <= set(tables)  # both ways were taken
+    assert fast == outcome(path, False, monkeypatch)
+
+
+def test_a_key_given_twice_in_order_and_out_of_it_is_left_to_the_exact_path(tmp_path, monkeypatch):
+    monkeypatch.setattr(bulk, "BATCH", 4)
+    monkeypatch.setattr(bulk, "_PIECE", 4)
+    monkeypatch.setattr(bulk, "IN_ORDER", 1)
+    rows = [[f"R{n}", *GOOD[0][1:]] for n in range(1, 9)]  # R1 to R8, in order: into raw
+    rows += [[f"R{n}", *GOOD[1][1:]] for n in (0, 5, 0.5, 0.25)]  # before R8: pending; R5 again
+    path = write(tmp_path / "cases.csv", rows)
+    staged = staged_by_fast_path(monkeypatch)
+    kind, (_, details) = outcome(path, True, monkeypatch)
+    assert staged == [None]
+    assert kind == "refused"
+    assert details == ['line 11, incident_ref: "R5" appears more than once (first on line 6)']
