@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import os
 import re
+import signal
+import time
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -10,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from oversight import xlsx_quick
 from oversight.errors import UserError
 from oversight.extracts import open_extract
 from tests.support.data import CASE_HEADER, case, write_csv
@@ -320,3 +325,251 @@ def test_xlsx_cells_read_as_openpyxl_reads_them_excel_style_workbook(tmp_path):
     )
     assert rows[1] == (4, ("plainx", "#N/A", "inline", "", "", "", "", ""))
     assert rows[2] == (5, (7,))
+
+
+# --- XLSX: the quick reading (python-calamine, in a child process) -----------------------------
+
+
+def cell_text(value: object) -> str:
+    """A cell of the streaming reader as text, as the importer reads it (values._cell_text)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def comparable(rows) -> list[list[str]]:
+    """Rows of cells as the importer compares them: each cell trimmed (every parser trims), the
+    blank cells at a row's end dropped."""
+    out = []
+    for row in rows:
+        cells = [cell.strip() for cell in row]
+        while cells and not cells[-1]:
+            cells.pop()
+        out.append(cells)
+    return out
+
+
+def exact_texts(path: Path, sheet: str | None = None) -> list[list[str]]:
+    with open_extract(path, sheet) as extract:
+        return [[cell_text(cell) for cell in cells] for _, cells in extract.rows]
+
+
+QUICK = "the quick reading needs Linux and a process without other threads"
+
+
+def quick_records(path: Path, sheet: str | None = None) -> list[list[str]]:
+    with open_extract(path, sheet) as extract:
+        assert extract.quick is not None, QUICK
+        return list(extract.quick.records)
+
+
+def quick_lines(path: Path) -> tuple[bool, list[str]]:
+    with open_extract(path) as extract:
+        assert extract.quick is not None, QUICK
+        unquoted = extract.quick.unquoted
+        return unquoted, list(extract.quick.lines if unquoted else extract.quick.records)
+
+
+TYPED_ROWS = [
+    ["ref", "on", "when", "flag", "n", "x", "text"],
+    ["A", date(2019, 7, 1), datetime(2019, 7, 2), True, 1, 2.5, "plain"],
+    ["B", None, None, False, 0, -0.5, " spaced "],
+    [None, None, None, None, None, None, None],  # a blank row, skipped but counted
+    ["C", "2019-07-03", "01/07/2019", "yes", 1e15, 12345678, "É ü 漢字"],
+    ["D", date(1900, 3, 1), date(9999, 12, 31), 1, -7, 0.1 + 0.2, "a_b"],
+]
+
+
+def test_the_quick_reading_gives_each_cell_as_the_streaming_reader_does(tmp_path):
+    path = write_xlsx(tmp_path / "typed.xlsx", {"S": TYPED_ROWS})
+    exact = exact_texts(path)
+    assert exact[0][:3] == ["A", "2019-07-01 00:00:00", "2019-07-02 00:00:00"]
+    assert len(exact) == 4  # the blank row is no row
+    assert comparable(quick_records(path)) == comparable(exact)
+
+
+def test_rows_with_gaps_and_a_late_start_read_the_same(tmp_path):
+    path = tmp_path / "gaps.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for column, name in enumerate(CASE_HEADER, start=2):  # the header starts at B1
+        sheet.cell(row=1, column=column, value=name)
+    for row, ref in ((3, "A"), (4, "B"), (9, "C")):  # data from row 3, rows 5 to 8 blank
+        for column, value in enumerate(case(ref), start=2):
+            sheet.cell(row=row, column=column, value=value or None)
+    sheet.cell(row=12, column=20, value=None).number_format = "0.00"  # a styled empty cell
+    book.save(path)
+    exact = exact_texts(path)
+    assert [cells[1] for cells in exact] == ["A", "B", "C"]
+    assert comparable(quick_records(path)) == comparable(exact)
+
+
+def test_plain_rows_come_as_lines_of_a_csv_without_quotes(tmp_path):
+    path = write_xlsx(tmp_path / "cases.xlsx", {"S": [CASE_HEADER, case("A"), case("B")]})
+    unquoted, lines = quick_lines(path)
+    assert unquoted
+    assert lines == [",".join(case("A")) + "\n", ",".join(case("B")) + "\n"]
+    with_comma = write_xlsx(tmp_path / "comma.xlsx", {"S": [CASE_HEADER, case("A, B")]})
+    unquoted, records = quick_lines(with_comma)
+    assert not unquoted
+    assert records == [case("A, B")]
+
+
+def test_shared_strings_reach_calamine_as_the_streaming_reader_read_them(tmp_path):
+    # As in the Excel-style workbook above: rich text, phonetic runs, an escaped escape; and
+    # commas, spaces at the ends, XML's escapes and a line break.
+    good = write_xlsx(tmp_path / "good.xlsx", {"Sheet": [["a"]]})
+    strings = [
+        "plain",
+        '<si><r><t>rich </t></r><r><rPr><b/></rPr><t xml:space="preserve">text </t></r></si>',
+        "<si><t>漢字</t><rPh sb='0' eb='1'><t>かんじ</t></rPh></si>",
+        "a_x005F_x000D_b",
+        " both, ends &amp; &lt;x&gt; ",
+        "line\nbreak",
+    ]
+    items = "".join(
+        s if s.startswith("<si>") else f'<si><t xml:space="preserve">{s}</t></si>' for s in strings
+    )
+    cells = "".join(
+        f'<c r="{chr(65 + n)}{{row}}" t="s"><v>{n}</v></c>' for n in range(len(strings))
+    )
+    rows = f'<row r="1">{cells.format(row=1)}</row><row r="2">{cells.format(row=2)}</row>'
+    path = replace_parts(good, tmp_path / "strings.xlsx", sheet=sheet_of(rows), strings=items)
+    exact = exact_texts(path)
+    assert exact[0] == [
+        "plain",
+        "rich text ",
+        "漢字",
+        "a_x000D_b",
+        " both, ends & <x> ",
+        "line\nbreak",
+    ]
+    assert quick_records(path) == exact
+
+
+MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def sheet_of(rows: str) -> str:
+    return f"<worksheet {MAIN}><sheetData>{rows}</sheetData></worksheet>"
+
+
+def replace_parts(
+    good: Path, path: Path, *, sheet: str, strings: str | None = None, xfs: str | None = None
+) -> Path:
+    """``good`` with its sheet replaced, and shared strings (their items) or cell styles."""
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            elif item.filename == "xl/styles.xml" and xfs is not None:
+                data, count = re.subn(rb"<cellXfs .*?</cellXfs>", xfs.encode(), data)
+                assert count == 1
+            elif item.filename == "[Content_Types].xml" and strings is not None:
+                data = data.replace(
+                    b"</Types>",
+                    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{STRINGS_TYPE}"/>'
+                    "</Types>".encode(),
+                )
+            target.writestr(item, data)
+        if strings is not None:
+            target.writestr("xl/sharedStrings.xml", f"<sst {MAIN}>{strings}</sst>")
+    return path
+
+
+def inline(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+HEADER_ROW = '<row r="1">' + inline("A1", "ref") + inline("B1", "on") + "</row>"
+
+
+@pytest.mark.parametrize(
+    ("row", "why"),
+    [
+        ('<c r="A2" t="e"><v>#N/A</v></c>', "calamine gives an error cell as empty"),
+        ('<c r="A2" t="d"><v>2019-07-01</v></c>', "an ISO date, made a date otherwise"),
+        ('<c r="A2" t="inlineStr"><is><r><t>a </t></r><r><t>b</t></r></is></c>', "runs trimmed"),
+        (inline("A2", "a_x000D_b"), "calamine unescapes _x000D_"),
+        (inline("A2", "a&#10;b"), "a character reference"),
+        (inline("A2", "a<!-- note -->b"), "a comment"),
+        ('<c r="A2"><v>43647.5</v></c><c r="B2" s="1"><v>43647.5</v></c>', "a date with a time"),
+        ('<c r="A2"><v>12345678901234567890</v></c>', "past a float's exact integers"),
+        ("<c r='A2' t = 'e'><v>#N/A</v></c>", "an error cell spelt otherwise"),
+        ('<c r="A2" xmlns="urn:x"><v>1</v></c>', "a cell of another namespace, to expat"),
+    ],
+    ids=[
+        *("error", "iso-date", "runs", "escape", "reference", "comment", "time", "big-number"),
+        *("error-spelt-otherwise", "namespace"),
+    ],
+)
+def test_what_the_readers_would_read_differently_is_left_to_the_exact_path(tmp_path, row, why):
+    good = write_xlsx(tmp_path / "good.xlsx", {"Sheet": [["a"]]})
+    xfs = (
+        '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        "</cellXfs>"
+    )
+    sheet = sheet_of(HEADER_ROW + f'<row r="2">{row}</row>')
+    path = replace_parts(good, tmp_path / "odd.xlsx", sheet=sheet, xfs=xfs)
+    exact_texts(path)  # the streaming reader reads it
+    with open_extract(path) as extract:
+        assert extract.quick is not None
+        quick = extract.quick
+        with pytest.raises(csv.Error):  # as the fast path asks: plain lines, or the cells
+            list(quick.lines if quick.unquoted else quick.records)
+
+
+def test_a_sheet_past_the_size_for_calamine_is_read_only_the_streaming_way(tmp_path, monkeypatch):
+    path = write_xlsx(tmp_path / "cases.xlsx", {"S": [CASE_HEADER, case("A"), case("B")]})
+    with open_extract(path) as extract:
+        assert extract.quick is not None
+    size = zipfile.ZipFile(path).getinfo("xl/worksheets/sheet1.xml").file_size
+    monkeypatch.setattr(xlsx_quick, "QUICK_MAX_SHEET_BYTES", size - 1)
+    with open_extract(path) as extract:
+        assert extract.quick is None
+        assert [cells[0] for _, cells in extract.rows] == ["A", "B"]
+    monkeypatch.setattr(xlsx_quick, "QUICK_MAX_SHEET_BYTES", size)
+    assert quick_records(path) == [case("A"), case("B")]
+
+
+def far_cells(path: Path, far: str) -> Path:
+    """The header, a case, and one more cell far down and to the right: calamine's grid of it
+    spans both."""
+    header = "".join(inline(f"{chr(65 + n)}1", name) for n, name in enumerate(CASE_HEADER))
+    row = "".join(inline(f"{chr(65 + n)}2", value) for n, value in enumerate(case("A")) if value)
+    number = re.sub(r"^[A-Z]+", "", far)
+    rows = (
+        f'<row r="1">{header}</row><row r="2">{row}</row><row r="{number}">{inline(far, "x")}</row>'
+    )
+    good = write_xlsx(path.with_name("good.xlsx"), {"Sheet": [["a"]]})
+    return replace_parts(good, path, sheet=sheet_of(rows))
+
+
+@pytest.mark.parametrize("far", ["XFD1048576", "Z1000000"])  # 550 GB, 830 MB as calamine's grid
+def test_a_sheet_calamine_cannot_hold_is_left_to_the_exact_path(tmp_path, far):
+    path = far_cells(tmp_path / "far.xlsx", far)
+    with open_extract(path) as extract:
+        quick = extract.quick
+        assert quick is not None
+        with pytest.raises(csv.Error):  # the child died at its memory limit
+            list(quick.lines if quick.unquoted else quick.records)
+    rows = exact_texts(path)
+    assert rows[0][:2] == ["A", "domestic_abuse"] and rows[1][-1] == "x"
+
+
+def test_a_child_that_dies_or_takes_too_long_is_a_doubt(tmp_path, monkeypatch):
+    path = write_xlsx(tmp_path / "cases.xlsx", {"S": [CASE_HEADER, case("A"), case("B")]})
+    monkeypatch.setattr(xlsx_quick, "_quick_child", lambda *_: os.kill(os.getpid(), signal.SIGKILL))
+    with open_extract(path) as extract, pytest.raises(csv.Error, match="stopped"):
+        list(extract.quick.records)
+    monkeypatch.setattr(xlsx_quick, "_quick_child", lambda *_: time.sleep(30))
+    monkeypatch.setattr(xlsx_quick, "QUICK_SECONDS", 0.5)
+    started = time.monotonic()
+    with open_extract(path) as extract, pytest.raises(csv.Error, match="took too long"):
+        list(extract.quick.records)
+    assert time.monotonic() - started < 5  # and the child was killed, not waited for

@@ -32,7 +32,7 @@ from oversight.errors import UserError
 from oversight.importing import import_extract
 from oversight.kinds import KINDS
 from tests.support.data import CASE_HEADER, NOW, case, write_csv
-from tests.support.refusals import MiB, assert_refused, dump, measured
+from tests.support.refusals import MEMORY_LIMIT, MiB, assert_refused, dump, measured
 
 # Each test that runs the real `oversight import` in a measured subprocess is marked slow; the
 # same cases run in this process too (the end of this file), for `make test-fast`.
@@ -574,3 +574,55 @@ def test_no_workbook_is_read_without_defusedxml(store, tmp_path, monkeypatch):
     monkeypatch.setattr(openpyxl.xml, "DEFUSEDXML", False)
     with pytest.raises(UserError, match="openpyxl cannot use defusedxml"):
         import_cases(store, path)
+
+
+# --- a sheet python-calamine cannot hold ---------------------------------------------------------
+# calamine (the quick reading of a workbook, oversight.extracts) holds a sheet as one grid from
+# its top left cell to its bottom right one: a few cells far apart ask it for gigabytes, or
+# (A1 to XFD1048576) for 550 GB, which kills the process that asks. It runs in a child limited
+# in memory: the child dies, and the import takes the exact path, which reads the file as ever.
+
+
+def far_workbook(tmp_path: Path, far: str) -> Path:
+    """Two cases, the second on the far row, and a column of notes in the far column."""
+    column, number = re.fullmatch(r"([A-Z]+)(\d+)", far).groups()
+
+    def row(at: str, cells: list[str], note: str) -> bytes:
+        refs = [f"{chr(65 + n)}{at}" for n in range(len(cells))] + [f"{column}{at}"]
+        body = "".join(
+            f'<c r="{ref}" t="inlineStr"><is><t>{cell}</t></is></c>'
+            for ref, cell in zip(refs, [*cells, note], strict=True)
+            if cell
+        )
+        return f'<row r="{at}">{body}</row>'.encode()
+
+    rows = (
+        row("1", CASE_HEADER, "notes") + row("2", case("DA-5"), "") + row(number, case("DA-6"), "x")
+    )
+    sheet = deflated(SHEET, sheet_xml(rows))
+    return workbook(tmp_path / "far.xlsx", good_parts(tmp_path), sheet)
+
+
+FAR = ["XFD1048576", "Z1000000"]  # calamine's grid: 550 GB, and 830 MB
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("far", FAR)
+def test_a_sheet_calamine_cannot_hold_imports_within_bounds(tmp_path, imported, far):
+    path = far_workbook(tmp_path, far)
+    run = measured(tmp_path, "import", "cases", str(path), "--by", "analyst")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("Imported far.xlsx (2 rows)")
+    # Nothing of the child's end shows: only the warning about the column of notes.
+    warning = 'Warning: ignored the column "notes", which oversight does not use.\n'
+    assert run.stderr == warning, run.stderr
+    assert run.max_rss < MEMORY_LIMIT, run.max_rss
+    assert run.seconds < BOMB_SECONDS, run.seconds
+    print(f"\n  {run.seconds:.2f} s, {run.max_rss / MiB:.0f} MiB")
+
+
+@pytest.mark.parametrize("far", FAR)
+def test_a_sheet_calamine_cannot_hold_imports_in_this_process_too(store, tmp_path, far):
+    import_cases(store, far_workbook(tmp_path, far))
+    refs = store.conn.execute("SELECT incident_ref FROM case_reviews ORDER BY 1").fetchall()
+    assert refs == [("DA-5",), ("DA-6",)]
