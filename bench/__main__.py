@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import crime, front_door, integrity, slack, targets
+from bench import crime, front_door, home, integrity, slack, targets
 from bench.children import TIME, remove_database
 from bench.generate import cases_csv
 
@@ -113,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         results["ask_imports"] = targets.ask_imports(store, _log)
         _log("5. A signed /backlog over HTTP to its answer, on the store from target 1")
         results["slack"] = slack.signed_backlog(store, args.backlog_runs, 5, _log)
+        _log("9. A Home tab built on the store from target 1")
+        results["home"] = home.home_view(store, args.backlog_runs, 5, _log)
     _log("6. This week's extract, reconciled with the store from target 1; then /integrity")
     results["reconcile"] = integrity.reconciliation(
         csv, store, args.repeat, args.backlog_runs, _log
@@ -219,6 +221,17 @@ def _table(results: dict[str, object]) -> str:
                 f"({signed['runs']} requests)",
                 f"< {slack.AIM_MS:g} ms",
                 _met(signed),
+            )
+        )
+    if "home" in results:
+        built = results["home"]
+        rows.append(
+            (
+                f"9. a Home tab built ({built['blocks']} blocks, {built['view_bytes']:,} bytes)",
+                f"median {built['median_ms']:.1f} ms; /backlog alone "
+                f"{built['backlog_median_ms']:.1f} ms ({built['ratio_to_backlog']:.1f}x)",
+                f"< {home.HOME_MS_TARGET:g} ms",
+                _met(built),
             )
         )
     if "reconcile" in results:
