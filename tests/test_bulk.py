@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import random
 import tempfile
-from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,12 +19,7 @@ from oversight.errors import UserError
 from oversight.importing import import_extract
 from oversight.kinds import KINDS
 from oversight.store import open_store
-from tests.support.data import (
-    CASE_HEADER,
-    recount_case_daily,
-    stored_case_daily,
-    stored_cases,
-)
+from tests.support.data import CASE_HEADER, assert_totals_are_a_recount
 
 AS_OF = date(2020, 6, 30)
 
@@ -273,15 +267,7 @@ def import_series(
                     imported_at=datetime(2020, 7, 1 + n, tzinfo=LONDON),
                 )
                 counts.append((result.inserted, result.updated, result.unchanged, result.rows_read))
-                # The totals kept beside the rows, moved by each import's changes, are a recount.
-                assert stored_case_daily(store.conn) == recount_case_daily(store.conn)
-                ages = Counter(
-                    (ws, recorded, reviewed if status == "reviewed" else "")
-                    for ws, recorded, needs, status, reviewed, *_ in stored_cases(store.conn)
-                    if needs == 1
-                )
-                stored = store.conn.execute("SELECT * FROM case_ages").fetchall()
-                assert {(w, r, v): c for w, r, v, c in stored} == dict(ages)
+                assert_totals_are_a_recount(store.conn)
             tables = {
                 table: store.conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
                 for table in ("case_reviews", "case_daily", "case_ages")

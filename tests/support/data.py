@@ -123,3 +123,16 @@ def stored_case_daily(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[i
     """The per-day totals as oversight stored them in case_daily."""
     rows = conn.execute(f"SELECT workstream, day, {', '.join(DAILY_COLUMNS)} FROM case_daily")
     return {(ws, day): tuple(counts) for ws, day, *counts in rows}
+
+
+def assert_totals_are_a_recount(conn: sqlite3.Connection) -> None:
+    """The totals kept beside the rows (per day, and the ages of what needs review), moved by
+    each import's changes, equal a recount of the stored rows, case by case."""
+    assert stored_case_daily(conn) == recount_case_daily(conn)
+    ages = Counter(
+        (ws, recorded, reviewed if status == "reviewed" else "")
+        for ws, recorded, needs, status, reviewed, *_ in stored_cases(conn)
+        if needs == 1
+    )
+    stored = conn.execute("SELECT * FROM case_ages").fetchall()
+    assert {(w, r, v): n for w, r, v, n in stored} == dict(ages)
