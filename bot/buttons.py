@@ -174,12 +174,12 @@ class Buttons:
         try:
             query = parse_command(text)
             now = self.settings.clock.now()
-            result = answer(self.store, query, now, self.settings.stale_after_days)
             if kind == WORKBOOK:
                 self._workbook(user_id, query, now)
                 message = "The figures workbook is in your direct messages with me."
                 respond(text=message, blocks=[section(message)], replace_original=False)
                 return self._audit(entry, text, "answered", "workbook sent by direct message")
+            result = answer(self.store, query, now, self.settings.stale_after_days)
             fallback, blocks = render_blocks(result)
             if kind == SWITCH:
                 respond(

@@ -144,11 +144,16 @@ ANSWER_TYPES: tuple[type, ...] = get_args(Answer)
 
 
 def backlog_answer(
-    store: Store, as_of: date, workstream: str, now: datetime, stale_after_days: int
+    store: Store,
+    as_of: date,
+    workstream: str,
+    now: datetime,
+    stale_after_days: int,
+    found: Integrity | None = None,  # the integrity as of the date, when already worked out
 ) -> BacklogAnswer:
     figures = backlog(store, as_of, workstream)
     source = freshness(store, now, stale_after_days)["cases"]
-    missing = integrity(store, as_of).missing_now
+    missing = (found or integrity(store, as_of)).missing_now
     return BacklogAnswer(as_of=as_of, backlog=figures, source=source, missing_from_latest=missing)
 
 
@@ -239,10 +244,11 @@ def home_answer(
     store: Store, as_of: date, force: str, now: datetime, stale_after_days: int
 ) -> HomeAnswer:
     """Each command's answer as of ``as_of``, as its command gives it with no words."""
+    checked = integrity_answer(store, as_of, now, stale_after_days)
     return HomeAnswer(
         as_of=as_of,
-        backlog=backlog_answer(store, as_of, "all", now, stale_after_days),
-        integrity=integrity_answer(store, as_of, now, stale_after_days),
+        backlog=backlog_answer(store, as_of, "all", now, stale_after_days, checked.integrity),
+        integrity=checked,
         returns=returns_answer(store, as_of, None, now, stale_after_days),
         deadlines=deadlines_answer(store, as_of, DEFAULT_DEADLINE_DAYS, now, stale_after_days),
         crime=crime_answer(store, as_of, None, force, now, stale_after_days),
