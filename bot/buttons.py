@@ -174,30 +174,33 @@ class Buttons:
         try:
             query = parse_command(text)
             now = self.settings.clock.now()
+            # Audited before the reply is sent, as a command is: in the order people saw them.
             if kind == WORKBOOK:
                 self._workbook(user_id, query, now)
+                self._audit(entry, text, "answered", "workbook sent by direct message")
                 message = "The figures workbook is in your direct messages with me."
                 respond(text=message, blocks=[section(message)], replace_original=False)
-                return self._audit(entry, text, "answered", "workbook sent by direct message")
+                return
             result = answer(self.store, query, now, self.settings.stale_after_days)
             fallback, blocks = render_blocks(result)
             if kind == SWITCH:
+                self._audit(entry, text, "answered", None)
                 respond(
                     text=fallback,
                     blocks=self.with_actions(query, result, blocks),
                     replace_original=True,
                 )
-                return self._audit(entry, text, "answered", None)
+                return
             if channel_id in self.settings.share_channels:
                 self.client.chat_postMessage(channel=channel_id, text=fallback, blocks=blocks)
                 return self._audit(entry, text, "shared", None)
+            self._audit(entry, text, "refused", "not a channel figures may be shared in")
             kept = [*fit(blocks, MAX_BLOCKS - 2), context(NOT_SHARED)]
             respond(
                 text=fallback,
                 blocks=self.with_actions(query, result, kept, share=False),
                 replace_original=True,
             )
-            return self._audit(entry, text, "refused", "not a channel figures may be shared in")
         except UsageError as error:  # a date out of range, in a button the bot signed long ago
             return refuse(error.problem, error.problem, text)
         except Exception as error:

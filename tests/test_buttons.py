@@ -140,7 +140,7 @@ def test_share_posts_the_same_answer_in_an_allowed_channel(bot, bot_standin, cli
     name = f"click-{next(_replies)}"
     share = buttons_of(answer)["Share in channel"]
     assert post_click(bot, click(bot_standin, name, share, channel=BRIEFING)) == (200, "")
-    wait_until(lambda: bot_standin.posted(), "the shared answer")
+    wait_until(lambda: bot_standin.posted() and clicks(cli), "the shared answer, audited")
     (post,) = bot_standin.posted()
     assert post["channel"] == BRIEFING
     figures = answer["blocks"][:-1]  # the answer without its buttons
