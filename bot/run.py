@@ -79,14 +79,18 @@ def start(settings: Settings, store: Store, host: str = "0.0.0.0") -> Running:
         answers.shutdown(wait=True)
         audit.close(timeout=settings.lock_timeout_seconds)
 
+    refresher: Refresher | None = None
     try:
         bot = build(settings, store, audit, answers)
+        # Running before the front door opens, so that "Serving Slack" means every thread is up.
+        refresher = Refresher(bot.home.refresh, settings.home_refresh_seconds)
+        refresher.start()
         running = _serve(settings, store, host, bot.app)
     except BaseException:
+        if refresher is not None:
+            refresher.stop()
         finish()
         raise
-    refresher = Refresher(bot.home.refresh, settings.home_refresh_seconds)
-    refresher.start()
     stop_serving = running.stop
 
     def stop() -> None:
