@@ -64,11 +64,12 @@ MAX_PART_BYTES = 2 << 20
 MAX_ZIP_DIRECTORY_BYTES = 1 << 20
 
 # A part smaller than this is never taken for a bomb, however well it packs.
-_SMALL_PART = 1 << 20
+SMALL_PART_BYTES = 1 << 20
 # XML read without the parser getting to the end of a tag or a piece of text: no tag, comment or
 # declaration in a real workbook comes near it.
-_STALL_BYTES = 1 << 20
-_CHUNK = 1 << 16
+STALL_BYTES = 1 << 20
+# What is read from a file at a time.
+CHUNK_BYTES = 1 << 16
 
 _MAGIC_XLSX = b"PK\x03\x04"
 _MAGIC_XLS = b"\xd0\xcf\x11\xe0"
@@ -105,6 +106,11 @@ class Quick:
     lines: Iterator[str]  # the same rows as text lines, ends included
     unquoted: bool  # no quote at all: a row's cells are its line split at the commas
     report: Callable[[], None]  # tells the progress bar how far the reading has got
+
+
+class QuickDoubt(csv.Error):
+    """The quick reading of a workbook cannot vouch for its cells: the exact path must read it.
+    (A ``csv.Error``, which the fast path takes as a doubt, as for a CSV.)"""
 
 
 @contextmanager
@@ -166,8 +172,8 @@ def _open_regular(path: Path) -> IO[bytes]:
         _check_regular(path, found.st_mode)
         if found.st_size > MAX_FILE_BYTES:
             raise UserError(
-                f"{path.name} is {_size(found.st_size)}, more than the {_size(MAX_FILE_BYTES)} "
-                "an extract may be."
+                f"{path.name} is {byte_count(found.st_size)}, more than the "
+                f"{byte_count(MAX_FILE_BYTES)} an extract may be."
             )
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -181,7 +187,7 @@ def _check_regular(path: Path, mode: int) -> None:
         raise UserError(f"{path} is not a file but {what}: only regular files can be imported.")
 
 
-def _sha256(raw: IO[bytes]) -> str:
+def sha256_of(raw: IO[bytes]) -> str:
     """The file's checksum, read through the open descriptor (which is then rewound); a
     workbook needs no more (a CSV is scanned for more as it is hashed: :func:`_scan`)."""
     digest = hashlib.sha256()
@@ -240,7 +246,7 @@ def _scan(raw: IO[bytes]) -> _Scan:
     return _Scan(digest.hexdigest(), plain, longest, plain and unquoted)
 
 
-def _size(count: int) -> str:
+def byte_count(count: int) -> str:
     for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
         if count >= 1 << shift:
             whole, rest = divmod(count, 1 << shift)

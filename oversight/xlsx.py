@@ -18,9 +18,7 @@ from typing import IO, Protocol
 
 from oversight.errors import UserError
 from oversight.extracts import (
-    _CHUNK,
-    _SMALL_PART,
-    _STALL_BYTES,
+    CHUNK_BYTES,
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_PACKING_RATIO,
@@ -31,10 +29,12 @@ from oversight.extracts import (
     MAX_SHEET_ROWS,
     MAX_UNPACKED_BYTES,
     MAX_ZIP_DIRECTORY_BYTES,
+    SMALL_PART_BYTES,
+    STALL_BYTES,
     Extract,
     Progress,
-    _sha256,
-    _size,
+    byte_count,
+    sha256_of,
 )
 from oversight.values import is_blank
 
@@ -51,7 +51,7 @@ from oversight.values import is_blank
 #   never gives more than the size the table of contents declares (ZipExtFile stops at it, and
 #   raises BadZipFile when the CRC of what it gave does not match). But one read() of a whole
 #   part inflates up to 1 GiB before cutting it to that size, so every part is read here in
-#   64 KiB pieces, each inflated no further than that (_Parts).
+#   64 KiB pieces, each inflated no further than that (Parts).
 # - openpyxl reads only the small parts that describe the workbook (content types, the
 #   workbook, its relationships and styles: MAX_PART_BYTES each), never the sheet: its
 #   read-only reader builds each row whole, cell by cell, and keeps every row it has read.
@@ -67,7 +67,7 @@ from oversight.values import is_blank
 # - Whatever goes wrong on the way, now or while the rows are read, is one sentence (_reading).
 
 
-class _Parts(zipfile.ZipFile):
+class Parts(zipfile.ZipFile):
     """A workbook's zip, whose parts are only ever read a bounded piece at a time."""
 
     def __init__(self, raw: IO[bytes], name: str) -> None:
@@ -93,12 +93,12 @@ class _Parts(zipfile.ZipFile):
         if info.file_size > MAX_PART_BYTES:
             raise UserError(
                 f"{self.shown} was refused: its part {info.filename} unpacks to "
-                f"{_size(info.file_size)}, more than the {_size(MAX_PART_BYTES)} a part "
+                f"{byte_count(info.file_size)}, more than the {byte_count(MAX_PART_BYTES)} a part "
                 "describing a workbook may."
             )
         pieces = []
         with self.open(info, pwd=pwd) as part:
-            while piece := part.read(_CHUNK):
+            while piece := part.read(CHUNK_BYTES):
                 pieces.append(piece)
         return b"".join(pieces)
 
@@ -123,19 +123,19 @@ def _check_directory(raw: IO[bytes], name: str) -> None:
     raw.seek(0)
     if size > MAX_ZIP_DIRECTORY_BYTES:
         raise UserError(
-            f"{name} was refused: its table of contents is {_size(size)}, more than the "
-            f"{_size(MAX_ZIP_DIRECTORY_BYTES)} a workbook's may be."
+            f"{name} was refused: its table of contents is {byte_count(size)}, more than the "
+            f"{byte_count(MAX_ZIP_DIRECTORY_BYTES)} a workbook's may be."
         )
 
 
-def _check_parts(parts: _Parts, name: str) -> None:
+def _check_parts(parts: Parts, name: str) -> None:
     """What each part declares, checked before any is unpacked."""
     infos = parts.infolist()
     total = sum(info.file_size for info in infos)
     if total > MAX_UNPACKED_BYTES:
         raise UserError(
-            f"{name} was refused: its parts unpack to {_size(total)}, more than the "
-            f"{_size(MAX_UNPACKED_BYTES)} a workbook may."
+            f"{name} was refused: its parts unpack to {byte_count(total)}, more than the "
+            f"{byte_count(MAX_UNPACKED_BYTES)} a workbook may."
         )
     for info in infos:
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -145,10 +145,13 @@ def _check_parts(parts: _Parts, name: str) -> None:
             )
         if _is_shared_strings(info.filename) and info.file_size > MAX_SHARED_STRINGS_BYTES:
             _too_many_strings(name, info)
-        if info.file_size > _SMALL_PART and info.file_size > MAX_PACKING_RATIO * info.compress_size:
+        if (
+            info.file_size > SMALL_PART_BYTES
+            and info.file_size > MAX_PACKING_RATIO * info.compress_size
+        ):
             raise UserError(
                 f"{name} was refused: its part {info.filename} unpacks to "
-                f"{_size(info.file_size)} from {_size(info.compress_size)}, more than "
+                f"{byte_count(info.file_size)} from {byte_count(info.compress_size)}, more than "
                 f"{MAX_PACKING_RATIO} times its packed size, as only a zip bomb does."
             )
 
@@ -159,13 +162,13 @@ def _is_shared_strings(part: str) -> bool:
 
 def _too_many_strings(name: str, info: zipfile.ZipInfo) -> None:
     raise UserError(
-        f"{name} was refused: its shared strings unpack to {_size(info.file_size)}, more "
-        f"than the {_size(MAX_SHARED_STRINGS_BYTES)} a workbook's may."
+        f"{name} was refused: its shared strings unpack to {byte_count(info.file_size)}, more "
+        f"than the {byte_count(MAX_SHARED_STRINGS_BYTES)} a workbook's may."
     )
 
 
 @contextmanager
-def _reading(name: str, parts: _Parts | None) -> Iterator[None]:
+def _reading(name: str, parts: Parts | None) -> Iterator[None]:
     """Anything that goes wrong reading a workbook, as one sentence naming it."""
     from xml.etree.ElementTree import ParseError
 
@@ -191,7 +194,7 @@ def _reading(name: str, parts: _Parts | None) -> Iterator[None]:
         raise UserError(f"{name} is not a readable XLSX workbook{where}.") from None
 
 
-def _part(parts: _Parts | None) -> str | None:
+def _part(parts: Parts | None) -> str | None:
     return parts.part if parts is not None else None
 
 
@@ -209,9 +212,9 @@ def open_workbook(
     parts = quick = None
     try:
         with _reading(name, None):
-            parts = _Parts(raw, name)
+            parts = Parts(raw, name)
         _check_parts(parts, name)
-        sha256 = _sha256(raw)
+        sha256 = sha256_of(raw)
         with _reading(name, parts):
             worksheet, strings_part, styles = _describe(raw, parts, name, sheet)
             strings: list[str] = []
@@ -259,7 +262,7 @@ def open_workbook(
 
 
 def _describe(
-    raw: IO[bytes], parts: _Parts, name: str, sheet: str | None
+    raw: IO[bytes], parts: Parts, name: str, sheet: str | None
 ) -> tuple[str, str | None, tuple[set[int], set[int], object, int]]:
     """Through openpyxl: the part holding the sheet, the shared-strings part, and the styles
     that make a number a date (with the workbook's epoch, and how many styles there are)."""
@@ -311,13 +314,13 @@ class _Target(Protocol):
 
 
 def _feed(
-    parts: _Parts, part: str, target: _Target, progress: Progress | None = None
+    parts: Parts, part: str, target: _Target, progress: Progress | None = None
 ) -> Iterator[None]:
     """Parse ``part`` into ``target``'s callbacks, 64 KiB at a time, pausing after each piece.
 
     defusedxml's parser, with no document type allowed: no part of a workbook has one, and
     without one there are no entities, expanding or external. The parser holds an unfinished
-    tag whole: one that goes on for more than _STALL_BYTES is refused.
+    tag whole: one that goes on for more than STALL_BYTES is refused.
     """
     from defusedxml.ElementTree import DefusedXMLParser
 
@@ -333,17 +336,17 @@ def _feed(
     fed = stalled = 0
     seen = -1
     with parts.open(part) as stream:
-        while chunk := stream.read(_CHUNK):
+        while chunk := stream.read(CHUNK_BYTES):
             parser.feed(chunk)
             fed += len(chunk)
             if target.seen != seen:
                 seen, stalled = target.seen, 0
             else:
                 stalled += len(chunk)
-                if stalled > _STALL_BYTES:
+                if stalled > STALL_BYTES:
                     raise UserError(
                         f"{parts.shown} was refused: its part {part} has a tag longer than "
-                        f"{_size(_STALL_BYTES)}, which no workbook has."
+                        f"{byte_count(STALL_BYTES)}, which no workbook has."
                     )
             if progress is not None:
                 progress(min(fed / size, 1.0))
@@ -351,7 +354,8 @@ def _feed(
         parser.close()
 
 
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"  # as expat names it
+SPREADSHEETML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"  # its namespace
+_MAIN = SPREADSHEETML + "}"  # as expat names it
 _SI, _T, _R_PH = _MAIN + "si", _MAIN + "t", _MAIN + "rPh"
 _ROW, _C, _V, _IS, _SHEET_DATA = (
     _MAIN + "row",
@@ -599,7 +603,7 @@ def _letters(column: int) -> str:
 
 
 def _sheet_rows(
-    parts: _Parts, part: str, reader: _Sheet, progress: Progress | None
+    parts: Parts, part: str, reader: _Sheet, progress: Progress | None
 ) -> Iterator[tuple[int, tuple[object, ...]]]:
     for _ in _feed(parts, part, reader, progress):
         yield from reader.ready

@@ -564,10 +564,10 @@ def test_a_sheet_calamine_cannot_hold_is_left_to_the_exact_path(tmp_path, far):
 
 def test_a_child_that_dies_or_takes_too_long_is_a_doubt(tmp_path, monkeypatch):
     path = write_xlsx(tmp_path / "cases.xlsx", {"S": [CASE_HEADER, case("A"), case("B")]})
-    monkeypatch.setattr(xlsx_quick, "_quick_child", lambda *_: os.kill(os.getpid(), signal.SIGKILL))
+    monkeypatch.setattr(xlsx_quick, "quick_child", lambda *_: os.kill(os.getpid(), signal.SIGKILL))
     with open_extract(path) as extract, pytest.raises(csv.Error, match="stopped"):
         list(extract.quick.records)
-    monkeypatch.setattr(xlsx_quick, "_quick_child", lambda *_: time.sleep(30))
+    monkeypatch.setattr(xlsx_quick, "quick_child", lambda *_: time.sleep(30))
     monkeypatch.setattr(xlsx_quick, "QUICK_SECONDS", 0.5)
     started = time.monotonic()
     with open_extract(path) as extract, pytest.raises(csv.Error, match="took too long"):
