@@ -360,7 +360,7 @@ def _areas(rng: random.Random) -> list[tuple[str, str, float, str, str]]:
 def street_files(folder: Path, seed: int = 2019) -> Path:
     """Write the demo's street-level files, ``folder/YYYY-MM/YYYY-MM-greater-manchester-street.csv``
     with data.police.uk's header; returns ``folder``."""
-    from oversight.crimes import ASB, STREET_HEADER, force_slug
+    from oversight.street_files import ASB, STREET_HEADER, force_slug
 
     rng = random.Random(seed)
     areas = _areas(rng)

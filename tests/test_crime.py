@@ -22,11 +22,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oversight.crimes import ASB, STREET_HEADER, force_slug
 from oversight.figures.crime import crime_type_named
 from oversight.importing import import_extract
 from oversight.kinds import KINDS
 from oversight.store import open_store
+from oversight.street_files import ASB, STREET_HEADER, force_slug
 from tests.support.cli import invoke
 from tests.support.data import NOW
 

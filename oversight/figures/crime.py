@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from oversight.crimes import ASB, CRIME_TYPES, force_slug, month_after, recorded, whole_force_gaps
+from oversight.crimes import month_after, whole_force_gaps
 from oversight.store import Store
+from oversight.street_files import ASB, CRIME_TYPES, force_slug, recorded
 
 MONTHS_SHOWN = 24  # the chart and the workbook: this year against last
 SILENT_SHOWN = 5  # neighbourhoods named in the warning; the rest are counted
