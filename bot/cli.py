@@ -23,7 +23,6 @@ def bot(ctx: click.Context, host: str) -> None:
     DIGEST_CHANNEL is set.
     """
     from bot.run import start
-    from oversight.store import open_store
     from slack_plumbing import configure_logging
 
     settings: Settings = ctx.find_object(Settings)
@@ -31,7 +30,7 @@ def bot(ctx: click.Context, host: str) -> None:
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
-    with open_store(settings.db_path, lock_timeout=settings.lock_timeout_seconds) as store:
+    with settings.open_store() as store:
         running = start(settings, store, host)
         try:
             with ExitStack() as services:

@@ -57,7 +57,6 @@ def list_jobs(ctx: click.Context) -> None:
 def run_jobs(ctx: click.Context) -> None:
     """Run the scheduler until stopped, for when the bot and the jobs run apart."""
     from jobs.scheduler import scheduled_jobs
-    from oversight.store import open_store
     from slack_plumbing import configure_logging
 
     settings = _settings(ctx)
@@ -67,7 +66,7 @@ def run_jobs(ctx: click.Context) -> None:
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
-    with open_store(settings.db_path) as store, scheduled_jobs(settings, store):
+    with settings.open_store() as store, scheduled_jobs(settings, store):
         stopped.wait()
 
 
@@ -88,11 +87,11 @@ def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> N
     """Print the digest as text; touches no Slack."""
     from oversight.digest import weekly_digest
     from oversight.render.text import render_text
-    from oversight.store import open_store, write_private
+    from oversight.store import write_private
 
     settings = _settings(ctx)
     day = _as_of(as_of) or settings.clock.today()
-    with open_store(settings.db_path) as store:
+    with settings.open_store() as store:
         result = weekly_digest(store, day, settings.clock.now(), settings.stale_after_days)
     click.echo(render_text(result), nl=False)
     if out is not None:
@@ -125,10 +124,9 @@ def send_digest(ctx: click.Context, channel: str | None, force: bool, as_of: str
 def digest_history(ctx: click.Context) -> None:
     """Every digest and reminder the ledger knows: when, where, and the message timestamp."""
     from oversight import ledger
-    from oversight.store import open_store
 
     settings = _settings(ctx)
-    with open_store(settings.db_path) as store:
+    with settings.open_store() as store:
         entries = ledger.history(store)
     if not entries:
         click.echo("Nothing has been sent yet.")
@@ -153,11 +151,10 @@ def preview_reminders(ctx: click.Context, as_of: str | None) -> None:
     """Print today's reminder as text; touches no Slack."""
     from oversight.reminders import reminders
     from oversight.render.text import render_text
-    from oversight.store import open_store
 
     settings = _settings(ctx)
     day = _as_of(as_of) or settings.clock.today()
-    with open_store(settings.db_path) as store:
+    with settings.open_store() as store:
         click.echo(render_text(reminders(store, day, settings.reminder_days)), nl=False)
 
 
@@ -171,12 +168,11 @@ def send_reminders(ctx: click.Context, force: bool) -> None:
 
 def _send(ctx: click.Context, action: object) -> None:
     from jobs.posting import PostFailed
-    from oversight.store import open_store
     from slack_plumbing import configure_logging
 
     settings = _settings(ctx)
     configure_logging(settings.secrets)
-    with open_store(settings.db_path) as store:
+    with settings.open_store() as store:
         try:
             outcome = action(_jobs(settings, store))
         except PostFailed as failure:

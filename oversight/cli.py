@@ -148,7 +148,6 @@ def import_command(
     """
     from oversight.formatting import import_report
     from oversight.importing import import_extract
-    from oversight.store import open_store
     from oversight.values import WORKSTREAM_WORDS
 
     settings = _settings(ctx)
@@ -158,10 +157,8 @@ def import_command(
     new_database = not db_path.exists()
     try:
         with (
-            open_store(
-                db_path,
+            settings.open_store(
                 create=True,
-                lock_timeout=settings.lock_timeout_seconds,
                 on_wait=_waiting_for_lock,  # a person at a terminal is told why nothing happens
             ) as store,
             _Progress(file) as progress,
@@ -247,7 +244,6 @@ def ask(ctx: click.Context, text: tuple[str, ...], as_of: str | None, as_json: b
     """Print the answer the Slack bot would give, e.g. oversight ask "/backlog da"."""
     from oversight.answers import to_json
     from oversight.commands import answer, parse_command
-    from oversight.store import open_store
 
     settings = _settings(ctx)
     query = parse_command(" ".join(text))
@@ -256,7 +252,7 @@ def ask(ctx: click.Context, text: tuple[str, ...], as_of: str | None, as_json: b
         from dataclasses import replace
 
         query = replace(query, as_of=as_of_date)
-    with open_store(settings.db_path) as store:
+    with settings.open_store() as store:
         result = answer(store, query, settings.clock.now(), settings.stale_after_days)
     if as_json:
         click.echo(to_json(result))
@@ -274,10 +270,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
     from oversight.answers import status as store_status
     from oversight.answers import to_json
     from oversight.render.text import render_text
-    from oversight.store import open_store
 
     settings = _settings(ctx)
-    with open_store(settings.db_path) as store:
+    with settings.open_store() as store:
         result = store_status(store, settings.clock.now(), settings.stale_after_days)
     click.echo(to_json(result) if as_json else render_text(result), nl=as_json)
 
@@ -291,11 +286,10 @@ def integrity(ctx: click.Context, as_of: str | None, import_id: int | None, as_c
     """Every finding of the latest case import and the latest recorded-crime import (or of
     import N), one per line."""
     from oversight.integrity import cases_imports, findings, findings_csv
-    from oversight.store import open_store
 
     settings = _settings(ctx)
     day = date_option("--as-of", as_of) or settings.clock.today()
-    with open_store(settings.db_path) as store:
+    with settings.open_store() as store:
         crime = _crime_import(store, day, import_id)
         if import_id is None:
             known = cases_imports(store, day)
@@ -356,10 +350,9 @@ def _crime_import(store: object, day: date, import_id: int | None) -> tuple[int,
 def backup(ctx: click.Context, file: Path) -> None:
     """Copy the database to FILE while it is in use: consistent, checked and owner-only."""
     from oversight.store import backup as backup_store
-    from oversight.store import open_store
 
     settings = _settings(ctx)
-    with open_store(settings.db_path) as store:
+    with settings.open_store() as store:
         size = backup_store(store, file)
     click.echo(
         f"Backed up {settings.db_path} to {file} ({size:,} bytes; SQLite's quick_check: ok)."
@@ -394,11 +387,10 @@ def audit(ctx: click.Context, since: str | None, as_csv: bool) -> None:
     import csv
 
     from oversight.audit import COLUMNS, entries
-    from oversight.store import open_store
 
     settings = _settings(ctx)
     since_date = date_option("--since", since)
-    with open_store(settings.db_path) as store:
+    with settings.open_store() as store:
         rows = entries(store, since_date)
     if as_csv:
         # RFC 4180 line ends: with "\n" alone, a field holding a bare "\r" is not quoted.

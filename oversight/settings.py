@@ -13,7 +13,7 @@ from pathlib import Path
 
 from oversight.clock import Clock
 from oversight.errors import UserError
-from oversight.store import LOCK_TIMEOUT_SECONDS
+from oversight.store import LOCK_TIMEOUT_SECONDS, OnWait, Store, open_store
 
 SLACK_API_URL = "https://slack.com/api/"
 HOLIDAY_POLICIES = ("next_working_day", "skip", "same_day")  # the first is the default
@@ -53,7 +53,7 @@ class Settings:
     reminder_days: int = 5
     digest_on_holiday: str = HOLIDAY_POLICIES[0]
     misfire_grace_hours: int = 12
-    # How long a write waits for another process's write lock (an import, a backup).
+    # How long any write waits for another process's write lock (an import, a backup).
     lock_timeout_seconds: int = LOCK_TIMEOUT_SECONDS
     # How often the bot looks for a new import or digest, to rebuild the Home tabs it published.
     home_refresh_seconds: int = 30
@@ -75,6 +75,13 @@ class Settings:
                 "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's requests "
                 "(or set SLACK_APP_TOKEN for Socket Mode)."
             )
+
+    def open_store(self, *, create: bool = False, on_wait: OnWait | None = None) -> Store:
+        """The store at ``db_path``, as every command opens it: its writes wait up to
+        ``lock_timeout_seconds`` for another process's write lock."""
+        return open_store(
+            self.db_path, create=create, lock_timeout=self.lock_timeout_seconds, on_wait=on_wait
+        )
 
     def require_digest_channel(self) -> str:
         if not self.digest_channel:

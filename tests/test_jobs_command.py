@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import socket
+import time
 from pathlib import Path
 
 import openpyxl
@@ -20,10 +21,16 @@ from PIL import Image
 
 from oversight import ledger
 from oversight.clock import Clock
-from oversight.store import open_store
+from oversight.store import EX_TEMPFAIL, open_store
 from tests.support.cli import invoke
 from tests.support.jobs import CHANNEL, DIGEST, job_env, slack_env
-from tests.support.processes import BotProcess, one_sentence, oversight, start_oversight
+from tests.support.processes import (
+    BotProcess,
+    hold_write_lock,
+    one_sentence,
+    oversight,
+    start_oversight,
+)
 from tests.support.slack import bot_process_env, populate
 from tests.support.slack_standin import Fault, SlackStandIn
 
@@ -145,6 +152,38 @@ def test_two_senders_started_together_post_one_digest_and_a_third_posts_nothing(
         "2020-W27": ("sent", ts),
         "2020-W27 forced 2020-06-30T09:00:00": ("sent", again["ts"]),
     }
+
+
+@pytest.mark.slow
+def test_a_send_that_cannot_get_the_write_lock_gives_up_after_the_lock_timeout_posting_nothing(
+    tmp_path, digest_standin, db, send
+):
+    # The claim in the ledger comes before the post: while another process holds the write lock
+    # (a long import, a backup) nothing is posted, and LOCK_TIMEOUT_SECONDS says how long a job
+    # waits, as it does for an import (10 s by default).
+    holder = hold_write_lock(db, 60)
+    try:
+        started = time.monotonic()
+        refused = send(LOCK_TIMEOUT_SECONDS="2")
+        waited = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait()
+    assert refused.returncode == EX_TEMPFAIL, refused.stderr
+    assert refused.stdout == ""
+    assert one_sentence(refused.stderr) == (
+        f"The database {db} stayed locked by another process (an import or a backup) for 2 "
+        "seconds: nothing was changed; try again when it is done."
+    )
+    assert 2 <= waited < 9, waited  # the default of 10 s would be past it
+    assert digest_standin.posted() == [] and digest_standin.calls_to("upload") == []
+    listed = oversight(tmp_path, slack_env(digest_standin, db), "digest", "history")
+    assert listed.stdout == "Nothing has been sent yet.\n"
+
+    sent = send()
+    assert sent.returncode == 0, sent.stderr
+    (message,) = digest_standin.posted()
+    assert message["ts"] == posted_ts(sent.stdout)
 
 
 @pytest.mark.slow

@@ -9,8 +9,6 @@ write lock (``BEGIN IMMEDIATE``), as a long import or a backup would.
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,18 +16,10 @@ import pytest
 
 from oversight.store import EX_TEMPFAIL
 from tests.support.data import CASE_HEADER, case, write_csv
+from tests.support.processes import hold_write_lock
 from tests.support.refusals import MEMORY_LIMIT, measured
 
 pytestmark = pytest.mark.slow  # each runs the real command against a held lock
-
-HOLD = """
-import sqlite3, sys, time
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN IMMEDIATE")
-print("holding", flush=True)
-time.sleep(float(sys.argv[2]))
-conn.execute("ROLLBACK")
-"""
 
 
 def digest(path: Path) -> str:
@@ -46,17 +36,9 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "oversight.db"
 
 
-def hold(db: Path, seconds: float) -> subprocess.Popen[str]:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(db), str(seconds)], stdout=subprocess.PIPE, text=True
-    )
-    assert holder.stdout.readline().strip() == "holding"
-    return holder
-
-
 def test_an_import_that_cannot_get_the_lock_waits_then_gives_up_with_status_75(tmp_path, db):
     before = digest(db)
-    holder = hold(db, 60)
+    holder = hold_write_lock(db, 60)
     try:
         started = time.monotonic()
         run = measured(
@@ -83,7 +65,7 @@ def test_an_import_that_cannot_get_the_lock_waits_then_gives_up_with_status_75(t
 
 
 def test_an_import_waiting_for_the_lock_imports_once_it_is_let_go(tmp_path, db):
-    holder = hold(db, 3)
+    holder = hold_write_lock(db, 3)
     try:
         run = measured(
             tmp_path, "import", "cases", str(tmp_path / "week2.csv"), LOCK_TIMEOUT_SECONDS="60"
