@@ -215,6 +215,47 @@ def test_home_is_rebuilt_once_for_each_person_after_an_import_and_after_a_digest
     assert "Traceback" not in bot.stderr
 
 
+def test_two_bots_on_one_store_rebuild_each_home_tab_once_after_an_import(
+    workspace, db, cli, tmp_path
+):
+    """Two real ``oversight bot`` processes on one store, as two replicas behind one request URL
+    would be: each Home tab is claimed in the store by one of them, and published once."""
+    # Slack answering slowly makes each refresh take longer than the time between them, so that
+    # the two bots are rebuilding at the same moment.
+    workspace.slow("views.publish", 0.4)
+    env = bot_process_env(
+        workspace,
+        db,
+        HOME_REFRESH_SECONDS="1",
+        OVERSIGHT_ALLOWED_USERGROUPS=GROUP,
+        OVERSIGHT_ACCESS_CONTACT=CONTACT,
+    )
+    bots = [BotProcess(tmp_path, env) for _ in range(2)]
+    try:
+        urls = [bot.wait_for_log(SERVING).group(1) for bot in bots]
+        people = (ALLOWED, MEMBER, OUTSIDER, GUEST, GONE)
+        for n, user in enumerate(people):
+            open_home_over_http(urls[n % 2], user, f"Ev{n}")
+            views_of(workspace, user)
+        for round_ in (2, 3):
+            rows = [[f"Replica check {round_}", "2020-07-02", "governance", "", "open", ""]]
+            extract = write_csv(tmp_path / f"deadlines-{round_}.csv", DEADLINE_HEADER, rows)
+            imported = cli("import", "deadlines", str(extract), "--as-of", TODAY)
+            assert imported.returncode == 0, imported.stderr
+            for user in people:
+                views_of(workspace, user, round_, timeout=20)
+            time.sleep(3)  # three more refreshes of each bot: none publishes again
+            assert [len(workspace.views(u)) for u in people] == [round_] * len(people)
+        assert f"Replica check {round_}" in str(workspace.views(MEMBER)[-1])
+        assert [bot.stop() for bot in bots] == [0, 0]
+    finally:
+        for bot in bots:
+            bot.kill()
+    homes = sorted(r["user_id"] for r in audit_rows(cli) if r["command"] == "home")
+    assert homes == sorted(people * 3)
+    assert all("Traceback" not in bot.stderr for bot in bots)
+
+
 def test_someone_removed_from_the_allowed_group_gets_the_refusal_at_the_next_rebuild(
     workspace, db, cli, tmp_path
 ):

@@ -60,6 +60,7 @@ class SlackStandIn:
         self.held = threading.Event()
         self.let_go = threading.Event()
         self._holding: set[str] = set()
+        self._slow: dict[str, float] = {}
         self._posted: list[dict[str, object]] = []
         self._ts = itertools.count(1)
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -127,6 +128,7 @@ class SlackStandIn:
                 self.valid_tokens,
                 self._faults,
                 self._holding,
+                self._slow,
                 self._posted,
                 self._ws_acks,
             ):
@@ -141,6 +143,11 @@ class SlackStandIn:
         """The next call of ``method`` waits, unanswered, until ``let_go`` is set."""
         with self._lock:
             self._holding.add(method)
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Every call of ``method`` is answered ``seconds`` late, as a busy Slack would."""
+        with self._lock:
+            self._slow[method] = seconds
 
     def fail(self, method: str, *faults: Fault) -> None:
         """The next calls of ``method`` get these faults, in order, then normal answers."""
@@ -183,6 +190,8 @@ class SlackStandIn:
             hold = method in self._holding
             self._holding.discard(method)
             held, let_go = self.held, self.let_go
+            late = self._slow.get(method, 0.0)
+        time.sleep(late)
         if hold:
             held.set()
             let_go.wait(60)
