@@ -280,6 +280,7 @@ def test_a_home_tab_slack_refused_is_tried_again_at_the_next_refresh(workspace, 
         wait_until(lambda: len(workspace.calls_to("views.publish")) >= 2, "a second publish")
         time.sleep(1.5)  # and no third: it is up to date now
     assert len(workspace.calls_to("views.publish")) == 2
+    assert len(workspace.views(ALLOWED)) == 1  # the one Slack took
     outcomes = [(r["outcome"], r["detail"]) for r in audit_rows(cli) if r["command"] == "home"]
     assert outcomes == [
         ("error", "Slack answered an API call with an error (internal_error)."),

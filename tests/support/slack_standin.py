@@ -62,6 +62,7 @@ class SlackStandIn:
         self._holding: set[str] = set()
         self._slow: dict[str, float] = {}
         self._posted: list[dict[str, object]] = []
+        self._published: list[tuple[str, dict[str, object]]] = []  # Home views: (user, view)
         self._ts = itertools.count(1)
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._http.daemon_threads = True
@@ -130,6 +131,7 @@ class SlackStandIn:
                 self._holding,
                 self._slow,
                 self._posted,
+                self._published,
                 self._ws_acks,
             ):
                 table.clear()
@@ -160,14 +162,10 @@ class SlackStandIn:
             return [c for c in self.calls if c.method == method]
 
     def views(self, user: str | None = None) -> list[dict[str, object]]:
-        """The Home tab views the bot published, oldest first (of ``user``, or of anyone)."""
-        found = []
-        for call in self.calls_to("views.publish"):
-            if user is not None and call.params.get("user_id") != user:
-                continue
-            view = call.params.get("view")
-            found.append(json.loads(view) if isinstance(view, str) else view)
-        return found
+        """The Home tab views Slack took (answered ok), oldest first (of ``user``, or of anyone);
+        ``calls_to("views.publish")`` has every attempt."""
+        with self._lock:
+            return [view for to, view in self._published if user is None or to == user]
 
     def posted(self, starting: str = "") -> list[dict[str, object]]:
         """The messages Slack took (answered ok), whose text starts with ``starting``."""
@@ -200,6 +198,12 @@ class SlackStandIn:
         if method == "chat.postMessage" and answer.get("ok"):
             with self._lock:
                 self._posted.append({**params, "ts": answer["ts"]})
+        if method == "views.publish" and answer.get("ok"):
+            view = params["view"]
+            with self._lock:
+                self._published.append(
+                    (str(params["user_id"]), json.loads(view) if isinstance(view, str) else view)
+                )
         return answer
 
     def _web_api(self, method: str, params: dict[str, object], token: str | None) -> dict:
