@@ -23,6 +23,7 @@ import pytest
 
 from oversight.store import BUSY_TIMEOUT_MS, EX_TEMPFAIL
 from tests.support.data import CASE_HEADER, case, write_csv
+from tests.support.processes import hold_write_lock
 from tests.support.refusals import MEMORY_LIMIT, Run, assert_refused, measured
 
 ROOT = os.geteuid() == 0
@@ -181,25 +182,12 @@ def test_a_damaged_database_says_so_and_how_to_restore(tmp_path, store_folder):
     assert not list(tmp_path.glob(".copy.db*"))
 
 
-HOLD = """
-import sqlite3, sys, time
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN IMMEDIATE")
-print("holding", flush=True)
-time.sleep(float(sys.argv[2]))
-conn.execute("ROLLBACK")
-"""
-
-
 @slow
 def test_a_lock_held_past_the_busy_timeout_is_exit_status_75(tmp_path, store_folder):
     db = store_folder / "oversight.db"
     before = digest(db)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(db), "30"], stdout=subprocess.PIPE, text=True
-    )
+    holder = hold_write_lock(db, 30)
     try:
-        assert holder.stdout.readline().strip() == "holding"
         started = time.monotonic()
         run = import_week_2(tmp_path, store_folder)
         waited = time.monotonic() - started

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import csv
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,7 +34,7 @@ from tests.support.front_door import (
     signed_headers,
     threads,
 )
-from tests.support.processes import SERVING, BotProcess, wait_until
+from tests.support.processes import SERVING, BotProcess, hold_write_lock, wait_until
 from tests.support.readback import assert_backlog
 from tests.support.slack import (
     ALLOWED,
@@ -342,23 +340,6 @@ def test_remembered_keys_expire_and_stay_bounded():
 
 
 # --- a store whose write lock another process holds -----------------------------------------------
-
-HOLD = """
-import sqlite3, sys, time
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN IMMEDIATE")
-print("holding", flush=True)
-time.sleep(float(sys.argv[2]))
-conn.execute("ROLLBACK")
-"""
-
-
-def hold_write_lock(db: Path, seconds: float) -> subprocess.Popen[str]:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(db), str(seconds)], stdout=subprocess.PIPE, text=True
-    )
-    assert holder.stdout.readline().strip() == "holding"
-    return holder
 
 
 @pytest.mark.slow

@@ -84,6 +84,28 @@ def assert_home_has_the_figures_of_oversight_ask(view: dict, cli) -> None:
     assert_crime({"blocks": crime}, ask_today(cli, "/crime"))
 
 
+def refreshing_bot_env(slack: SlackStandIn, db) -> dict[str, str]:
+    """The environment of an ``oversight bot`` that looks for new data every second, allowing
+    the members of GROUP."""
+    return bot_process_env(
+        slack,
+        db,
+        HOME_REFRESH_SECONDS="1",
+        OVERSIGHT_ALLOWED_USERGROUPS=GROUP,
+        OVERSIGHT_ACCESS_CONTACT=CONTACT,
+    )
+
+
+def import_deadline(cli, folder, title: str) -> None:
+    """A deadline due tomorrow, in a new deadlines extract imported by another process."""
+    rows = [[title, "2020-07-02", "governance", "Deputy mayor", "open", ""]]
+    extract = write_csv(
+        folder / f"deadlines-{len(list(folder.glob('deadlines-*')))}.csv", DEADLINE_HEADER, rows
+    )
+    imported = cli("import", "deadlines", str(extract), "--as-of", TODAY)
+    assert imported.returncode == 0, imported.stderr
+
+
 def assert_refusal(view: dict) -> None:
     texts = block_texts(view["blocks"])
     assert view["type"] == "home"
@@ -161,13 +183,7 @@ def test_home_is_rebuilt_once_for_each_person_after_an_import_and_after_a_digest
     workspace, db, cli, tmp_path
 ):
     """The real ``oversight bot``, an import and a digest from other processes."""
-    env = bot_process_env(
-        workspace,
-        db,
-        HOME_REFRESH_SECONDS="1",
-        OVERSIGHT_ALLOWED_USERGROUPS=GROUP,
-        OVERSIGHT_ACCESS_CONTACT=CONTACT,
-    )
+    env = refreshing_bot_env(workspace, db)
     bot = BotProcess(tmp_path, env)
     try:
         url = bot.wait_for_log(SERVING).group(1)
@@ -178,11 +194,7 @@ def test_home_is_rebuilt_once_for_each_person_after_an_import_and_after_a_digest
         time.sleep(2.5)  # refreshes meanwhile find nothing new: nothing is republished
         assert [len(workspace.views(u)) for u in people] == [1, 1, 1]
 
-        # A deadline due tomorrow, in a new deadlines extract imported by another process.
-        rows = [["Home tab check", "2020-07-02", "governance", "Deputy mayor", "open", ""]]
-        extract = write_csv(tmp_path / "deadlines-new.csv", DEADLINE_HEADER, rows)
-        imported = cli("import", "deadlines", str(extract), "--as-of", TODAY)
-        assert imported.returncode == 0, imported.stderr
+        import_deadline(cli, tmp_path, "Home tab check")
         for user in people:
             views_of(workspace, user, 2)
         time.sleep(2.5)
@@ -223,13 +235,7 @@ def test_two_bots_on_one_store_rebuild_each_home_tab_once_after_an_import(
     # Slack answering slowly makes each refresh take longer than the time between them, so that
     # the two bots are rebuilding at the same moment.
     workspace.slow("views.publish", 0.4)
-    env = bot_process_env(
-        workspace,
-        db,
-        HOME_REFRESH_SECONDS="1",
-        OVERSIGHT_ALLOWED_USERGROUPS=GROUP,
-        OVERSIGHT_ACCESS_CONTACT=CONTACT,
-    )
+    env = refreshing_bot_env(workspace, db)
     bots = [BotProcess(tmp_path, env) for _ in range(2)]
     try:
         urls = [bot.wait_for_log(SERVING).group(1) for bot in bots]
@@ -238,10 +244,7 @@ def test_two_bots_on_one_store_rebuild_each_home_tab_once_after_an_import(
             open_home_over_http(urls[n % 2], user, f"Ev{n}")
             views_of(workspace, user)
         for round_ in (2, 3):
-            rows = [[f"Replica check {round_}", "2020-07-02", "governance", "", "open", ""]]
-            extract = write_csv(tmp_path / f"deadlines-{round_}.csv", DEADLINE_HEADER, rows)
-            imported = cli("import", "deadlines", str(extract), "--as-of", TODAY)
-            assert imported.returncode == 0, imported.stderr
+            import_deadline(cli, tmp_path, f"Replica check {round_}")
             for user in people:
                 views_of(workspace, user, round_, timeout=20)
             time.sleep(3)  # three more refreshes of each bot: none publishes again
@@ -265,9 +268,7 @@ def test_someone_removed_from_the_allowed_group_gets_the_refusal_at_the_next_reb
         open_home_over_http(bot.url, MEMBER, "Ev1")
         (first,) = views_of(workspace, MEMBER)
         workspace.usergroups[GROUP] = []  # removed from the group
-        rows = [["Another deadline", "2020-07-03", "governance", "", "open", ""]]
-        extract = write_csv(tmp_path / "deadlines-2.csv", DEADLINE_HEADER, rows)
-        assert cli("import", "deadlines", str(extract), "--as-of", TODAY).returncode == 0
+        import_deadline(cli, tmp_path, "Another deadline")
         _, rebuilt = views_of(workspace, MEMBER, 2)
     assert re.search(r"\d", " ".join(block_texts(first["blocks"])))
     assert_refusal(rebuilt)
