@@ -72,6 +72,8 @@ def workbook(parts: list[Member], fd: int, info: zipfile.ZipInfo, data_start: in
 
 @dataclass
 class Member:
+    """A part of the workbook made for calamine, as it goes into the zip."""
+
     name: str
     data: bytes  # as packed
     method: int
