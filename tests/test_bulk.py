@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from oversight import bulk
 from oversight.clock import LONDON
-from oversight.errors import UserError
 from oversight.importing import import_extract
 from oversight.kinds import KINDS
 from oversight.store import open_store
 from tests.support.data import CASE_HEADER, assert_totals_are_a_recount
+from tests.support.imports import import_outcome, staged_by_fast_path
 
 AS_OF = date(2020, 6, 30)
 
@@ -57,32 +57,6 @@ def row(draw: st.DrawFn) -> list[str]:
     return cells
 
 
-def outcome(path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[str, object]:
-    """What importing ``path`` into a new store comes to: the rows stored, or the refusal."""
-    with monkeypatch.context() as patch:
-        taken = []
-        real = bulk.stage
-        patch.setattr(bulk, "stage", lambda *a: taken.append(1) or (real(*a) if fast else None))
-        with (
-            tempfile.TemporaryDirectory() as folder,
-            open_store(Path(folder) / "o.db", create=True) as store,
-        ):
-            try:
-                import_extract(
-                    store,
-                    KINDS["cases"],
-                    path,
-                    extract_as_of=AS_OF,
-                    imported_by="t",
-                    imported_at=datetime(2020, 7, 1, tzinfo=LONDON),
-                )
-            except UserError as error:
-                details = error.details() if hasattr(error, "details") else []
-                return "refused", (str(error), details)
-            rows = store.conn.execute("SELECT * FROM case_reviews ORDER BY incident_ref")
-            return "stored", rows.fetchall()
-
-
 def write(path: Path, rows: list[list[str]]) -> Path:
     lines = [",".join(CASE_HEADER), *(",".join(r) for r in rows)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -95,7 +69,7 @@ def write(path: Path, rows: list[list[str]]) -> Path:
 def test_the_fast_path_stores_and_refuses_exactly_what_the_exact_path_does(rows, monkeypatch):
     with tempfile.TemporaryDirectory() as folder:
         path = write(Path(folder) / "cases.csv", rows)
-        assert outcome(path, True, monkeypatch) == outcome(path, False, monkeypatch)
+        assert import_outcome(path, True, as_of=AS_OF) == import_outcome(path, False, as_of=AS_OF)
 
 
 GOOD = [
@@ -110,7 +84,7 @@ def test_a_plain_valid_file_takes_the_fast_path(tmp_path, monkeypatch):
     staged = []
     real = bulk.stage
     monkeypatch.setattr(bulk, "stage", lambda *a: staged.append(real(*a)) or staged[-1])
-    kind, stored = outcome(path, True, monkeypatch)
+    kind, stored = import_outcome(path, True, as_of=AS_OF)
     assert kind == "stored" and len(stored) == 3
     assert staged == [3]  # the fast path vouched for all three rows
 
@@ -142,7 +116,7 @@ def test_any_doubt_leaves_the_file_to_the_exact_path(tmp_path, monkeypatch, cell
     staged = []
     real = bulk.stage
     monkeypatch.setattr(bulk, "stage", lambda *a: staged.append(real(*a)) or staged[-1])
-    outcome(path, True, monkeypatch)
+    import_outcome(path, True, as_of=AS_OF)
     assert staged == [None]
 
 
@@ -152,16 +126,8 @@ def test_a_quoted_file_reads_on_the_fast_path_when_every_row_is_one_line(tmp_pat
     staged = []
     real = bulk.stage
     monkeypatch.setattr(bulk, "stage", lambda *a: staged.append(real(*a)) or staged[-1])
-    assert outcome(tmp_path / "q.csv", True, monkeypatch)[0] == "stored"
+    assert import_outcome(tmp_path / "q.csv", True, as_of=AS_OF)[0] == "stored"
     assert staged == [1]
-
-
-def staged_by_fast_path(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
-    """What each call of the fast path returns (the rows it staged, or None: the exact path)."""
-    staged: list[int | None] = []
-    real = bulk.stage
-    monkeypatch.setattr(bulk, "stage", lambda *a: staged.append(real(*a)) or staged[-1])
-    return staged
 
 
 # Keys SQLite's JSON could not take as they are (a backslash, a tab), beyond ASCII, or both.
@@ -172,9 +138,9 @@ def test_keys_of_any_characters_are_stored_as_the_exact_path_stores_them(tmp_pat
     rows = [[key, *GOOD[n % 3][1:]] for n, key in enumerate(ODD_KEYS)]
     path = write(tmp_path / "cases.csv", rows)
     staged = staged_by_fast_path(monkeypatch)
-    fast = outcome(path, True, monkeypatch)
+    fast = import_outcome(path, True, as_of=AS_OF)
     assert staged == [len(ODD_KEYS)]  # the fast path vouched for every row
-    assert fast == outcome(path, False, monkeypatch)
+    assert fast == import_outcome(path, False, as_of=AS_OF)
     assert [row[0] for row in fast[1]] == sorted(ODD_KEYS)
 
 
@@ -185,9 +151,9 @@ def test_a_quoted_key_holding_a_quote_is_stored_as_the_exact_path_stores_it(tmp_
         writer.writerow(CASE_HEADER)
         writer.writerows([['A"1', *GOOD[0][1:]], ["A,2", *GOOD[1][1:]], ["A3", *GOOD[2][1:]]])
     staged = staged_by_fast_path(monkeypatch)
-    fast = outcome(path, True, monkeypatch)
+    fast = import_outcome(path, True, as_of=AS_OF)
     assert staged == [3]
-    assert fast == outcome(path, False, monkeypatch)
+    assert fast == import_outcome(path, False, as_of=AS_OF)
     assert [row[0] for row in fast[1]] == ['A"1', "A,2", "A3"]
 
 
@@ -200,7 +166,7 @@ def test_a_key_given_twice_in_a_batch_or_across_batches_is_left_to_the_exact_pat
     rows = [*GOOD, ["B1", *GOOD[0][1:]], ["A1", *GOOD[1][1:]]]  # A1 again, on line 6
     path = write(tmp_path / "cases.csv", rows)
     staged = staged_by_fast_path(monkeypatch)
-    kind, (_, details) = outcome(path, True, monkeypatch)
+    kind, (_, details) = import_outcome(path, True, as_of=AS_OF)
     assert staged == [None]
     assert kind == "refused"
     assert details == ['line 6, incident_ref: "A1" appears more than once (first on line 2)']
@@ -212,9 +178,9 @@ def test_blank_lines_and_rows_of_blank_cells_are_no_rows_on_the_fast_path(tmp_pa
     path = tmp_path / "cases.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     staged = staged_by_fast_path(monkeypatch)
-    fast = outcome(path, True, monkeypatch)
+    fast = import_outcome(path, True, as_of=AS_OF)
     assert staged == [3]
-    assert fast == outcome(path, False, monkeypatch)
+    assert fast == import_outcome(path, False, as_of=AS_OF)
     assert [row[0] for row in fast[1]] == ["A1", "A2", "A3"]
 
 
@@ -222,7 +188,7 @@ def test_too_many_distinct_rests_are_left_to_the_exact_path(tmp_path, monkeypatc
     path = write(tmp_path / "cases.csv", GOOD)  # three distinct rests
     monkeypatch.setattr(bulk, "MAX_DISTINCT", 2)
     staged = staged_by_fast_path(monkeypatch)
-    fast = outcome(path, True, monkeypatch)
+    fast = import_outcome(path, True, as_of=AS_OF)
     assert staged == [None]
     assert fast[0] == "stored" and len(fast[1]) == 3
 
@@ -314,11 +280,11 @@ def test_batches_bounded_by_characters_stage_every_row(tmp_path, monkeypatch):
         bulk, "_insert", lambda c, r, keys, *a: batches.append(len(keys)) or real(c, r, keys, *a)
     )
     staged = staged_by_fast_path(monkeypatch)
-    fast = outcome(path, True, monkeypatch)
+    fast = import_outcome(path, True, as_of=AS_OF)
     assert staged == [len(rows)]
     # 200 characters are four or five lines: a batch ends at the first piece of two past them.
     assert sum(batches) == len(rows) and max(batches) <= 6 and len(batches) > 10
-    assert fast == outcome(path, False, monkeypatch)
+    assert fast == import_outcome(path, False, as_of=AS_OF)
 
 
 def test_keys_in_no_order_are_sorted_in_and_stored_as_the_exact_path_stores_them(
@@ -340,10 +306,10 @@ def test_keys_in_no_order_are_sorted_in_and_stored_as_the_exact_path_stores_them
         lambda c, table, *a: tables.append(table.split("_")[0]) or real(c, table, *a),
     )
     staged = staged_by_fast_path(monkeypatch)
-    fast = outcome(path, True, monkeypatch)
+    fast = import_outcome(path, True, as_of=AS_OF)
     assert staged == [len(rows)]
     assert {"temp.raw", "temp.pending"} <= set(tables)  # both ways were taken
-    assert fast == outcome(path, False, monkeypatch)
+    assert fast == import_outcome(path, False, as_of=AS_OF)
 
 
 def test_a_key_given_twice_in_order_and_out_of_it_is_left_to_the_exact_path(tmp_path, monkeypatch):
@@ -354,7 +320,7 @@ def test_a_key_given_twice_in_order_and_out_of_it_is_left_to_the_exact_path(tmp_
     rows += [[f"R{n}", *GOOD[1][1:]] for n in (0, 5, 0.5, 0.25)]  # before R8: pending; R5 again
     path = write(tmp_path / "cases.csv", rows)
     staged = staged_by_fast_path(monkeypatch)
-    kind, (_, details) = outcome(path, True, monkeypatch)
+    kind, (_, details) = import_outcome(path, True, as_of=AS_OF)
     assert staged == [None]
     assert kind == "refused"
     assert details == ['line 11, incident_ref: "R5" appears more than once (first on line 6)']

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oversight.errors import InvalidExtract, UserError
+from oversight.errors import InvalidExtract
 from oversight.store import open_store
 from tests.support.data import (
     CASE_HEADER,
@@ -22,17 +22,7 @@ from tests.support.data import (
     stored_case_daily,
     write_csv,
 )
-from tests.support.imports import cases_table, run_import
-
-
-def staged_by_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
-    """What the fast path staged at each import from now on: its rows, or None (a doubt)."""
-    from oversight import bulk
-
-    staged: list[int | None] = []
-    real = bulk.stage
-    monkeypatch.setattr(bulk, "stage", lambda *a: staged.append(real(*a)) or staged[-1])
-    return staged
+from tests.support.imports import cases_table, import_outcome, run_import, staged_by_fast_path
 
 
 def typed(row: list[str], n: int) -> list[object]:
@@ -117,7 +107,7 @@ def test_a_workbook_stores_what_the_same_rows_as_csv_store(tmp_path, monkeypatch
         book.active.append(typed(row, n))
     book.save(tmp_path / "cases.xlsx")
     xlsx_path = as_excel_writes_it(tmp_path / "cases.xlsx") if excel else tmp_path / "cases.xlsx"
-    staged = staged_by_the_fast_path(monkeypatch)
+    staged = staged_by_fast_path(monkeypatch)
     stored = []
     for path in (csv_path, xlsx_path):
         with open_store(tmp_path / f"{path.stem}-{path.suffix[1:]}.db", create=True) as store:
@@ -143,7 +133,7 @@ def test_bad_cells_of_a_workbook_are_named_by_their_sheet_rows(store, tmp_path, 
         for column, value in enumerate(cells, start=1):
             sheet.cell(row=number, column=column, value=value)
     book.save(tmp_path / "bad.xlsx")
-    staged = staged_by_the_fast_path(monkeypatch)
+    staged = staged_by_fast_path(monkeypatch)
     with pytest.raises(InvalidExtract) as caught:
         run_import(store, "cases", tmp_path / "bad.xlsx")
     assert staged == [None]  # the fast path doubted, and the exact path named them
@@ -193,28 +183,6 @@ def workbook_row(draw: st.DrawFn) -> list[object]:
     return [None] * len(cells) if shape == "blank" else cells
 
 
-def workbook_outcome(path: Path, fast: bool) -> tuple[str, object]:
-    """What importing ``path`` into a new store comes to: the rows stored, or the refusal."""
-    from oversight import bulk
-
-    real = bulk.stage
-    bulk.stage = real if fast else (lambda *_: None)
-    try:
-        with (
-            tempfile.TemporaryDirectory() as folder,
-            open_store(Path(folder) / "o.db", create=True) as store,
-        ):
-            try:
-                run_import(store, "cases", path)
-            except UserError as error:
-                details = error.details() if hasattr(error, "details") else []
-                return "refused", (str(error), details)
-            rows = store.conn.execute("SELECT * FROM case_reviews ORDER BY incident_ref")
-            return "stored", rows.fetchall()
-    finally:
-        bulk.stage = real
-
-
 @pytest.mark.slow  # a long hypothesis run, each example imported twice
 @settings(max_examples=60, deadline=None)
 @given(
@@ -233,4 +201,4 @@ def test_the_fast_path_reads_a_workbook_as_the_exact_path_does(rows, write_only,
         for row in rows:
             sheet.append(row)
         book.save(path)
-        assert workbook_outcome(path, True) == workbook_outcome(path, False)
+        assert import_outcome(path, True) == import_outcome(path, False)

@@ -4,12 +4,17 @@ store read back whole."""
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from datetime import date
 from pathlib import Path
 
+import pytest
+
+from oversight import bulk
+from oversight.errors import UserError
 from oversight.importing import ImportResult, import_extract
 from oversight.kinds import KINDS
-from oversight.store import Store
+from oversight.store import Store, open_store
 from tests.support.data import CASE_HEADER, NOW
 
 AS_OF = date(2020, 7, 1)
@@ -51,3 +56,33 @@ def cases_table(store: Store) -> list[tuple]:
     return store.conn.execute(
         f"SELECT {CASE_COLUMNS} FROM case_reviews ORDER BY incident_ref"
     ).fetchall()
+
+
+def import_outcome(path: Path, fast: bool, *, as_of: date = AS_OF) -> tuple[str, object]:
+    """What importing cases from ``path`` into a new store comes to: the rows stored, or the
+    refusal and its details; with ``fast`` False, the fast path declines every file."""
+    real = bulk.stage
+    bulk.stage = real if fast else (lambda *_: None)
+    try:
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            open_store(Path(folder) / "o.db", create=True) as store,
+        ):
+            try:
+                run_import(store, "cases", path, as_of=as_of)
+            except UserError as error:
+                details = error.details() if hasattr(error, "details") else []
+                return "refused", (str(error), details)
+            rows = store.conn.execute("SELECT * FROM case_reviews ORDER BY incident_ref")
+            return "stored", rows.fetchall()
+    finally:
+        bulk.stage = real
+
+
+def staged_by_fast_path(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
+    """What each call of the fast path returns from now on: the rows it staged, or None (a
+    doubt: the exact path reads the file)."""
+    staged: list[int | None] = []
+    real = bulk.stage
+    monkeypatch.setattr(bulk, "stage", lambda *a: staged.append(real(*a)) or staged[-1])
+    return staged
