@@ -30,7 +30,7 @@ VERSION = 1
 
 def street_folder(directory: Path, rows: int, seed: int = 12) -> Path:
     """The folder of 12 generated month files (4 forces × 3 months), written once."""
-    from oversight.street_files import CRIME_TYPES, STREET_HEADER, force_slug
+    from oversight.extracts.street_files import CRIME_TYPES, STREET_HEADER, force_slug
 
     folder = directory / f"street-{rows}-seed{seed}-v{VERSION}"
     if folder.exists():
@@ -135,7 +135,7 @@ def crime_import(data: Path, work: Path, rows: int, runs: int, log) -> dict[str,
 
 def _answer_times(db: Path, runs: int) -> dict[str, object]:
     from oversight.clock import LONDON
-    from oversight.commands import answer, parse_command
+    from oversight.answers import answer, parse_command
     from oversight.store import open_store
 
     os.environ["OVERSIGHT_FORCE"] = FORCES[0]

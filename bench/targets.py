@@ -111,7 +111,7 @@ def backlog_answer(db: Path, runs: int, warmup: int, log: Log) -> dict[str, obje
     from datetime import datetime
 
     from oversight.clock import LONDON
-    from oversight.commands import answer, parse_command
+    from oversight.answers import answer, parse_command
     from oversight.store import open_store
 
     now = datetime.fromisoformat(f"{AS_OF}T18:00").replace(tzinfo=LONDON)

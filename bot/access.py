@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from slack_plumbing import describe_failure
+from oversight.slack.plumbing import describe_failure
 
 log = logging.getLogger(__name__)
 

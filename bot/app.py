@@ -22,11 +22,11 @@ from bot.buttons import Buttons, ButtonSigner
 from bot.home import HomeTabs
 from bot.replays import ReplayGuard
 from bot.service import CommandService
+from oversight.answers import COMMANDS
 from oversight.audit import AuditEntry, record
-from oversight.commands import COMMANDS
 from oversight.settings import Settings
+from oversight.slack.plumbing import make_client
 from oversight.store import Store
-from slack_plumbing import make_client
 
 log = logging.getLogger(__name__)
 

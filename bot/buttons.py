@@ -23,14 +23,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.access import AccessPolicy
-from oversight.answers import Answer, CrimeAnswer
+from oversight.answers import COMMANDS, Query, UsageError, answer, parse_command
+from oversight.answers.commands import Switch
 from oversight.audit import AuditEntry
-from oversight.commands import COMMANDS, Query, UsageError, answer, parse_command
 from oversight.render.blocks import MAX_BLOCKS, Block, context, fit, render_blocks, section
 from oversight.settings import Settings
+from oversight.slack.plumbing import describe_failure
 from oversight.store import Store
-from oversight.values import WORKSTREAM_LABELS
-from slack_plumbing import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -86,22 +85,11 @@ class Buttons:
 
     # --- making them ---------------------------------------------------------------------------
 
-    def actions(self, query: Query, result: Answer, share: bool = True) -> Block:
+    def actions(self, query: Query, result: object, share: bool = True) -> Block:
         """The buttons under the answer ``result`` to ``query`` (its date already set)."""
         elements: list[Block] = []
-        if query.command == "backlog":
-            for workstream, label in [("all", "All"), *WORKSTREAM_LABELS.items()]:
-                asked = replace(query, workstream=workstream).text()
-                elements.append(
-                    _button(
-                        label,
-                        f"{SWITCH}-{workstream}",
-                        self.signer.sign(SWITCH, asked),
-                        primary=workstream == query.workstream,
-                    )
-                )
-        if query.command == "crime" and isinstance(result, CrimeAnswer):
-            elements.append(self._crime_types(query, result))
+        for switch in COMMANDS[query.command].switches(query, result):
+            elements += self._switch(query, switch)
         if share and COMMANDS[query.command].shareable:
             elements.append(
                 _button("Share in channel", SHARE, self.signer.sign(SHARE, query.text()))
@@ -109,30 +97,33 @@ class Buttons:
         elements.append(_button("Workbook", WORKBOOK, self.signer.sign(WORKBOOK, query.text())))
         return {"type": "actions", "block_id": BLOCK_ID, "elements": elements}
 
-    def _crime_types(self, query: Query, result: CrimeAnswer) -> Block:
-        # All crime, then the types of the month shown: at most the 16 data.police.uk names,
-        # far within a menu's 100 options.
-        types = [None, *(t.crime_type for t in result.crime.by_type)]
-        if query.crime_type not in types:
-            types.append(query.crime_type)
-        options = [
-            {
-                "text": {"type": "plain_text", "text": (t or "All recorded crime")[:75]},
-                "value": self.signer.sign(SWITCH, replace(query, crime_type=t).text()),
-            }
-            for t in types
+    def _switch(self, query: Query, switch: Switch) -> list[Block]:
+        """The command's other answers a click away: a button each, or one menu."""
+        signed = [
+            self.signer.sign(SWITCH, replace(query, options=choice.options).text())
+            for choice in switch.choices
         ]
-        chosen = options[types.index(query.crime_type)]
-        return {
-            "type": "static_select",
-            "action_id": f"{SWITCH}-type",
-            "placeholder": {"type": "plain_text", "text": "Crime type"},
-            "options": options,
-            "initial_option": chosen,
-        }
+        if switch.menu is None:
+            return [
+                _button(choice.label, f"{SWITCH}-{choice.key}", value, i == switch.chosen)
+                for i, (choice, value) in enumerate(zip(switch.choices, signed, strict=True))
+            ]
+        options = [
+            {"text": {"type": "plain_text", "text": choice.label[:75]}, "value": value}
+            for choice, value in zip(switch.choices, signed, strict=True)
+        ]
+        return [
+            {
+                "type": "static_select",
+                "action_id": f"{SWITCH}-menu",
+                "placeholder": {"type": "plain_text", "text": switch.menu},
+                "options": options,
+                "initial_option": options[switch.chosen],
+            }
+        ]
 
     def with_actions(
-        self, query: Query, result: Answer, blocks: list[Block], share: bool = True
+        self, query: Query, result: object, blocks: list[Block], share: bool = True
     ) -> list[Block]:
         """``blocks`` with the buttons under them, within Slack's 50 blocks."""
         return [*fit(blocks, MAX_BLOCKS - 1), self.actions(query, result, share)]
@@ -181,7 +172,7 @@ class Buttons:
                 message = "The figures workbook is in your direct messages with me."
                 respond(text=message, blocks=[section(message)], replace_original=False)
                 return
-            result = answer(self.store, query, now, self.settings.stale_after_days)
+            result = answer(self.store, query, now, self.settings)
             fallback, blocks = render_blocks(result)
             if kind == SWITCH:
                 self._audit(entry, text, "answered", None)
@@ -213,11 +204,11 @@ class Buttons:
             respond(text=message, blocks=[section(f":x: {message}")], replace_original=False)
 
     def _workbook(self, user_id: str, query: Query, now: Any) -> None:
-        from oversight.digest import weekly_digest
-        from oversight.workbook import digest_workbook
+        from oversight.answers.digest import weekly_digest
+        from oversight.render.workbook import digest_workbook
 
         as_of = query.as_of or now.date()
-        digest = weekly_digest(self.store, as_of, now, self.settings.stale_after_days)
+        digest = weekly_digest(self.store, as_of, now, self.settings)
         channel = self.client.conversations_open(users=user_id)["channel"]["id"]
         self.client.files_upload_v2(
             channel=channel,

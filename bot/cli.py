@@ -23,7 +23,7 @@ def bot(ctx: click.Context, host: str) -> None:
     DIGEST_CHANNEL is set.
     """
     from bot.run import start
-    from slack_plumbing import configure_logging
+    from oversight.slack.plumbing import configure_logging
 
     settings: Settings = ctx.find_object(Settings)
     configure_logging(settings.secrets)

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.access import AccessPolicy, Decision
-from oversight.answers import data_version
+from oversight.answers import answer, parse_command
+from oversight.answers.overview import data_version
 from oversight.audit import AuditEntry
-from oversight.commands import answer, parse_command
-from oversight.render.blocks import Block, context, header, render_home, section
+from oversight.render.blocks import Block, context, header, section
+from oversight.render.overview import render_home
 from oversight.settings import Settings
+from oversight.slack.plumbing import describe_failure
 from oversight.store import DatabaseFault, Store
-from slack_plumbing import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,7 @@ class HomeTabs:
         entry = {"user_id": user_id, "channel_id": None, "command": "home", "text": None}
         try:
             if decision.allowed:
-                stale_after = self.settings.stale_after_days
-                result = answer(self.store, parse_command(HOME), now, stale_after)
+                result = answer(self.store, parse_command(HOME), now, self.settings)
                 view: dict[str, object] = {"type": "home", "blocks": render_home(result)[1]}
                 outcome, detail = "answered", f"Home tab {why}"
             else:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 
 from bot.access import AccessPolicy, Decision
 from bot.buttons import NOT_SHARED, Buttons
+from oversight.answers import COMMANDS, UsageError, answer, parse_command
 from oversight.audit import AuditEntry, record
-from oversight.commands import COMMANDS, UsageError, answer, parse_command
 from oversight.render.blocks import MAX_BLOCKS, Block, context, escape, fit, render_blocks, section
 from oversight.settings import Settings
 from oversight.store import Store
@@ -54,11 +54,11 @@ class CommandService:
             return Reply(text=decision.reason, blocks=[section(f":no_entry: {decision.reason}")])
         try:
             query = parse_command(command, text)
-            if query.command == "oversight" and query.topic == "whoami":
+            if COMMANDS[query.command].about_the_asker(query.options):
                 self._audit(entry, "answered", decision.reason)
                 return self._whoami(user_id, decision)
             now = self.settings.clock.now()
-            result = answer(self.store, query, now, self.settings.stale_after_days)
+            result = answer(self.store, query, now, self.settings)
         except UsageError as error:
             self._audit(entry, "usage", error.problem)
             usage = escape(error.usage())  # it quotes what was typed: no mentions or links

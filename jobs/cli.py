@@ -30,7 +30,7 @@ def _as_of(value: str | None) -> date | None:
 def _jobs(settings: Settings, store: Store) -> Jobs:
     """The jobs with a Slack client: the token is checked first, never printed."""
     from jobs.tasks import Jobs
-    from slack_plumbing import make_client
+    from oversight.slack.plumbing import make_client
 
     return Jobs(settings=settings, store=store, client=make_client(settings))
 
@@ -57,7 +57,7 @@ def list_jobs(ctx: click.Context) -> None:
 def run_jobs(ctx: click.Context) -> None:
     """Run the scheduler until stopped, for when the bot and the jobs run apart."""
     from jobs.scheduler import scheduled_jobs
-    from slack_plumbing import configure_logging
+    from oversight.slack.plumbing import configure_logging
 
     settings = _settings(ctx)
     configure_logging(settings.secrets)
@@ -85,17 +85,17 @@ def digest() -> None:
 @click.pass_context
 def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> None:
     """Print the digest as text; touches no Slack."""
-    from oversight.digest import weekly_digest
+    from oversight.answers.digest import weekly_digest
     from oversight.render.text import render_text
     from oversight.store import write_private
 
     settings = _settings(ctx)
     day = _as_of(as_of) or settings.clock.today()
     with settings.open_store() as store:
-        result = weekly_digest(store, day, settings.clock.now(), settings.stale_after_days)
+        result = weekly_digest(store, day, settings.clock.now(), settings)
     click.echo(render_text(result), nl=False)
     if out is not None:
-        from oversight.digest import digest_files
+        from oversight.render.digest import digest_files
 
         try:
             out.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -149,7 +149,7 @@ def remind() -> None:
 @click.pass_context
 def preview_reminders(ctx: click.Context, as_of: str | None) -> None:
     """Print today's reminder as text; touches no Slack."""
-    from oversight.reminders import reminders
+    from oversight.answers.reminders import reminders
     from oversight.render.text import render_text
 
     settings = _settings(ctx)
@@ -168,7 +168,7 @@ def send_reminders(ctx: click.Context, force: bool) -> None:
 
 def _send(ctx: click.Context, action: object) -> None:
     from jobs.posting import PostFailed
-    from slack_plumbing import configure_logging
+    from oversight.slack.plumbing import configure_logging
 
     settings = _settings(ctx)
     configure_logging(settings.secrets)

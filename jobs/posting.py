@@ -15,8 +15,8 @@ from slack_sdk.errors import SlackClientError
 
 from oversight import ledger
 from oversight.settings import Settings
+from oversight.slack.plumbing import describe_failure
 from oversight.store import Store
-from slack_plumbing import describe_failure
 
 log = logging.getLogger(__name__)
 

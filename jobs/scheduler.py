@@ -23,8 +23,8 @@ from jobs.triggers import WorkingDayTrigger, cron_trigger
 from oversight.clock import LONDON
 from oversight.errors import UserError
 from oversight.settings import Settings
+from oversight.slack.plumbing import make_client
 from oversight.store import Store
-from slack_plumbing import make_client
 
 log = logging.getLogger(__name__)
 

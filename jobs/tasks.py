@@ -8,11 +8,12 @@ from datetime import date, timedelta
 from slack_sdk import WebClient
 
 from jobs.posting import Message, Outcome, Upload, post_once
-from oversight.alarms import INTEGRITY_JOB, STALE_JOB, integrity_alerts, stale_alarm
-from oversight.digest import DIGEST_JOB, DigestAnswer, digest_files, weekly_digest
-from oversight.integrity import findings_csv
-from oversight.reminders import REMINDER_JOB, reminders
+from oversight.answers.alarms import INTEGRITY_JOB, STALE_JOB, integrity_alerts, stale_alarm
+from oversight.answers.digest import DIGEST_JOB, DigestAnswer, weekly_digest
+from oversight.answers.reminders import REMINDER_JOB, reminders
 from oversight.render.blocks import render_blocks
+from oversight.render.digest import digest_files
+from oversight.render.findings import findings_csv
 from oversight.settings import Settings
 from oversight.store import Store
 
@@ -27,7 +28,7 @@ class Jobs:
 
     def digest(self, as_of: date | None = None) -> DigestAnswer:
         now = self.settings.clock.now()
-        return weekly_digest(self.store, as_of or now.date(), now, self.settings.stale_after_days)
+        return weekly_digest(self.store, as_of or now.date(), now, self.settings)
 
     def send_digest(
         self, as_of: date | None = None, channel: str | None = None, force: bool = False
@@ -63,7 +64,7 @@ class Jobs:
         return post_once(self.settings, self.store, self.client, message, force=force)
 
     def send_stale_alarm(self) -> Outcome:
-        alarm = stale_alarm(self.store, self.settings.clock.now(), self.settings.stale_after_days)
+        alarm = stale_alarm(self.store, self.settings.clock.now(), self.settings)
         if not alarm.raised:
             return Outcome(False, "The case extract is fresh: no alarm was posted.")
         text, blocks = render_blocks(alarm)

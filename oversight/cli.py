@@ -13,7 +13,7 @@ from typing import TypeVar
 import click
 
 from oversight.errors import InvalidExtract, UserError
-from oversight.kinds import KINDS
+from oversight.importing.kinds import KINDS
 from oversight.settings import Settings, load_settings
 from oversight.values import one_line, spreadsheet_safe
 
@@ -31,7 +31,7 @@ class Failure(click.ClickException):
         self.exit_code = error.exit_code  # 2, or 75 for a database that stayed locked
 
     def show(self, file: object = None) -> None:
-        from oversight.commands import UsageError
+        from oversight.answers import UsageError
 
         error = self.error
         text = error.usage() if isinstance(error, UsageError) else str(error)
@@ -146,8 +146,8 @@ def import_command(
 
     KIND is the kind of extract (see the README's table of kinds and their columns).
     """
-    from oversight.formatting import import_report
-    from oversight.importing import import_extract
+    from oversight.importing.kinds import import_extract
+    from oversight.render.words import import_report
     from oversight.values import WORKSTREAM_WORDS
 
     settings = _settings(ctx)
@@ -242,8 +242,8 @@ def _login() -> str:
 @click.pass_context
 def ask(ctx: click.Context, text: tuple[str, ...], as_of: str | None, as_json: bool) -> None:
     """Print the answer the Slack bot would give, e.g. oversight ask "/backlog da"."""
-    from oversight.answers import to_json
-    from oversight.commands import answer, parse_command
+    from oversight.answers import answer, parse_command
+    from oversight.render.json import to_json
 
     settings = _settings(ctx)
     query = parse_command(" ".join(text))
@@ -253,7 +253,7 @@ def ask(ctx: click.Context, text: tuple[str, ...], as_of: str | None, as_json: b
 
         query = replace(query, as_of=as_of_date)
     with settings.open_store() as store:
-        result = answer(store, query, settings.clock.now(), settings.stale_after_days)
+        result = answer(store, query, settings.clock.now(), settings)
     if as_json:
         click.echo(to_json(result))
     else:
@@ -267,13 +267,13 @@ def ask(ctx: click.Context, text: tuple[str, ...], as_of: str | None, as_json: b
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """Database path, schema version, row counts and the last import of each kind."""
-    from oversight.answers import status as store_status
-    from oversight.answers import to_json
+    from oversight.answers.overview import status as store_status
+    from oversight.render.json import to_json
     from oversight.render.text import render_text
 
     settings = _settings(ctx)
     with settings.open_store() as store:
-        result = store_status(store, settings.clock.now(), settings.stale_after_days)
+        result = store_status(store, settings.clock.now(), settings)
     click.echo(to_json(result) if as_json else render_text(result), nl=as_json)
 
 
@@ -285,7 +285,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
 def integrity(ctx: click.Context, as_of: str | None, import_id: int | None, as_csv: bool) -> None:
     """Every finding of the latest case import and the latest recorded-crime import (or of
     import N), one per line."""
-    from oversight.integrity import cases_imports, findings, findings_csv
+    from oversight.figures.integrity import cases_imports, findings
+    from oversight.render.findings import findings_csv
 
     settings = _settings(ctx)
     day = date_option("--as-of", as_of) or settings.clock.today()
@@ -329,19 +330,11 @@ def integrity(ctx: click.Context, as_of: str | None, import_id: int | None, as_c
 def _crime_import(store: object, day: date, import_id: int | None) -> tuple[int, str] | None:
     """The recorded-crime import whose gaps to list: import N if it is one, else the latest
     on or before ``day``."""
+    from oversight.figures.integrity import import_of, latest_import
+
     if import_id is not None:
-        sql, params = (
-            "SELECT id, file_name FROM imports WHERE kind = 'crimes' AND id = ?",
-            [import_id],
-        )
-    else:
-        sql = (
-            "SELECT id, file_name FROM imports WHERE kind = 'crimes' AND "
-            "coalesce(extract_as_of, substr(imported_at, 1, 10)) <= ? ORDER BY id DESC LIMIT 1"
-        )
-        params = [day.isoformat()]
-    found = store.conn.execute(sql, params).fetchone()
-    return (found[0], found[1]) if found else None
+        return import_of(store, "crimes", import_id)
+    return latest_import(store, "crimes", day)
 
 
 @cli.command()

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from oversight.errors import UserError
-from oversight.kinds import KINDS
+from oversight.importing.kinds import KINDS
 from oversight.settings import Settings
 
 AS_OF = date(2020, 6, 30)
@@ -360,7 +360,7 @@ def _areas(rng: random.Random) -> list[tuple[str, str, float, str, str]]:
 def street_files(folder: Path, seed: int = 2019) -> Path:
     """Write the demo's street-level files, ``folder/YYYY-MM/YYYY-MM-greater-manchester-street.csv``
     with data.police.uk's header; returns ``folder``."""
-    from oversight.street_files import ASB, STREET_HEADER, force_slug
+    from oversight.extracts.street_files import ASB, STREET_HEADER, force_slug
 
     rng = random.Random(seed)
     areas = _areas(rng)
@@ -408,8 +408,8 @@ def _crime_id(month: str, number: int) -> str:
 def build_demo(path: Path, settings: Settings, echo: Callable[[str], None] | None = None) -> None:
     """(Re)build the demo database at ``path`` through the real import path; ``echo`` hears
     what each later case import reported."""
-    from oversight.formatting import import_report
-    from oversight.importing import import_extract
+    from oversight.importing.kinds import import_extract
+    from oversight.render.words import import_report
     from oversight.store import open_store
 
     path = Path(path)
@@ -456,7 +456,7 @@ def check_demo_path(path: Path, settings: Settings) -> None:
 
 
 def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> None:
-    from oversight.commands import COMMANDS, answer, parse_command
+    from oversight.answers import COMMANDS, answer, parse_command
     from oversight.render.text import render_text
     from oversight.store import open_store
 
@@ -471,7 +471,7 @@ def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> Non
             echo("")
             echo(f'$ oversight ask --as-of {day.isoformat()} "{text}"')
             query = parse_command(f"{text} as of {day.isoformat()}")
-            result = answer(store, query, settings.clock.now(), settings.stale_after_days)
+            result = answer(store, query, settings.clock.now(), settings)
             echo(render_text(result).rstrip("\n"))
 
         for command in ("backlog", "ons-status", "deadlines"):

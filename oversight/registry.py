@@ -1,20 +1,28 @@
-"""Registries: each extension point (kinds of extract, commands, renderers) is declared once
-and everything that lists them derives from its registry, so a new one is a one-place change."""
+"""Registries: each extension point (kinds of extract, commands, renderers, answer models) is
+declared once and everything that lists them derives from its registry, so a new one is a
+one-place change."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
 
 class Registry(Generic[T]):
-    """Named things in the order they were registered; a name can be registered only once."""
+    """Named things, listed in the order they were registered or by ``order`` when given; a
+    name can be registered only once."""
 
-    def __init__(self, what: str, name_of: Callable[[T], str]) -> None:
+    def __init__(
+        self,
+        what: str,
+        name_of: Callable[[T], str],
+        order: Callable[[T], Any] | None = None,
+    ) -> None:
         self.what = what
         self._name_of = name_of
+        self._order = order
         self._items: dict[str, T] = {}
 
     def register(self, item: T) -> T:
@@ -22,7 +30,13 @@ class Registry(Generic[T]):
         if name in self._items:
             raise ValueError(f"a {self.what} named {name!r} is already registered")
         self._items[name] = item
+        if self._order is not None:
+            self._items = dict(sorted(self._items.items(), key=lambda pair: self._order(pair[1])))
         return item
+
+    def unregister(self, name: str) -> T:
+        """Takes ``name`` out again (a plug-in's test, undoing what it added)."""
+        return self._items.pop(name)
 
     def __getitem__(self, name: str) -> T:
         return self._items[name]
@@ -34,7 +48,7 @@ class Registry(Generic[T]):
         return name in self._items
 
     def __iter__(self) -> Iterator[T]:
-        return iter(self._items.values())
+        return iter(list(self._items.values()))
 
     def __len__(self) -> int:
         return len(self._items)

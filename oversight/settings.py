@@ -173,11 +173,6 @@ def _clock(text: str) -> Clock:
         ) from None
 
 
-def configured_force() -> str:
-    """OVERSIGHT_FORCE, read when an answer needs it (/crime, the digest's recorded crime)."""
-    return load_settings().force
-
-
 _FORCE = re.compile(r"[A-Za-z][A-Za-z &'.,-]{1,99}")
 
 

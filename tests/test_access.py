@@ -16,11 +16,11 @@ from bot.access import AccessPolicy, Decision
 from bot.service import CommandService, Reply
 from oversight.audit import entries
 from oversight.clock import LONDON
-from oversight.commands import answer, parse_command
+from oversight.answers import answer, parse_command
 from oversight.render.blocks import render_blocks
 from oversight.settings import Settings
 from oversight.store import Store
-from slack_plumbing import make_client
+from oversight.slack.plumbing import make_client
 from tests.support.access import (
     ALLOWED,
     CHANNEL,

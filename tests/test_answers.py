@@ -18,12 +18,12 @@ from oversight.answers import (
     to_json,
     to_plain,
 )
-from oversight.commands import COMMANDS, UsageError, parse_command
+from oversight.answers import COMMANDS, UsageError, parse_command
 from oversight.figures.backlog import backlog
 from oversight.figures.deadlines import open_deadlines
 from oversight.figures.returns import returns_status
-from oversight.importing import import_extract
-from oversight.kinds import KINDS
+from oversight.importing.kinds import import_extract
+from oversight.importing.kinds import KINDS
 from oversight.schema import CURRENT_VERSION
 from oversight.store import Store
 from tests.support.data import RETURN_HEADER, write_csv

@@ -26,8 +26,8 @@ from oversight.figures.backlog import (
     project_completion,
     week_start,
 )
-from oversight.importing import import_extract
-from oversight.kinds import KINDS
+from oversight.importing.kinds import import_extract
+from oversight.importing.kinds import KINDS
 from oversight.store import Store, open_store
 from tests.support.data import CASE_HEADER, NOW, case, write_csv
 from tests.support.handchecked import BACKLOG_EXPECTED, CASE_ROWS, CP, DA

@@ -24,11 +24,11 @@ from hypothesis import strategies as st
 
 from oversight.answers import DeadlinesAnswer, ReturnsAnswer, to_json
 from oversight.clock import LONDON
-from oversight.commands import COMMANDS, UsageError, answer, parse_command
+from oversight.answers import COMMANDS, UsageError, answer, parse_command
 from oversight.figures.deadlines import Deadline, Deadlines
 from oversight.figures.returns import DataReturn, ReturnsStatus
-from oversight.importing import import_extract
-from oversight.kinds import KINDS
+from oversight.importing.kinds import import_extract
+from oversight.importing.kinds import KINDS
 from oversight.render.blocks import render_blocks
 from oversight.store import Store, open_store
 from tests.support.blocks import SLACK_MAX_HEADER, assert_within_limits, strings

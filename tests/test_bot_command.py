@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from oversight.kinds import KINDS
+from oversight.importing.kinds import KINDS
 from tests.support.processes import SERVING, BotProcess, one_sentence
 from tests.support.readback import assert_backlog, block_texts, local_day
 from tests.support.slack import (

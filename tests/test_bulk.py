@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oversight import bulk
+from oversight.importing import bulk
 from oversight.clock import LONDON
-from oversight.importing import import_extract
-from oversight.kinds import KINDS
+from oversight.importing.kinds import import_extract
+from oversight.importing.kinds import KINDS
 from oversight.store import open_store
 from tests.support.data import CASE_HEADER, assert_totals_are_a_recount
 from tests.support.imports import import_outcome, staged_by_fast_path

@@ -19,10 +19,10 @@ from pathlib import Path
 from PIL import Image, ImageStat
 
 from oversight import demo
-from oversight.chart import BLUE, MAX_PROJECTION, VERMILLION, chart_data, digest_chart
-from oversight.digest import DigestAnswer, build_digest
-from oversight.importing import import_extract
-from oversight.kinds import KINDS
+from oversight.render.charts import BLUE, MAX_PROJECTION, VERMILLION, chart_data, digest_chart
+from oversight.answers.digest import DigestAnswer, build_digest
+from oversight.importing.kinds import import_extract
+from oversight.importing.kinds import KINDS
 from oversight.store import Store
 from tests.support.data import CASE_HEADER, NOW, TEST_NOW, case, write_csv
 from tests.support.processes import oversight_command

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oversight.commands import (
+from oversight.answers import (
     COMMANDS,
     DEFAULT_DEADLINE_DAYS,
     MAX_DEADLINE_DAYS,

@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oversight.figures.crime import crime_type_named
-from oversight.importing import import_extract
-from oversight.kinds import KINDS
+from oversight.importing.kinds import import_extract
+from oversight.importing.kinds import KINDS
 from oversight.store import open_store
-from oversight.street_files import ASB, STREET_HEADER, force_slug
+from oversight.extracts.street_files import ASB, STREET_HEADER, force_slug
 from tests.support.cli import invoke
 from tests.support.data import NOW
 
@@ -507,10 +507,10 @@ def test_the_digest_has_recorded_crime_its_chart_and_its_monthly_sheet(demo_stor
 
     from openpyxl import load_workbook
 
-    from oversight.chart import crime_chart, crime_chart_data
-    from oversight.digest import build_digest
+    from oversight.render.charts import crime_chart, crime_chart_data
+    from oversight.answers.digest import build_digest
     from oversight.render.text import render_text
-    from oversight.workbook import digest_workbook
+    from oversight.render.workbook import digest_workbook
 
     digest = build_digest(demo_store, date(2019, 12, 31), NOW, 8)
     crime = digest.crime

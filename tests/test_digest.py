@@ -19,7 +19,7 @@ from PIL import Image
 
 from jobs.tasks import Jobs
 from oversight.store import open_store
-from slack_plumbing import make_client
+from oversight.slack.plumbing import make_client
 from tests.support.data import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, write_csv
 from tests.support.jobs import CHANNEL, DIGEST, REMINDER, job_settings, slack_env
 from tests.support.processes import clean_env, oversight

@@ -13,8 +13,8 @@ import click
 import pytest
 
 from oversight.cli import cli
-from oversight.commands import COMMANDS
-from oversight.kinds import KINDS
+from oversight.answers import COMMANDS
+from oversight.importing.kinds import KINDS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -57,7 +57,7 @@ def test_every_command_line_command_is_in_the_readme(name: str):
 
 
 def test_the_readme_explains_every_kind_of_finding():
-    from oversight.integrity import FINDING_KINDS
+    from oversight.figures.integrity import FINDING_KINDS
 
     section = _section("## Lost records: reconciling each case extract")
     rows = re.findall(r"^\| `([a-z_]+)` \| (.+) \|$", section, re.MULTILINE)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from doctor import MANIFEST_SCOPES
+from oversight.slack.doctor import MANIFEST_SCOPES
 from tests.support.cli import invoke
 from tests.support.slack import (
     APP_TOKEN,

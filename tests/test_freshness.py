@@ -9,8 +9,8 @@ import pytest
 
 from oversight.clock import LONDON
 from oversight.figures.freshness import freshness
-from oversight.importing import import_extract
-from oversight.kinds import KINDS
+from oversight.importing.kinds import import_extract
+from oversight.importing.kinds import KINDS
 from oversight.store import Store
 from tests.support.data import CASE_HEADER, DEADLINE_HEADER, NOW, RETURN_HEADER, case, write_csv
 

@@ -431,7 +431,7 @@ def test_a_traceback_reaches_the_log_as_one_line_naming_the_error():
     import io
     import logging
 
-    from slack_plumbing import Redact
+    from oversight.slack.plumbing import Redact
 
     out = io.StringIO()
     handler = logging.StreamHandler(out)

@@ -27,10 +27,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from oversight import extracts
+from oversight.extracts import limits as extracts
 from oversight.errors import UserError
-from oversight.importing import import_extract
-from oversight.kinds import KINDS
+from oversight.importing.kinds import import_extract
+from oversight.importing.kinds import KINDS
 from tests.support.data import CASE_HEADER, NOW, case, write_csv
 from tests.support.refusals import MEMORY_LIMIT, MiB, assert_refused, dump, measured
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oversight.errors import InvalidExtract, UserError
-from oversight.importing import MAX_PROBLEMS
+from oversight.importing.tabular import MAX_PROBLEMS
 from oversight.store import Store, open_store
 from tests.support.data import (
     CASE_HEADER,

@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 
 from jobs.tasks import Jobs
 from oversight.clock import LONDON
-from oversight.importing import import_extract
-from oversight.integrity import FINDING_COLUMNS, findings
-from oversight.kinds import KINDS
+from oversight.importing.kinds import import_extract
+from oversight.figures.integrity import FINDING_COLUMNS, findings
+from oversight.importing.kinds import KINDS
 from oversight.store import open_store
-from slack_plumbing import make_client
+from oversight.slack.plumbing import make_client
 from tests.support.data import CASE_HEADER, assert_totals_are_a_recount, write_csv
 from tests.support.jobs import CHANNEL, job_settings
 
@@ -456,7 +456,7 @@ def test_two_schedulers_alert_once(tmp_path, digest_standin):
 
 @pytest.mark.parametrize("renderer", ["text", "blocks", "json"])
 def test_the_alert_renders_everywhere(tmp_path, renderer):
-    from oversight.alarms import integrity_alerts
+    from oversight.answers.alarms import integrity_alerts
     from oversight.render import RENDERERS
 
     db = alerting_store(tmp_path)

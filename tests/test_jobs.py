@@ -28,7 +28,7 @@ from jobs.scheduler import Scheduler
 from jobs.tasks import Jobs
 from oversight import ledger
 from oversight.store import open_store
-from slack_plumbing import make_client
+from oversight.slack.plumbing import make_client
 from tests.support.jobs import CHANNEL, DIGEST, REMINDER, job_settings
 from tests.support.processes import wait_until
 from tests.support.slack_standin import Fault

@@ -13,7 +13,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.http import EVENTS_PATH
-from oversight.commands import COMMANDS
+from oversight.answers import COMMANDS
 
 REPO = Path(__file__).resolve().parent.parent
 MANIFEST = REPO / "slack" / "manifest.yml"
@@ -207,6 +207,6 @@ def test_every_web_api_method_the_code_calls_is_covered_by_a_scope(manifest: dic
 
 
 def test_oversight_doctor_expects_exactly_the_manifests_scopes(manifest: dict):
-    from doctor import MANIFEST_SCOPES
+    from oversight.slack.doctor import MANIFEST_SCOPES
 
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == MANIFEST_SCOPES

@@ -13,8 +13,8 @@ import pytest
 
 from oversight.answers import ANSWER_TYPES
 from oversight.clock import LONDON
-from oversight.commands import COMMANDS, Command, Query, answer, parse_command
-from oversight.kinds import KINDS, kind_label
+from oversight.answers import COMMANDS, Command, Query, answer, parse_command
+from oversight.importing.kinds import KINDS, kind_label
 from oversight.registry import Registry
 from oversight.render import RENDERERS
 from oversight.render.blocks import render_blocks
@@ -136,9 +136,9 @@ def test_every_example_of_every_command_renders_everywhere_on_the_demo(demo_stor
 
 
 def test_every_scheduled_message_renders_everywhere_on_the_demo(demo_store):
-    from oversight.alarms import integrity_alerts, stale_alarm
-    from oversight.digest import weekly_digest
-    from oversight.reminders import reminders
+    from oversight.answers.alarms import integrity_alerts, stale_alarm
+    from oversight.answers.digest import weekly_digest
+    from oversight.answers.reminders import reminders
 
     messages = [
         weekly_digest(demo_store, DEMO_NOW.date(), DEMO_NOW, 8),

@@ -13,7 +13,7 @@ import pytest
 
 from bot.service import CommandService, Reply
 from oversight.audit import entries
-from oversight.commands import COMMANDS, answer, parse_command
+from oversight.answers import COMMANDS, answer, parse_command
 from oversight.render.blocks import render_blocks
 from oversight.settings import Settings
 from oversight.store import Store

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from oversight import formatting as fmt
+from oversight.render import words as fmt
 from oversight.answers import to_json
 from oversight.clock import LONDON
 from oversight.figures.backlog import Trend, WorkstreamFigures
-from oversight.importing import import_extract
-from oversight.kinds import KINDS
+from oversight.importing.kinds import import_extract
+from oversight.importing.kinds import KINDS
 from oversight.render.text import render_text
 from oversight.schema import CURRENT_VERSION
 from oversight.store import Store
@@ -217,7 +217,7 @@ def test_status_text(summer: Store):
 
 def test_help_text(summer: Store):
     text = render_text(ask(summer, "/oversight help"))
-    from oversight.commands import COMMANDS
+    from oversight.answers import COMMANDS
 
     for command, usage in ((c.name, c.usage) for c in COMMANDS):
         assert usage in text.splitlines()

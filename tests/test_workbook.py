@@ -18,11 +18,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from oversight import demo
 from oversight.answers import to_plain
-from oversight.digest import DigestAnswer, PreviousDigest, build_digest
-from oversight.importing import import_extract
-from oversight.kinds import KINDS
+from oversight.answers.digest import DigestAnswer, PreviousDigest, build_digest
+from oversight.importing.kinds import import_extract
+from oversight.importing.kinds import KINDS
 from oversight.store import Store
-from oversight.workbook import digest_workbook
+from oversight.render.workbook import digest_workbook
 from tests.support.data import DEADLINE_HEADER, NOW, RETURN_HEADER, write_csv
 
 D = demo.AS_OF  # Tuesday 30 June 2020

@@ -3,7 +3,7 @@
 A pure core: the store and a date in, plain dataclasses out; the renderers only format them.
 The rules (README: "Recorded crime"): recorded crime excludes anti-social behaviour, which is
 shown apart; "No Location" crimes count in the force's totals but in no neighbourhood; the data
-gaps are those of :mod:`oversight.crimes`.
+gaps are those of :mod:`oversight.figures.crime_gaps`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from oversight.crimes import month_after, whole_force_gaps
+from oversight.extracts.street_files import ASB, CRIME_TYPES, force_slug, recorded
+from oversight.figures.crime_gaps import month_after, whole_force_gaps
 from oversight.store import Store
-from oversight.street_files import ASB, CRIME_TYPES, force_slug, recorded
 
 MONTHS_SHOWN = 24  # the chart and the workbook: this year against last
 SILENT_SHOWN = 5  # neighbourhoods named in the warning; the rest are counted

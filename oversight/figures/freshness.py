@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from oversight.kinds import KINDS
 from oversight.store import Store
 
 
@@ -22,10 +22,12 @@ class LastImport:
     stale: bool
 
 
-def freshness(store: Store, now: datetime, stale_after_days: int) -> dict[str, LastImport | None]:
-    """The last import of each declared kind (None for one never imported), then of any kind
-    the import history holds that this version does not declare (a newer oversight's)."""
-    result: dict[str, LastImport | None] = dict.fromkeys(KINDS.names())
+def freshness(
+    store: Store, now: datetime, stale_after_days: int, kinds: Iterable[str]
+) -> dict[str, LastImport | None]:
+    """The last import of each of ``kinds`` (None for one never imported), then of any kind
+    the import history holds that is not among them (a newer oversight's)."""
+    result: dict[str, LastImport | None] = dict.fromkeys(kinds)
     rows = store.conn.execute(
         "SELECT kind, id, file_name, imported_at, imported_by, extract_as_of, rows_read "
         "FROM imports WHERE id IN (SELECT max(id) FROM imports GROUP BY kind)"

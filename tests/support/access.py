@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.access import AccessPolicy
 from oversight.settings import Settings, load_settings
-from slack_plumbing import make_client
+from oversight.slack.plumbing import make_client
 from tests.support.slack_standin import SlackStandIn
 
 NOW = "2020-07-10T10:00"

@@ -11,10 +11,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from oversight.clock import LONDON
-from oversight.commands import answer, parse_command
+from oversight.answers import answer, parse_command
 from oversight.figures.backlog import ALL
-from oversight.importing import import_extract
-from oversight.kinds import KINDS
+from oversight.importing.kinds import import_extract
+from oversight.importing.kinds import KINDS
 from oversight.store import Store
 from tests.support.data import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, write_csv
 

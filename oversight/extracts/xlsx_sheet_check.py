@@ -17,7 +17,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 
-from oversight.extracts import (
+from oversight.extracts.limits import (
     CHUNK_BYTES,
     MAX_COLUMNS,
     MAX_ROWS,
@@ -25,7 +25,7 @@ from oversight.extracts import (
     STALL_BYTES,
     QuickDoubt,
 )
-from oversight.xlsx import SPREADSHEETML
+from oversight.extracts.xlsx_parts import SPREADSHEETML
 
 _PIECE = 1 << 15  # of the sheet unpacked and looked through at a time: most hold whole rows
 _CONTROL = bytes(range(9)) + b"\x0b\x0c" + bytes(range(14, 32))

@@ -1,4 +1,5 @@
-"""Words and numbers shared by every rendering (plain text, Block Kit), so they read alike."""
+"""Words and numbers shared by every rendering (text, Block Kit, charts, the workbook), so they
+read alike."""
 
 from __future__ import annotations
 
@@ -8,16 +9,17 @@ from typing import TYPE_CHECKING
 
 from oversight.clock import LONDON
 from oversight.figures.backlog import OutstandingAges, Trend, WorkstreamFigures
+from oversight.figures.crime import CrimeFigures, month_label, percent_change
 from oversight.figures.deadlines import Deadline
 from oversight.figures.freshness import LastImport
+from oversight.figures.integrity import FindingCount
 from oversight.figures.returns import DataReturn
-from oversight.integrity import FindingCount
-from oversight.kinds import kind_label
+from oversight.importing.kinds import kind_label
 from oversight.values import WORKSTREAM_LABELS
 
 if TYPE_CHECKING:
-    from oversight.alarms import IntegrityAlert
-    from oversight.importing import ImportResult
+    from oversight.answers.alarms import IntegrityAlert
+    from oversight.importing.result import ImportResult
 
 
 def count(n: int) -> str:
@@ -249,3 +251,93 @@ def import_report(result: ImportResult) -> list[str]:
             "file; they were kept as they were."
         )
     return lines
+
+
+# --- recorded crime ------------------------------------------------------------------------------
+
+
+def crime_gaps_heading(import_id: int, file_name: str, counts: dict[str, int]) -> str:
+    found = ", ".join(f"{kind} {count(n)}" for kind, n in counts.items()) or "none"
+    return f"Gaps in recorded crime (import #{import_id}, {file_name}): {found}"
+
+
+def change_words(percent: float | None) -> str:
+    if percent is None:
+        return "n/a"
+    if percent == 0:
+        return "no change"
+    return f"{'up' if percent > 0 else 'down'} {abs(percent):.1f}%"
+
+
+def twelve_months_change(c: CrimeFigures) -> str:
+    """ "12 months to December 2019: 306,663 against 334,544, down 8.3%"."""
+    assert c.month is not None
+    what = "" if c.crime_type is None else f" ({c.crime_type})"
+    return (
+        f"12 months to {month_label(c.month)}{what}: {count(c.last_12)} against "
+        f"{count(c.previous_12)}, {change_words(c.change_12_percent)}"
+    )
+
+
+def twelve_months(c: CrimeFigures) -> str:
+    """The change over 12 months, marked INCOMPLETE, naming the months, when one is missing."""
+    line = twelve_months_change(c)
+    if c.incomplete:
+        absent = [*c.absent_previous_12, *c.absent_last_12]
+        named = ", ".join(month_label(m) for m in absent[:4])
+        more = f" and {len(absent) - 4} more" if len(absent) > 4 else ""
+        line += f" (INCOMPLETE: no file for {named}{more})"
+    return line
+
+
+def no_location(c: CrimeFigures) -> str:
+    return (
+        f"No Location: {count(c.no_location)} of {count(c.crimes)} crimes "
+        f"({pct(c.no_location_percent)}), in the totals but in no neighbourhood"
+    )
+
+
+def gap_warning(c: CrimeFigures) -> str | None:
+    """Missing and low months of the 24, and neighbourhoods that went silent in the last 12."""
+    parts = []
+    if c.missing_months:
+        parts.append("no file for " + ", ".join(month_label(m) for m in c.missing_months))
+    if c.low_months:
+        parts.append(
+            "low "
+            + ", ".join(
+                f"{month_label(m.month)} ({count(m.crimes)} crimes, under half the "
+                f"median {count(round(m.median))})"
+                for m in c.low_months
+            )
+        )
+    if c.silent:
+        names: list[str] = []
+        for area in c.silent:
+            if area.name not in names:
+                names.append(area.name)
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        parts.append(
+            f"{plural(c.silent_areas, 'neighbourhood')} went silent (no crime in a month "
+            f"after averaging 10 or more): {shown}"
+        )
+    return "data gaps: " + "; ".join(parts) if parts else None
+
+
+def digest_crime_lines(c: CrimeFigures) -> list[str]:
+    """The digest's recorded-crime section: the month, the 12 months, and the gaps."""
+    assert c.month is not None and c.year_before is not None
+    before = (
+        "no file"
+        if c.crimes_year_before is None
+        else f"{count(c.crimes_year_before)} in {month_label(c.year_before)}"
+    )
+    lines = [
+        f"{count(c.crimes)} crimes against {before} "
+        f"({change_words(percent_change(c.crimes, c.crimes_year_before))}); anti-social behaviour "
+        f"{count(c.asb)} (not a crime)",
+        twelve_months(c),
+        no_location(c),
+    ]
+    warning = gap_warning(c)
+    return [*lines, f"WARNING: {warning}"] if warning else lines

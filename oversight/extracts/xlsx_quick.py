@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterator
 from contextlib import suppress
 from typing import IO
 
-from oversight.extracts import Progress, Quick, QuickDoubt
-from oversight.xlsx import Parts
-from oversight.xlsx_calamine import quick_child, workbook, workbook_parts
-from oversight.xlsx_sheet_check import check_sheet
+from oversight.extracts.limits import Progress, Quick, QuickDoubt
+from oversight.extracts.xlsx_calamine import quick_child, workbook, workbook_parts
+from oversight.extracts.xlsx_parts import Parts
+from oversight.extracts.xlsx_sheet_check import check_sheet
 
 # --- XLSX: the quick reading -----------------------------------------------------------------
 #

@@ -34,8 +34,8 @@ from itertools import islice, repeat
 from operator import gt, is_, itemgetter
 from typing import TypeVar
 
-from oversight.extracts import Extract
-from oversight.kinds import Column, Kind
+from oversight.extracts.limits import Extract
+from oversight.importing.kind import Column, Kind
 from oversight.values import is_blank, stored_value
 
 MAX_DISTINCT = 250_000  # distinct rests of a row: more, and the exact path is as quick

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
-from oversight.digest import DigestAnswer
+from oversight.answers.digest import DigestAnswer
 from oversight.figures.backlog import week_start
-from oversight.formatting import (
+from oversight.figures.crime import month_label
+from oversight.importing.kinds import kind_label
+from oversight.render.words import (
     day,
     deadline_when,
     projection,
@@ -25,7 +27,6 @@ from oversight.formatting import (
     stale_warning,
     workstream,
 )
-from oversight.kinds import kind_label
 from oversight.values import FORMULA_STARTS
 
 if TYPE_CHECKING:
@@ -199,8 +200,6 @@ def _integrity(out: _Rows, digest: DigestAnswer) -> None:
 
 def _crime(out: _Rows, digest: DigestAnswer) -> None:
     """Recorded crime month by month for the last 24 months, with the gaps marked."""
-    from oversight.figures.crime import month_label
-
     crime = digest.crime
     assert crime is not None
     silent: dict[str, list[str]] = {}

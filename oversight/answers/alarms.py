@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from oversight.figures.freshness import LastImport, freshness
-from oversight.integrity import (
+from oversight.answers.commands import answer_model
+from oversight.answers.sources import sources
+from oversight.figures.freshness import LastImport
+from oversight.figures.integrity import (
     ALARMING,
     Finding,
     FindingCount,
@@ -16,12 +18,14 @@ from oversight.integrity import (
     finding_counts,
     findings,
 )
+from oversight.settings import Settings
 from oversight.store import Store
 
 STALE_JOB = "stale-data-alarm"
 INTEGRITY_JOB = "integrity-alert"
 
 
+@answer_model
 @dataclass(frozen=True)
 class StaleAlarm:
     as_of: date
@@ -34,11 +38,12 @@ class StaleAlarm:
         return self.source is None or self.source.stale
 
 
-def stale_alarm(store: Store, now: datetime, stale_after_days: int) -> StaleAlarm:
-    source = freshness(store, now, stale_after_days)["cases"]
-    return StaleAlarm(as_of=now.date(), stale_after_days=stale_after_days, source=source)
+def stale_alarm(store: Store, now: datetime, settings: Settings) -> StaleAlarm:
+    source = sources(store, now, settings)["cases"]
+    return StaleAlarm(as_of=now.date(), stale_after_days=settings.stale_after_days, source=source)
 
 
+@answer_model
 @dataclass(frozen=True)
 class IntegrityAlert:
     """A case import whose extract lost records, undid reviews or withdrew them from review."""

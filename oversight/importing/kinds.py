@@ -1,4 +1,4 @@
-"""The kinds of extract, each declared once: its columns, key, rules, table and label.
+"""The kinds of extract, each declared once: its columns, key, rules, table, label and importer.
 
 Everything that lists kinds (the import command's choices, status and freshness in every
 rendering, the demo) derives from :data:`KINDS`. A kind found in a store's import history that
@@ -7,16 +7,18 @@ this version does not declare is shown by its name, never a crash (see :func:`ki
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from pathlib import Path
 
-from oversight.crimes import import_crimes
-from oversight.integrity import FindingCount, reconcile
+from oversight.importing.crimes import STREET_COLUMNS, import_crimes
+from oversight.importing.kind import Column, Kind, Row
+from oversight.importing.reconcile import reconcile
+from oversight.importing.result import ImportResult
+from oversight.importing.tabular import import_rows
 from oversight.registry import Registry
 from oversight.schema import adjust_case_totals
+from oversight.store import Store
 from oversight.values import (
     DEADLINE_STATUSES,
     RETURN_STATUSES,
@@ -28,47 +30,6 @@ from oversight.values import (
     parse_workstream,
     parse_yes_no,
 )
-
-Row = dict[str, object]
-# A cross-column rule returns (column, problem) pairs; the extract's as-of date bounds past events.
-RowCheck = Callable[[Row, date], list[tuple[str, str]]]
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    parse: Callable[[object], object]
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str  # as typed: oversight import NAME FILE
-    label: str  # what its rows are, in the plural, for freshness lines: "case reviews"
-    noun: str  # what one row is, for messages: "case review"
-    table: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]
-    check: RowCheck
-    # Run inside the import's transaction once rows changed: totals kept beside the rows are
-    # moved by (conn, the rows added or changed as they are now, the versions they replaced);
-    # each row of those two carries a ``weight``, how many rows it stands for (the fast path
-    # passes each distinct row once, weighted by its count).
-    after_write: Callable[[sqlite3.Connection, str, str], None] | None = None
-    # Run inside the import's transaction before rows change: what the extract loses or
-    # changes against the store (conn, staging, the rows that differ, import id, scope).
-    reconcile: Callable[[sqlite3.Connection, str, str, int, str], list[FindingCount]] | None = None
-    # The fast path (oversight.bulk) checks each distinct rest of a row once: only for a kind
-    # whose ``check`` never reads the key.
-    fast: bool = False
-    # A kind read by its own importer rather than row by row (recorded crime: data.police.uk's
-    # street-level files, read with pandas): import_extract hands the whole import to it, with
-    # the same arguments, and it returns the same ImportResult.
-    importer: Callable[..., object] | None = None
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
 
 
 def _not_after(row: Row, column: str, as_of: date) -> list[tuple[str, str]]:
@@ -137,6 +98,7 @@ CASES = KINDS.register(
         table="case_reviews",
         noun="case review",
         key=("incident_ref",),
+        importer=import_rows,
         check=check_case,
         after_write=adjust_case_totals,
         reconcile=reconcile,
@@ -165,6 +127,7 @@ RETURNS = KINDS.register(
         table="data_returns",
         noun="data return",
         key=("dataset", "period"),
+        importer=import_rows,
         check=check_return,
         columns=(
             Column("dataset", parse_text, required=True),
@@ -188,6 +151,7 @@ DEADLINES = KINDS.register(
         table="deadlines",
         noun="deadline",
         key=("title",),
+        importer=import_rows,
         check=check_deadline,
         columns=(
             Column("title", parse_text, required=True),
@@ -209,9 +173,10 @@ CRIMES = KINDS.register(
         label="recorded crime",
         table="crime_files",
         noun="street-level crime file",
-        key=(),
-        check=lambda row, as_of: [],
-        columns=(),
+        # data.police.uk's street-level files, read with pandas and kept as counts, a force's
+        # month file at a time (oversight.importing.crimes).
+        key=("force", "month"),
+        columns=STREET_COLUMNS,
         importer=import_crimes,
     )
 )
@@ -225,3 +190,8 @@ def kind_label(name: str) -> str:
         if kind is not None
         else f'"{name}" extracts (a kind this oversight does not know)'
     )
+
+
+def import_extract(store: Store, kind: Kind, path: Path, **options: object) -> ImportResult:
+    """Validate the file at ``path`` as a ``kind``, then import all of it or none of it."""
+    return kind.importer(store, kind, path, **options)

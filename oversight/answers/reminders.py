@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from oversight.answers.commands import answer_model
 from oversight.figures.deadlines import Deadline, open_deadlines
 from oversight.figures.returns import DataReturn, returns_status
 from oversight.figures.workdays import working_days_after
@@ -16,6 +17,7 @@ from oversight.store import Store
 REMINDER_JOB = "deadline-reminders"
 
 
+@answer_model
 @dataclass(frozen=True)
 class RemindersAnswer:
     as_of: date

@@ -1,48 +1,41 @@
 """Recorded crime from data.police.uk's street-level files: imported, and looked through for gaps.
 
 ``oversight import crimes PATH`` takes one file, a folder or a zip of the archive
-(:mod:`oversight.street_files` reads them). A month file of a force is the unit: importing a
-month again replaces it, and importing the same files again changes nothing. Only counts are
+(:mod:`oversight.extracts.street_files` reads them). A month file of a force is the unit:
+importing a month again replaces it, and importing the same files again changes nothing. Only
+counts are
 kept (by force, month and crime type, and by force, month and neighbourhood), so the store stays
 small at national scale.
 
 All or nothing: every file is read and checked before anything is written, and one write
 transaction then stores the counts, the import record and the data-gap findings
-(:func:`find_gaps`).
+(:func:`oversight.figures.crime_gaps.find_gaps`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from statistics import median
-from typing import TYPE_CHECKING
 
 from oversight.errors import UserError
+from oversight.extracts.street_files import STREET_HEADER, MonthFile, force_slug, read_month_files
+from oversight.figures.crime_gaps import GAP_KINDS, SHRUNK_SHARE, Gap, find_gaps
+from oversight.importing.kind import Column, Kind
+from oversight.importing.result import ImportResult
 from oversight.store import Store
-from oversight.street_files import MonthFile, force_slug, read_month_files
+from oversight.values import normalise_name, parse_text
 
-if TYPE_CHECKING:
-    import sqlite3
-
-    from oversight.importing import ImportResult
-
-# The data-gap rules (README: "Recorded crime").
-GAP_WINDOW = 12  # months present before a month, for low_month and zero_area
-LOW_SHARE = 0.5  # low_month: fewer than this share of the window's median
-SILENT_AVERAGE = 10  # zero_area: averaged at least this many crimes a month over the window
-SHRUNK_SHARE = 0.10  # month_shrunk: imported again with more than this share fewer crimes
-GAP_KINDS = ("missing_month", "low_month", "zero_area", "month_shrunk")
-
-
-# --- the import ----------------------------------------------------------------------------------
+# The street-level file's columns, as the kind declares them (the files are read and checked
+# by oversight.extracts.street_files, which holds the format).
+STREET_COLUMNS = tuple(Column(normalise_name(name), parse_text) for name in STREET_HEADER)
 
 
 def import_crimes(
     store: Store,
+    kind: Kind,
     path: Path,
     *,
     extract_as_of: date,
@@ -50,11 +43,12 @@ def import_crimes(
     imported_at: datetime,
     sheet: str | None = None,
     progress: object = None,
+    scope: str = "all",
 ) -> ImportResult:
     """Import street-level files (one CSV, a folder or a zip): all of them or none of them."""
-    from oversight.importing import ImportResult
-
     path = Path(path)
+    if scope != "all":
+        raise UserError(f"--scope applies to case extracts only, not to {kind.label}.")
     if sheet is not None:
         raise UserError("--sheet applies only to XLSX workbooks, not to street-level files.")
     files = read_month_files(path)
@@ -94,7 +88,7 @@ def import_crimes(
                 if f.crimes < old[1] * (1 - SHRUNK_SHARE):
                     shrunk.append((f, old[1]))
         record = {
-            "kind": "crimes",
+            "kind": kind.name,
             "file_name": path.name,
             "sha256": digest.hexdigest(),
             "rows_read": rows_read,
@@ -136,7 +130,7 @@ def import_crimes(
         )
     return ImportResult(
         import_id=import_id,
-        kind="crimes",
+        kind=kind.name,
         file_name=path.name,
         sha256=digest.hexdigest(),
         rows_read=rows_read,
@@ -181,82 +175,3 @@ def _write_month(conn: sqlite3.Connection, f: MonthFile, import_id: int) -> None
         "INSERT INTO crime_areas VALUES (?, ?, ?, ?, ?)",
         [(*key, code, lsoa_name, n) for code, (lsoa_name, n) in sorted(f.areas.items())],
     )
-
-
-# --- the data-gap rules ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Gap:
-    kind: str  # one of GAP_KINDS
-    force: str
-    month: str  # YYYY-MM
-    area: str  # the neighbourhood's LSOA name, or the force for a whole-force finding
-    code: str | None  # the LSOA code; None for a whole-force finding
-    old: object  # what it was measured against: the window's median or mean, or the old count
-    new: object  # the month's crimes
-
-
-def month_after(month: str, n: int = 1) -> str:
-    year, number = int(month[:4]), int(month[5:7]) - 1 + n
-    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
-
-
-def find_gaps(conn: sqlite3.Connection) -> list[Gap]:
-    """Every force's data gaps, from the counts in the store (README: "Recorded crime").
-
-    A month's low_month and zero_area findings depend only on that month and the months before
-    it, so the gaps as of any date are these, up to that date's month.
-    """
-    gaps: list[Gap] = []
-    totals: dict[str, dict[str, int]] = {}
-    for force, month, crimes in conn.execute(
-        "SELECT force, month, crimes FROM crime_files ORDER BY force, month"
-    ):
-        totals.setdefault(force, {})[month] = crimes
-    for force, months in totals.items():
-        gaps += whole_force_gaps(force, months)
-        gaps += _silent_areas(conn, force, list(months))
-    return gaps
-
-
-def whole_force_gaps(force: str, months: dict[str, int]) -> list[Gap]:
-    """A force's missing and low months, from its recorded crimes by month (in month order)."""
-    gaps: list[Gap] = []
-    present = sorted(months)
-    if not present:
-        return gaps
-    month = present[0]
-    while month < present[-1]:
-        if month not in months:
-            gaps.append(Gap("missing_month", force, month, force, None, None, None))
-        month = month_after(month)
-    for i, month in enumerate(present):
-        window = [months[m] for m in present[max(0, i - GAP_WINDOW) : i]]
-        if window and months[month] < LOW_SHARE * median(window):
-            gaps.append(Gap("low_month", force, month, force, None, median(window), months[month]))
-    return sorted(gaps, key=lambda g: g.month)
-
-
-def _silent_areas(conn: sqlite3.Connection, force: str, present: list[str]) -> list[Gap]:
-    index = {m: i for i, m in enumerate(present)}
-    areas: dict[str, list[int]] = {}
-    names: dict[str, str] = {}
-    for month, code, name, crimes in conn.execute(
-        "SELECT month, lsoa_code, lsoa_name, crimes FROM crime_areas WHERE force = ?", (force,)
-    ):
-        areas.setdefault(code, [0] * len(present))[index[month]] = crimes
-        names[code] = name or code
-    gaps = []
-    for code in sorted(areas, key=lambda c: (names[c], c)):
-        counts = areas[code]
-        running = 0  # the sum over the window before month i
-        for i, crimes in enumerate(counts):
-            size = min(i, GAP_WINDOW)
-            if size and crimes == 0 and running >= SILENT_AVERAGE * size:
-                mean = running / size
-                gaps.append(Gap("zero_area", force, present[i], names[code], code, mean, 0))
-            running += crimes
-            if i >= GAP_WINDOW:
-                running -= counts[i - GAP_WINDOW]
-    return gaps

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from oversight import ledger
+from oversight.answers.commands import answer_model
+from oversight.answers.sources import sources
 from oversight.figures.backlog import (
     ALL,
     Backlog,
@@ -20,9 +22,16 @@ from oversight.figures.backlog import (
 )
 from oversight.figures.crime import CrimeFigures, crime_figures
 from oversight.figures.deadlines import Deadlines, open_deadlines
-from oversight.figures.freshness import LastImport, freshness
+from oversight.figures.freshness import LastImport
+from oversight.figures.integrity import (
+    FINDINGS,
+    Finding,
+    ImportIntegrity,
+    cases_imports,
+    findings,
+)
 from oversight.figures.returns import ReturnsStatus, returns_status
-from oversight.integrity import FINDINGS, Finding, ImportIntegrity, cases_imports, findings
+from oversight.settings import Settings
 from oversight.store import Store
 
 DIGEST_JOB = "weekly-digest"
@@ -71,6 +80,7 @@ def digest_integrity(store: Store, as_of: date, since: date) -> DigestIntegrity:
     )
 
 
+@answer_model
 @dataclass(frozen=True)
 class DigestAnswer:
     as_of: date
@@ -137,7 +147,7 @@ def build_digest(
     store: Store,
     as_of: date,
     now: datetime,
-    stale_after_days: int,
+    settings: Settings,
     previous: PreviousDigest | None = None,
 ) -> DigestAnswer:
     return DigestAnswer(
@@ -149,23 +159,21 @@ def build_digest(
         weeks=completed_weeks(store.conn, as_of, ALL, weeks=CHART_WEEKS),
         returns=returns_status(store, as_of),
         deadlines=open_deadlines(store, as_of, DEADLINE_DAYS),
-        sources=freshness(store, now, stale_after_days),
+        sources=sources(store, now, settings),
         integrity=digest_integrity(
             store, as_of, previous.as_of if previous else as_of - timedelta(days=7)
         ),
-        crime=_recorded_crime(store, as_of),
+        crime=_recorded_crime(store, as_of, settings.force),
     )
 
 
-def _recorded_crime(store: Store, as_of: date) -> CrimeFigures | None:
+def _recorded_crime(store: Store, as_of: date, force: str) -> CrimeFigures | None:
     """Recorded crime for OVERSIGHT_FORCE (or the store's only force), when there is any."""
-    from oversight.settings import configured_force
-
-    figures = crime_figures(store, as_of, configured_force())
+    figures = crime_figures(store, as_of, force)
     return figures if figures.month is not None else None
 
 
-def weekly_digest(store: Store, as_of: date, now: datetime, stale_after_days: int) -> DigestAnswer:
+def weekly_digest(store: Store, as_of: date, now: datetime, settings: Settings) -> DigestAnswer:
     """The digest for the week of ``as_of``, compared with the last digest sent before it."""
     last = ledger.last_sent(store, DIGEST_JOB, digest_period(as_of))
     previous = None
@@ -174,19 +182,4 @@ def weekly_digest(store: Store, as_of: date, now: datetime, stale_after_days: in
         previous = PreviousDigest(
             as_of=date.fromisoformat(data["as_of"]), outstanding=data["outstanding"]
         )
-    return build_digest(store, as_of, now, stale_after_days, previous=previous)
-
-
-def digest_files(digest: DigestAnswer) -> list[tuple[str, str, bytes]]:
-    """The digest's files, each (file name, title, bytes): the backlog chart, the recorded-crime
-    chart when there is recorded crime, and the figures workbook (formula-safe)."""
-    from oversight.chart import crime_chart, digest_chart
-    from oversight.workbook import digest_workbook
-
-    stamp = digest.as_of.isoformat()
-    files = [(f"oversight-digest-{stamp}.png", "Outstanding reviews", digest_chart(digest))]
-    crime = crime_chart(digest)
-    if crime is not None:
-        files.append((f"oversight-crime-{stamp}.png", "Recorded crime", crime))
-    files.append((f"oversight-digest-{stamp}.xlsx", "Digest figures", digest_workbook(digest)))
-    return files
+    return build_digest(store, as_of, now, settings, previous=previous)

@@ -17,7 +17,7 @@ from functools import partial
 from itertools import chain, islice
 from typing import Any
 
-from oversight.extracts import (
+from oversight.extracts.limits import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_ROW_CHARS,
@@ -25,7 +25,7 @@ from oversight.extracts import (
     MAX_SHEET_ROWS,
     QuickDoubt,
 )
-from oversight.xlsx import SPREADSHEETML
+from oversight.extracts.xlsx_parts import SPREADSHEETML
 
 _SHEET_PART = "xl/worksheets/sheet1.xml"  # in the workbook made for calamine
 _DAY = timedelta(days=1)

@@ -23,7 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from oversight.settings import Settings
-from slack_plumbing import describe_failure, make_client
+from oversight.slack.plumbing import describe_failure, make_client
 
 # The bot scopes slack/manifest.yml asks for (tests/test_manifest.py keeps the two the same).
 MANIFEST_SCOPES = frozenset(

@@ -1,14 +1,9 @@
-"""Lost records: each case extract reconciled with what the store already holds.
+"""What reconciliation found (the read half): the kinds of finding, and each import's findings.
 
-The force's extracts are the only window on its records, and its records system lost some.
-So every cases import compares each incoming row with the state the store holds for its
-``incident_ref`` and keeps what it finds (``import_findings``), inside the import's one
-transaction. Records are never deleted: one missing from a newer extract stays in the store,
-as last seen, is counted in every figure as before, and is reported as missing until it comes
-back.
-
-Ordinary progress is not a finding: a review completed (with its first compliance and referral
-answers), or a new incident.
+Every cases import keeps what its extract lost or changed against the store
+(:mod:`oversight.importing.reconcile`), and every recorded-crime import the gaps in the street
+files (:mod:`oversight.figures.crime_gaps`), in ``import_findings``. This module names the kinds
+of finding and reads them back, as of a date.
 """
 
 from __future__ import annotations
@@ -49,7 +44,7 @@ FINDING_KINDS = (
     FindingKind("workstream_changed", "moved from one workstream to the other"),
     FindingKind("referral_unsent", "a referral marked sent is now marked not sent, or blank"),
     FindingKind("ncrs_changed", "its NCRS compliance answer turned from yes to no, or back"),
-    # Recorded crime (oversight/crimes.py): gaps in a force's street-level files, by month.
+    # Recorded crime (oversight/figures/crime_gaps.py): gaps in a force's street files, by month.
     FindingKind("missing_month", "no file for a month between the force's first and latest"),
     FindingKind(
         "low_month", "a month with fewer crimes than half the median of the 12 months before it"
@@ -70,132 +65,6 @@ class FindingCount:
     kind: str
     workstream: str
     count: int
-
-
-# How a yes/no is written in a finding's old and new values.
-_YES_NO = "CASE {0} WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE '' END"
-
-# Each change of state between the stored row (t) and the incoming one (s): the finding's kind,
-# when it applies, and its old and new values as text. Read by one pass over the rows that
-# differ in any of these columns.
-_CHANGES = (
-    ("workstream_changed", "t.workstream IS NOT s.workstream", "t.workstream", "s.workstream"),
-    ("recorded_on_changed", "t.recorded_on IS NOT s.recorded_on", "t.recorded_on", "s.recorded_on"),
-    ("needs_review_withdrawn", "t.needs_review = 1 AND s.needs_review = 0", "'yes'", "'no'"),
-    ("needs_review_added", "t.needs_review = 0 AND s.needs_review = 1", "'no'", "'yes'"),
-    (
-        "review_undone",
-        "t.review_status = 'reviewed' AND s.review_status IS NOT 'reviewed'",
-        "'reviewed'",
-        "coalesce(s.review_status, '')",
-    ),
-    (
-        "review_date_changed",
-        "t.review_status = 'reviewed' AND s.review_status = 'reviewed' "
-        "AND t.reviewed_on IS NOT s.reviewed_on",
-        "t.reviewed_on",
-        "s.reviewed_on",
-    ),
-    (
-        "referral_unsent",
-        "t.referral_sent = 1 AND s.referral_sent IS NOT 1",
-        "'yes'",
-        _YES_NO.format("s.referral_sent"),
-    ),
-    (
-        "ncrs_changed",
-        "t.ncrs_compliant IN (0, 1) AND s.ncrs_compliant IN (0, 1) "
-        "AND t.ncrs_compliant <> s.ncrs_compliant",
-        _YES_NO.format("t.ncrs_compliant"),
-        _YES_NO.format("s.ncrs_compliant"),
-    ),
-)
-_COMPARED = (
-    "workstream",
-    "recorded_on",
-    "needs_review",
-    "review_status",
-    "reviewed_on",
-    "referral_sent",
-    "ncrs_compliant",
-)
-
-
-def _in_scope(scope: str, alias: str) -> tuple[str, list[object]]:
-    if scope == "all":
-        return "1", []
-    return f"{alias}.workstream = ?", [scope]
-
-
-def reconcile(
-    conn: sqlite3.Connection, staging: str, changes: str, import_id: int, scope: str
-) -> list[FindingCount]:
-    """Record what this cases extract changes against the store, before it is merged.
-
-    Runs inside the import's write transaction, with the validated rows in ``staging`` and
-    those unlike the store in ``changes`` (with ``old``, the rowid of the store's version). Marks
-    records missing from the extract (within ``scope``: "all" or one workstream) as vanished,
-    keeping their last known state and the import that last saw them; clears the mark of those
-    that came back. Returns what it found, counted by kind and workstream.
-    """
-    insert = "INSERT INTO import_findings (import_id, kind, ref, workstream, old, new) "
-    # Back: only the few records marked missing are looked at (a partial index holds them).
-    conn.execute(
-        insert + f"SELECT ?, 'reappeared', s.incident_ref, s.workstream, '', "
-        f"coalesce(s.review_status, '') FROM case_reviews t JOIN {staging} s "
-        "ON s.incident_ref = t.incident_ref WHERE t.missing_since_import IS NOT NULL",
-        [import_id],
-    )
-    conn.execute(
-        "UPDATE case_reviews AS t SET missing_since_import = NULL, last_seen_import = NULL "
-        "WHERE missing_since_import IS NOT NULL AND EXISTS "
-        f"(SELECT 1 FROM {staging} s WHERE s.incident_ref = t.incident_ref)"
-    )
-    # Vanished: the store's references the file lacks, by merging the two sorted lists of
-    # references (both read in index order, no look-ups); then each is marked, keeping the
-    # import that last saw it (the one before this that covered its workstream).
-    conn.execute(
-        "CREATE TEMP TABLE absent AS SELECT incident_ref FROM case_reviews "
-        f"EXCEPT SELECT incident_ref FROM {staging} ORDER BY 1"
-    )
-    scoped, params = _in_scope(scope, "t")
-    conn.execute(
-        f"UPDATE case_reviews AS t SET missing_since_import = ?, last_seen_import = coalesce("
-        "(SELECT max(i.id) FROM imports i WHERE i.kind = 'cases' AND i.id < ? "
-        "AND coalesce(i.scope, 'all') IN ('all', t.workstream)), t.import_id) "
-        f"WHERE t.incident_ref IN (SELECT incident_ref FROM temp.absent) "
-        f"AND t.missing_since_import IS NULL AND {scoped}",
-        [import_id, import_id, *params],
-    )
-    conn.execute("DROP TABLE temp.absent")
-    conn.execute(
-        insert + "SELECT ?, 'vanished', incident_ref, workstream, coalesce(review_status, ''), "
-        "'' FROM case_reviews WHERE missing_since_import = ?",
-        [import_id, import_id],
-    )
-    # The rows that changed at all (found by the import's one pass), then each rule over them.
-    pairs = (
-        f"SELECT {', '.join(f't.{c} AS t_{c}' for c in _COMPARED)}, "
-        f"{', '.join(f's.{c} AS s_{c}' for c in _COMPARED)}, s.incident_ref AS ref "
-        f"FROM {changes} s JOIN case_reviews t ON t.rowid = s.old"
-    )
-    branches = " UNION ALL ".join(
-        f"SELECT ?, '{kind}', ref, s_workstream, "
-        f"{_columns(old)}, {_columns(new)} FROM pairs WHERE {_columns(when)}"
-        for kind, when, old, new in _CHANGES
-    )
-    conn.execute(
-        f"WITH pairs AS MATERIALIZED ({pairs}) {insert}{branches}", [import_id] * len(_CHANGES)
-    )
-    return finding_counts(conn, import_id)
-
-
-def _columns(expression: str) -> str:
-    """An expression over ``t.x`` and ``s.x`` rewritten for the pairs' ``t_x`` and ``s_x``."""
-    for column in _COMPARED:
-        expression = expression.replace(f"t.{column}", f"t_{column}")
-        expression = expression.replace(f"s.{column}", f"s_{column}")
-    return expression
 
 
 # --- the figures ------------------------------------------------------------------------------
@@ -339,17 +208,20 @@ def findings(store: Store, import_id: int) -> list[Finding]:
     return [Finding(*row) for row in rows]
 
 
-def findings_csv(rows: list[Finding]) -> str:
-    """The findings as CSV text (RFC 4180 line ends), formula-safe, with a header row."""
-    import csv
-    import io
+def latest_import(store: Store, kind: str, as_of: date) -> tuple[int, str] | None:
+    """The latest import of ``kind`` whose extract is as of ``as_of`` or earlier: its number
+    and file name."""
+    found = store.conn.execute(
+        "SELECT id, file_name FROM imports WHERE kind = ? "
+        "AND coalesce(extract_as_of, substr(imported_at, 1, 10)) <= ? ORDER BY id DESC LIMIT 1",
+        (kind, as_of.isoformat()),
+    ).fetchone()
+    return (found[0], found[1]) if found else None
 
-    from oversight.values import spreadsheet_safe
 
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(FINDING_COLUMNS)
-    for finding in rows:
-        row = finding.as_row()
-        writer.writerow([spreadsheet_safe(str(row[c] or "")) for c in FINDING_COLUMNS])
-    return out.getvalue()
+def import_of(store: Store, kind: str, import_id: int) -> tuple[int, str] | None:
+    """Import ``import_id`` if it is an import of ``kind``: its number and file name."""
+    found = store.conn.execute(
+        "SELECT id, file_name FROM imports WHERE kind = ? AND id = ?", (kind, import_id)
+    ).fetchone()
+    return (found[0], found[1]) if found else None

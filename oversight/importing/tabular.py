@@ -1,4 +1,5 @@
-"""Importing an extract: validate every row first, then write all of it in one transaction.
+"""Importing a CSV or XLSX extract: validate every row first, then write all of it in one
+transaction.
 
 Valid rows are staged in a TEMP table (outside the database file) while the file is read.
 Only when the whole file is valid does one write transaction merge them into the store,
@@ -10,15 +11,15 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from oversight import bulk
 from oversight.errors import InvalidExtract, UserError
-from oversight.extracts import Extract, Progress, open_extract
-from oversight.integrity import FindingCount
-from oversight.kinds import Kind, Row
+from oversight.extracts.limits import Extract, Progress
+from oversight.extracts.opening import open_extract
+from oversight.importing import bulk
+from oversight.importing.kind import Kind, Row
+from oversight.importing.result import ImportResult
 from oversight.store import Store
 from oversight.values import is_blank, normalise_name, one_line, stored_value
 
@@ -30,26 +31,6 @@ NAMES_SHOWN = 5
 MAX_NAME_CHARS = 40
 # How long one listed problem may be: a problem quotes its cell, which can be long.
 MAX_PROBLEM_CHARS = 200
-
-
-@dataclass
-class ImportResult:
-    import_id: int
-    kind: str
-    file_name: str
-    sha256: str
-    rows_read: int
-    inserted: int
-    updated: int
-    unchanged: int
-    not_in_file: int
-    extract_as_of: date
-    warnings: list[str] = field(default_factory=list)
-    findings: list[FindingCount] = field(default_factory=list)  # by kind and workstream
-
-    @property
-    def changed_nothing(self) -> bool:
-        return self.inserted == 0 and self.updated == 0 and not self.findings
 
 
 class _Problems:
@@ -72,7 +53,7 @@ class _Problems:
         return bool(self.listed)
 
 
-def import_extract(
+def import_rows(
     store: Store,
     kind: Kind,
     path: Path,
@@ -96,21 +77,12 @@ def import_extract(
     path = Path(path)
     if scope != "all" and kind.reconcile is None:
         raise UserError(f"--scope applies to case extracts only, not to {kind.label}.")
-    if kind.importer is not None:  # a kind with its own reader (recorded crime)
-        return kind.importer(
-            store,
-            path,
-            extract_as_of=extract_as_of,
-            imported_by=imported_by,
-            imported_at=imported_at,
-            sheet=sheet,
-            progress=progress,
-        )
     conn = store.conn
     staging = f"temp.staging_{kind.table}"
     _create_staging(conn, kind, staging)
     try:
-        # The file is checked (a regular file, within the limits in oversight.extracts), hashed
+        # The file is checked (a regular file, within the limits in oversight.extracts.limits),
+        # hashed
         # and read through one descriptor: what is recorded is what was read.
         with open_extract(path, sheet, progress) as extract:
             sha256 = extract.sha256

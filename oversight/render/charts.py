@@ -11,9 +11,18 @@ from datetime import date, timedelta
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from oversight.digest import DigestAnswer
+from oversight.answers.digest import DigestAnswer
 from oversight.figures.backlog import week_start
-from oversight.formatting import count, day, projection, rate, signed_change, stale_warning
+from oversight.figures.crime import month_label
+from oversight.render.words import (
+    count,
+    day,
+    projection,
+    rate,
+    signed_change,
+    stale_warning,
+    twelve_months_change,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -259,16 +268,13 @@ class CrimeChartData:
 
 def crime_chart_data(digest: DigestAnswer) -> CrimeChartData | None:
     """What the crime chart shows, from the digest alone; None without recorded crime."""
-    from oversight.figures.crime import month_label
-    from oversight.render.text import twelve_months
-
     crime = digest.crime
     if crime is None or crime.month is None or len(crime.monthly) < 24:
         return None
     last, this = crime.monthly[:12], crime.monthly[12:]
     return CrimeChartData(
         title=f"Recorded crime, {crime.force}, to {month_label(crime.month)}",
-        subtitle=twelve_months(crime).split(" (INCOMPLETE")[0]
+        subtitle=twelve_months_change(crime)
         + ("; INCOMPLETE: months are missing." if crime.incomplete else "."),
         labels=[f"{date.fromisoformat(m.month + '-01'):%b}" for m in this],
         this_year=[m.crimes for m in this],

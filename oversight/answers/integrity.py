@@ -1,0 +1,99 @@
+"""``/integrity``: what the latest case extract lost or changed, the trend, and the gaps in
+recorded crime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from oversight.answers.commands import COMMANDS, Command, answer_model, no_words
+from oversight.answers.sources import sources
+from oversight.figures.crime import month_label
+from oversight.figures.freshness import LastImport
+from oversight.figures.integrity import FINDINGS, Integrity, integrity, latest_import
+from oversight.settings import Settings
+from oversight.store import Store
+
+CRIME_GAP_LINES = 8
+
+
+@dataclass(frozen=True)
+class CrimeGaps:
+    """The data gaps the latest recorded-crime import found, for /integrity."""
+
+    import_id: int
+    file_name: str
+    counts: dict[str, int]  # by kind of finding, in the order the kinds are listed
+    lines: list[str]  # the first few, in words
+
+
+@answer_model
+@dataclass(frozen=True)
+class IntegrityAnswer:
+    as_of: date
+    integrity: Integrity
+    sources: dict[str, LastImport | None]
+    crime_gaps: CrimeGaps | None = None  # None: no recorded crime imported by the date
+    command: str = "integrity"
+
+
+def integrity_answer(
+    store: Store, as_of: date, now: datetime, settings: Settings
+) -> IntegrityAnswer:
+    return IntegrityAnswer(
+        as_of=as_of,
+        integrity=integrity(store, as_of),
+        sources=sources(store, now, settings),
+        crime_gaps=crime_gaps(store, as_of),
+    )
+
+
+def crime_gaps(store: Store, as_of: date) -> CrimeGaps | None:
+    """What the latest recorded-crime import on or before ``as_of`` found: its data gaps."""
+    latest = latest_import(store, "crimes", as_of)
+    if latest is None:
+        return None
+    found = dict.fromkeys(FINDINGS, 0)
+    lines = []
+    for kind, ref, month, area, old, new in store.conn.execute(
+        "SELECT kind, ref, month, area, old, new FROM import_findings WHERE import_id = ? "
+        "ORDER BY month, kind, area",
+        (latest[0],),
+    ):
+        found[kind] = found.get(kind, 0) + 1
+        if len(lines) < CRIME_GAP_LINES:
+            place = ref if area in (None, ref) else f"{area}, {ref}"
+            numbers = f" ({_number(new)} against {_number(old)})" if old else ""
+            lines.append(f"{kind}: {month_label(month)}, {place}{numbers}")
+    counts = {kind: n for kind, n in found.items() if n}
+    return CrimeGaps(import_id=latest[0], file_name=latest[1], counts=counts, lines=lines)
+
+
+def _number(text: str) -> str:
+    """A count or mean kept as text in a finding, written with thousands separators."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+
+
+@dataclass(frozen=True)
+class IntegrityOptions:
+    """/integrity takes no words but its date."""
+
+
+COMMANDS.register(
+    Command(
+        name="integrity",
+        syntax="[as of YYYY-MM-DD]",
+        summary="records lost or changed by the latest case extract, and the trend",
+        examples=("/integrity", "/integrity as of 30/06/2020"),
+        options=IntegrityOptions,
+        parse=no_words("integrity"),
+        words=lambda options: [],
+        answer=lambda store, q, now, settings: integrity_answer(store, q.as_of, now, settings),
+        answer_types=(IntegrityAnswer,),
+        rank=40,
+    )
+)

@@ -1,0 +1,85 @@
+"""What a kind of extract is: its columns, key, rules, table, and how its files are imported.
+
+The kinds themselves are declared in :mod:`oversight.importing.kinds`; this module holds only
+the shape of a declaration, so that the importers can take a ``Kind`` without importing the
+registry that names them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from oversight.extracts.limits import Progress
+    from oversight.figures.integrity import FindingCount
+    from oversight.importing.result import ImportResult
+    from oversight.store import Store
+
+Row = dict[str, object]
+# A cross-column rule returns (column, problem) pairs; the extract's as-of date bounds past events.
+RowCheck = Callable[[Row, date], list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    parse: Callable[[object], object]
+    required: bool = False
+
+
+class Importer(Protocol):
+    """Reads the file at ``path`` as a ``kind`` and writes all of it or none of it."""
+
+    def __call__(
+        self,
+        store: Store,
+        kind: Kind,
+        path: Path,
+        *,
+        extract_as_of: date,
+        imported_by: str,
+        imported_at: object,
+        sheet: str | None = None,
+        progress: Progress | None = None,
+        scope: str = "all",
+    ) -> ImportResult: ...
+
+
+def no_rule(row: Row, as_of: date) -> list[tuple[str, str]]:
+    """A kind whose rows have no rule across their columns."""
+    return []
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # as typed: oversight import NAME FILE
+    label: str  # what its rows are, in the plural, for freshness lines: "case reviews"
+    noun: str  # what one row is, for messages: "case review"
+    table: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    # How a file of this kind is read and written: validated CSV/XLSX rows merged into
+    # ``table`` (oversight.importing.tabular), or a format of its own (recorded crime).
+    importer: Importer
+    check: RowCheck = no_rule
+    # Run inside the import's transaction once rows changed: totals kept beside the rows are
+    # moved by (conn, the rows added or changed as they are now, the versions they replaced);
+    # each row of those two carries a ``weight``, how many rows it stands for (the fast path
+    # passes each distinct row once, weighted by its count).
+    after_write: Callable[[sqlite3.Connection, str, str], None] | None = None
+    # Run inside the import's transaction before rows change: what the extract loses or
+    # changes against the store (conn, staging, the rows that differ, import id, scope).
+    reconcile: Callable[[sqlite3.Connection, str, str, int, str], list[FindingCount]] | None = None
+    # The fast path (oversight.importing.bulk) checks each distinct rest of a row once: only
+    # for a kind whose ``check`` never reads the key.
+    fast: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
