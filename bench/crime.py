@@ -134,8 +134,8 @@ def crime_import(data: Path, work: Path, rows: int, runs: int, log) -> dict[str,
 
 
 def _answer_times(db: Path, runs: int) -> dict[str, object]:
-    from oversight.clock import LONDON
     from oversight.answers import answer, parse_command
+    from oversight.clock import LONDON
     from oversight.store import open_store
 
     os.environ["OVERSIGHT_FORCE"] = FORCES[0]

@@ -5,7 +5,7 @@ order as a records system would issue them (or, with ``shuffled``, in a random o
 case for the B-trees an import writes; the other cells are the same). Each day draws its rows
 from a pool of distinct "tails" (every column after the reference), so a 5M-row file takes
 seconds, not minutes.
-Every row satisfies ``oversight.kinds.check_case`` for an extract as of 2020-06-30.
+Every row satisfies ``oversight.importing.kinds.check_case`` for an extract as of 2020-06-30.
 """
 
 from __future__ import annotations

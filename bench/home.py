@@ -15,8 +15,8 @@ HOME_MS_TARGET = 300.0  # a tenth of Slack's 3 seconds
 
 
 def home_view(db: Path, runs: int, warmup: int, log: Log) -> dict[str, object]:
-    from oversight.clock import LONDON
     from oversight.answers import answer, parse_command
+    from oversight.clock import LONDON
     from oversight.render.blocks import render_home
     from oversight.store import open_store
 

@@ -63,8 +63,7 @@ def _counts(last_week: Path) -> tuple[int, int]:
 def _import(store_path: Path, csv: Path, reconcile: bool) -> tuple[float, float, int]:
     """One import of ``csv`` into the store at ``store_path``: wall and CPU seconds, findings."""
     from oversight.clock import LONDON
-    from oversight.importing.kinds import import_extract
-    from oversight.importing.kinds import KINDS
+    from oversight.importing.kinds import KINDS, import_extract
     from oversight.store import open_store
 
     kind = KINDS["cases"]
@@ -130,8 +129,8 @@ def reconciliation(
 
 
 def _integrity_answer(store_path: Path, runs: int) -> dict[str, object]:
-    from oversight.clock import LONDON
     from oversight.answers import answer, parse_command
+    from oversight.clock import LONDON
     from oversight.store import open_store
 
     now = datetime(2020, 7, 7, 18, tzinfo=LONDON)

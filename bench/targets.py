@@ -110,8 +110,8 @@ def backlog_answer(db: Path, runs: int, warmup: int, log: Log) -> dict[str, obje
     """Target 3a: ``answer(store, parse_command("/backlog"), now, 8)`` in this process."""
     from datetime import datetime
 
-    from oversight.clock import LONDON
     from oversight.answers import answer, parse_command
+    from oversight.clock import LONDON
     from oversight.store import open_store
 
     now = datetime.fromisoformat(f"{AS_OF}T18:00").replace(tzinfo=LONDON)

@@ -15,8 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from oversight import demo
-from oversight.importing.kinds import import_extract
-from oversight.importing.kinds import KINDS
+from oversight.importing.kinds import KINDS, import_extract
 from oversight.store import Store, open_store
 from tests.support.cli import settings_env
 from tests.support.data import NOW, TEST_NOW

@@ -14,13 +14,13 @@ import pytest
 
 from bot.access import AccessPolicy, Decision
 from bot.service import CommandService, Reply
+from oversight.answers import answer, parse_command
 from oversight.audit import entries
 from oversight.clock import LONDON
-from oversight.answers import answer, parse_command
 from oversight.render.blocks import render_blocks
 from oversight.settings import Settings
-from oversight.store import Store
 from oversight.slack.plumbing import make_client
+from oversight.store import Store
 from tests.support.access import (
     ALLOWED,
     CHANNEL,
@@ -339,9 +339,7 @@ def test_an_allowed_person_gets_the_figures_and_is_audited(
     if (command, text) != ("/oversight", "whoami"):
         # The figures, worked out from the same store, are in the reply: so the refusals above,
         # with not one digit, do hide them.
-        result = answer(
-            figures, parse_command(command, text), settings.clock.now(), settings.stale_after_days
-        )
+        result = answer(figures, parse_command(command, text), settings.clock.now(), settings)
         assert re.search(r"\d", shown)
         assert reply.text == render_blocks(result)[0]
     [row] = entries(figures)

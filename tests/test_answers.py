@@ -8,25 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from oversight.answers import (
-    BacklogAnswer,
-    DeadlinesAnswer,
-    HelpAnswer,
-    ReturnsAnswer,
-    StatusAnswer,
-    status,
-    to_json,
-    to_plain,
-)
 from oversight.answers import COMMANDS, UsageError, parse_command
+from oversight.answers.backlog import BacklogAnswer
+from oversight.answers.deadlines import DeadlinesAnswer
+from oversight.answers.overview import HelpAnswer, StatusAnswer, status
+from oversight.answers.returns import ReturnsAnswer
 from oversight.figures.backlog import backlog
 from oversight.figures.deadlines import open_deadlines
 from oversight.figures.returns import returns_status
-from oversight.importing.kinds import import_extract
-from oversight.importing.kinds import KINDS
+from oversight.importing.kinds import KINDS, import_extract
+from oversight.render.json import to_json, to_plain
 from oversight.schema import CURRENT_VERSION
 from oversight.store import Store
-from tests.support.data import RETURN_HEADER, write_csv
+from tests.support.data import RETURN_HEADER, settings, write_csv
 from tests.support.handchecked import (
     BACKLOG_EXPECTED,
     DEADLINES_EXPECTED,
@@ -95,7 +89,7 @@ def test_an_answer_without_data_says_so(winter: Store):
 def test_status_answer(summer: Store):
     result = ask(summer, "/oversight status")
     assert isinstance(result, StatusAnswer)
-    assert result == status(summer, SUMMER_NOW, STALE_AFTER)
+    assert result == status(summer, SUMMER_NOW, settings(STALE_AFTER))
     assert result.as_of == date(2020, 7, 10)
     assert result.database == str(summer.path.resolve())
     assert result.schema_version == CURRENT_VERSION

@@ -21,8 +21,8 @@ from bot.service import CommandService
 from oversight.audit import COLUMNS, AuditEntry, entries, record
 from oversight.clock import LONDON
 from oversight.settings import load_settings
-from oversight.store import Store
 from oversight.slack.plumbing import make_client
+from oversight.store import Store
 from tests.support.cli import invoke
 from tests.support.data import TEST_NOW
 from tests.support.processes import CliRun, oversight_command

@@ -26,8 +26,7 @@ from oversight.figures.backlog import (
     project_completion,
     week_start,
 )
-from oversight.importing.kinds import import_extract
-from oversight.importing.kinds import KINDS
+from oversight.importing.kinds import KINDS, import_extract
 from oversight.store import Store, open_store
 from tests.support.data import CASE_HEADER, NOW, case, write_csv
 from tests.support.handchecked import BACKLOG_EXPECTED, CASE_ROWS, CP, DA

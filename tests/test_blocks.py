@@ -22,17 +22,25 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from oversight.answers import DeadlinesAnswer, ReturnsAnswer, to_json
-from oversight.clock import LONDON
 from oversight.answers import COMMANDS, UsageError, answer, parse_command
+from oversight.answers.deadlines import DeadlinesAnswer
+from oversight.answers.returns import ReturnsAnswer
+from oversight.clock import LONDON
 from oversight.figures.deadlines import Deadline, Deadlines
 from oversight.figures.returns import DataReturn, ReturnsStatus
-from oversight.importing.kinds import import_extract
-from oversight.importing.kinds import KINDS
+from oversight.importing.kinds import KINDS, import_extract
 from oversight.render.blocks import render_blocks
+from oversight.render.json import to_json
 from oversight.store import Store, open_store
 from tests.support.blocks import SLACK_MAX_HEADER, assert_within_limits, strings
-from tests.support.data import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, write_csv
+from tests.support.data import (
+    CASE_HEADER,
+    DEADLINE_HEADER,
+    RETURN_HEADER,
+    case,
+    settings,
+    write_csv,
+)
 
 NOW = datetime(2020, 7, 10, 10, 0, tzinfo=LONDON)
 AS_OF = NOW.date()
@@ -185,7 +193,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 
 def ask(store: Store, typed: str) -> tuple[object, dict, str, list[dict]]:
-    model = answer(store, parse_command(typed), NOW, STALE_AFTER)
+    model = answer(store, parse_command(typed), NOW, settings(STALE_AFTER))
     text, blocks = render_blocks(model)
     return model, json.loads(to_json(model)), text, blocks
 
@@ -573,6 +581,6 @@ def test_a_typed_dataset_filter_never_breaks_the_limits(big: Store, filter_text:
         query = parse_command("/ons-status", filter_text)
     except UsageError:
         return  # a usage reply (a bad "as of" date), tested in test_service
-    text, blocks = render_blocks(answer(big, query, NOW, STALE_AFTER))
+    text, blocks = render_blocks(answer(big, query, NOW, settings(STALE_AFTER)))
     assert_within_limits(text, blocks)
     assert len(blocks[0]["text"]["text"]) <= SLACK_MAX_HEADER

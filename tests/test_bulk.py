@@ -1,4 +1,4 @@
-"""The fast path of an import (oversight.bulk) decides nothing of its own: for any file, what it
+"""The fast path of an import (oversight.importing.bulk) decides nothing of its own: for any file, what it
 stores, and what is refused and why, is what the row-by-row path stores and refuses."""
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oversight.importing import bulk
 from oversight.clock import LONDON
-from oversight.importing.kinds import import_extract
-from oversight.importing.kinds import KINDS
+from oversight.importing import bulk
+from oversight.importing.kinds import KINDS, import_extract
 from oversight.store import open_store
 from tests.support.data import CASE_HEADER, assert_totals_are_a_recount
 from tests.support.imports import import_outcome, staged_by_fast_path

@@ -19,12 +19,11 @@ from pathlib import Path
 from PIL import Image, ImageStat
 
 from oversight import demo
-from oversight.render.charts import BLUE, MAX_PROJECTION, VERMILLION, chart_data, digest_chart
 from oversight.answers.digest import DigestAnswer, build_digest
-from oversight.importing.kinds import import_extract
-from oversight.importing.kinds import KINDS
+from oversight.importing.kinds import KINDS, import_extract
+from oversight.render.charts import BLUE, MAX_PROJECTION, VERMILLION, chart_data, digest_chart
 from oversight.store import Store
-from tests.support.data import CASE_HEADER, NOW, TEST_NOW, case, write_csv
+from tests.support.data import CASE_HEADER, NOW, TEST_NOW, case, settings, write_csv
 from tests.support.processes import oversight_command
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -32,7 +31,7 @@ DEMO_AS_OF = demo.AS_OF  # Tuesday 30 June 2020
 
 
 def digest_of(store: Store, as_of: date = DEMO_AS_OF) -> DigestAnswer:
-    return build_digest(store, as_of, NOW, stale_after_days=7)
+    return build_digest(store, as_of, NOW, settings(7))
 
 
 def import_cases(store: Store, folder: Path, rows: list[list[str]], as_of: date) -> None:
@@ -244,7 +243,7 @@ def test_a_projection_years_away_runs_off_the_chart(store: Store, tmp_path: Path
 
 def test_importing_the_chart_module_loads_neither_matplotlib_nor_slack() -> None:
     code = (
-        "import sys, oversight.chart, oversight.workbook; "
+        "import sys, oversight.render.charts, oversight.render.workbook; "
         "print(sorted(m for m in ('matplotlib', 'openpyxl', 'slack_sdk', 'slack_bolt', 'bot') "
         "if m in sys.modules))"
     )

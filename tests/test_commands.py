@@ -8,14 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oversight.answers import (
-    COMMANDS,
-    DEFAULT_DEADLINE_DAYS,
-    MAX_DEADLINE_DAYS,
-    Query,
-    UsageError,
-    parse_command,
-)
+from oversight.answers import COMMANDS, Query, UsageError, parse_command
+from oversight.answers.backlog import BacklogOptions
+from oversight.answers.deadlines import DEFAULT_DEADLINE_DAYS, MAX_DEADLINE_DAYS, DeadlinesOptions
+from oversight.answers.overview import OversightOptions
+from oversight.answers.returns import ReturnsOptions
 from oversight.errors import UserError
 
 
@@ -37,12 +34,12 @@ from oversight.errors import UserError
     ],
 )
 def test_backlog_workstreams(typed: str, workstream: str):
-    assert parse_command(typed) == Query(command="backlog", workstream=workstream)
+    assert parse_command(typed) == Query("backlog", BacklogOptions(workstream))
 
 
 def test_backlog_as_of_a_uk_date():
     query = parse_command("/backlog cp as of 30/06/2020")
-    assert query == Query(command="backlog", workstream="child_protection", as_of=date(2020, 6, 30))
+    assert query == Query("backlog", BacklogOptions("child_protection"), as_of=date(2020, 6, 30))
 
 
 @pytest.mark.parametrize(
@@ -58,15 +55,15 @@ def test_backlog_as_of_a_uk_date():
 )
 def test_as_of_anywhere_in_any_case(typed: str):
     query = parse_command(typed)
-    assert (query.workstream, query.as_of) == ("domestic_abuse", date(2020, 6, 30))
+    assert (query.options.workstream, query.as_of) == ("domestic_abuse", date(2020, 6, 30))
 
 
 def test_command_and_text_apart_as_slack_sends_them():
     assert parse_command("/backlog", "cp as of 30/06/2020") == parse_command(
         "/backlog cp as of 30/06/2020"
     )
-    assert parse_command("/deadlines", " 7 ").days == 7
-    assert parse_command("backlog", "da").workstream == "domestic_abuse"  # no slash
+    assert parse_command("/deadlines", " 7 ").options.days == 7
+    assert parse_command("backlog", "da").options.workstream == "domestic_abuse"  # no slash
 
 
 @pytest.mark.parametrize(
@@ -102,7 +99,7 @@ def test_backlog_mistakes(typed: str, problem: str):
     ],
 )
 def test_deadlines_days(typed: str, days: int):
-    assert parse_command(typed) == Query(command="deadlines", days=days)
+    assert parse_command(typed) == Query("deadlines", DeadlinesOptions(days))
 
 
 @pytest.mark.parametrize(
@@ -118,7 +115,7 @@ def test_deadlines_not_a_number_of_days(words: str):
 
 def test_deadlines_as_of():
     query = parse_command("/deadlines 7 as of 2020-12-23")
-    assert (query.days, query.as_of) == (7, date(2020, 12, 23))
+    assert (query.options.days, query.as_of) == (7, date(2020, 12, 23))
 
 
 @pytest.mark.parametrize(
@@ -134,18 +131,20 @@ def test_deadlines_as_of():
     ],
 )
 def test_ons_status(typed: str, dataset: str | None, share: bool):
-    assert parse_command(typed) == Query(command="ons-status", dataset=dataset, share=share)
+    assert parse_command(typed) == Query("ons-status", ReturnsOptions(dataset), share=share)
 
 
 def test_ons_status_as_of():
     query = parse_command("/ons-status as of 30/06/2020 crime")
-    assert (query.dataset, query.as_of) == ("crime", date(2020, 6, 30))
+    assert (query.options.dataset, query.as_of) == ("crime", date(2020, 6, 30))
 
 
 def test_share_with_other_commands():
     assert parse_command("/backlog da share").share is True
-    assert parse_command("/backlog da share").workstream == "domestic_abuse"
-    assert parse_command("/deadlines share 7") == Query(command="deadlines", days=7, share=True)
+    assert parse_command("/backlog da share").options.workstream == "domestic_abuse"
+    assert parse_command("/deadlines share 7") == Query(
+        "deadlines", DeadlinesOptions(7), share=True
+    )
     assert parse_command("/backlog da").share is False
 
 
@@ -159,7 +158,7 @@ def test_share_with_other_commands():
     ],
 )
 def test_oversight_topics(typed: str, topic: str):
-    assert parse_command(typed) == Query(command="oversight", topic=topic)
+    assert parse_command(typed) == Query("oversight", OversightOptions(topic))
 
 
 def test_oversight_unknown_topic():
@@ -204,6 +203,8 @@ def test_anything_typed_gives_a_query_or_a_usage_error(command: str, typed: list
         assert error.usage().startswith(error.problem)
         return
     assert query.command == command.lstrip("/")
-    assert query.workstream in ("all", "domestic_abuse", "child_protection")
-    assert 1 <= query.days <= MAX_DEADLINE_DAYS
+    if query.command == "backlog":
+        assert query.options.workstream in ("all", "domestic_abuse", "child_protection")
+    if query.command == "deadlines":
+        assert 1 <= query.options.days <= MAX_DEADLINE_DAYS
     assert query.share is any(w.lower() == "share" for w in " ".join(typed).split())

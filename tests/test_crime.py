@@ -22,13 +22,13 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oversight.figures.crime import crime_type_named
-from oversight.importing.kinds import import_extract
-from oversight.importing.kinds import KINDS
-from oversight.store import open_store
 from oversight.extracts.street_files import ASB, STREET_HEADER, force_slug
+from oversight.figures.crime import crime_type_named
+from oversight.importing.kinds import KINDS, import_extract
+from oversight.store import open_store
 from tests.support.cli import invoke
 from tests.support.data import NOW
+from tests.support.data import settings as answer_settings
 
 GMP, CHESHIRE = "Greater Manchester Police", "Cheshire Constabulary"
 Row = tuple[str, str | None, str | None]  # crime type, LSOA code (None: No Location), LSOA name
@@ -507,12 +507,12 @@ def test_the_digest_has_recorded_crime_its_chart_and_its_monthly_sheet(demo_stor
 
     from openpyxl import load_workbook
 
-    from oversight.render.charts import crime_chart, crime_chart_data
     from oversight.answers.digest import build_digest
+    from oversight.render.charts import crime_chart, crime_chart_data
     from oversight.render.text import render_text
     from oversight.render.workbook import digest_workbook
 
-    digest = build_digest(demo_store, date(2019, 12, 31), NOW, 8)
+    digest = build_digest(demo_store, date(2019, 12, 31), NOW, answer_settings())
     crime = digest.crime
     assert crime is not None and (crime.last_12, crime.previous_12) == (306_663, 334_544)
     text = render_text(digest)

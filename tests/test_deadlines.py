@@ -11,8 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oversight.figures.deadlines import open_deadlines
-from oversight.importing.kinds import import_extract
-from oversight.importing.kinds import KINDS
+from oversight.importing.kinds import KINDS, import_extract
 from oversight.store import Store, open_store
 from tests.support.data import DEADLINE_HEADER, NOW, write_csv
 from tests.support.handchecked import DEADLINE_ROWS, DEADLINES_EXPECTED

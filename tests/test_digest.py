@@ -18,8 +18,8 @@ import pytest
 from PIL import Image
 
 from jobs.tasks import Jobs
-from oversight.store import open_store
 from oversight.slack.plumbing import make_client
+from oversight.store import open_store
 from tests.support.data import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, write_csv
 from tests.support.jobs import CHANNEL, DIGEST, REMINDER, job_settings, slack_env
 from tests.support.processes import clean_env, oversight

@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 import pytest
 
-from oversight.cli import cli
 from oversight.answers import COMMANDS
+from oversight.cli import cli
 from oversight.importing.kinds import KINDS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")

@@ -14,8 +14,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from oversight.extracts import xlsx_quick
 from oversight.errors import UserError
+from oversight.extracts import xlsx_quick
 from oversight.extracts.opening import open_extract
 from tests.support.data import CASE_HEADER, case, write_csv
 

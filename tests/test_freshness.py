@@ -9,8 +9,7 @@ import pytest
 
 from oversight.clock import LONDON
 from oversight.figures.freshness import freshness
-from oversight.importing.kinds import import_extract
-from oversight.importing.kinds import KINDS
+from oversight.importing.kinds import KINDS, import_extract
 from oversight.store import Store
 from tests.support.data import CASE_HEADER, DEADLINE_HEADER, NOW, RETURN_HEADER, case, write_csv
 
@@ -46,7 +45,7 @@ def import_file(
 
 
 def test_nothing_imported(store: Store):
-    assert freshness(store, NOW, 8) == dict.fromkeys(KINDS.names())
+    assert freshness(store, NOW, 8, KINDS.names()) == dict.fromkeys(KINDS.names())
     assert KINDS.names() == ["cases", "returns", "deadlines", "crimes"]
 
 
@@ -79,7 +78,7 @@ def test_the_last_import_of_each_kind(store: Store, tmp_path: Path):
         rows=[*ROWS["cases"], case("DA3")],
     )
     assert first < returns_id < second
-    result = freshness(store, NOW, 8)  # now: 1 July 2020 09:00
+    result = freshness(store, NOW, 8, KINDS.names())  # now: 1 July 2020 09:00
     cases = result["cases"]
     assert cases.kind == "cases"
     assert cases.import_id == second
@@ -118,7 +117,7 @@ def test_an_import_that_changed_nothing_still_counts(store: Store, tmp_path: Pat
         at=datetime(2020, 6, 30, 9, tzinfo=LONDON),
         extract_as_of=date(2020, 6, 30),
     )
-    last = freshness(store, NOW, 8)["deadlines"]
+    last = freshness(store, NOW, 8, KINDS.names())["deadlines"]
     assert (last.import_id, last.file_name, last.age_days, last.stale) == (
         again,
         "deadlines-again.csv",
@@ -143,7 +142,7 @@ def test_age_in_london_calendar_days(
     store: Store, tmp_path: Path, imported: datetime, age: int, stale: bool
 ):
     import_file(store, tmp_path, "cases", "cases.csv", at=imported, extract_as_of=date(2020, 6, 1))
-    last = freshness(store, NOW, 8)["cases"]
+    last = freshness(store, NOW, 8, KINDS.names())["cases"]
     assert (last.age_days, last.stale) == (age, stale)
 
 
@@ -157,6 +156,6 @@ def test_stale_after_follows_the_setting(store: Store, tmp_path: Path):
         extract_as_of=date(2020, 6, 28),
     )
     # Three days old on 1 July.
-    assert freshness(store, NOW, 2)["returns"].stale is True
-    assert freshness(store, NOW, 3)["returns"].stale is False
-    assert freshness(store, NOW, 30)["returns"].stale is False
+    assert freshness(store, NOW, 2, KINDS.names())["returns"].stale is True
+    assert freshness(store, NOW, 3, KINDS.names())["returns"].stale is False
+    assert freshness(store, NOW, 30, KINDS.names())["returns"].stale is False

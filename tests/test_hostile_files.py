@@ -27,10 +27,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from oversight.extracts import limits as extracts
 from oversight.errors import UserError
-from oversight.importing.kinds import import_extract
-from oversight.importing.kinds import KINDS
+from oversight.extracts import limits as extracts
+from oversight.importing.kinds import KINDS, import_extract
 from tests.support.data import CASE_HEADER, NOW, case, write_csv
 from tests.support.refusals import MEMORY_LIMIT, MiB, assert_refused, dump, measured
 
@@ -495,7 +494,7 @@ def test_rows_past_the_limit_count_blank_lines_too(tmp_path, imported):
     path = tmp_path / "blank.csv"
     path.write_text(",".join(CASE_HEADER) + "\n" + ",".join(case("A")) + "\n" + "\n" * 2_000)
     patched = (
-        "import sys, oversight.extracts as e; e.MAX_ROWS = 1000; "
+        "import sys, oversight.extracts.limits as e; e.MAX_ROWS = 1000; "
         "from oversight.cli import main; sys.argv[0] = 'oversight'; main()"
     )
     run = measured(tmp_path, "import", "cases", str(path), command=[sys.executable, "-c", patched])
@@ -577,7 +576,7 @@ def test_no_workbook_is_read_without_defusedxml(store, tmp_path, monkeypatch):
 
 
 # --- a sheet python-calamine cannot hold ---------------------------------------------------------
-# calamine (the quick reading of a workbook, oversight.extracts) holds a sheet as one grid from
+# calamine (the quick reading of a workbook, oversight.extracts.xlsx_quick) holds a sheet as one grid from
 # its top left cell to its bottom right one: a few cells far apart ask it for gigabytes, or
 # (A1 to XFD1048576) for 550 GB, which kills the process that asks. It runs in a child limited
 # in memory: the child dies, and the import takes the exact path, which reads the file as ever.

@@ -21,11 +21,10 @@ from hypothesis import strategies as st
 
 from jobs.tasks import Jobs
 from oversight.clock import LONDON
-from oversight.importing.kinds import import_extract
 from oversight.figures.integrity import FINDING_COLUMNS, findings
-from oversight.importing.kinds import KINDS
-from oversight.store import open_store
+from oversight.importing.kinds import KINDS, import_extract
 from oversight.slack.plumbing import make_client
+from oversight.store import open_store
 from tests.support.data import CASE_HEADER, assert_totals_are_a_recount, write_csv
 from tests.support.jobs import CHANNEL, job_settings
 

@@ -27,8 +27,8 @@ from apscheduler.events import (
 from jobs.scheduler import Scheduler
 from jobs.tasks import Jobs
 from oversight import ledger
-from oversight.store import open_store
 from oversight.slack.plumbing import make_client
+from oversight.store import open_store
 from tests.support.jobs import CHANNEL, DIGEST, REMINDER, job_settings
 from tests.support.processes import wait_until
 from tests.support.slack_standin import Fault

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from oversight.answers import ANSWER_TYPES
+from oversight.answers import ANSWER_TYPES, COMMANDS, Command, Query, answer, parse_command
+from oversight.answers.overview import OversightOptions
 from oversight.clock import LONDON
-from oversight.answers import COMMANDS, Command, Query, answer, parse_command
 from oversight.importing.kinds import KINDS, kind_label
 from oversight.registry import Registry
 from oversight.render import RENDERERS
 from oversight.render.blocks import render_blocks
 from oversight.store import Store, open_store
 from tests.support.blocks import assert_within_limits
-from tests.support.data import NOW
+from tests.support.data import NOW, settings
 from tests.support.processes import CliRun, copy_database, demo_database
 
 
@@ -99,7 +99,7 @@ def test_status_names_a_kind_it_does_not_know(db: Path, cli: CliRun):
 def test_slack_status_names_a_kind_it_does_not_know(db: Path):
     _add_unknown_kind(db)
     with open_store(db) as store:
-        result = answer(store, Query("oversight", topic="status"), NOW, 8)
+        result = answer(store, Query("oversight", OversightOptions("status")), NOW, settings())
     text, blocks = render_blocks(result)
     shown = json.dumps(blocks, ensure_ascii=False)
     assert kind_label("stop_searches").replace('"', '\\"') in shown
@@ -130,7 +130,7 @@ def _renders_everywhere(result: object) -> None:
 
 @pytest.mark.parametrize("typed", [example for command in COMMANDS for example in command.examples])
 def test_every_example_of_every_command_renders_everywhere_on_the_demo(demo_store, typed):
-    result = answer(demo_store, parse_command(typed), DEMO_NOW, 8)
+    result = answer(demo_store, parse_command(typed), DEMO_NOW, settings())
     assert isinstance(result, COMMANDS[parse_command(typed).command].answer_types)
     _renders_everywhere(result)
 
@@ -141,15 +141,16 @@ def test_every_scheduled_message_renders_everywhere_on_the_demo(demo_store):
     from oversight.answers.reminders import reminders
 
     messages = [
-        weekly_digest(demo_store, DEMO_NOW.date(), DEMO_NOW, 8),
+        weekly_digest(demo_store, DEMO_NOW.date(), DEMO_NOW, settings()),
         reminders(demo_store, DEMO_NOW.date(), 5),
-        stale_alarm(demo_store, DEMO_NOW, 8),
+        stale_alarm(demo_store, DEMO_NOW, settings()),
         *integrity_alerts(demo_store, DEMO_NOW, DEMO_NOW - timedelta(days=30)),
     ]
     assert {type(m) for m in messages} == {
         t
         for t in ANSWER_TYPES
-        if t.__module__ in ("oversight.digest", "oversight.reminders", "oversight.alarms")
+        if t.__module__
+        in ("oversight.answers.digest", "oversight.answers.reminders", "oversight.answers.alarms")
     }
     for message in messages:
         _renders_everywhere(message)

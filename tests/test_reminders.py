@@ -14,8 +14,8 @@ import pytest
 
 from jobs.tasks import Jobs
 from oversight import ledger
-from oversight.store import open_store
 from oversight.slack.plumbing import make_client
+from oversight.store import open_store
 from tests.support.data import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, write_csv
 from tests.support.jobs import CHANNEL, REMINDER, job_settings, slack_env
 from tests.support.processes import clean_env, copy_database, demo_database, oversight

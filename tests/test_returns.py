@@ -11,8 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oversight.figures.returns import returns_status
-from oversight.importing.kinds import import_extract
-from oversight.importing.kinds import KINDS
+from oversight.importing.kinds import KINDS, import_extract
 from oversight.store import Store, open_store
 from tests.support.data import NOW, RETURN_HEADER, write_csv
 from tests.support.handchecked import ANNUAL, BACKSLASH, MONTHLY, ONS, RETURN_ROWS

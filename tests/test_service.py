@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.service import CommandService, Reply
-from oversight.audit import entries
 from oversight.answers import COMMANDS, answer, parse_command
+from oversight.audit import entries
 from oversight.render.blocks import render_blocks
 from oversight.settings import Settings
 from oversight.store import Store
@@ -73,9 +73,7 @@ def test_an_answer_is_the_blocks_of_the_same_answer_model(
     service: CommandService, settings: Settings, figures: Store, command: str, text: str
 ):
     # Worked out first: the request's own audit row then counts in /oversight status neither.
-    model = answer(
-        figures, parse_command(command, text), settings.clock.now(), settings.stale_after_days
-    )
+    model = answer(figures, parse_command(command, text), settings.clock.now(), settings)
     reply = service.handle(ALLOWED, CHANNEL, command, text)
     assert (reply.text, reply.blocks) == render_blocks(model)
     assert not reply.in_channel
@@ -98,7 +96,7 @@ def test_share_in_an_allowed_channel_posts_for_everyone(
     reply = service.handle(ALLOWED, SHARE, "/backlog", "share")
     assert reply.in_channel
     assert reply.as_message()["response_type"] == "in_channel"
-    model = answer(figures, parse_command("/backlog"), settings.clock.now(), 8)
+    model = answer(figures, parse_command("/backlog"), settings.clock.now(), settings)
     assert (reply.text, reply.blocks) == render_blocks(model)
     [row] = entries(figures)
     assert (row.outcome, row.channel_id, row.text) == ("shared", SHARE, "share")

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from oversight.render import words as fmt
-from oversight.answers import to_json
 from oversight.clock import LONDON
 from oversight.figures.backlog import Trend, WorkstreamFigures
-from oversight.importing.kinds import import_extract
-from oversight.importing.kinds import KINDS
+from oversight.importing.kinds import KINDS, import_extract
+from oversight.render import words as fmt
+from oversight.render.json import to_json
 from oversight.render.text import render_text
 from oversight.schema import CURRENT_VERSION
 from oversight.store import Store

@@ -17,13 +17,12 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from oversight import demo
-from oversight.answers import to_plain
 from oversight.answers.digest import DigestAnswer, PreviousDigest, build_digest
-from oversight.importing.kinds import import_extract
-from oversight.importing.kinds import KINDS
-from oversight.store import Store
+from oversight.importing.kinds import KINDS, import_extract
+from oversight.render.json import to_plain
 from oversight.render.workbook import digest_workbook
-from tests.support.data import DEADLINE_HEADER, NOW, RETURN_HEADER, write_csv
+from oversight.store import Store
+from tests.support.data import DEADLINE_HEADER, NOW, RETURN_HEADER, settings, write_csv
 
 D = demo.AS_OF  # Tuesday 30 June 2020
 SHEETS = [
@@ -42,7 +41,7 @@ LABELS = {"domestic_abuse": "Domestic abuse", "child_protection": "Child protect
 def digest_of(
     store: Store, as_of: date = D, previous: PreviousDigest | None = None
 ) -> DigestAnswer:
-    return build_digest(store, as_of, NOW, stale_after_days=7, previous=previous)
+    return build_digest(store, as_of, NOW, settings(7), previous=previous)
 
 
 def load(digest: DigestAnswer) -> Workbook:

@@ -13,19 +13,12 @@ from dataclasses import dataclass
 from typing import IO
 
 from oversight.errors import UserError
-from oversight.extracts.limits import (
-    MAX_CELL_CHARS,
-    MAX_COLUMNS,
-    MAX_ROW_CHARS,
-    MAX_ROWS,
-    Extract,
-    Progress,
-    Quick,
-)
+from oversight.extracts import limits
+from oversight.extracts.limits import Extract, Progress, Quick
 from oversight.values import is_blank
 
 # A CSV cell can be no longer than its row; the row is bounded first (see _lines).
-csv.field_size_limit(MAX_ROW_CHARS)
+csv.field_size_limit(limits.MAX_ROW_CHARS)
 
 
 @dataclass(frozen=True)
@@ -65,10 +58,10 @@ def _scan(raw: IO[bytes]) -> _Scan:
             lines += whole.count(b"\n") + 1
             longest = max(longest, max(map(len, whole.split(b"\n"))))
             odd = b"\x00" in whole or (b'"' in whole and _ODD_QUOTES.search(whole) is not None)
-            plain = not odd and lines < MAX_ROWS and longest <= MAX_ROW_CHARS
+            plain = not odd and lines < limits.MAX_ROWS and longest <= limits.MAX_ROW_CHARS
             unquoted = unquoted and b'"' not in whole and b"\x1f" not in whole
             unquoted = unquoted and whole.count(b"\r") == whole.count(b"\r\n")
-        if len(carry) > MAX_ROW_CHARS:
+        if len(carry) > limits.MAX_ROW_CHARS:
             plain = False
         if not chunk:
             break
@@ -113,18 +106,22 @@ def _lines(text: io.TextIOWrapper, name: str, row: _Row) -> Iterator[str]:
     """
     readline = text.readline
     number = 0
-    while line := readline(MAX_ROW_CHARS + 1):
+    while line := readline(limits.MAX_ROW_CHARS + 1):
         number += 1
         row.chars += len(line)
-        if row.chars - row.before > MAX_ROW_CHARS or "\x00" in line or number > MAX_ROWS:
+        if (
+            row.chars - row.before > limits.MAX_ROW_CHARS
+            or "\x00" in line
+            or number > limits.MAX_ROWS
+        ):
             if "\x00" in line:
                 raise UserError(f"{name} has a NUL byte on line {number}: it is not text.")
-            if number > MAX_ROWS:
+            if number > limits.MAX_ROWS:
                 raise UserError(
-                    f"{name} has more than {MAX_ROWS:,} lines, the most an extract may have."
+                    f"{name} has more than {limits.MAX_ROWS:,} lines, the most an extract may have."
                 )
             raise UserError(
-                f"{name}, line {row.first}: the row is longer than {MAX_ROW_CHARS:,} "
+                f"{name}, line {row.first}: the row is longer than {limits.MAX_ROW_CHARS:,} "
                 "characters, the most a row may have."
             )
         yield line
@@ -141,7 +138,7 @@ def read_csv(raw: IO[bytes], name: str, progress: Progress | None) -> Extract:
     # Any other is read through the checked lines, which bound a row over several lines.
     reader = csv.reader(text if scan.plain else _lines(text, name, row))
     # In a plain file no cell can be too long unless a line is: then every row is measured.
-    row.measure_all = scan.plain and scan.longest_line > MAX_CELL_CHARS
+    row.measure_all = scan.plain and scan.longest_line > limits.MAX_CELL_CHARS
     header = _next_csv_record(reader, row, name, raw)
     if header is None or all(is_blank(cell) for cell in header):
         raise UserError(f"{name} has no header row on line 1.")
@@ -164,7 +161,7 @@ def read_csv(raw: IO[bytes], name: str, progress: Progress | None) -> Extract:
     quick = None
     # Short lines only: then no cell is too long and no row has too many cells, as the checked
     # rows would find; the fast path need not look.
-    if scan.plain and scan.longest_line < min(MAX_CELL_CHARS, MAX_COLUMNS):
+    if scan.plain and scan.longest_line < min(limits.MAX_CELL_CHARS, limits.MAX_COLUMNS):
         quick = Quick(csv.reader(text), text, scan.unquoted, report)
     return Extract(
         name=name, format="CSV", header=header, rows=rows(), sha256=scan.sha256, quick=quick
@@ -185,17 +182,19 @@ def _next_csv_record(reader: csv.Reader, row: _Row, name: str, raw: IO[bytes]) -
         ) from None
     except csv.Error as error:
         raise UserError(f"{name}, line {reader.line_num}: {error}.") from None
-    if len(record) > MAX_COLUMNS:
+    if len(record) > limits.MAX_COLUMNS:
         raise UserError(
             f"{name}, line {row.first}: the row has {len(record):,} cells, more than the "
-            f"{MAX_COLUMNS:,} a row may have."
+            f"{limits.MAX_COLUMNS:,} a row may have."
         )
-    if row.measure_all or row.chars - row.before > MAX_CELL_CHARS:  # else no cell is too long
+    if (
+        row.measure_all or row.chars - row.before > limits.MAX_CELL_CHARS
+    ):  # else no cell is too long
         for column, cell in enumerate(record, start=1):
-            if len(cell) > MAX_CELL_CHARS:
+            if len(cell) > limits.MAX_CELL_CHARS:
                 raise UserError(
                     f"{name}, line {row.first}: cell {column} is longer than "
-                    f"{MAX_CELL_CHARS:,} characters, the most a cell may have."
+                    f"{limits.MAX_CELL_CHARS:,} characters, the most a cell may have."
                 )
     return record
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import IO
 
 from oversight.errors import UserError
+from oversight.extracts import limits
 from oversight.extracts.delimited import read_csv
-from oversight.extracts.limits import MAX_FILE_BYTES, Extract, Progress, byte_count
+from oversight.extracts.limits import Extract, Progress, byte_count
 from oversight.extracts.xlsx import open_workbook
 
 _MAGIC_XLSX = b"PK\x03\x04"
@@ -82,10 +83,10 @@ def _open_regular(path: Path) -> IO[bytes]:
     try:
         found = os.fstat(fd)
         _check_regular(path, found.st_mode)
-        if found.st_size > MAX_FILE_BYTES:
+        if found.st_size > limits.MAX_FILE_BYTES:
             raise UserError(
                 f"{path.name} is {byte_count(found.st_size)}, more than the "
-                f"{byte_count(MAX_FILE_BYTES)} an extract may be."
+                f"{byte_count(limits.MAX_FILE_BYTES)} an extract may be."
             )
         return os.fdopen(fd, "rb")
     except BaseException:

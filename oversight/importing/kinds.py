@@ -175,7 +175,7 @@ CRIMES = KINDS.register(
         noun="street-level crime file",
         # data.police.uk's street-level files, read with pandas and kept as counts, a force's
         # month file at a time (oversight.importing.crimes).
-        key=("force", "month"),
+        key=("falls_within", "month"),
         columns=STREET_COLUMNS,
         importer=import_crimes,
     )

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from oversight.clock import LONDON
+from oversight.clock import LONDON, Clock
+from oversight.settings import Settings
 
 CASE_HEADER = [
     "incident_ref",
@@ -29,6 +30,13 @@ DEADLINE_HEADER = ["title", "due_on", "category", "owner", "status", "done_on"]
 # The moment the CLI tests run at, unless a test says otherwise (OVERSIGHT_NOW).
 TEST_NOW = "2020-07-01T09:00"
 NOW = datetime(2020, 7, 1, 9, 0, tzinfo=LONDON)
+
+
+def settings(stale_after_days: int = 8, force: str = "") -> Settings:
+    """The settings answers are given (only what the figures read of them matters here)."""
+    return Settings(
+        db_path=Path("oversight.db"), clock=Clock(), stale_after_days=stale_after_days, force=force
+    )
 
 
 def case(

@@ -10,13 +10,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from oversight.clock import LONDON
 from oversight.answers import answer, parse_command
+from oversight.clock import LONDON
 from oversight.figures.backlog import ALL
-from oversight.importing.kinds import import_extract
-from oversight.importing.kinds import KINDS
+from oversight.importing.kinds import KINDS, import_extract
 from oversight.store import Store
-from tests.support.data import CASE_HEADER, DEADLINE_HEADER, RETURN_HEADER, case, write_csv
+from tests.support.data import (
+    CASE_HEADER,
+    DEADLINE_HEADER,
+    RETURN_HEADER,
+    case,
+    settings,
+    write_csv,
+)
 
 DA, CP = "domestic_abuse", "child_protection"
 
@@ -158,4 +164,4 @@ def load_winter(store: Store, folder: Path) -> Store:
 
 
 def ask(store: Store, typed: str, now: datetime = SUMMER_NOW) -> object:
-    return answer(store, parse_command(typed), now, STALE_AFTER)
+    return answer(store, parse_command(typed), now, settings(STALE_AFTER))

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from oversight.importing import bulk
 from oversight.errors import UserError
-from oversight.importing.kinds import import_extract
+from oversight.importing import bulk
+from oversight.importing.kinds import KINDS, import_extract
 from oversight.importing.result import ImportResult
-from oversight.importing.kinds import KINDS
 from oversight.store import Store, open_store
 from tests.support.data import CASE_HEADER, NOW
 
