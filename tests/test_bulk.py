@@ -1,5 +1,6 @@
-"""The fast path of an import (oversight.importing.bulk) decides nothing of its own: for any file, what it
-stores, and what is refused and why, is what the row-by-row path stores and refuses."""
+"""The fast path of an import (oversight.importing.bulk) decides nothing of its own: for any
+file, what it stores, and what is refused and why, is what the row-by-row path stores and
+refuses."""
 
 from __future__ import annotations
 

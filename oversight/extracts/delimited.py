@@ -187,9 +187,8 @@ def _next_csv_record(reader: csv.Reader, row: _Row, name: str, raw: IO[bytes]) -
             f"{name}, line {row.first}: the row has {len(record):,} cells, more than the "
             f"{limits.MAX_COLUMNS:,} a row may have."
         )
-    if (
-        row.measure_all or row.chars - row.before > limits.MAX_CELL_CHARS
-    ):  # else no cell is too long
+    # Else no cell is too long.
+    if row.measure_all or row.chars - row.before > limits.MAX_CELL_CHARS:
         for column, cell in enumerate(record, start=1):
             if len(cell) > limits.MAX_CELL_CHARS:
                 raise UserError(
