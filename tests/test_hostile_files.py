@@ -578,8 +578,9 @@ def test_no_workbook_is_read_without_defusedxml(store, tmp_path, monkeypatch):
 # --- a sheet python-calamine cannot hold ---------------------------------------------------------
 # calamine (the quick reading of a workbook, oversight.extracts.xlsx_quick) holds a sheet as one
 # grid from its top left cell to its bottom right one: a few cells far apart ask it for
-# gigabytes, or (A1 to XFD1048576) for 550 GB, which kills the process that asks. It runs in a child limited
-# in memory: the child dies, and the import takes the exact path, which reads the file as ever.
+# gigabytes, or (A1 to XFD1048576) for 550 GB, which kills the process that asks. It runs in a
+# child limited in memory: the child dies, and the import takes the exact path, which reads the
+# file as ever.
 
 
 def far_workbook(tmp_path: Path, far: str) -> Path:
