@@ -77,6 +77,21 @@ def _plugin_commands() -> dict[str, object]:
     return {ep.name: ep for ep in entry_points(group="oversight.commands")}
 
 
+class KindName(click.ParamType):
+    """A kind of extract, checked against the kinds declared when the command runs (so a kind
+    registered by a plug-in is accepted like the built-in ones)."""
+
+    name = "kind"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "{" + "|".join(KINDS.names()) + "}"
+
+    def convert(self, value: object, param: object, ctx: click.Context | None) -> str:
+        if value in KINDS:
+            return str(value)
+        self.fail(f"{value!r} is not one of {', '.join(map(repr, KINDS.names()))}.", param, ctx)
+
+
 def _settings(ctx: click.Context) -> Settings:
     return ctx.find_object(Settings)
 
@@ -121,7 +136,7 @@ def cli(ctx: click.Context, db_path: Path | None) -> None:
 
 
 @cli.command("import")
-@click.argument("kind", type=click.Choice(KINDS.names()))
+@click.argument("kind", type=KindName())
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--sheet", help="The worksheet to read from an XLSX workbook (default: the first).")
 @as_of_option("The date the extract was taken (default: today).")

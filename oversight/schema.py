@@ -287,7 +287,8 @@ def _v5_reconciliation(db: Database) -> None:
 
 
 def _v6_recorded_crime(db: Database) -> None:
-    # Recorded crime from data.police.uk's street-level files, kept as counts (oversight/crimes.py):
+    # Recorded crime from data.police.uk's street-level files, kept as counts
+    # (oversight/importing/crimes.py):
     # one row per month file of a force, its counts by crime type, and by neighbourhood (LSOA).
     db["crime_files"].create(
         {

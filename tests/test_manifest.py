@@ -1,8 +1,5 @@
-"""slack/manifest.yml: the commands the bot registers, Socket Mode, and the least scopes it needs.
-
-PyYAML is not a dependency, so the manifest is read with a small reader for the plain subset of
-YAML it is written in; anything outside that subset fails the test rather than being misread.
-"""
+"""slack/manifest.yml: the commands the bot registers, Socket Mode, and the least scopes it needs
+(read with the small YAML reader of tests/support/manifest.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +11,9 @@ from slack_sdk import WebClient
 
 from bot.http import EVENTS_PATH
 from oversight.answers import COMMANDS
+from tests.support.manifest import MANIFEST, command_problems, read_manifest
 
 REPO = Path(__file__).resolve().parent.parent
-MANIFEST = REPO / "slack" / "manifest.yml"
 
 # What each Web API method the code calls needs, from Slack's method reference.
 METHOD_SCOPES = {
@@ -43,75 +40,6 @@ NEEDED = {
 }
 
 
-# --- a reader for the manifest's subset of YAML ------------------------------------------------
-
-_KEY = re.compile(r"([A-Za-z_][\w-]*):(?: +(.*))?")
-
-
-def _uncomment(line: str) -> str:
-    """The line without its comment; a "#" inside a quoted value is not a comment."""
-    body = line.lstrip(" ")
-    start = len(line) - len(body)
-    if body.startswith("- "):
-        start += 2
-    key = re.match(r"[A-Za-z_][\w-]*: +", line[start:])
-    if key:
-        start += key.end()
-    if line[start : start + 1] in ("'", '"'):
-        close = line.find(line[start], start + 1)
-        assert close > start, f"unclosed quote in {line!r}"
-        start = close + 1
-    hash_at = re.search(r"(^| )#", line[start:]) if start else re.search(r"^ *#", line)
-    return line if hash_at is None else line[: start + hash_at.start()]
-
-
-def _scalar(text: str) -> object:
-    if text[:1] in "\"'":
-        assert text[-1] == text[0] and len(text) > 1, text
-        return text[1:-1]
-    assert not text.startswith(("[", "{", "&", "*", "|", ">", "!")), f"not plain YAML: {text}"
-    return {"true": True, "false": False}.get(text, text)
-
-
-def read_manifest(text: str) -> object:
-    assert "\t" not in text, "YAML does not allow tabs"
-    lines = []
-    for raw in text.splitlines():
-        line = _uncomment(raw).rstrip()
-        if line.strip():
-            lines.append([len(line) - len(line.lstrip(" ")), line.strip()])
-    value, end = _block(lines, 0, lines[0][0])
-    assert end == len(lines), f"cannot read the manifest from {lines[end]}"
-    return value
-
-
-def _block(lines: list[list], i: int, indent: int) -> tuple[object, int]:
-    if lines[i][1].startswith("- "):
-        items = []
-        while i < len(lines) and lines[i][0] == indent and lines[i][1].startswith("- "):
-            item = lines[i][1][2:].strip()
-            if _KEY.fullmatch(item):  # a mapping: its first key on the dash's line
-                lines[i] = [indent + 2, item]
-                value, i = _block(lines, i, indent + 2)
-            else:
-                value, i = _scalar(item), i + 1
-            items.append(value)
-        return items, i
-    mapping: dict[str, object] = {}
-    while i < len(lines) and lines[i][0] == indent and not lines[i][1].startswith("- "):
-        match = _KEY.fullmatch(lines[i][1])
-        assert match, f"not a key: {lines[i][1]}"
-        key, rest = match.group(1), match.group(2)
-        assert key not in mapping, f"{key} is given twice"
-        i += 1
-        if rest:
-            mapping[key] = _scalar(rest.strip())
-        else:
-            assert i < len(lines) and lines[i][0] >= indent, f"{key} has no value"
-            mapping[key], i = _block(lines, i, lines[i][0])
-    return mapping, i
-
-
 def test_the_reader_reads_this_subset_and_refuses_the_rest():
     text = "a:\n  b: 1  # note\n  c: '#x'\n  d:\n    - e\n    - f: g\n      h: true\nz: \"q\"\n"
     assert read_manifest(text) == {
@@ -135,6 +63,7 @@ def test_the_manifest_lists_exactly_the_registered_commands(manifest: dict):
     listed = [c["command"] for c in manifest["features"]["slash_commands"]]
     assert sorted(listed) == sorted(c.slash for c in COMMANDS)
     assert len(listed) == len(set(listed))
+    assert command_problems(manifest, COMMANDS) == []
 
 
 @pytest.mark.parametrize("command", COMMANDS.names())

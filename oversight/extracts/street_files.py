@@ -5,7 +5,7 @@ with pandas, a chunk of rows at a time.
 The format is data.police.uk's, not ours: monthly files named ``YYYY-MM-<force>-street.csv``
 (in archive folders ``YYYY-MM/``), with the header :data:`STREET_HEADER`. A bad file or line is
 one sentence naming the file, the line and the column. What is read is stored by
-:mod:`oversight.crimes`.
+:mod:`oversight.importing.crimes`.
 
 pandas is imported inside the reading functions only: ``oversight ask`` never pays for it.
 """

@@ -1,9 +1,10 @@
-"""Streaming the rows of an XLSX workbook's sheet, within the limits of :mod:`oversight.extracts`.
+"""Streaming the rows of an XLSX workbook's sheet, within the limits of
+:mod:`~oversight.extracts.limits`.
 
 A workbook is a zip of XML parts: its directory and every part are checked against the limits
 before anything is parsed, and the sheet is read by expat (through defusedxml's guards) one tag
 at a time, so a sheet of a million rows costs the memory of one. The quick reading of the same
-sheet, for the fast path of an import, is :mod:`oversight.xlsx_quick`'s.
+sheet, for the fast path of an import, is :mod:`~oversight.extracts.xlsx_quick`'s.
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ from oversight.extracts.limits import (
     byte_count,
     sha256_of,
 )
-from oversight.extracts.xlsx_parts import SPREADSHEETML, Parts, check_parts, too_many_strings
+from oversight.extracts.xlsx_parts import (
+    SPREADSHEETML,
+    Parts,
+    check_parts,
+    reading,
+    too_many_strings,
+)
 from oversight.extracts.xlsx_quick import WorkbookQuick, quick_reading
 from oversight.values import is_blank
 
@@ -62,37 +69,6 @@ from oversight.values import is_blank
 
 
 @contextmanager
-def _reading(name: str, parts: Parts | None) -> Iterator[None]:
-    """Anything that goes wrong reading a workbook, as one sentence naming it."""
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import DefusedXmlException
-
-    try:
-        yield
-    except UserError:
-        raise
-    except DefusedXmlException:
-        raise UserError(
-            f"{name} was refused: its part {_part(parts)} declares XML entities or a document "
-            "type, which no workbook needs (they are how XML attacks work)."
-        ) from None
-    except ParseError:
-        raise UserError(
-            f"{name} is not a readable XLSX workbook: its part {_part(parts)} is not "
-            "well-formed XML."
-        ) from None
-    except Exception:  # whatever else a damaged workbook makes zipfile or openpyxl raise
-        part = _part(parts)
-        where = f": its part {part} is damaged" if part is not None else ""
-        raise UserError(f"{name} is not a readable XLSX workbook{where}.") from None
-
-
-def _part(parts: Parts | None) -> str | None:
-    return parts.part if parts is not None else None
-
-
-@contextmanager
 def open_workbook(
     raw: IO[bytes], name: str, sheet: str | None, progress: Progress | None
 ) -> Iterator[Extract]:
@@ -105,11 +81,11 @@ def open_workbook(
         )
     parts = quick = None
     try:
-        with _reading(name, None):
+        with reading(name, None):
             parts = Parts(raw, name)
         check_parts(parts, name)
         sha256 = sha256_of(raw)
-        with _reading(name, parts):
+        with reading(name, parts):
             worksheet, strings_part, styles = _describe(raw, parts, name, sheet)
             strings: list[str] = []
             if strings_part is not None:
@@ -129,7 +105,7 @@ def open_workbook(
         quick = quick_reading(raw, parts, worksheet, strings_part, strings, styles, header)
 
         def data_rows() -> Iterator[tuple[int, tuple[object, ...]]]:
-            with _reading(name, parts):
+            with reading(name, parts):
                 for number, row in rows:
                     if not all(is_blank(cell) for cell in row):
                         yield number, tuple("" if cell is None else cell for cell in row)

@@ -1,4 +1,4 @@
-"""The child process of the quick reading of a workbook (:mod:`oversight.xlsx_quick`): the
+"""The child process of the quick reading of a workbook (:mod:`~oversight.extracts.xlsx_quick`): the
 workbook python-calamine reads, made here from the sheet's packed bytes, and the rows it writes
 back to oversight's process, each cell as the text the streaming reader gives for it."""
 

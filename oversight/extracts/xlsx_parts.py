@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import struct
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO
 
 from oversight.errors import UserError
@@ -122,3 +124,34 @@ def too_many_strings(name: str, info: zipfile.ZipInfo) -> None:
         f"{name} was refused: its shared strings unpack to {byte_count(info.file_size)}, more "
         f"than the {byte_count(MAX_SHARED_STRINGS_BYTES)} a workbook's may."
     )
+
+
+@contextmanager
+def reading(name: str, parts: Parts | None) -> Iterator[None]:
+    """Anything that goes wrong reading a workbook, as one sentence naming it."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+
+    try:
+        yield
+    except UserError:
+        raise
+    except DefusedXmlException:
+        raise UserError(
+            f"{name} was refused: its part {_part(parts)} declares XML entities or a document "
+            "type, which no workbook needs (they are how XML attacks work)."
+        ) from None
+    except ParseError:
+        raise UserError(
+            f"{name} is not a readable XLSX workbook: its part {_part(parts)} is not "
+            "well-formed XML."
+        ) from None
+    except Exception:  # whatever else a damaged workbook makes zipfile or openpyxl raise
+        part = _part(parts)
+        where = f": its part {part} is damaged" if part is not None else ""
+        raise UserError(f"{name} is not a readable XLSX workbook{where}.") from None
+
+
+def _part(parts: Parts | None) -> str | None:
+    return parts.part if parts is not None else None

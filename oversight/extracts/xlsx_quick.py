@@ -46,14 +46,14 @@ from oversight.extracts.xlsx_sheet_check import check_sheet
 #   QUICK_SECONDS of processor time (and is waited for as long): past either it dies, the fast
 #   path doubts, and the streaming reader refuses or reads the file as it always has. What the
 #   child prints goes nowhere.
-# - calamine reads a workbook made for it (oversight.xlsx_calamine), not the file: the sheet's
+# - calamine reads a workbook made for it (xlsx_calamine), not the file: the sheet's
 #   packed bytes as they are, the shared strings written back from the streaming reader's own
 #   reading of them (so each is the same text), and styles that mark as a duration exactly the
 #   styles openpyxl takes for dates. So calamine gives the number of each such cell as a
 #   duration, which the child turns into a date with openpyxl's own function, as the streaming
 #   reader does (a date with a time of day is a doubt).
 # - Meanwhile this process unpacks the sheet, checks that it unpacks to exactly what it declares,
-#   and looks for what the two readers read differently (oversight.xlsx_sheet_check). Any of
+#   and looks for what the two readers read differently (xlsx_sheet_check). Any of
 #   it, a header that differs, a cell the child cannot give as the very text the streaming
 #   reader gives, or a child that fails, and the fast path doubts.
 #

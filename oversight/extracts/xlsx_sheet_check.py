@@ -1,6 +1,6 @@
 """The quick reading's check of a workbook's sheet, made in oversight's own process while the
-child reads it (:mod:`oversight.xlsx_quick`): that the sheet unpacks to exactly what it declares,
-and holds nothing calamine and the streaming reader would read differently.
+child reads it (:mod:`~oversight.extracts.xlsx_quick`): that the sheet unpacks to exactly what
+it declares, and holds nothing calamine and the streaming reader would read differently.
 
 What is looked for: character references, _x00HH_ escapes, comments and CDATA, control
 characters, error and ISO-date cells, inline text in several runs, namespaces declared in the
