@@ -10,264 +10,49 @@ tests of arguments, settings and user-error messages run ``oversight.cli.cli`` i
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import random
-import re
 import sqlite3
 import subprocess
 import sys
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.support.cli import invoke
+from tests.support.cli import (
+    LABELS,
+    ask_json,
+    by_workstream,
+    database_dump,
+    invoke,
+    one_sentence,
+    refused,
+    succeeded,
+    table_figures,
+)
 from tests.support.data import (
     CASE_HEADER,
-    DEADLINE_HEADER,
     RETURN_HEADER,
     TEST_NOW,
     case,
     write_csv,
 )
-from tests.support.processes import CliRun
-
-AS_OF = date(2020, 6, 30)
-WORKSTREAMS = ("domestic_abuse", "child_protection")
-
-# How a force's extract spells things, and what each spelling means, written out by hand.
-WORKSTREAM_SPELLINGS = {
-    "Domestic abuse": "domestic_abuse",
-    "DA": "domestic_abuse",
-    "da": "domestic_abuse",
-    "domestic_abuse": "domestic_abuse",
-    "Domestic-Abuse": "domestic_abuse",
-    "Child protection": "child_protection",
-    "CP": "child_protection",
-    "child_protection": "child_protection",
-    "CHILD PROTECTION": "child_protection",
-}
-YES_SPELLINGS = ("Y", "y", "yes", "Yes", "TRUE", "true", "1")
-NO_SPELLINGS = ("N", "n", "no", "No", "FALSE", "false", "0")
-STATUS_SPELLINGS = {
-    "outstanding": ("Outstanding", "outstanding", "OUTSTANDING"),
-    "in_progress": ("In progress", "In Progress", "in-progress", "in_progress"),
-    "reviewed": ("Reviewed", "reviewed", "REVIEWED"),
-    "not_required": ("Not required", "not_required", ""),
-}
-STATUS_OF = {s: status for status, spellings in STATUS_SPELLINGS.items() for s in spellings}
-# A real export's header: names spelt differently, and a column oversight does not use.
-MESSY_HEADER = [
-    "Incident Ref",
-    "Workstream",
-    "Recorded On",
-    "Officer in case",
-    "Needs Review",
-    "Review Status",
-    "Reviewed On",
-    "NCRS Compliant",
-    "Referral required",
-    "referral-sent",
-]
-
-
-def spell_date(rng: random.Random, day: date) -> str:
-    """A date as some export or other would write it: ISO, UK, with or without a midnight."""
-    style = rng.randrange(5)
-    if style == 0:
-        return day.isoformat()
-    if style == 1:
-        return day.strftime("%d/%m/%Y")
-    if style == 2:
-        return f"{day.day}/{day.month}/{day.year}"
-    if style == 3:
-        return day.strftime("%d/%m/%Y 00:00")
-    return f"{day.isoformat()} 00:00:00"
-
-
-def read_date(text: str) -> date | None:
-    """The test's own reading of a date cell (UK day/month order), independent of oversight."""
-    text = text.strip()
-    if not text:
-        return None
-    for layout in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%d/%m/%Y %H:%M"):
-        try:
-            return datetime.strptime(text, layout).date()
-        except ValueError:
-            continue
-    raise AssertionError(f"the test wrote a date it cannot read: {text!r}")
-
-
-def read_yes_no(text: str) -> bool | None:
-    if text in YES_SPELLINGS:
-        return True
-    if text in NO_SPELLINGS:
-        return False
-    assert text == "", text
-    return None
-
-
-def messy_rows(seed: int, count: int, first: int = 1) -> list[list[str]]:
-    """Case rows as a messy export has them, in MESSY_HEADER order.
-
-    Some cases are recorded, and some reviews done, after 30 June 2020, so that the figures
-    "as of 30 June" must leave them out. Dates are day-first (UK); many have a day of 12 or
-    less, which read month-first would be another date.
-    """
-    rng = random.Random(seed)
-    rows = []
-    for number in range(first, first + count):
-        recorded = date(2019, 7, 1) + timedelta(days=rng.randrange(376))  # to 10 July 2020
-        needs = rng.random() < 0.45
-        status, reviewed_on, ncrs, required, sent = "not_required", None, "", "", ""
-        if needs:
-            status = rng.choice(["outstanding", "outstanding", "in_progress", "reviewed"])
-            if status == "reviewed":
-                reviewed_on = recorded + timedelta(
-                    days=rng.randrange((date(2020, 7, 14) - recorded).days + 1)
-                )
-                ncrs = rng.choice([*YES_SPELLINGS, *YES_SPELLINGS, *NO_SPELLINGS, ""])
-                required = rng.choice([*YES_SPELLINGS, *NO_SPELLINGS, ""])
-                if read_yes_no(required):
-                    sent = rng.choice([*YES_SPELLINGS, *NO_SPELLINGS, ""])
-        officer = rng.choice(["PC 1234", "Smith, J", "DC O'Neill", ""])
-        rows.append(
-            [
-                f"INC-{number:05d}",
-                rng.choice(list(WORKSTREAM_SPELLINGS)),
-                spell_date(rng, recorded),
-                officer,
-                rng.choice(YES_SPELLINGS if needs else NO_SPELLINGS),
-                rng.choice(STATUS_SPELLINGS[status]),
-                spell_date(rng, reviewed_on) if reviewed_on else "",
-                ncrs,
-                required,
-                sent,
-            ]
-        )
-    return rows
-
-
-def count_by_hand(path: Path, as_of: date) -> dict[str, dict[str, int]]:
-    """The backlog on ``as_of``, counted straight from the file, per workstream and for all."""
-    counts = {ws: Counter() for ws in (*WORKSTREAMS, "all")}
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        for row in csv.DictReader(file):
-            if not any(cell.strip() for cell in row.values()):
-                continue
-            workstream = WORKSTREAM_SPELLINGS[row["Workstream"]]
-            recorded = read_date(row["Recorded On"])
-            needs = read_yes_no(row["Needs Review"])
-            status = STATUS_OF[row["Review Status"]] if needs else "not_required"
-            reviewed_on = read_date(row["Reviewed On"])
-            reviewed = status == "reviewed" and reviewed_on <= as_of
-            ncrs = read_yes_no(row["NCRS Compliant"])
-            required = read_yes_no(row["Referral required"])
-            sent = read_yes_no(row["referral-sent"])
-            for key in (workstream, "all"):
-                c = counts[key]
-                c["recorded"] += recorded <= as_of
-                c["needing_review"] += bool(needs) and recorded <= as_of
-                c["reviewed"] += reviewed
-                c["outstanding"] += bool(needs) and recorded <= as_of and not reviewed
-                if reviewed:
-                    c["ncrs_answered"] += ncrs is not None
-                    c["ncrs_compliant"] += ncrs is True
-                    c["referrals_not_sent"] += required is True and sent is False
-                    c["referrals_unknown"] += required is True and sent is None
-    return {ws: dict(c) for ws, c in counts.items()}
-
-
-def write_messy_extract(path: Path, rows: list[list[str]]) -> Path:
-    """BOM, CRLF line ends and blank lines at the end, as Excel writes "CSV UTF-8"."""
-    return write_csv(path, MESSY_HEADER, rows, bom=True, crlf=True, trailing_blank_lines=2)
-
-
-# What ``oversight`` did: a subprocess (the ``cli`` fixture) or a run in this process (``invoke``).
-Outcome = subprocess.CompletedProcess[str] | Result
-
-
-def exit_status(result: Outcome) -> int:
-    """The process's exit status; in this process, the status ``oversight`` exits with."""
-    return (
-        result.returncode if isinstance(result, subprocess.CompletedProcess) else result.exit_code
-    )
-
-
-def crash(result: Outcome) -> BaseException | None:
-    """In this process, an exception other than exiting (a subprocess prints a traceback)."""
-    if isinstance(result, subprocess.CompletedProcess) or isinstance(result.exception, SystemExit):
-        return None
-    return result.exception
-
-
-def succeeded(result: Outcome) -> Outcome:
-    status = exit_status(result)
-    assert status == 0, f"exit {status}\n{result.stdout}\n{result.stderr}\n{crash(result)!r}"
-    assert "Traceback" not in result.stderr
-    assert crash(result) is None
-    return result
-
-
-def refused(result: Outcome) -> str:
-    """A user's mistake: exit status 2, a message on stderr, no traceback; the message."""
-    status = exit_status(result)
-    assert status == 2, f"exit {status}\n{result.stdout}\n{result.stderr}\n{crash(result)!r}"
-    assert "Traceback" not in result.stderr
-    assert crash(result) is None
-    assert result.stdout == ""
-    assert result.stderr.strip()
-    return result.stderr
-
-
-def one_sentence(message: str) -> str:
-    """The first line of an error: one sentence, ending with a full stop."""
-    first = message.splitlines()[0]
-    assert first.rstrip().endswith("."), message
-    assert "\n" not in first
-    return first
-
-
-def ask_json(cli: CliRun, *words: str, env: dict[str, str] | None = None) -> dict:
-    return json.loads(succeeded(cli("ask", "--json", *words, env=env)).stdout)
-
-
-def by_workstream(answer: dict) -> dict[str, dict]:
-    return {f["workstream"]: f for f in answer["backlog"]["figures"]}
-
-
-TABLE_ROW = re.compile(
-    r"^(Domestic abuse|Child protection|All workstreams)"
-    r"\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)\s"
+from tests.support.messy import (
+    AS_OF,
+    STATUS_OF,
+    WORKSTREAM_SPELLINGS,
+    WORKSTREAMS,
+    count_by_hand,
+    messy_rows,
+    read_date,
+    read_yes_no,
+    write_messy_extract,
 )
-LABELS = {
-    "Domestic abuse": "domestic_abuse",
-    "Child protection": "child_protection",
-    "All workstreams": "all",
-}
-
-
-def table_figures(text: str) -> dict[str, dict[str, int]]:
-    """The recorded / need review / reviewed / outstanding columns of the printed table."""
-    found = {}
-    for line in text.splitlines():
-        match = TABLE_ROW.match(line)
-        if match:
-            numbers = [int(n.replace(",", "")) for n in match.groups()[1:]]
-            found[LABELS[match.group(1)]] = dict(
-                zip(["recorded", "needing_review", "reviewed", "outstanding"], numbers, strict=True)
-            )
-    return found
-
-
-def database_dump(path: Path) -> list[str]:
-    with sqlite3.connect(path) as conn:
-        return list(conn.iterdump())
-
+from tests.support.processes import CliRun
 
 # --- importing a messy, real-world-style extract -------------------------------------------
 
@@ -342,8 +127,7 @@ def test_the_backlog_on_a_later_date_counts_the_later_cases(cli: CliRun, messy: 
         assert figures["all"][name] == value, name
 
 
-@pytest.mark.slow
-def test_an_xlsx_workbook_is_read_from_the_named_sheet(cli: CliRun, tmp_path: Path) -> None:
+def test_the_sheet_option_reaches_the_workbook_reader(runner: CliRunner, tmp_path: Path) -> None:
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -356,18 +140,20 @@ def test_an_xlsx_workbook_is_read_from_the_named_sheet(cli: CliRun, tmp_path: Pa
     sheet.append(["X-3", "Domestic abuse", "04/07/2019", "yes", "outstanding"])
     book.save(tmp_path / "cases.xlsx")
 
-    result = succeeded(cli("import", "cases", "cases.xlsx", "--sheet", "Cases"))
+    result = succeeded(invoke(runner, "import", "cases", "cases.xlsx", "--sheet", "Cases"))
     assert "3 inserted" in result.stdout
-    figures = by_workstream(ask_json(cli, "--as-of", "2020-06-30", "/backlog"))
-    assert figures["domestic_abuse"]["recorded"] == 2
-    assert figures["domestic_abuse"]["reviewed"] == 1
-    assert figures["domestic_abuse"]["outstanding"] == 1
-    assert figures["child_protection"]["recorded"] == 1
-    assert figures["child_protection"]["needing_review"] == 0
-
+    figures = by_workstream(
+        json.loads(succeeded(invoke(runner, "ask", "--json", "/backlog")).stdout)
+    )
+    assert (figures["domestic_abuse"]["recorded"], figures["child_protection"]["recorded"]) == (
+        2,
+        1,
+    )
     # Without --sheet the first sheet is read, and it is not a case extract.
-    assert "missing the required columns" in refused(cli("import", "cases", "cases.xlsx"))
-    message = refused(cli("import", "cases", "cases.xlsx", "--sheet", "Data"))
+    assert "missing the required columns" in refused(
+        invoke(runner, "import", "cases", "cases.xlsx")
+    )
+    message = refused(invoke(runner, "import", "cases", "cases.xlsx", "--sheet", "Data"))
     assert one_sentence(message) == 'cases.xlsx has no sheet "Data" (it has "Notes", "Cases").'
 
 
@@ -380,31 +166,6 @@ BAD_ROWS = [
     case("B-4", review_status="Reviewed"),  # line 5: reviewed, but when?
     case("B-5", workstream="CP", recorded_on="01/08/2019"),  # line 6: fine
 ]
-
-
-def test_a_file_with_bad_rows_names_every_bad_line_and_changes_nothing(
-    runner: CliRunner, tmp_path: Path
-) -> None:
-    good = write_csv(tmp_path / "good.csv", CASE_HEADER, [case("G-1"), case("G-2", "CP")])
-    succeeded(invoke(runner, "import", "cases", good.name))
-    status_before = succeeded(invoke(runner, "status", "--json")).stdout
-    dump_before = database_dump(tmp_path / "oversight.db")
-
-    bad = write_csv(tmp_path / "bad.csv", CASE_HEADER, BAD_ROWS, crlf=True)
-    message = refused(invoke(runner, "import", "cases", bad.name))
-    assert (
-        one_sentence(message) == "bad.csv was not imported: 3 problems found, nothing was changed."
-    )
-    details = [line.strip() for line in message.splitlines()[1:]]
-    assert details == [
-        'line 2, recorded_on: "31/02/2019" is not a date',
-        'line 4, workstream: "Traffic" is not a workstream '
-        "(domestic_abuse/DA or child_protection/CP)",
-        "line 5, reviewed_on: is required when review_status is reviewed",
-    ]
-
-    assert database_dump(tmp_path / "oversight.db") == dump_before
-    assert succeeded(invoke(runner, "status", "--json")).stdout == status_before
 
 
 def test_a_rejected_first_import_leaves_no_database_behind(
@@ -707,26 +468,31 @@ def test_reimporting_reports_what_changed(cli: CliRun, tmp_path: Path) -> None:
     assert after["reviewed"] - before["reviewed"] >= 5  # the file does show the new reviews
 
 
-@pytest.mark.slow
-def test_reimporting_returns_and_deadlines(cli: CliRun, tmp_path: Path) -> None:
-    returns = [
-        ["ONS crime return", "2019-Q3", "31/10/2019", "Missing", "", ""],
-        ["ONS crime return", "2019-Q4", "2020-01-31", "excluded", "", "not sent"],
-    ]
-    write_csv(tmp_path / "returns.csv", RETURN_HEADER, returns)
-    assert "2 inserted" in succeeded(cli("import", "returns", "returns.csv")).stdout
-    assert succeeded(cli("import", "returns", "returns.csv")).stdout.startswith("No changes")
-    returns[0][3:5] = ["late", "15/06/2020"]
-    write_csv(tmp_path / "returns.csv", RETURN_HEADER, returns)
-    assert (
-        "0 inserted, 1 updated, 1 unchanged"
-        in succeeded(cli("import", "returns", "returns.csv")).stdout
-    )
+# --- the import command ------------------------------------------------------------------------
 
-    deadlines = [["Annual return", "30/04/2020", "data return", "Performance", "", ""]]
-    write_csv(tmp_path / "deadlines.csv", DEADLINE_HEADER, deadlines)
-    assert "1 inserted" in succeeded(cli("import", "deadlines", "deadlines.csv")).stdout
-    assert succeeded(cli("import", "deadlines", "deadlines.csv")).stdout.startswith("No changes")
+
+def test_the_import_command(cli: CliRun, tmp_path: Path) -> None:
+    rows = [case(f"DA-{n}") for n in range(1, 4)] + [case(f"CP-{n}", "CP") for n in (1, 2)]
+    path = write_csv(tmp_path / "cases.csv", CASE_HEADER, rows)
+    done = cli("import", "cases", str(path), "--by", "analyst")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (
+        "Imported cases.csv (5 rows) as import #1: 5 inserted, 0 updated, 0 unchanged.\n"
+    )
+    again = cli("import", "cases", str(path), "--by", "analyst")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("No changes: all 5 rows of cases.csv are already in the store")
+
+    bad = write_csv(tmp_path / "bad.csv", CASE_HEADER, [case("Z", recorded_on="31/02/2019")])
+    before = database_dump(tmp_path / "oversight.db")
+    failed = cli("import", "cases", str(bad))
+    assert failed.returncode == 2
+    assert failed.stdout == ""
+    assert failed.stderr == (
+        "bad.csv was not imported: 1 problem found, nothing was changed.\n"
+        '  line 2, recorded_on: "31/02/2019" is not a date\n'
+    )
+    assert database_dump(tmp_path / "oversight.db") == before
 
 
 # --- status --------------------------------------------------------------------------------

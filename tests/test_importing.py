@@ -752,27 +752,19 @@ def test_a_value_blanked_in_a_newer_extract_becomes_null(store, tmp_path):
     assert stored_case_daily(store.conn)[("domestic_abuse", "2019-08-01")] == (0, 0, 1, 1, 1, 0, 1)
 
 
-# --- the command line ------------------------------------------------------------------------
+def test_returns_and_deadlines_imported_again_change_nothing_until_a_row_does(store, tmp_path):
+    returns = [
+        ["ONS crime return", "2019-Q3", "31/10/2019", "Missing", "", ""],
+        ["ONS crime return", "2019-Q4", "2020-01-31", "excluded", "", "not sent"],
+    ]
+    path = write_csv(tmp_path / "returns.csv", RETURN_HEADER, returns)
+    assert run_import(store, "returns", path).inserted == 2
+    assert run_import(store, "returns", path).changed_nothing
+    returns[0][3:5] = ["late", "15/06/2020"]
+    result = run_import(store, "returns", write_csv(path, RETURN_HEADER, returns))
+    assert (result.inserted, result.updated, result.unchanged) == (0, 1, 1)
 
-
-def test_the_import_command(cli, tmp_path):
-    path = write_csv(tmp_path / "cases.csv", CASE_HEADER, FIRST_CASES)
-    done = cli("import", "cases", str(path), "--by", "analyst")
-    assert done.returncode == 0, done.stderr
-    assert done.stdout == (
-        "Imported cases.csv (5 rows) as import #1: 5 inserted, 0 updated, 0 unchanged.\n"
-    )
-    again = cli("import", "cases", str(path), "--by", "analyst")
-    assert again.returncode == 0, again.stderr
-    assert again.stdout.startswith("No changes: all 5 rows of cases.csv are already in the store")
-
-    bad = write_csv(tmp_path / "bad.csv", CASE_HEADER, [case("Z", recorded_on="31/02/2019")])
-    before = file_bytes(tmp_path / "oversight.db")
-    failed = cli("import", "cases", str(bad))
-    assert failed.returncode == 2
-    assert failed.stdout == ""
-    assert failed.stderr == (
-        "bad.csv was not imported: 1 problem found, nothing was changed.\n"
-        '  line 2, recorded_on: "31/02/2019" is not a date\n'
-    )
-    assert file_bytes(tmp_path / "oversight.db") == before
+    deadlines = [["Annual return", "30/04/2020", "data return", "Performance", "", ""]]
+    path = write_csv(tmp_path / "deadlines.csv", DEADLINE_HEADER, deadlines)
+    assert run_import(store, "deadlines", path).inserted == 1
+    assert run_import(store, "deadlines", path).changed_nothing
