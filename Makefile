@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test workers (pytest-xdist): more than the cores, as many tests wait on a subprocess, a socket
+# or a timer rather than compute.
+TEST_WORKERS ?= 6
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 .PHONY: demo test test-fast lint format bench lock clean
 
@@ -19,13 +23,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(PYTEST)
 
 # The same without the slow tests (subprocesses, retries, big data): under a minute.
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -21,7 +21,13 @@ from tests.support.cli import settings_env
 from tests.support.data import NOW, TEST_NOW
 from tests.support.handchecked import load_summer, load_winter
 from tests.support.jobs import CHANNEL
-from tests.support.processes import CliRun, copy_database, demo_database, oversight_command
+from tests.support.processes import (
+    CliRun,
+    copy_database,
+    demo_database,
+    oversight_command,
+    shared_folder,
+)
 from tests.support.slack import populate
 from tests.support.slack_standin import SlackStandIn
 
@@ -87,12 +93,24 @@ def db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """The demo's synthetic extracts, imported in this process the way the demo imports them
     (at NOW, by "tester"): one store for the session, which the tests only read."""
-    folder = tmp_path_factory.mktemp("demo-store")
-    store = open_store(folder / "oversight.db", create=True)
-    for kind, path, as_of in demo.write_extracts(folder):
-        import_extract(
-            store, KINDS[kind], path, extract_as_of=as_of, imported_by="tester", imported_at=NOW
-        )
+
+    def build(folder: Path) -> None:
+        with open_store(folder / "oversight.db", create=True) as store:
+            for kind, path, as_of in demo.write_extracts(folder):
+                import_extract(
+                    store,
+                    KINDS[kind],
+                    path,
+                    extract_as_of=as_of,
+                    imported_by="tester",
+                    imported_at=NOW,
+                )
+
+    built = shared_folder(tmp_path_factory, "demo-store", build)
+    # Each worker reads its own copy: the tests only read it, but a copy cannot be changed by
+    # another worker's mistake.
+    path = copy_database(built / "oversight.db", tmp_path_factory.mktemp("demo-store") / "d.db")
+    store = open_store(path)
     yield store
     store.close()
 

@@ -3,6 +3,8 @@ the demo database it builds, once per test session."""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import re
 import shutil
@@ -95,7 +97,35 @@ def demo_run(
     and the finished run. test_demo reads what it printed; the ``db`` fixture copies its
     database. Nothing may change either."""
     if "run" not in _demo:
-        folder = tmp_path_factory.mktemp("demo")
+        _demo["run"] = _shared_demo_run(tmp_path_factory)
+    return _demo["run"]
+
+
+def shared_folder(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """A folder built once per test session by ``build``, whatever the pytest-xdist workers:
+    the first to ask builds it in the session's own temporary folder, under a lock, and the
+    others wait for it and read what it holds."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the session's folder, above each worker's own
+    folder, done = shared / name, shared / f"{name}.done"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            folder.mkdir(exist_ok=True)
+            build(folder)
+            done.touch()
+    return folder
+
+
+def _shared_demo_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The demo, run once for the session's workers; its output is kept beside the database."""
+
+    def run(folder: Path) -> None:
         result = oversight(
             folder,
             clean_env(OVERSIGHT_DB=str(folder / "oversight.db"), OVERSIGHT_NOW=TEST_NOW),
@@ -104,8 +134,13 @@ def demo_run(
             "demo.db",
             timeout=300,
         )
-        _demo["run"] = folder, result
-    return _demo["run"]
+        kept = {"args": result.args, "returncode": result.returncode}
+        (folder / "run.json").write_text(
+            json.dumps({**kept, "stdout": result.stdout, "stderr": result.stderr})
+        )
+
+    folder = shared_folder(tmp_path_factory, "demo", run)
+    return folder, subprocess.CompletedProcess(**json.loads((folder / "run.json").read_text()))
 
 
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
