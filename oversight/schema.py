@@ -8,9 +8,11 @@ actually runs, so the read path (``oversight ask``, the bot) does not pay for it
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
 
 from oversight.errors import UserError
@@ -371,12 +373,27 @@ def upgrade(store: Upgradable) -> None:
             f"{path} was written by a newer oversight (schema {found}; "
             f"this one knows up to {CURRENT_VERSION}): upgrade oversight."
         )
-    import sqlite_utils
-
-    db = sqlite_utils.Database(conn, execute_plugins=False)
+    db = _sqlite_utils().Database(conn, execute_plugins=False)
     with store.write():
         # Another process may have upgraded while we waited for the write lock.
         found = version(conn)
         for number, migration in enumerate(MIGRATIONS[found:], start=found + 1):
             migration(db)
             conn.execute(f"PRAGMA user_version = {number}")
+
+
+def _sqlite_utils() -> ModuleType:
+    """sqlite-utils, without the pandas and numpy it imports when they are installed (0.6 s
+    before the first migration runs; the migrations never hand it a DataFrame). A process that
+    has imported them already keeps them."""
+    if "sqlite_utils" in sys.modules:
+        return sys.modules["sqlite_utils"]
+    blocked = [name for name in ("pandas", "numpy") if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes importing it fail
+    try:
+        import sqlite_utils
+    finally:
+        for name in blocked:
+            del sys.modules[name]
+    return sqlite_utils

@@ -14,11 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from oversight import demo
-from oversight.importing.kinds import KINDS, import_extract
 from oversight.store import Store, open_store
 from tests.support.cli import settings_env
-from tests.support.data import NOW, TEST_NOW
+from tests.support.data import TEST_NOW
 from tests.support.handchecked import load_summer, load_winter
 from tests.support.jobs import CHANNEL
 from tests.support.processes import (
@@ -26,7 +24,6 @@ from tests.support.processes import (
     copy_database,
     demo_database,
     oversight_command,
-    shared_folder,
 )
 from tests.support.slack import populate
 from tests.support.slack_standin import SlackStandIn
@@ -91,25 +88,10 @@ def db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """The demo's synthetic extracts, imported in this process the way the demo imports them
-    (at NOW, by "tester"): one store for the session, which the tests only read."""
-
-    def build(folder: Path) -> None:
-        with open_store(folder / "oversight.db", create=True) as store:
-            for kind, path, as_of in demo.write_extracts(folder):
-                import_extract(
-                    store,
-                    KINDS[kind],
-                    path,
-                    extract_as_of=as_of,
-                    imported_by="tester",
-                    imported_at=NOW,
-                )
-
-    built = shared_folder(tmp_path_factory, "demo-store", build)
-    # Each worker reads its own copy: the tests only read it, but a copy cannot be changed by
-    # another worker's mistake.
-    path = copy_database(built / "oversight.db", tmp_path_factory.mktemp("demo-store") / "d.db")
+    """The demo's synthetic extracts, as the real ``oversight demo`` imported them (the session's
+    one demo run, see ``demo_database``): a copy for this worker, which the tests only read."""
+    source = demo_database(tmp_path_factory)
+    path = copy_database(source, tmp_path_factory.mktemp("demo-store") / "oversight.db")
     store = open_store(path)
     yield store
     store.close()

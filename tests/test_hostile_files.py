@@ -31,6 +31,7 @@ from oversight.errors import UserError
 from oversight.extracts import limits as extracts
 from oversight.importing.kinds import KINDS, import_extract
 from tests.support.data import CASE_HEADER, NOW, case, write_csv
+from tests.support.processes import copy_database, shared_folder
 from tests.support.refusals import MEMORY_LIMIT, MiB, assert_refused, dump, measured
 
 # Each test that runs the real `oversight import` in a measured subprocess is marked slow; the
@@ -41,11 +42,17 @@ SECRET = "TOP-SECRET-8d1f0c"  # in a local file an external entity points at
 
 
 @pytest.fixture
-def imported(tmp_path: Path) -> list[str]:
-    """A store holding one good import; what it holds, dumped."""
-    good = write_csv(tmp_path / "good.csv", CASE_HEADER, [case("DA-1"), case("DA-2")])
-    done = measured(tmp_path, "import", "cases", str(good), "--by", "analyst")
-    assert done.returncode == 0, done.stderr
+def imported(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """A store holding one good import (made once for the session by the real command, and
+    copied for each test); what it holds, dumped."""
+
+    def build(folder: Path) -> None:
+        good = write_csv(folder / "good.csv", CASE_HEADER, [case("DA-1"), case("DA-2")])
+        done = measured(folder, "import", "cases", str(good), "--by", "analyst")
+        assert done.returncode == 0, done.stderr
+
+    built = shared_folder(tmp_path_factory, "hostile-files-store", build)
+    copy_database(built / "oversight.db", tmp_path / "oversight.db")
     return dump(tmp_path / "oversight.db")
 
 
