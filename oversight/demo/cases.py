@@ -1,4 +1,4 @@
-"""``oversight demo``: a demo database from synthetic records consistent with the published figures.
+"""The demo's synthetic case reviews, data returns and deadlines, and its extracts as CSV files.
 
 The records are invented. Their totals match what is on the public record: 35,107 domestic-abuse
 incidents recorded July to October 2019, a little over a third needing an in-depth review, about
@@ -11,17 +11,14 @@ excluded from the national bulletin, and an annual data return due in April 2020
 from __future__ import annotations
 
 import csv
-import functools
 import random
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from oversight.errors import UserError
+from oversight.demo.street import spread, street_files
 from oversight.importing.kinds import KINDS
-from oversight.settings import Settings
 
 AS_OF = date(2020, 6, 30)
 # The later weekly case extracts: a week of progress, then one in which records are lost.
@@ -174,16 +171,6 @@ DEADLINE_ROWS = [
 ]
 
 
-def _spread(total: int, weights: list[float]) -> list[int]:
-    """Split ``total`` in proportion to ``weights``, exactly (largest remainders)."""
-    shares = [total * w / sum(weights) for w in weights]
-    counts = [int(s) for s in shares]
-    by_remainder = sorted(range(len(shares)), key=lambda i: shares[i] - counts[i], reverse=True)
-    for i in by_remainder[: total - sum(counts)]:
-        counts[i] += 1
-    return counts
-
-
 def _review_days(plan: WorkstreamPlan) -> list[date]:
     """Review dates for the plan's reviewed cases: working days, the pace rising over time."""
     days = [
@@ -191,7 +178,7 @@ def _review_days(plan: WorkstreamPlan) -> list[date]:
         for n in range((plan.reviews_end - plan.reviews_start).days + 1)
     ]
     days = [d for d in days if d.weekday() < 5]
-    per_day = _spread(plan.reviewed, [1 + 2 * i / len(days) for i in range(len(days))])
+    per_day = spread(plan.reviewed, [1 + 2 * i / len(days) for i in range(len(days))])
     return [d for d, n in zip(days, per_day, strict=True) for _ in range(n)]
 
 
@@ -296,208 +283,3 @@ def write_extracts(folder: Path, seed: int = 2019) -> list[tuple[str, Path, date
         written.append((kind, path, as_of))
     written.append(("crimes", street_files(folder / "street"), AS_OF))
     return written
-
-
-# --- recorded crime: synthetic street-level files in data.police.uk's exact layout -------------
-
-FORCE = "Greater Manchester Police"
-CRIME_YEARS = {2018: 334_544, 2019: 306_663}  # recorded crime (without anti-social behaviour)
-MISSING_MONTH = "2019-10"  # no file: the force could not supply it
-LOW_MONTH = "2019-08"  # a file with well under half the usual crimes
-SILENT_MONTHS = ("2019-09", "2019-11")  # the city-centre neighbourhood records no crime at all
-CITY_CENTRE = ("E01033677", "Manchester 054C")  # Piccadilly Gardens (an illustrative LSOA)
-MONTHS_2020 = 6  # January to June 2020
-ASB_PER_MONTH = 3_000
-NO_LOCATION_SHARE = 0.015
-# Shares of recorded crime by type, roughly as a large urban force's.
-CRIME_SHARES = {
-    "Violence and sexual offences": 0.36,
-    "Public order": 0.10,
-    "Criminal damage and arson": 0.09,
-    "Other theft": 0.08,
-    "Vehicle crime": 0.08,
-    "Burglary": 0.07,
-    "Shoplifting": 0.07,
-    "Drugs": 0.03,
-    "Robbery": 0.02,
-    "Theft from the person": 0.02,
-    "Other crime": 0.03,
-    "Bicycle theft": 0.01,
-    "Possession of weapons": 0.01,
-}
-SEASON = [0.92, 0.88, 0.97, 0.97, 1.03, 1.03, 1.08, 1.05, 1.0, 1.03, 1.0, 0.98]
-
-
-def crime_month_totals() -> dict[str, int]:
-    """Recorded crime per month, January 2018 to June 2020: the calendar years' totals exact,
-    October 2019 missing and August 2019 low."""
-    totals: dict[str, int] = {}
-    for year, total in CRIME_YEARS.items():
-        months = [f"{year}-{m:02d}" for m in range(1, 13)]
-        weights = [
-            0 if m == MISSING_MONTH else SEASON[i] * (0.4 if m == LOW_MONTH else 1)
-            for i, m in enumerate(months)
-        ]
-        for month, n in zip(months, _spread(total, weights), strict=True):
-            if month != MISSING_MONTH:
-                totals[month] = n
-    for i in range(MONTHS_2020):
-        totals[f"2020-{i + 1:02d}"] = round(26_400 * SEASON[i])
-    return totals
-
-
-def _areas(rng: random.Random) -> list[tuple[str, str, float, str, str]]:
-    """120 neighbourhoods: (LSOA code, name, weight, longitude, latitude); codes and names are
-    illustrative, in the published form."""
-    areas = [(*CITY_CENTRE, 3.0, "-2.236700", "53.480900")]
-    for i in range(119):
-        code = f"E0100{5000 + i:04d}"
-        name = f"Manchester {1 + i // 4:03d}{'ABCD'[i % 4]}"
-        lon, lat = -2.35 + rng.random() * 0.25, 53.40 + rng.random() * 0.15
-        areas.append((code, name, 0.5 + rng.random(), f"{lon:.6f}", f"{lat:.6f}"))
-    return areas
-
-
-def street_files(folder: Path, seed: int = 2019) -> Path:
-    """Write the demo's street-level files, ``folder/YYYY-MM/YYYY-MM-greater-manchester-street.csv``
-    with data.police.uk's header; returns ``folder``."""
-    from oversight.extracts.street_files import ASB, STREET_HEADER, force_slug
-
-    rng = random.Random(seed)
-    areas = _areas(rng)
-    slug = force_slug(FORCE)
-    header = ",".join(STREET_HEADER) + "\n"
-    for month, total in crime_month_totals().items():
-        path = folder / month / f"{month}-{slug}-street.csv"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        placed = areas[1:] if month in SILENT_MONTHS else areas
-        weights = [a[2] for a in placed]
-        lines = [header]
-        number = 0
-        for crime_type, n in zip(
-            [*CRIME_SHARES, ASB],
-            [*_spread(total, list(CRIME_SHARES.values())), ASB_PER_MONTH],
-            strict=True,
-        ):
-            nowhere = 0 if crime_type == ASB else round(n * NO_LOCATION_SHARE)
-            outcome = "" if crime_type == ASB else "Investigation complete; no suspect identified"
-            for area, count in zip(placed, _spread(n - nowhere, weights), strict=True):
-                code, name, _, lon, lat = area
-                for _ in range(count):
-                    number += 1
-                    crime_id = "" if crime_type == ASB else _crime_id(month, number)
-                    lines.append(
-                        f"{crime_id},{month},{FORCE},{FORCE},{lon},{lat},On or near {name},"
-                        f"{code},{name},{crime_type},{outcome},\n"
-                    )
-            for _ in range(nowhere):
-                number += 1
-                lines.append(
-                    f"{_crime_id(month, number)},{month},{FORCE},{FORCE},,,No Location,,,"
-                    f"{crime_type},{outcome},\n"
-                )
-        path.write_text("".join(lines), encoding="utf-8")
-    return folder
-
-
-def _crime_id(month: str, number: int) -> str:
-    """64 hexadecimal characters, as data.police.uk's are: the month's hash, then the number
-    (one hash a month, not one a crime: the demo writes 800,000 of them)."""
-    return f"{_month_hash(month)}{number:016x}"
-
-
-@functools.cache
-def _month_hash(month: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(f"demo {month}".encode()).hexdigest()[:48]
-
-
-def build_demo(path: Path, settings: Settings, echo: Callable[[str], None] | None = None) -> None:
-    """(Re)build the demo database at ``path`` through the real import path; ``echo`` hears
-    what each later case import reported."""
-    from oversight.importing.kinds import import_extract
-    from oversight.render.words import import_report
-    from oversight.store import open_store
-
-    path = Path(path)
-    check_demo_path(path, settings)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    with (
-        tempfile.TemporaryDirectory(prefix="oversight-demo-") as folder,
-        open_store(path, create=True) as store,
-    ):
-        for kind, extract, as_of in write_extracts(Path(folder)):
-            result = import_extract(
-                store,
-                KINDS[kind],
-                extract,
-                extract_as_of=as_of,
-                imported_by=DEMO_USER,
-                imported_at=settings.clock.now(),
-            )
-            if echo is not None and as_of != AS_OF:
-                echo("")
-                echo(f"$ oversight import {kind} {extract.name} --as-of {as_of.isoformat()}")
-                for line in import_report(result):
-                    echo(line)
-
-
-def check_demo_path(path: Path, settings: Settings) -> None:
-    """Refuse the real database, and any existing file that is not an earlier demo database."""
-    if path.resolve() == Path(settings.db_path).resolve():
-        raise UserError(
-            f"{path} is the real database (OVERSIGHT_DB): give the demo another file with --db."
-        )
-    if not path.exists():
-        return
-    import sqlite3
-
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            users = {u for (u,) in conn.execute("SELECT DISTINCT imported_by FROM imports")}
-    except sqlite3.Error:
-        users = set()
-    if users != {DEMO_USER}:
-        raise UserError(f"{path} exists and is not a demo database: give the demo another --db.")
-
-
-def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> None:
-    from oversight.answers import COMMANDS, answer, parse_command
-    from oversight.render.text import render_text
-    from oversight.store import open_store
-
-    check_demo_path(Path(path), settings)  # before saying anything is being built
-    echo(SYNTHETIC_NOTICE)
-    echo(f"Building the demo database at {path} …")
-    later: list[str] = []
-    build_demo(path, settings, later.append)
-    with open_store(path) as store:
-
-        def ask(text: str, day: date) -> None:
-            echo("")
-            echo(f'$ oversight ask --as-of {day.isoformat()} "{text}"')
-            query = parse_command(f"{text} as of {day.isoformat()}")
-            result = answer(store, query, settings.clock.now(), settings)
-            echo(render_text(result).rstrip("\n"))
-
-        for command in ("backlog", "ons-status", "deadlines"):
-            ask(COMMANDS[command].slash, AS_OF)
-        echo("")
-        echo("Two weeks later the records system loses records; the imports notice:")
-        for line in later:
-            echo(line)
-        ask(COMMANDS["integrity"].slash, LATER[-1])
-        echo("")
-        echo(
-            "Recorded crime, from SYNTHETIC street-level files in data.police.uk's layout "
-            f"({FORCE}, January 2018 to June 2020): the 2019 fall, and the gaps behind it:"
-        )
-        ask(COMMANDS["crime"].slash, date(2019, 12, 31))
-    echo("")
-    echo(
-        "SYNTHETIC RECORDS: every figure above comes from invented cases, not real incidents, "
-        "and invented street-level crime files."
-    )
-    echo(f'Explore it: OVERSIGHT_DB={path} oversight ask --as-of 2020-06-30 "/backlog da"')

@@ -1,0 +1,104 @@
+"""Building the demo database through the real import path, and ``oversight demo`` itself."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from oversight.demo.cases import AS_OF, DEMO_USER, LATER, SYNTHETIC_NOTICE, write_extracts
+from oversight.demo.street import FORCE
+from oversight.errors import UserError
+from oversight.importing.kinds import KINDS
+from oversight.settings import Settings
+
+
+def build_demo(path: Path, settings: Settings, echo: Callable[[str], None] | None = None) -> None:
+    """(Re)build the demo database at ``path`` through the real import path; ``echo`` hears
+    what each later case import reported."""
+    from oversight.importing.kinds import import_extract
+    from oversight.render.words import import_report
+    from oversight.store import open_store
+
+    path = Path(path)
+    check_demo_path(path, settings)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="oversight-demo-") as folder,
+        open_store(path, create=True) as store,
+    ):
+        for kind, extract, as_of in write_extracts(Path(folder)):
+            result = import_extract(
+                store,
+                KINDS[kind],
+                extract,
+                extract_as_of=as_of,
+                imported_by=DEMO_USER,
+                imported_at=settings.clock.now(),
+            )
+            if echo is not None and as_of != AS_OF:
+                echo("")
+                echo(f"$ oversight import {kind} {extract.name} --as-of {as_of.isoformat()}")
+                for line in import_report(result):
+                    echo(line)
+
+
+def check_demo_path(path: Path, settings: Settings) -> None:
+    """Refuse the real database, and any existing file that is not an earlier demo database."""
+    if path.resolve() == Path(settings.db_path).resolve():
+        raise UserError(
+            f"{path} is the real database (OVERSIGHT_DB): give the demo another file with --db."
+        )
+    if not path.exists():
+        return
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            users = {u for (u,) in conn.execute("SELECT DISTINCT imported_by FROM imports")}
+    except sqlite3.Error:
+        users = set()
+    if users != {DEMO_USER}:
+        raise UserError(f"{path} exists and is not a demo database: give the demo another --db.")
+
+
+def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> None:
+    from oversight.answers import COMMANDS, answer, parse_command
+    from oversight.render.text import render_text
+    from oversight.store import open_store
+
+    check_demo_path(Path(path), settings)  # before saying anything is being built
+    echo(SYNTHETIC_NOTICE)
+    echo(f"Building the demo database at {path} …")
+    later: list[str] = []
+    build_demo(path, settings, later.append)
+    with open_store(path) as store:
+
+        def ask(text: str, day: date) -> None:
+            echo("")
+            echo(f'$ oversight ask --as-of {day.isoformat()} "{text}"')
+            query = parse_command(f"{text} as of {day.isoformat()}")
+            result = answer(store, query, settings.clock.now(), settings)
+            echo(render_text(result).rstrip("\n"))
+
+        for command in ("backlog", "ons-status", "deadlines"):
+            ask(COMMANDS[command].slash, AS_OF)
+        echo("")
+        echo("Two weeks later the records system loses records; the imports notice:")
+        for line in later:
+            echo(line)
+        ask(COMMANDS["integrity"].slash, LATER[-1])
+        echo("")
+        echo(
+            "Recorded crime, from SYNTHETIC street-level files in data.police.uk's layout "
+            f"({FORCE}, January 2018 to June 2020): the 2019 fall, and the gaps behind it:"
+        )
+        ask(COMMANDS["crime"].slash, date(2019, 12, 31))
+    echo("")
+    echo(
+        "SYNTHETIC RECORDS: every figure above comes from invented cases, not real incidents, "
+        "and invented street-level crime files."
+    )
+    echo(f'Explore it: OVERSIGHT_DB={path} oversight ask --as-of 2020-06-30 "/backlog da"')
