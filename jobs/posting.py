@@ -8,7 +8,8 @@ posted is never posted again: a retry only finishes its uploads.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
@@ -39,7 +40,9 @@ class Message:
     channel: str
     text: str
     blocks: list[dict[str, object]]
-    uploads: list[Upload] = field(default_factory=list)
+    # The files for its thread, made only once the message is claimed (the digest's charts and
+    # workbook take seconds: a send that finds the week already claimed never makes them).
+    uploads: Callable[[], list[Upload]] = list
     snapshot: str | None = None  # kept in the ledger for the next message to compare with
 
 
@@ -70,6 +73,7 @@ def post_once(
         return Outcome(False, f"The {job} for {period} was {claim.reason}: nothing was posted.")
     ts = claim.entry.message_ts if claim.entry else None
     try:
+        uploads = message.uploads()
         if ts is None:
             response = client.chat_postMessage(
                 channel=message.channel,
@@ -80,13 +84,13 @@ def post_once(
             )
             ts = response["ts"]
             ledger.mark_posted(store, job, period, message.channel, ts)
-        if message.uploads:
+        if uploads:
             client.files_upload_v2(
                 channel=message.channel,
                 thread_ts=ts,
                 file_uploads=[
                     {"content": u.content, "filename": u.filename, "title": u.title}
-                    for u in message.uploads
+                    for u in uploads
                 ],
             )
     except (SlackClientError, OSError) as error:  # SlackApiError is a SlackClientError

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 
 from slack_sdk import WebClient
 
 from jobs.posting import Message, Outcome, Upload, post_once
-from oversight.answers.alarms import INTEGRITY_JOB, STALE_JOB, integrity_alerts, stale_alarm
+from oversight.answers.alarms import (
+    INTEGRITY_JOB,
+    STALE_JOB,
+    IntegrityAlert,
+    integrity_alerts,
+    stale_alarm,
+)
 from oversight.answers.digest import DIGEST_JOB, DigestAnswer, weekly_digest
 from oversight.answers.reminders import REMINDER_JOB, reminders
 from oversight.render.blocks import render_blocks
@@ -46,7 +53,7 @@ class Jobs:
                 channel=channel,
                 text=text,
                 blocks=blocks,
-                uploads=[Upload(*file) for file in digest_files(digest)],
+                uploads=lambda: [Upload(*file) for file in digest_files(digest)],
                 snapshot=digest.snapshot(),
             ),
             force=force,
@@ -85,15 +92,20 @@ class Jobs:
         outcomes = []
         for alert in alerts:
             text, blocks = render_blocks(alert)
-            csv_name = f"oversight-findings-import-{alert.source.import_id}.csv"
             message = Message(
                 INTEGRITY_JOB,
                 alert.period,
                 self.settings.require_digest_channel(),
                 text,
                 blocks,
-                uploads=[Upload(csv_name, "Findings", findings_csv(alert.findings).encode())],
+                uploads=partial(_findings_upload, alert),
             )
             outcomes.append(post_once(self.settings, self.store, self.client, message))
         posted = [o for o in outcomes if o.posted]
         return Outcome(bool(posted), " ".join(o.sentence for o in outcomes))
+
+
+def _findings_upload(alert: IntegrityAlert) -> list[Upload]:
+    """The CSV of every finding of the alert's import, for its thread."""
+    name = f"oversight-findings-import-{alert.source.import_id}.csv"
+    return [Upload(name, "Findings", findings_csv(alert.findings).encode())]
