@@ -13,10 +13,12 @@ import random
 import shutil
 import statistics
 import time
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
 from bench.children import ChildRun, oversight_command, oversight_env, remove_database, run
+from bench.targets import ANSWER_SETTINGS
 
 MIB = 1 << 20
 FORCES = ("Greater Manchester Police", "West Yorkshire Police", "Merseyside Police", "Kent Police")
@@ -138,13 +140,13 @@ def _answer_times(db: Path, runs: int) -> dict[str, object]:
     from oversight.clock import LONDON
     from oversight.store import open_store
 
-    os.environ["OVERSIGHT_FORCE"] = FORCES[0]
+    settings = replace(ANSWER_SETTINGS, force=FORCES[0])  # OVERSIGHT_FORCE
     now = datetime(2020, 1, 15, 9, tzinfo=LONDON)
     times = []
     with open_store(db) as store:
         for _ in range(runs):
             start = time.perf_counter()
-            result = answer(store, parse_command("/crime as of 2019-12-31"), now, 8)
+            result = answer(store, parse_command("/crime as of 2019-12-31"), now, settings)
             times.append((time.perf_counter() - start) * 1000)
     assert result.crime.month == "2019-12", result.crime.note
     times.sort()

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bench.children import remove_database
-from bench.targets import Log
+from bench.targets import ANSWER_SETTINGS, Log
 
 LOST_EVERY = 200  # one row in LOST_EVERY is missing from this week's extract
 UNDONE_EVERY = 97  # and one reviewed row in UNDONE_EVERY is outstanding again
@@ -136,11 +136,11 @@ def _integrity_answer(store_path: Path, runs: int) -> dict[str, object]:
     now = datetime(2020, 7, 7, 18, tzinfo=LONDON)
     with open_store(store_path) as store:
         query = parse_command(f"/integrity as of {date(2020, 7, 7).isoformat()}")
-        result = answer(store, query, now, 8)
+        result = answer(store, query, now, ANSWER_SETTINGS)
         times = []
         for _ in range(runs):
             started = time.perf_counter()
-            answer(store, query, now, 8)
+            answer(store, query, now, ANSWER_SETTINGS)
             times.append((time.perf_counter() - started) * 1000)
         rows = store.conn.execute("SELECT count(*) FROM case_reviews").fetchone()[0]
     median = statistics.median(times)
