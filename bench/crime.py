@@ -32,7 +32,7 @@ VERSION = 1
 
 def street_folder(directory: Path, rows: int, seed: int = 12) -> Path:
     """The folder of 12 generated month files (4 forces × 3 months), written once."""
-    from oversight.extracts.street_files import CRIME_TYPES, STREET_HEADER, force_slug
+    from oversight.extracts.street_format import CRIME_TYPES, STREET_HEADER, force_slug
 
     folder = directory / f"street-{rows}-seed{seed}-v{VERSION}"
     if folder.exists():

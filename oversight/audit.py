@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -18,19 +19,22 @@ class AuditEntry:
     channel_id: str | None
     command: str | None
     text: str | None
-    outcome: str  # answered, shared, refused, usage, error
+    outcome: str  # answered, shared, refused, usage, error; removed (oversight crimes remove)
     detail: str | None
 
 
 def record(store: Store, entry: AuditEntry) -> None:
+    with store.write() as conn:
+        insert(conn, entry)
+
+
+def insert(conn: sqlite3.Connection, entry: AuditEntry) -> None:
+    """Write ``entry`` in the write transaction under way (with the change it records)."""
     values = [getattr(entry, c) for c in COLUMNS]
     # Stored in UTC so that text order is time order across the clock changes.
     values[0] = entry.at.astimezone(UTC).isoformat(timespec="seconds")
-    with store.write() as conn:
-        placeholders = ", ".join("?" * len(COLUMNS))
-        conn.execute(
-            f"INSERT INTO audit_log ({', '.join(COLUMNS)}) VALUES ({placeholders})", values
-        )
+    placeholders = ", ".join("?" * len(COLUMNS))
+    conn.execute(f"INSERT INTO audit_log ({', '.join(COLUMNS)}) VALUES ({placeholders})", values)
 
 
 def entries(store: Store, since: date | None = None) -> list[AuditEntry]:

@@ -298,27 +298,35 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV, for a spreadsheet.")
 @click.pass_context
 def integrity(ctx: click.Context, as_of: str | None, import_id: int | None, as_csv: bool) -> None:
-    """Every finding of the latest case import and the latest recorded-crime import (or of
-    import N), one per line."""
-    from oversight.figures.integrity import cases_imports, findings
+    """Every finding of the latest case import and the data gaps in recorded crime (or the
+    findings of import N), one per line."""
+    from oversight.figures.integrity import (
+        cases_imports,
+        crime_gap_findings,
+        findings,
+        import_of,
+        latest_import,
+    )
     from oversight.render.findings import findings_csv
 
     settings = _settings(ctx)
     day = date_option("--as-of", as_of) or settings.clock.today()
     with settings.open_store() as store:
-        crime = _crime_import(store, day, import_id)
+        chosen = crime = None
+        crime_rows = []
         if import_id is None:
             known = cases_imports(store, day)
             chosen = known[-1] if known else None
-        elif crime is not None:
-            chosen = None
+            crime = latest_import(store, "crimes", day)
+            crime_rows = crime_gap_findings(store, day) if crime else []
+        elif (crime := import_of(store, "crimes", import_id)) is not None:
+            crime_rows = findings(store, import_id)
         else:
             known = cases_imports(store, date.max)
             chosen = next((i for i in known if i.import_id == import_id), None)
             if chosen is None:
                 raise UserError(f"Import #{import_id} is not a case import: see oversight status.")
         rows = findings(store, chosen.import_id) if chosen is not None else []
-        crime_rows = findings(store, crime[0]) if crime is not None else []
     if as_csv:
         click.echo(findings_csv(rows + crime_rows), nl=False)
         return
@@ -335,21 +343,57 @@ def integrity(ctx: click.Context, as_of: str | None, import_id: int | None, as_c
             change = f"{one_line(f.old) or '-'} -> {one_line(f.new) or '-'}"
             click.echo(f"{f.kind:<24} {one_line(f.ref)}  {f.workstream or '-'}  {change}")
     if crime is not None:
-        where = f"Recorded crime import #{crime[0]} ({one_line(crime[1])})"
+        where = (
+            f"Recorded crime import #{crime[0]} ({one_line(crime[1])})"
+            if import_id is not None
+            else f"Recorded crime as of {day.isoformat()}, each force as last imported"
+        )
         click.echo(f"{where}: {len(crime_rows):,} data gaps" if crime_rows else f"{where}: no gaps")
         for f in crime_rows:
+            when = f"{f.month}..{f.until_month}" if f.until_month else f.month
             numbers = f"  {one_line(f.new)} against {one_line(f.old)}" if f.old else ""
-            click.echo(f"{f.kind:<24} {f.month}  {one_line(f.area)}  {f.area_code or '-'}{numbers}")
+            click.echo(f"{f.kind:<24} {when}  {one_line(f.area)}  {f.area_code or '-'}{numbers}")
 
 
-def _crime_import(store: object, day: date, import_id: int | None) -> tuple[int, str] | None:
-    """The recorded-crime import whose gaps to list: import N if it is one, else the latest
-    on or before ``day``."""
-    from oversight.figures.integrity import import_of, latest_import
+@cli.group()
+def crimes() -> None:
+    """Recorded crime held in the store."""
 
-    if import_id is not None:
-        return import_of(store, "crimes", import_id)
-    return latest_import(store, "crimes", day)
+
+@crimes.command("remove")
+@click.argument("force")
+@click.argument("month")
+@click.option("--by", "removed_by", help="Who is removing it (default: your login name).")
+@click.pass_context
+def remove_crime_month(ctx: click.Context, force: str, month: str, removed_by: str | None) -> None:
+    """Take FORCE's MONTH (YYYY-MM) street-level file out of the store: one imported by
+    mistake, or a month no force can have. Recorded in the import history and the audit log."""
+    from oversight.extracts.street_format import MONTH
+    from oversight.figures.crime import force_named, forces
+    from oversight.importing.crimes import remove_month
+
+    if not MONTH.fullmatch(month):
+        raise UserError(f'"{one_line(month)[:20]}" is not a month: write it YYYY-MM.')
+    settings = _settings(ctx)
+    with settings.open_store() as store:
+        known = forces(store.conn)
+        chosen = force_named(known, force)
+        if chosen is None:
+            raise UserError(
+                f"The store holds no crime data for {one_line(force)[:60]}; it holds: "
+                f"{', '.join(known) or 'none'}."
+            )
+        import_id = remove_month(
+            store,
+            chosen,
+            month,
+            removed_by=removed_by or _login(),
+            removed_at=settings.clock.now(),
+        )
+    click.echo(
+        f"Removed {chosen}'s {month} file from the store as import #{import_id}; the audit "
+        "log and the import history record it."
+    )
 
 
 @cli.command()

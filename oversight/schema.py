@@ -332,6 +332,20 @@ def _v7_home_tabs(db: Database) -> None:
     )
 
 
+def _v8_crime_gap_runs(db: Database) -> None:
+    # A run of missing months is one finding, from its month to until_month. Each recorded-crime
+    # import looks for gaps only in the forces whose files it changed, and says which it looked
+    # at (crime_scans): a force's gaps are those of its latest scan. Until its next import, each
+    # force's latest scan is the latest recorded-crime import, which looked at every force.
+    db["import_findings"].add_column("until_month", str)
+    db["crime_scans"].create({"force": str, "import_id": int}, pk=("force", "import_id"))
+    db.execute(
+        "INSERT INTO crime_scans (force, import_id) SELECT DISTINCT f.force, i.id "
+        "FROM crime_files f JOIN (SELECT max(id) AS id FROM imports WHERE kind = 'crimes') i "
+        "ON i.id IS NOT NULL"
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_tables,
     _v2_case_daily,
@@ -340,6 +354,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v5_reconciliation,
     _v6_recorded_crime,
     _v7_home_tabs,
+    _v8_crime_gap_runs,
 ]
 CURRENT_VERSION = len(MIGRATIONS)
 

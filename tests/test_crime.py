@@ -8,9 +8,7 @@ Every figure is held against an independent count of the same files with the csv
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import json
 import sqlite3
 import zipfile
 from collections import Counter
@@ -22,120 +20,29 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oversight.extracts.street_files import ASB, STREET_HEADER, force_slug
+from oversight.extracts.street_format import ASB, STREET_HEADER
 from oversight.figures.crime import crime_type_named
 from oversight.importing.kinds import KINDS, import_extract
 from oversight.store import open_store
 from tests.support.cli import invoke
 from tests.support.data import NOW
 from tests.support.data import settings as answer_settings
-
-GMP, CHESHIRE = "Greater Manchester Police", "Cheshire Constabulary"
-Row = tuple[str, str | None, str | None]  # crime type, LSOA code (None: No Location), LSOA name
-
-
-def street_rows(types: dict[str, int], areas: list[tuple[str, str]], no_location: int = 0):
-    """Rows of the given types spread over ``areas`` in turn, then ``no_location`` burglaries
-    that could not be placed."""
-    rows: list[Row] = []
-    turn = 0
-    for crime_type, n in types.items():
-        for _ in range(n):
-            code, name = areas[turn % len(areas)]
-            rows.append((crime_type, code, name))
-            turn += 1
-    rows += [("Burglary", None, None)] * no_location
-    return rows
-
-
-def write_month(folder: Path, month: str, force: str, rows: list[Row], **cells: str) -> Path:
-    """A month file as data.police.uk publishes it, in its archive folder ``YYYY-MM/``."""
-    path = folder / month / f"{month}-{force_slug(force)}-street.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file, lineterminator="\r\n")
-        writer.writerow(STREET_HEADER)
-        for i, (crime_type, code, name) in enumerate(rows):
-            crime_id = (
-                ""
-                if crime_type == ASB
-                else hashlib.sha256(f"{month}{force}{i}".encode()).hexdigest()
-            )
-            located = code is not None
-            row = {
-                "Crime ID": crime_id,
-                "Month": month,
-                "Reported by": force,
-                "Falls within": force,
-                "Longitude": "-2.2426" if located else "",
-                "Latitude": "53.4808" if located else "",
-                "Location": "On or near Piccadilly" if located else "No Location",
-                "LSOA code": code or "",
-                "LSOA name": name or "",
-                "Crime type": crime_type,
-                "Last outcome category": "" if crime_type == ASB else "Under investigation",
-                "Context": "",
-            }
-            row.update(cells)
-            writer.writerow([row[c] for c in STREET_HEADER])
-    return path
-
-
-def naive_count(folder: Path) -> dict[tuple[str, str], dict[str, object]]:
-    """Every month file under ``folder`` counted row by row with the csv module."""
-    counts: dict[tuple[str, str], dict[str, object]] = {}
-    for path in sorted(folder.rglob("*-street.csv")):
-        with path.open(newline="", encoding="utf-8") as file:
-            for row in csv.DictReader(file):
-                key = (row["Falls within"], row["Month"])
-                c = counts.setdefault(
-                    key, {"crimes": 0, "asb": 0, "no_location": 0, "types": Counter()}
-                )
-                c["types"][row["Crime type"]] += 1
-                if row["Crime type"] == ASB:
-                    c["asb"] += 1
-                    continue
-                c["crimes"] += 1
-                if row["Location"] == "No Location":
-                    c["no_location"] += 1
-    return counts
-
-
-def months(first: str, n: int) -> list[str]:
-    year, month = int(first[:4]), int(first[5:]) - 1
-    return [f"{year + (month + i) // 12}-{(month + i) % 12 + 1:02d}" for i in range(n)]
-
-
-AREAS = [(f"E0100{i:04d}", f"Manchester {i:03d}A") for i in range(1, 7)]
-CITY = ("E01033677", "Manchester 054C")
-
-
-def gmp_year(folder: Path, first: str = "2018-01", n: int = 24, skip: tuple[str, ...] = ()) -> None:
-    """``n`` months of GMP files (a mix of types, anti-social behaviour, No Location)."""
-    for i, month in enumerate(months(first, n)):
-        if month in skip:
-            continue
-        types = {"Violence and sexual offences": 30 + i, "Burglary": 12, "Shoplifting": 8, ASB: 5}
-        write_month(folder, month, GMP, street_rows(types, AREAS, no_location=i % 3))
-
-
-def ask_json(runner: CliRunner, *words: str, force: str = GMP) -> dict:
-    result = invoke(runner, "ask", "--json", *words, env={"OVERSIGHT_FORCE": force})
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)["crime"]
-
-
-def gaps_csv(runner: CliRunner) -> list[dict[str, str]]:
-    result = invoke(runner, "integrity", "--csv")
-    assert result.exit_code == 0, result.stderr
-    return list(csv.DictReader(io.StringIO(result.stdout)))
-
-
-def imported(runner: CliRunner, path: Path) -> str:
-    result = invoke(runner, "import", "crimes", str(path))
-    assert result.exit_code == 0, result.stderr
-    return result.stdout
-
+from tests.support.street import (
+    AREAS,
+    CHESHIRE,
+    CITY,
+    GMP,
+    ask_json,
+    gaps_csv,
+    gmp_year,
+    imported,
+    months,
+    naive_count,
+    refused_import,
+    street_rows,
+    write_month,
+    zip_of,
+)
 
 # --- the import and /crime, against the naive count ---------------------------------------------
 
@@ -387,20 +294,6 @@ def test_monthly_totals_equal_a_naive_count(tmp_path_factory: pytest.TempPathFac
 # --- bad input: one sentence naming the file, the line and the column; nothing written -----------
 
 
-def _refused(runner: CliRunner, tmp_path: Path, path: Path, *expected: str) -> str:
-    db = tmp_path / "oversight.db"
-    before = db.read_bytes() if db.exists() else None
-    result = invoke(runner, "import", "crimes", str(path))
-    assert result.exit_code == 2, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr and result.stdout == ""
-    sentence = result.stderr.strip()
-    assert "\n" not in sentence and sentence.endswith("."), sentence
-    for part in expected:
-        assert part in sentence, sentence
-    assert (db.read_bytes() if db.exists() else None) == before
-    return sentence
-
-
 GOOD = street_rows({"Burglary": 3}, AREAS)
 
 
@@ -436,7 +329,7 @@ def test_a_bad_line_is_named_by_file_line_and_column(
     folder = _bad_cell(tmp_path, **cells)
     imported_first = invoke(runner, "import", "crimes", str(tmp_path / "in" / "2019-06"))
     assert imported_first.exit_code == 0
-    _refused(
+    refused_import(
         runner,
         tmp_path,
         folder,
@@ -451,7 +344,7 @@ def test_a_wrong_header_names_the_missing_and_unexpected_columns(runner: CliRunn
     path = write_month(tmp_path, "2019-07", GMP, GOOD)
     text = path.read_text().replace("Crime type", "Crime category", 1)
     path.write_text(text)
-    _refused(
+    refused_import(
         runner,
         tmp_path,
         path,
@@ -465,39 +358,30 @@ def test_a_wrong_header_names_the_missing_and_unexpected_columns(runner: CliRunn
 def test_a_file_for_another_force_than_its_name(runner: CliRunner, tmp_path: Path):
     path = write_month(tmp_path, "2019-07", CHESHIRE, GOOD)
     renamed = path.rename(path.with_name("2019-07-greater-manchester-street.csv"))
-    _refused(runner, tmp_path, renamed, renamed.name, "line 2", '"Falls within"', CHESHIRE)
-
-
-def _zip(tmp_path: Path, entries: dict[str, bytes], deflate: bool = True) -> Path:
-    path = tmp_path / "archive.zip"
-    method = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
-    with zipfile.ZipFile(path, "w", method) as zipped:
-        for name, data in entries.items():
-            zipped.writestr(name, data)
-    return path
+    refused_import(runner, tmp_path, renamed, renamed.name, "line 2", '"Falls within"', CHESHIRE)
 
 
 def test_a_zip_holding_other_files_is_refused(runner: CliRunner, tmp_path: Path):
     good = write_month(tmp_path / "g", "2019-07", GMP, GOOD).read_bytes()
-    path = _zip(
+    path = zip_of(
         tmp_path,
         {"2019-07/2019-07-greater-manchester-street.csv": good, "2019-07/notes.txt": b"x"},
     )
-    _refused(runner, tmp_path, path, "archive.zip", "notes.txt", "not a street-level file")
+    refused_import(runner, tmp_path, path, "archive.zip", "notes.txt", "not a street-level file")
 
 
 def test_a_zip_slip_path_is_refused(runner: CliRunner, tmp_path: Path):
     good = write_month(tmp_path / "g", "2019-07", GMP, GOOD).read_bytes()
-    path = _zip(tmp_path, {"../2019-07-greater-manchester-street.csv": good})
-    _refused(runner, tmp_path, path, "archive.zip", "points outside the archive")
+    path = zip_of(tmp_path, {"../2019-07-greater-manchester-street.csv": good})
+    refused_import(runner, tmp_path, path, "archive.zip", "points outside the archive")
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(runner: CliRunner, tmp_path: Path):
     header = (",".join(STREET_HEADER) + "\r\n").encode()
     bomb = header + b"\r\n" * (64 << 20)  # 128 MiB of blank lines packs into ~130 KiB
-    path = _zip(tmp_path, {"2019-07/2019-07-greater-manchester-street.csv": bomb})
+    path = zip_of(tmp_path, {"2019-07/2019-07-greater-manchester-street.csv": bomb})
     assert path.stat().st_size < 1 << 20
-    _refused(runner, tmp_path, path, "archive.zip", "zip bomb")
+    refused_import(runner, tmp_path, path, "archive.zip", "zip bomb")
 
 
 def test_the_digest_has_recorded_crime_its_chart_and_its_monthly_sheet(demo_store):

@@ -168,8 +168,8 @@ def test_integrity_csv_lists_exactly_the_findings_of_an_independent_diff(tmp_pat
     assert "'=HYPERLINK" not in week_2.stdout and "vanished,CP1" in week_2.stdout
     vanished = {r.rstrip("\r") for r in week_2.stdout.splitlines() if ",vanished," in r}
     assert vanished == {
-        "2,vanished,DA3,domestic_abuse,outstanding,,,,",  # no month, area or area code
-        "2,vanished,CP1,child_protection,outstanding,,,,",
+        "2,vanished,DA3,domestic_abuse,outstanding,,,,,",  # no month, area, code or run
+        "2,vanished,CP1,child_protection,outstanding,,,,,",
     }
 
 

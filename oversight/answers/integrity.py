@@ -9,8 +9,16 @@ from datetime import date, datetime
 from oversight.answers.commands import COMMANDS, Command, answer_model, no_words
 from oversight.answers.sources import sources
 from oversight.figures.crime import month_label
+from oversight.figures.crime_gaps import months_apart
 from oversight.figures.freshness import LastImport
-from oversight.figures.integrity import FINDINGS, Integrity, integrity, latest_import
+from oversight.figures.integrity import (
+    FINDINGS,
+    Finding,
+    Integrity,
+    crime_gap_findings,
+    integrity,
+    latest_import,
+)
 from oversight.settings import Settings
 from oversight.store import Store
 
@@ -49,24 +57,31 @@ def integrity_answer(
 
 
 def crime_gaps(store: Store, as_of: date) -> CrimeGaps | None:
-    """What the latest recorded-crime import on or before ``as_of`` found: its data gaps."""
+    """The data gaps in recorded crime on ``as_of``: each force's as its latest look found them
+    (None when no recorded crime had been imported by then)."""
     latest = latest_import(store, "crimes", as_of)
     if latest is None:
         return None
     found = dict.fromkeys(FINDINGS, 0)
     lines = []
-    for kind, ref, month, area, old, new in store.conn.execute(
-        "SELECT kind, ref, month, area, old, new FROM import_findings WHERE import_id = ? "
-        "ORDER BY month, kind, area",
-        (latest[0],),
-    ):
-        found[kind] = found.get(kind, 0) + 1
+    for finding in crime_gap_findings(store, as_of):
+        found[finding.kind] = found.get(finding.kind, 0) + 1
         if len(lines) < CRIME_GAP_LINES:
-            place = ref if area in (None, ref) else f"{area}, {ref}"
-            numbers = f" ({_number(new)} against {_number(old)})" if old else ""
-            lines.append(f"{kind}: {month_label(month)}, {place}{numbers}")
+            lines.append(gap_line(finding))
     counts = {kind: n for kind, n in found.items() if n}
     return CrimeGaps(import_id=latest[0], file_name=latest[1], counts=counts, lines=lines)
+
+
+def gap_line(finding: Finding) -> str:
+    """A data gap in words: "missing_month: October 2019 to December 2019 (3 months), Force"."""
+    place = finding.ref if finding.area in (None, finding.ref) else f"{finding.area}, {finding.ref}"
+    month = finding.month or ""
+    if finding.until_month and finding.until_month != month:
+        count = months_apart(month, finding.until_month) + 1
+        when = f"{month_label(month)} to {month_label(finding.until_month)} ({count} months)"
+        return f"{finding.kind}: {when}, {place}"
+    numbers = f" ({_number(finding.new)} against {_number(finding.old)})" if finding.old else ""
+    return f"{finding.kind}: {month_label(month)}, {place}{numbers}"
 
 
 def _number(text: str) -> str:

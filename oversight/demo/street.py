@@ -10,7 +10,7 @@ import hashlib
 import random
 from pathlib import Path
 
-from oversight.extracts.street_files import ASB, STREET_HEADER, force_slug
+from oversight.extracts.street_format import ASB, STREET_HEADER, force_slug
 
 FORCE = "Greater Manchester Police"
 CRIME_YEARS = {2018: 334_544, 2019: 306_663}  # recorded crime (without anti-social behaviour)

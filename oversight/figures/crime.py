@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from oversight.extracts.street_files import ASB, CRIME_TYPES, force_slug, recorded
-from oversight.figures.crime_gaps import month_after, whole_force_gaps
+from oversight.extracts.street_format import ASB, CRIME_TYPES, force_slug, recorded
+from oversight.figures.crime_gaps import FIRST_MONTH, LAST_MONTH, month_after, whole_force_gaps
 from oversight.store import Store
 
 MONTHS_SHOWN = 24  # the chart and the workbook: this year against last
@@ -64,8 +64,12 @@ def crime_type_named(text: str) -> str | None:
 
 
 def month_label(month: str) -> str:
-    """ "2019-12" -> "December 2019"."""
-    return date(int(month[:4]), int(month[5:7]), 1).strftime("%B %Y")
+    """ "2019-12" -> "December 2019"; a month no calendar has ("0000-01", held by a store an
+    older oversight filled) as it is written."""
+    try:
+        return date(int(month[:4]), int(month[5:7]), 1).strftime("%B %Y")
+    except ValueError:
+        return month
 
 
 def percent_change(new: int, old: int | None) -> float | None:
@@ -172,13 +176,20 @@ def forces(conn: sqlite3.Connection) -> list[str]:
     return [f for (f,) in conn.execute("SELECT DISTINCT force FROM crime_files ORDER BY force")]
 
 
+def force_named(known: list[str], wanted: str) -> str | None:
+    """The force of ``known`` that ``wanted`` names, by its name or its file-name form."""
+    for force in known:
+        if force.lower() == wanted.strip().lower() or force_slug(force) == force_slug(wanted):
+            return force
+    return None
+
+
 def resolve_force(known: list[str], wanted: str) -> tuple[str | None, str | None]:
     """The force to answer for, and else why not: ``wanted`` (OVERSIGHT_FORCE, by its name or
     its file-name form), or the only force in the store."""
     if wanted:
-        for force in known:
-            if force.lower() == wanted.strip().lower() or force_slug(force) == force_slug(wanted):
-                return force, None
+        if (found := force_named(known, wanted)) is not None:
+            return found, None
         held = ", ".join(known) if known else "none"
         return (
             None,
@@ -210,8 +221,8 @@ def crime_figures(
         m: (crimes, asb, no_location)
         for m, crimes, asb, no_location in conn.execute(
             "SELECT month, crimes, asb, no_location FROM crime_files WHERE force = ? "
-            "ORDER BY month",
-            (chosen,),
+            "AND month BETWEEN ? AND ? ORDER BY month",
+            (chosen, FIRST_MONTH, LAST_MONTH),
         )
     }
     latest = [m for m in files if m <= f"{as_of:%Y-%m}"]
@@ -292,7 +303,9 @@ def crime_figures(
         absent_last_12=[m for m in last if m not in files],
         absent_previous_12=[m for m in previous if m not in files],
         monthly=monthly,
-        missing_months=[g.month for g in gaps if g.kind == "missing_month" and g.month >= first],
+        missing_months=[
+            m for g in gaps if g.kind == "missing_month" for m in g.months(first, month)
+        ],
         low_months=low,
         silent=_silent(conn, chosen, month_after(month, -11), month),
     )

@@ -92,9 +92,10 @@ class Finding:
     workstream: str
     old: str
     new: str
-    month: str | None = None  # YYYY-MM, for a recorded-crime finding
+    month: str | None = None  # YYYY-MM, for a recorded-crime finding (a run's first month)
     area: str | None = None  # the neighbourhood (LSOA name), or the force for a whole-force one
     area_code: str | None = None  # the neighbourhood's LSOA code
+    until_month: str | None = None  # the last month of a run of missing months
 
     def as_row(self) -> dict[str, object]:
         """The finding under the names of :data:`FINDING_COLUMNS`."""
@@ -108,6 +109,7 @@ class Finding:
             "month": self.month,
             "area": self.area,
             "area_code": self.area_code,
+            "until_month": self.until_month,
         }
 
 
@@ -122,6 +124,7 @@ FINDING_COLUMNS = (
     "month",
     "area",
     "area_code",
+    "until_month",
 )
 
 
@@ -200,10 +203,28 @@ def findings(store: Store, import_id: int) -> list[Finding]:
     """Every finding of one import, in the order the kinds are listed, then by reference."""
     order = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(FINDINGS))
     rows = store.conn.execute(
-        "SELECT import_id, kind, ref, workstream, old, new, month, area, area_code "
-        f"FROM import_findings WHERE import_id = ? ORDER BY CASE kind {order} ELSE 99 END, ref, "
-        "month, area, area_code",
+        f"SELECT {_FINDING_SELECT} FROM import_findings WHERE import_id = ? "
+        f"ORDER BY CASE kind {order} ELSE 99 END, ref, month, area, area_code",
         (import_id,),
+    )
+    return [Finding(*row) for row in rows]
+
+
+_FINDING_SELECT = "import_id, kind, ref, workstream, old, new, month, area, area_code, until_month"
+
+
+def crime_gap_findings(store: Store, as_of: date) -> list[Finding]:
+    """The data gaps of every force as its latest look on or before ``as_of`` found them: a
+    recorded-crime import looks at the forces whose files it changed (crime_scans)."""
+    rows = store.conn.execute(
+        f"SELECT {', '.join('f.' + c.strip() for c in _FINDING_SELECT.split(','))} "
+        "FROM import_findings f JOIN ("
+        "  SELECT s.force, max(s.import_id) AS import_id FROM crime_scans s "
+        "  JOIN imports i ON i.id = s.import_id "
+        "  WHERE coalesce(i.extract_as_of, substr(i.imported_at, 1, 10)) <= ? GROUP BY s.force"
+        ") latest ON f.import_id = latest.import_id AND f.ref = latest.force "
+        "ORDER BY f.ref, f.month, f.kind, f.area",
+        (as_of.isoformat(),),
     )
     return [Finding(*row) for row in rows]
 

@@ -20,8 +20,11 @@ from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
+from oversight.audit import AuditEntry
+from oversight.audit import insert as insert_audit
 from oversight.errors import UserError
-from oversight.extracts.street_files import STREET_HEADER, MonthFile, force_slug, read_month_files
+from oversight.extracts.street_files import MonthFile, read_month_files
+from oversight.extracts.street_format import STREET_HEADER, force_slug
 from oversight.figures.crime_gaps import GAP_KINDS, SHRUNK_SHARE, Gap, find_gaps
 from oversight.importing.kind import Column, Kind
 from oversight.importing.result import ImportResult
@@ -51,7 +54,7 @@ def import_crimes(
         raise UserError(f"--scope applies to case extracts only, not to {kind.label}.")
     if sheet is not None:
         raise UserError("--sheet applies only to XLSX workbooks, not to street-level files.")
-    files = read_month_files(path)
+    files = read_month_files(path, extract_as_of.isoformat()[:7])
     seen: dict[tuple[str, str], MonthFile] = {}
     for f in files:
         key = (f.slug, f.month)
@@ -104,16 +107,15 @@ def import_crimes(
         ).lastrowid
         for f in changed:
             _write_month(conn, f, import_id)
-        findings = [
-            Gap("month_shrunk", f.force, f.month, f.force, None, old, f.crimes) for f, old in shrunk
-        ]
-        findings += find_gaps(conn)
-        conn.executemany(
-            "INSERT INTO import_findings (import_id, kind, ref, workstream, old, new, month, "
-            "area, area_code) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?)",
+        # Only the forces whose files changed are looked at again: an import that changes
+        # nothing finds nothing, and the work is bounded by what the store holds.
+        findings = record_gaps(
+            conn,
+            import_id,
+            {f.force for f in changed},
             [
-                (import_id, g.kind, g.force, _text(g.old), _text(g.new), g.month, g.area, g.code)
-                for g in findings
+                Gap("month_shrunk", f.force, f.month, f.force, None, old, f.crimes)
+                for f, old in shrunk
             ],
         )
     for f, old in shrunk:
@@ -140,6 +142,37 @@ def import_crimes(
         findings=[],
         **state,
     )
+
+
+def record_gaps(
+    conn: sqlite3.Connection, import_id: int, forces: set[str], found: list[Gap]
+) -> list[Gap]:
+    """Look for the data gaps of ``forces`` and keep them, with ``found``, as the findings of
+    ``import_id``, which becomes each force's latest scan (crime_scans)."""
+    findings = found + find_gaps(conn, sorted(forces))
+    conn.executemany(
+        "INSERT INTO import_findings (import_id, kind, ref, workstream, old, new, month, "
+        "until_month, area, area_code) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                import_id,
+                g.kind,
+                g.force,
+                _text(g.old),
+                _text(g.new),
+                g.month,
+                g.until,
+                g.area,
+                g.code,
+            )
+            for g in findings
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO crime_scans (force, import_id) VALUES (?, ?)",
+        [(force, import_id) for force in sorted(forces)],
+    )
+    return findings
 
 
 def _force_named(store: Store, slug: str) -> str | None:
@@ -175,3 +208,55 @@ def _write_month(conn: sqlite3.Connection, f: MonthFile, import_id: int) -> None
         "INSERT INTO crime_areas VALUES (?, ?, ?, ?, ?)",
         [(*key, code, lsoa_name, n) for code, (lsoa_name, n) in sorted(f.areas.items())],
     )
+
+
+def remove_month(
+    store: Store, force: str, month: str, *, removed_by: str, removed_at: datetime
+) -> int:
+    """Take one month file of a force out of the store (one imported by mistake, or a month no
+    force can have, which an older oversight accepted), in one transaction that records it in
+    the import history and the audit log and looks at the force's gaps again; the import's
+    number."""
+    with store.write() as conn:
+        held = conn.execute(
+            "SELECT file_name, crimes FROM crime_files WHERE force = ? AND month = ?",
+            (force, month),
+        ).fetchone()
+        if held is None:
+            raise UserError(
+                f"The store holds no street-level file for {force} {month}: nothing was "
+                "removed (oversight doctor lists the months it holds that no force can have)."
+            )
+        record = {
+            "kind": "crimes",
+            "file_name": f"(removed: {force} {month}, from {held[0]})",
+            "sha256": "",
+            "rows_read": 0,
+            "inserted": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "not_in_file": 0,
+            "imported_by": removed_by,
+            "imported_at": removed_at.isoformat(timespec="seconds"),
+            "extract_as_of": removed_at.date().isoformat(),
+        }
+        import_id = conn.execute(
+            f"INSERT INTO imports ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
+            list(record.values()),
+        ).lastrowid
+        for table in ("crime_types", "crime_areas", "crime_files"):
+            conn.execute(f"DELETE FROM {table} WHERE force = ? AND month = ?", (force, month))
+        insert_audit(
+            conn,
+            AuditEntry(
+                at=removed_at,
+                user_id=removed_by,
+                channel_id=None,
+                command="oversight crimes remove",
+                text=f"{force} {month}",
+                outcome="removed",
+                detail=f"{held[0]}, {held[1]:,} crimes; recorded as import #{import_id}",
+            ),
+        )
+        record_gaps(conn, import_id, {force}, [])
+    return import_id
