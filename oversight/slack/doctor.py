@@ -63,7 +63,13 @@ def run_checks(settings: Settings) -> list[Check]:
         checks += [Check(name, None, later) for name in ("scopes", "channels", "user groups")]
     else:
         checks += [_scopes(scopes), _channels(settings, client), _user_groups(settings, client)]
-    return [*checks, _signing(settings), _database(settings.db_path), _schedule(settings)]
+    return [
+        *checks,
+        _signing(settings),
+        _database(settings.db_path),
+        _crime_months(settings),
+        _schedule(settings),
+    ]
 
 
 # --- Slack --------------------------------------------------------------------------------------
@@ -284,6 +290,41 @@ def _database(path: Path) -> Check:
         name,
         True,
         f"{path} opens with the current schema (version {found}) and only its owner may read it.",
+    )
+
+
+def _crime_months(settings: Settings) -> Check:
+    """Months of recorded crime no force can have: before data.police.uk began, or after this
+    month (an older oversight took any month a file named)."""
+    from oversight.extracts.street_format import FIRST_MONTH, MONTH
+
+    name = "crime data"
+    path = settings.db_path
+    this_month = settings.clock.today().isoformat()[:7]
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            held = conn.execute("SELECT DISTINCT force, month FROM crime_files").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return Check(name, None, "Not checked: the database must open first.")
+    bad = sorted(
+        (force, month)
+        for force, month in held
+        if not MONTH.fullmatch(month) or not FIRST_MONTH <= month <= this_month
+    )
+    if not bad:
+        return Check(
+            name, True, f"No month of recorded crime is before {FIRST_MONTH} or after now."
+        )
+    shown = ", ".join(f"{force} {month}" for force, month in bad[:5])
+    more = f" and {len(bad) - 5:,} more" if len(bad) > 5 else ""
+    return Check(
+        name,
+        False,
+        f"The store holds recorded crime for months no force can have ({shown}{more}), left out "
+        f"of every figure: take each out with oversight crimes remove FORCE MONTH.",
     )
 
 
