@@ -2,12 +2,16 @@
 
 Runs missed while the process was down are caught up once at start-up within
 ``MISFIRE_GRACE_HOURS``; the ledger makes a catch-up that races a normal run harmless.
-A post that fails is tried again with back-off, through the same ledger.
+A post that fails is tried again with back-off, through the same ledger. A job that finds the
+store locked by another process for longer than ``LOCK_TIMEOUT_SECONDS`` (a long import, a
+backup) is late, not lost: it is tried again, less and less often, until the lock is let go or
+its misfire window ends, and posts once.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,13 +28,15 @@ from oversight.clock import LONDON
 from oversight.errors import UserError
 from oversight.settings import Settings
 from oversight.slack.plumbing import make_client
-from oversight.store import Store
+from oversight.store import EX_TEMPFAIL, DatabaseFault, Store
 
 log = logging.getLogger(__name__)
 
 STALE_ALARM_CRON = "15 9 * * *"  # one alarm a day while the case extract is stale
 INTEGRITY_POLL_SECONDS = 30
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
+LOCKED_RETRY_MAX = timedelta(minutes=5)  # the longest wait between tries while the store is locked
+LATE_AFTER = timedelta(minutes=5)  # a post not made this long after it was due is late
 
 
 @dataclass(frozen=True)
@@ -125,9 +131,21 @@ class Scheduler:
     def stop(self) -> None:
         self.scheduler.shutdown(wait=True)
 
-    def run(self, job_id: str, attempt: int = 0) -> Outcome | None:
+    def run(
+        self, job_id: str, attempt: int = 0, locked: tuple[datetime, float, int] | None = None
+    ) -> Outcome | None:
+        """Run a job once; ``attempt`` counts the posts Slack refused, and ``locked`` is (when
+        it first found the store locked, the monotonic clock then, how many tries since)."""
         try:
             outcome = self.actions[job_id]()
+        except DatabaseFault as fault:
+            if fault.exit_code != EX_TEMPFAIL:
+                log.error("The %s job did not run: %s", job_id, fault)
+                return None
+            if locked is None:
+                locked = (self.jobs.settings.clock.now(), time.monotonic(), 0)
+            self._try_again_when_unlocked(job_id, attempt, locked)
+            return None
         except PostFailed as failure:
             if attempt >= len(BACKOFF):
                 log.error("%s Giving up after %d tries.", failure, attempt + 1)
@@ -154,7 +172,75 @@ class Scheduler:
             log.error("The %s job failed: %s.", job_id, type(error).__name__)
             return None
         log.info("%s", outcome.sentence)
+        if locked is not None:
+            late = timedelta(seconds=time.monotonic() - locked[1])
+            log.warning(
+                "The %s went out %s late: the store was locked by another process.",
+                job_id,
+                _duration(late),
+            )
         return outcome
+
+    def _try_again_when_unlocked(
+        self, job_id: str, attempt: int, locked: tuple[datetime, float, int]
+    ) -> None:
+        """The store stayed locked (a long import, a backup): try again, waiting twice as long
+        each time (from LOCK_TIMEOUT_SECONDS up to five minutes), while the run's misfire
+        window lasts; the ledger still makes it post once."""
+        settings = self.jobs.settings
+        now, (since, started, tries) = settings.clock.now(), locked
+        window_ends = since + timedelta(hours=settings.misfire_grace_hours)
+        wait = min(timedelta(seconds=settings.lock_timeout_seconds * 2**tries), LOCKED_RETRY_MAX)
+        if now + wait > window_ends:
+            log.error(
+                "The %s was not posted: the store stayed locked by another process from %s to "
+                "the end of its misfire window (MISFIRE_GRACE_HOURS); send it by hand once the "
+                "store is free (oversight digest send, or remind send).",
+                job_id,
+                f"{since:%H:%M}",
+            )
+            return
+        log.warning(
+            "The %s is late: the store is locked by another process (an import or a backup); "
+            "trying again at %s.",
+            job_id,
+            f"{now + wait:%H:%M:%S}",
+        )
+        self.scheduler.add_job(
+            self.run,
+            "date",
+            run_date=now + wait,
+            args=[job_id, attempt, (since, started, tries + 1)],
+            # A job of its own for each try: this one is still running when it is added.
+            id=f"{job_id}-locked-{tries + 1}",
+            misfire_grace_time=None,
+        )
+
+
+def _duration(span: timedelta) -> str:
+    seconds = round(span.total_seconds())
+    return f"{seconds} s" if seconds < 120 else f"{round(seconds / 60)} minutes"
+
+
+def late_posts(settings: Settings, now: datetime) -> list[str]:
+    """The weekly digests due within the misfire window and not yet sent, LATE_AFTER past their
+    time (a store locked by a long import, Slack down): one sentence each, for the doctor."""
+    from oversight import ledger
+    from oversight.answers.digest import DIGEST_JOB, digest_period
+
+    late = []
+    with Store(settings.db_path) as store:
+        for spec, when in missed_runs(settings, now):
+            if spec.id != DIGEST_JOB or now - when < LATE_AFTER:
+                continue
+            entry = ledger.get(store, DIGEST_JOB, digest_period(when.date()))
+            if entry is None or entry.state != "sent":
+                late.append(
+                    f"The {spec.name.lower()} due {when:%a %d %b %Y %H:%M %Z} has not been "
+                    f"posted ({_duration(now - when)} late): its log says why (a store locked "
+                    "by a long import, or Slack refusing it)."
+                )
+    return late
 
 
 @contextmanager

@@ -476,6 +476,40 @@ def test_jobs_run_alone_catches_up_the_missed_digest_once_and_stops_on_sigterm(
 
 
 @pytest.mark.slow
+def test_a_digest_due_while_an_import_holds_the_store_goes_out_once_when_it_is_let_go(
+    tmp_path, bot_standin, db
+):
+    """A real 1M-row import holds the write lock for longer than LOCK_TIMEOUT_SECONDS: the
+    digest due meanwhile is late, said so in the log, and posted once when the lock is free."""
+    bot_standin.add_channel(CHANNEL)
+    holder = hold_write_lock(db, 6)
+    env = bot_process_env(
+        bot_standin,
+        db,
+        DIGEST_CHANNEL=CHANNEL,
+        OVERSIGHT_NOW="2020-07-06T09:30",  # the digest was due at 09:00: caught up at start
+        LOCK_TIMEOUT_SECONDS="1",
+    )
+    jobs = BotProcess(tmp_path, env, args=("jobs", "run"))
+    try:
+        jobs.wait_for_log(re.compile(r"weekly-digest is late: the store is locked"))
+        assert holder.wait(timeout=30) == 0  # the import is done
+        jobs.wait_for_log(re.compile(r"Posted the weekly-digest for 2020-W28"), timeout=40)
+        jobs.wait_for_log(re.compile(r"weekly-digest went out \d+ s late"))
+        assert jobs.stop() == 0
+    finally:
+        holder.kill()
+        jobs.kill()
+    digests = [
+        c
+        for c in bot_standin.calls_to("chat.postMessage")
+        if str(c.params["text"]).startswith(DIGEST)
+    ]
+    assert len(digests) == 1
+    assert "did not run" not in jobs.stderr and "Traceback" not in jobs.stderr
+
+
+@pytest.mark.slow
 def test_jobs_run_without_a_digest_channel_is_one_sentence(tmp_path, bot_standin, db):
     result = oversight(
         tmp_path, {**bot_process_env(bot_standin, db), "DIGEST_CHANNEL": ""}, "jobs", "run"

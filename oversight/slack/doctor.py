@@ -69,6 +69,7 @@ def run_checks(settings: Settings) -> list[Check]:
         _database(settings.db_path),
         _crime_months(settings),
         _schedule(settings),
+        _late_posts(settings),
     ]
 
 
@@ -385,6 +386,29 @@ def _schedule(settings: Settings, schedules: list[Schedule] | None = None) -> Ch
             f"Never runs: {_words(never)}: give a time that comes round (a day that exists).",
         )
     return Check(name, True, f"Next runs, London time: {'; '.join(runs)}.")
+
+
+def _late_posts(settings: Settings) -> Check:
+    """The scheduled posts due and not yet sent (the jobs say which, through the
+    ``oversight.late_posts`` entry point)."""
+    from importlib.metadata import entry_points
+
+    name = "posts"
+    if not settings.digest_channel:
+        return Check(name, True, "Nothing is scheduled: DIGEST_CHANNEL is not set.")
+    if not settings.db_path.is_file():
+        return Check(name, None, "Not checked: the database must open first.")
+    try:
+        late = [
+            sentence
+            for ep in entry_points(group="oversight.late_posts")
+            for sentence in ep.load()(settings, settings.clock.now())
+        ]
+    except sqlite3.Error:
+        return Check(name, None, "Not checked: the database must open first.")
+    if late:
+        return Check(name, False, " ".join(late))
+    return Check(name, True, "Every scheduled post due so far has been sent.")
 
 
 def _words(items: Iterable[str]) -> str:
