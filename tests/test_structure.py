@@ -117,6 +117,14 @@ def test_no_module_beside_the_three_packages_is_declared():
 
 @pytest.mark.slow
 def test_the_wheel_installs_only_oversight_bot_and_jobs(tmp_path: Path):
+    # Built from a copy: a build leaves build/ and oversight.egg-info/ beside the sources, and an
+    # egg-info in the checkout would hide the installed package's entry points from the tests.
+    source = tmp_path / "source"
+    for name in ("pyproject.toml", "README.md"):
+        (source / name).parent.mkdir(exist_ok=True)
+        shutil.copy(REPO / name, source / name)
+    for package in PACKAGES:
+        shutil.copytree(REPO / package, source / package)
     subprocess.run(
         [
             sys.executable,
@@ -128,7 +136,7 @@ def test_the_wheel_installs_only_oversight_bot_and_jobs(tmp_path: Path):
             "--no-build-isolation",
             "--wheel-dir",
             str(tmp_path),
-            str(REPO),
+            str(source),
         ],
         check=True,
         timeout=180,
