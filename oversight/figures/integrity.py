@@ -45,7 +45,9 @@ FINDING_KINDS = (
     FindingKind("referral_unsent", "a referral marked sent is now marked not sent, or blank"),
     FindingKind("ncrs_changed", "its NCRS compliance answer turned from yes to no, or back"),
     # Recorded crime (oversight/figures/crime_gaps.py): gaps in a force's street files, by month.
-    FindingKind("missing_month", "no file for a month between the force's first and latest"),
+    FindingKind(
+        "missing_month", "a run of months with no file between the force's first and latest"
+    ),
     FindingKind(
         "low_month", "a month with fewer crimes than half the median of the 12 months before it"
     ),
