@@ -208,6 +208,25 @@ def test_keep_names_each_backup_by_its_time_and_keeps_only_the_newest_n(runner, 
     assert refused(invoke(runner, "backup", "--keep", "0", str(folder)))
 
 
+def test_keep_says_when_an_old_backup_cannot_be_removed_with_exit_74(runner, db, tmp_path, undo):
+    if not ROOT:
+        pytest.skip("only root can make one file of a writable folder undeletable (chattr +i)")
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    old = folder / "oversight-2020-06-01T023000.db"
+    old.write_bytes(b"an old backup")
+    subprocess.run(["chattr", "+i", str(old)], check=True)
+    undo.append(lambda: subprocess.run(["chattr", "-i", str(old)], check=True))
+    result = invoke(runner, "backup", "--keep", "1", str(folder))
+    assert result.exit_code == 74, (result.stdout, result.stderr)
+    made = folder / "oversight-2020-07-01T090000.db"
+    assert result.stdout.startswith(f"Backed up {db} to {made} (")
+    assert one_sentence(result.stderr) == (
+        f"Cannot remove the old backup {old}: Operation not permitted; the new backup was made."
+    )
+    assert cases_in(made) == cases_in(db) and listing(folder) == {old.name, made.name}
+
+
 # --- restore -----------------------------------------------------------------------------------
 
 
