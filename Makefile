@@ -11,7 +11,7 @@ TEST_WORKERS ?= 6
 FAST_TEST_WORKERS ?= 2
 PYTEST := $(BIN)/pytest --dist worksteal
 
-.PHONY: demo test test-fast lint format bench lock clean
+.PHONY: demo test test-fast lint format bench lock clean install
 
 # pip compiles every module one at a time (half of the install's time); compileall does the same
 # on every core. The bytecode must be written here: with PYTHONDONTWRITEBYTECODE set, as on some
@@ -46,6 +46,21 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# A production install (see Deployment in the README), run as the service's user: a new virtual
+# environment at PREFIX with only what oversight needs to run (requirements-runtime.lock) and
+# oversight itself, not editable. Its bytecode is written here: the service may not write beside
+# its code. PREFIX must be new, so that the files of a bot still running are never changed.
+install:
+	@test -n "$(PREFIX)" || { echo "Say where: make install PREFIX=/opt/oversight/releases/NAME" >&2; exit 2; }
+	@test ! -e "$(PREFIX)" || { echo "$(PREFIX) already exists: install each release into a new folder." >&2; exit 2; }
+	$(PYTHON) -m venv "$(PREFIX)"
+	"$(PREFIX)/bin/python" -m pip install --quiet --no-cache-dir --no-compile --disable-pip-version-check --no-deps -r requirements-runtime.lock
+	"$(PREFIX)/bin/python" -m pip install --quiet --no-cache-dir --no-compile --disable-pip-version-check --no-deps --no-build-isolation .
+	"$(PREFIX)/bin/python" -m pip check --disable-pip-version-check
+	"$(PREFIX)/bin/python" -m compileall -q -j 0 "$(PREFIX)/lib" > /dev/null
+	install -m 755 deploy/oversight-import-incoming "$(PREFIX)/bin/"
+	"$(PREFIX)/bin/oversight" --version
 
 # Re-resolve the pinned versions from pyproject.toml (needs the package registry).
 lock:

@@ -397,17 +397,64 @@ def remove_crime_month(ctx: click.Context, force: str, month: str, removed_by: s
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="FILE is a folder: name the backup oversight-DATE-TIME.db in it, then remove all but "
+    "the newest N backups so named there.",
+)
 @click.pass_context
-def backup(ctx: click.Context, file: Path) -> None:
+def backup(ctx: click.Context, file: Path, keep: int | None) -> None:
     """Copy the database to FILE while it is in use: consistent, checked and owner-only."""
-    from oversight.store import backup as backup_store
+    from oversight.backups import backup as backup_store
+    from oversight.backups import backup_name, keep_newest
 
     settings = _settings(ctx)
+    if keep is not None:
+        file = file / backup_name(settings.clock.now())
     with settings.open_store() as store:
         size = backup_store(store, file)
     click.echo(
         f"Backed up {settings.db_path} to {file} ({size:,} bytes; SQLite's quick_check: ok)."
+    )
+    if keep is not None:
+        removed = keep_newest(file.parent, keep)
+        if removed:
+            noun = "backup" if len(removed) == 1 else "backups"
+            click.echo(f"Removed {len(removed)} older {noun}, keeping the newest {keep}.")
+
+
+@cli.command()
+@click.argument("backup_file", metavar="BACKUP", type=click.Path(path_type=Path))
+@click.option(
+    "--db",
+    "restore_db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The database file to replace (default: oversight --db, $OVERSIGHT_DB, ./oversight.db).",
+)
+@click.pass_context
+def restore(ctx: click.Context, backup_file: Path, restore_db: Path | None) -> None:
+    """Replace the database with BACKUP (checked first), keeping the replaced one aside.
+
+    Stop the bot first: a database in use is refused.
+    """
+    from oversight.backups import restore as restore_store
+
+    settings = _settings(ctx)
+    done = restore_store(backup_file, restore_db or settings.db_path, settings.clock.now())
+    from oversight.schema import CURRENT_VERSION
+
+    upgraded = "" if done.found_version == CURRENT_VERSION else f", upgraded to {CURRENT_VERSION}"
+    kept = (
+        f"the database it replaced is now {done.replaced}"
+        if done.replaced is not None
+        else "there was no database to replace"
+    )
+    click.echo(
+        f"Restored {done.store} from {done.backup} (SQLite's integrity_check: ok; schema "
+        f"{done.found_version}{upgraded}); {kept}."
     )
 
 
