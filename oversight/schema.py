@@ -15,114 +15,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
 
+from oversight.case_totals import CASE_AGES_SQL, DAILY_COLUMNS, rebuild_case_daily
 from oversight.errors import UserError
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
-
-# Each half is summed per day on its own, so the outer GROUP BY adds up a few hundred rows per
-# workstream instead of sorting a wide row for every case and every review.
-CASE_DAILY_SQL = """
-INSERT INTO case_daily
-SELECT workstream, day,
-       SUM(recorded), SUM(needing_review), SUM(reviewed),
-       SUM(ncrs_answered), SUM(ncrs_compliant), SUM(referral_not_sent), SUM(referral_unknown)
-FROM (
-    SELECT workstream, recorded_on AS day, count(*) AS recorded,
-           SUM(needs_review) AS needing_review, 0 AS reviewed, 0 AS ncrs_answered,
-           0 AS ncrs_compliant, 0 AS referral_not_sent, 0 AS referral_unknown
-    FROM case_reviews
-    GROUP BY workstream, recorded_on
-    UNION ALL
-    SELECT workstream, reviewed_on, 0, 0, count(*),
-           SUM(ncrs_compliant IS NOT NULL), SUM(coalesce(ncrs_compliant, 0)),
-           SUM(referral_required IS 1 AND referral_sent IS 0),
-           SUM(referral_required IS 1 AND referral_sent IS NULL)
-    FROM case_reviews
-    WHERE review_status = 'reviewed'
-    GROUP BY workstream, reviewed_on
-)
-GROUP BY workstream, day
-"""
-
-
-def rebuild_case_daily(conn: sqlite3.Connection) -> None:
-    """Recount the per-day totals that every backlog figure is summed from.
-
-    Runs inside the import's transaction, so the totals never disagree with the rows.
-    """
-    conn.execute("DELETE FROM case_daily")
-    conn.execute(CASE_DAILY_SQL)
-
-
-# Needs-review cases by the day they were recorded and the day they were reviewed ('': not
-# reviewed): how long the outstanding ones have waited, on any date, without reading every case.
-CASE_AGES_SQL = """
-INSERT INTO case_ages
-SELECT workstream, recorded_on, coalesce(CASE WHEN review_status = 'reviewed' THEN reviewed_on END,
-       ''), count(*)
-FROM case_reviews WHERE needs_review = 1
-GROUP BY 1, 2, 3
-"""
-DAILY_COLUMNS = (
-    "recorded",
-    "needing_review",
-    "reviewed",
-    "ncrs_answered",
-    "ncrs_compliant",
-    "referral_not_sent",
-    "referral_unknown",
-)
-
-
-def _daily_part(source: str, sign: int) -> str:
-    """What the rows of ``source`` add to the per-day totals (``sign`` -1: take away), each
-    counted ``weight`` times."""
-    w = f"{sign} * weight"
-    return f"""
-    SELECT workstream, recorded_on AS day, SUM({w}) AS c0,
-           SUM(needs_review * {w}) AS c1, 0 AS c2, 0 AS c3, 0 AS c4, 0 AS c5, 0 AS c6
-    FROM {source} GROUP BY workstream, recorded_on
-    UNION ALL
-    SELECT workstream, reviewed_on, 0, 0, SUM({w}),
-           SUM((ncrs_compliant IS NOT NULL) * {w}), SUM(coalesce(ncrs_compliant, 0) * {w}),
-           SUM((referral_required IS 1 AND referral_sent IS 0) * {w}),
-           SUM((referral_required IS 1 AND referral_sent IS NULL) * {w})
-    FROM {source} WHERE review_status = 'reviewed' GROUP BY workstream, reviewed_on"""
-
-
-def _ages_part(source: str, sign: int) -> str:
-    return f"""
-    SELECT workstream AS w, recorded_on AS r,
-           coalesce(CASE WHEN review_status = 'reviewed' THEN reviewed_on END, '') AS v,
-           SUM({sign} * weight) AS n
-    FROM {source} WHERE needs_review = 1 GROUP BY 1, 2, 3"""
-
-
-def adjust_case_totals(conn: sqlite3.Connection, added: str, removed: str) -> None:
-    """Move the totals kept beside the case rows (per-day totals, ages) by an import's changes:
-    the rows it added or changed, as they are now (``added``), and the versions of them it
-    replaced (``removed``), each row of either standing for ``weight`` rows (the fast path of
-    an import passes the rows it added once for each distinct rest of a row, with how many
-    have it). Runs inside the import's transaction: the totals equal a recount (tests hold them
-    to one) at the cost of the changes alone, or of their distinct rests."""
-    sums = ", ".join(f"SUM(c{i})" for i in range(len(DAILY_COLUMNS)))
-    conn.execute(
-        f"INSERT INTO case_daily SELECT * FROM (SELECT workstream, day, {sums} FROM ("
-        f"{_daily_part(added, 1)} UNION ALL {_daily_part(removed, -1)}"
-        ") GROUP BY workstream, day) WHERE true "
-        "ON CONFLICT (workstream, day) DO UPDATE SET "
-        + ", ".join(f"{c} = {c} + excluded.{c}" for c in DAILY_COLUMNS)
-    )
-    conn.execute(f"DELETE FROM case_daily WHERE {' AND '.join(f'{c} = 0' for c in DAILY_COLUMNS)}")
-    conn.execute(
-        "INSERT INTO case_ages SELECT * FROM (SELECT w, r, v, SUM(n) FROM ("
-        f"{_ages_part(added, 1)} UNION ALL {_ages_part(removed, -1)}"
-        ") GROUP BY w, r, v) WHERE true "
-        "ON CONFLICT (workstream, recorded_on, reviewed_on) DO UPDATE SET "
-        "needing = needing + excluded.needing"
-    )
-    conn.execute("DELETE FROM case_ages WHERE needing = 0")
 
 
 def _v1_tables(db: Database) -> None:
@@ -346,6 +243,79 @@ def _v8_crime_gap_runs(db: Database) -> None:
     )
 
 
+# The tables whose rows an import replaces, each with a table of the versions it replaced (README:
+# "As of a date"): every column of the row, the import that wrote that version, and the import
+# that replaced it. The rows as they stood after import X are those written by X or before and
+# not replaced by then.
+VERSIONED = {
+    "case_reviews": "case_review_versions",
+    "data_returns": "data_return_versions",
+    "deadlines": "deadline_versions",
+    "crime_files": "crime_file_versions",
+    "crime_types": "crime_type_versions",
+    "crime_areas": "crime_area_versions",
+}
+KIND_TABLES = {  # the kind whose imports write each versioned table
+    "case_reviews": "cases",
+    "data_returns": "returns",
+    "deadlines": "deadlines",
+    "crime_files": "crimes",
+    "crime_types": "crimes",
+    "crime_areas": "crimes",
+}
+
+
+def _v9_vintages(db: Database) -> None:
+    # Nothing an import replaces is lost: each versioned table keeps the versions replaced, and
+    # the per-day totals and ages are kept as each import's changes to them, so that the store
+    # can answer as it stood after any import. A store upgraded here has no versions from
+    # before: kept_from says, for each kind, the first import whose state is kept.
+    conn = db.conn
+    for table in ("crime_types", "crime_areas"):
+        db[table].add_column("import_id", int)
+        conn.execute(
+            f"UPDATE {table} SET import_id = (SELECT f.import_id FROM crime_files f "
+            f"WHERE f.force = {table}.force AND f.month = {table}.month)"
+        )
+    for table, versions in VERSIONED.items():
+        columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+        conn.execute(
+            f"CREATE TABLE {versions} AS SELECT {', '.join(columns)}, 0 AS superseded_by "
+            f"FROM {table} WHERE false"
+        )
+        conn.execute(
+            f"CREATE INDEX idx_{versions}_vintage ON {versions} (import_id, superseded_by)"
+        )
+    daily = ", ".join(f"{c} INTEGER NOT NULL" for c in DAILY_COLUMNS)
+    conn.execute(
+        "CREATE TABLE case_daily_changes (import_id INTEGER NOT NULL, workstream TEXT NOT NULL, "
+        f"day TEXT NOT NULL, {daily}, PRIMARY KEY (import_id, workstream, day)) WITHOUT ROWID"
+    )
+    conn.execute(
+        "CREATE TABLE case_age_changes (import_id INTEGER NOT NULL, workstream TEXT NOT NULL, "
+        "recorded_on TEXT NOT NULL, reviewed_on TEXT NOT NULL, needing INTEGER NOT NULL, "
+        "PRIMARY KEY (import_id, workstream, recorded_on, reviewed_on)) WITHOUT ROWID"
+    )
+    conn.execute("CREATE TABLE kept_from (kind TEXT PRIMARY KEY, import_id INTEGER NOT NULL)")
+    conn.execute("INSERT INTO kept_from SELECT kind, max(id) FROM imports GROUP BY kind")
+    # The totals as they stand at the upgrade: the changes of the latest cases import.
+    latest = conn.execute("SELECT import_id FROM kept_from WHERE kind = 'cases'").fetchone()
+    if latest is not None:
+        conn.execute(
+            f"INSERT INTO case_daily_changes SELECT ?, workstream, day, "
+            f"{', '.join(DAILY_COLUMNS)} FROM case_daily",
+            latest,
+        )
+        conn.execute(
+            "INSERT INTO case_age_changes SELECT ?, workstream, recorded_on, reviewed_on, "
+            "needing FROM case_ages",
+            latest,
+        )
+    # What each digest sent said, kept beside its ledger entry (README: "Published figures").
+    db["digest_ledger"].add_column("figures", str)
+    db["digest_ledger"].add_column("text", str)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_tables,
     _v2_case_daily,
@@ -355,6 +325,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v6_recorded_crime,
     _v7_home_tabs,
     _v8_crime_gap_runs,
+    _v9_vintages,
 ]
 CURRENT_VERSION = len(MIGRATIONS)
 

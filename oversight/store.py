@@ -230,6 +230,11 @@ class Store:
         self._local = threading.local()
 
 
+def stored_columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    """The columns of ``table``, in order."""
+    return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+
+
 def connect(path: Path, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> sqlite3.Connection:
     create_private(path)  # before SQLite creates it under the caller's umask
     # isolation_level=None: transactions are begun explicitly, never implicitly by the driver.

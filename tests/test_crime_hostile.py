@@ -85,9 +85,14 @@ def _a_store_an_older_oversight_filled(tmp_path: Path, runner: CliRunner) -> Pat
             conn.execute(
                 "INSERT INTO crime_files VALUES (?, ?, 'x.csv', 'ab', 5, 5, 0, 0, 1)", (GMP, month)
             )
-            conn.execute("INSERT INTO crime_types VALUES (?, ?, 'Burglary', 5, 0)", (GMP, month))
             conn.execute(
-                "INSERT INTO crime_areas VALUES (?, ?, 'E01000001', 'Manchester 001A', 5)",
+                "INSERT INTO crime_types (force, month, crime_type, crimes, no_location, "
+                "import_id) VALUES (?, ?, 'Burglary', 5, 0, 1)",
+                (GMP, month),
+            )
+            conn.execute(
+                "INSERT INTO crime_areas (force, month, lsoa_code, lsoa_name, crimes, import_id) "
+                "VALUES (?, ?, 'E01000001', 'Manchester 001A', 5, 1)",
                 (GMP, month),
             )
             conn.execute(

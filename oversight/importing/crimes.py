@@ -28,7 +28,8 @@ from oversight.extracts.street_format import STREET_HEADER, force_slug
 from oversight.figures.crime_gaps import GAP_KINDS, SHRUNK_SHARE, Gap, find_gaps
 from oversight.importing.kind import Column, Kind
 from oversight.importing.result import ImportResult
-from oversight.store import Store
+from oversight.schema import VERSIONED
+from oversight.store import Store, stored_columns
 from oversight.values import normalise_name, parse_text
 
 # The street-level file's columns, as the kind declares them (the files are read and checked
@@ -191,23 +192,38 @@ def _text(value: object) -> str:
 
 
 def _write_month(conn: sqlite3.Connection, f: MonthFile, import_id: int) -> None:
-    """One month file's counts, replacing what the store held for that force and month."""
+    """One month file's counts, replacing what the store held for that force and month (kept
+    as the versions this import replaced)."""
     key = (f.force, f.month)
-    conn.execute("DELETE FROM crime_types WHERE force = ? AND month = ?", key)
-    conn.execute("DELETE FROM crime_areas WHERE force = ? AND month = ?", key)
+    _set_aside(conn, key, import_id)
     conn.execute(
-        "INSERT OR REPLACE INTO crime_files (force, month, file_name, sha256, rows_read, crimes, "
+        "INSERT INTO crime_files (force, month, file_name, sha256, rows_read, crimes, "
         "asb, no_location, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (*key, f.name, f.sha256, f.rows, f.crimes, f.asb, f.no_location, import_id),
     )
     conn.executemany(
-        "INSERT INTO crime_types VALUES (?, ?, ?, ?, ?)",
-        [(*key, t, n, no_place) for t, (n, no_place) in sorted(f.types.items())],
+        "INSERT INTO crime_types (force, month, crime_type, crimes, no_location, import_id) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(*key, t, n, no_place, import_id) for t, (n, no_place) in sorted(f.types.items())],
     )
     conn.executemany(
-        "INSERT INTO crime_areas VALUES (?, ?, ?, ?, ?)",
-        [(*key, code, lsoa_name, n) for code, (lsoa_name, n) in sorted(f.areas.items())],
+        "INSERT INTO crime_areas (force, month, lsoa_code, lsoa_name, crimes, import_id) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(*key, code, name, n, import_id) for code, (name, n) in sorted(f.areas.items())],
     )
+
+
+def _set_aside(conn: sqlite3.Connection, key: tuple[str, str], import_id: int) -> None:
+    """Move what the store holds for a force's month into the versions tables, as replaced by
+    ``import_id``: nothing is ever overwritten without trace."""
+    for table in ("crime_files", "crime_types", "crime_areas"):
+        columns = ", ".join(stored_columns(conn, table))
+        conn.execute(
+            f"INSERT INTO {VERSIONED[table]} ({columns}, superseded_by) "
+            f"SELECT {columns}, ? FROM {table} WHERE force = ? AND month = ?",
+            (import_id, *key),
+        )
+        conn.execute(f"DELETE FROM {table} WHERE force = ? AND month = ?", key)
 
 
 def remove_month(
@@ -244,8 +260,7 @@ def remove_month(
             f"INSERT INTO imports ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
             list(record.values()),
         ).lastrowid
-        for table in ("crime_types", "crime_areas", "crime_files"):
-            conn.execute(f"DELETE FROM {table} WHERE force = ? AND month = ?", (force, month))
+        _set_aside(conn, (force, month), import_id)
         insert_audit(
             conn,
             AuditEntry(

@@ -69,10 +69,10 @@ class Kind:
     importer: Importer
     check: RowCheck = no_rule
     # Run inside the import's transaction once rows changed: totals kept beside the rows are
-    # moved by (conn, the rows added or changed as they are now, the versions they replaced);
-    # each row of those two carries a ``weight``, how many rows it stands for (the fast path
-    # passes each distinct row once, weighted by its count).
-    after_write: Callable[[sqlite3.Connection, str, str], None] | None = None
+    # moved by (conn, import id, the rows added or changed as they are now, the versions they
+    # replaced); each row of those two carries a ``weight``, how many rows it stands for (the
+    # fast path passes each distinct row once, weighted by its count).
+    after_write: Callable[[sqlite3.Connection, int, str, str], None] | None = None
     # Run inside the import's transaction before rows change: what the extract loses or
     # changes against the store (conn, staging, the rows that differ, import id, scope).
     reconcile: Callable[[sqlite3.Connection, str, str, int, str], list[FindingCount]] | None = None

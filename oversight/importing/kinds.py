@@ -11,13 +11,13 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
+from oversight.case_totals import adjust_case_totals
 from oversight.importing.crimes import STREET_COLUMNS, import_crimes
 from oversight.importing.kind import Column, Kind, Row
 from oversight.importing.reconcile import reconcile
 from oversight.importing.result import ImportResult
 from oversight.importing.tabular import import_rows
 from oversight.registry import Registry
-from oversight.schema import adjust_case_totals
 from oversight.store import Store
 from oversight.values import (
     DEADLINE_STATUSES,

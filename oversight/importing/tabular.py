@@ -20,7 +20,8 @@ from oversight.extracts.opening import open_extract
 from oversight.importing import bulk
 from oversight.importing.kind import Kind, Row
 from oversight.importing.result import ImportResult
-from oversight.store import Store
+from oversight.schema import VERSIONED
+from oversight.store import Store, stored_columns
 from oversight.values import is_blank, normalise_name, one_line, stored_value
 
 MAX_PROBLEMS = 50
@@ -378,11 +379,19 @@ def _merge(
         if kind.reconcile is not None and held:  # an empty store has nothing to reconcile
             found = kind.reconcile(conn, staging, CHANGES, import_id, scope)
         if inserted or updated:
-            # The versions the changes replace, for the totals kept beside the rows.
+            # The versions the changes replace: kept (nothing is overwritten without trace), and
+            # taken away from the totals kept beside the rows.
             conn.execute(
                 f"CREATE TEMP TABLE {REPLACED} AS SELECT t.*, 1 AS weight FROM {table} t "
                 + (f"JOIN {CHANGES} c ON t.rowid = c.old" if updated else "WHERE false")
             )
+            if updated:
+                columns = ", ".join(stored_columns(conn, table))
+                conn.execute(
+                    f"INSERT INTO {VERSIONED[table]} ({columns}, superseded_by) "
+                    f"SELECT {columns}, ? FROM {REPLACED}",
+                    (import_id,),
+                )
             assignments = ", ".join(f"{n} = excluded.{n}" for n in names if n not in kind.key)
             conn.execute(
                 f"INSERT INTO {table} ({', '.join(names)}, import_id) "
@@ -392,7 +401,7 @@ def _merge(
                 (import_id,),
             )
             if kind.after_write is not None:
-                kind.after_write(conn, ADDED, REPLACED)
+                kind.after_write(conn, import_id, ADDED, REPLACED)
     return {"import_id": import_id, "findings": found, **counts}
 
 
