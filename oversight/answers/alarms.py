@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from oversight.answers.commands import answer_model
-from oversight.answers.sources import sources
-from oversight.figures.freshness import LastImport
+from oversight.answers.sources import vintage_of
 from oversight.figures.integrity import (
     ALARMING,
     Finding,
@@ -18,6 +17,7 @@ from oversight.figures.integrity import (
     finding_counts,
     findings,
 )
+from oversight.figures.vintage import LastImport
 from oversight.settings import Settings
 from oversight.store import Store
 
@@ -39,7 +39,7 @@ class StaleAlarm:
 
 
 def stale_alarm(store: Store, now: datetime, settings: Settings) -> StaleAlarm:
-    source = sources(store, now, settings)["cases"]
+    source = vintage_of(store, now.date(), settings).known["cases"]
     return StaleAlarm(as_of=now.date(), stale_after_days=settings.stale_after_days, source=source)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from oversight.answers.commands import (
@@ -14,10 +14,10 @@ from oversight.answers.commands import (
     UsageError,
     answer_model,
 )
-from oversight.answers.sources import sources
-from oversight.figures.backlog import ALL, Backlog, backlog
-from oversight.figures.freshness import LastImport
+from oversight.answers.sources import Knowing, as_known, knowing, vintage_of
+from oversight.figures.backlog import ALL, Backlog, backlog, workstream_figures
 from oversight.figures.integrity import Integrity, integrity
+from oversight.figures.vintage import LastImport
 from oversight.settings import Settings
 from oversight.store import Store
 from oversight.values import WORKSTREAM_LABELS, WORKSTREAM_WORDS, normalise_name
@@ -28,8 +28,9 @@ from oversight.values import WORKSTREAM_LABELS, WORKSTREAM_WORDS, normalise_name
 class BacklogAnswer:
     as_of: date
     backlog: Backlog
-    source: LastImport | None
+    source: LastImport | None  # the case extract the figures come from (None: none by then)
     missing_from_latest: int = 0  # records the latest extracts no longer hold, still counted
+    known: Knowing = field(default_factory=Knowing)
     command: str = "backlog"
 
 
@@ -40,11 +41,25 @@ def backlog_answer(
     now: datetime,
     settings: Settings,
     found: Integrity | None = None,  # the integrity as of the date, when already worked out
+    revised: bool = False,
 ) -> BacklogAnswer:
-    figures = backlog(store, as_of, workstream)
-    source = sources(store, now, settings)["cases"]
-    missing = (found or integrity(store, as_of)).missing_now
-    return BacklogAnswer(as_of=as_of, backlog=figures, source=source, missing_from_latest=missing)
+    """The backlog as known on ``as_of`` (the latest case extract taken by then), or, revised,
+    as the store knows that date now; with any figure later extracts have changed since."""
+    at = vintage_of(store, as_of, settings, revised)
+    figures = backlog(as_known(store, at), as_of, workstream)
+    shown = figures.figures[-1]
+    then = {"outstanding": shown.outstanding, "reviewed": shown.reviewed}
+    now_known = None
+    if "cases" in at.behind:
+        latest = workstream_figures(store.conn, as_of)[workstream]
+        now_known = {"outstanding": latest.outstanding, "reviewed": latest.reviewed}
+    return BacklogAnswer(
+        as_of=as_of,
+        backlog=figures,
+        source=at.known["cases"],
+        missing_from_latest=(found or integrity(store, as_of)).missing_now,
+        known=knowing(at, "cases", then, now_known),
+    )
 
 
 @dataclass(frozen=True)
@@ -79,14 +94,14 @@ def _workstreams(query: Query, result: BacklogAnswer) -> list[Switch]:
 COMMANDS.register(
     Command(
         name="backlog",
-        syntax="[da|cp] [as of YYYY-MM-DD]",
+        syntax="[da|cp] [as of YYYY-MM-DD [revised]]",
         summary="outstanding reviews, progress and projection",
         examples=("/backlog", "/backlog da", "/backlog cp as of 30/06/2020"),
         options=BacklogOptions,
         parse=_parse,
         words=_words,
         answer=lambda store, q, now, settings: backlog_answer(
-            store, q.as_of, q.options.workstream, now, settings
+            store, q.as_of, q.options.workstream, now, settings, revised=q.revised
         ),
         answer_types=(BacklogAnswer,),
         rank=10,

@@ -50,6 +50,7 @@ class Query:
     options: Any = None  # None: the command's defaults
     as_of: date | None = None  # None: today
     share: bool = False  # post in the channel rather than only to the asker
+    revised: bool = False  # today's knowledge of the date, not what was known on it
 
     def __post_init__(self) -> None:
         if self.options is None:
@@ -62,6 +63,8 @@ class Query:
         words = [command.slash, *command.words(self.options)]
         if self.as_of is not None and command.dated:
             words.append(f"as of {self.as_of.isoformat()}")
+        if self.revised and command.dated:
+            words.append("revised")
         return " ".join(words)
 
 
@@ -100,7 +103,7 @@ class Command:
     """One command, as typed in Slack (``/NAME``) or given to ``oversight ask``."""
 
     name: str
-    syntax: str  # the words it takes, after /NAME: "[da|cp] [as of YYYY-MM-DD]"
+    syntax: str  # the words it takes, after /NAME: "[da|cp] [as of YYYY-MM-DD [revised]]"
     summary: str  # what it answers, in a few words (help, usage, the manifest)
     examples: tuple[str, ...]
     options: type  # its options: a frozen dataclass whose defaults are the command alone
@@ -184,9 +187,10 @@ def parse_command(command: str, text: str = "") -> Query:
         text = (text[: match.start()] + text[match.end() :]).strip()
     words = text.split()
     share = any(w.lower() == "share" for w in words)
-    rest = " ".join(w for w in words if w.lower() != "share")
-    options = declared.parse(rest)
-    return Query(command=name, options=options, as_of=as_of, share=share)
+    revised = declared.dated and any(w.lower() == "revised" for w in words)
+    kept = [w for w in words if w.lower() != "share" and not (revised and w.lower() == "revised")]
+    options = declared.parse(" ".join(kept))
+    return Query(command=name, options=options, as_of=as_of, share=share, revised=revised)
 
 
 def answer(store: Store, query: Query, now: datetime, settings: Settings) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from oversight.answers.commands import (
@@ -14,9 +14,9 @@ from oversight.answers.commands import (
     UsageError,
     answer_model,
 )
-from oversight.answers.sources import sources
+from oversight.answers.sources import Knowing, as_known, knowing, vintage_of
 from oversight.figures.crime import CrimeFigures, crime_figures, crime_type_named
-from oversight.figures.freshness import LastImport
+from oversight.figures.vintage import LastImport
 from oversight.settings import Settings
 from oversight.store import Store
 
@@ -26,7 +26,8 @@ from oversight.store import Store
 class CrimeAnswer:
     as_of: date
     crime: CrimeFigures
-    source: LastImport | None
+    source: LastImport | None  # the crime import the figures come from (None: none by then)
+    known: Knowing = field(default_factory=Knowing)
     command: str = "crime"
 
 
@@ -36,11 +37,29 @@ def crime_answer(
     crime_type: str | None,
     now: datetime,
     settings: Settings,
+    revised: bool = False,
 ) -> CrimeAnswer:
-    """Recorded crime for ``settings.force`` (OVERSIGHT_FORCE; empty: the store's only force)."""
-    figures = crime_figures(store, as_of, settings.force, crime_type)
-    source = sources(store, now, settings)["crimes"]
-    return CrimeAnswer(as_of=as_of, crime=figures, source=source)
+    """Recorded crime for ``settings.force`` (OVERSIGHT_FORCE; empty: the store's only force), as
+    the files imported by ``as_of`` gave it, or, revised, as the store knows that date now."""
+    at = vintage_of(store, as_of, settings, revised)
+    figures = crime_figures(as_known(store, at), as_of, settings.force, crime_type)
+    latest = None
+    if "crimes" in at.behind and figures.month is not None:
+        latest = crime_figures(store, as_of, settings.force, crime_type)
+        if latest.month != figures.month:
+            latest = None  # a month published since: not a revision of one already known
+    return CrimeAnswer(
+        as_of=as_of,
+        crime=figures,
+        source=at.known["crimes"],
+        known=knowing(at, "crimes", _headline(figures), latest and _headline(latest)),
+    )
+
+
+def _headline(crime: CrimeFigures) -> dict[str, int]:
+    if crime.month is None:
+        return {}
+    return {"crimes in the month": crime.crimes, "crimes in the 12 months": crime.last_12}
 
 
 @dataclass(frozen=True)
@@ -74,14 +93,14 @@ def _crime_types(query: Query, result: CrimeAnswer) -> list[Switch]:
 COMMANDS.register(
     Command(
         name="crime",
-        syntax="[type] [as of YYYY-MM-DD]",
+        syntax="[type] [as of YYYY-MM-DD [revised]]",
         summary="recorded crime by month from data.police.uk's files, and the gaps in them",
         examples=("/crime", "/crime violence", "/crime asb as of 31/12/2019"),
         options=CrimeOptions,
         parse=_parse,
         words=lambda options: [options.crime_type] if options.crime_type else [],
         answer=lambda store, q, now, settings: crime_answer(
-            store, q.as_of, q.options.crime_type, now, settings
+            store, q.as_of, q.options.crime_type, now, settings, q.revised
         ),
         answer_types=(CrimeAnswer,),
         rank=50,

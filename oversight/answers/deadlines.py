@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from oversight.answers.commands import COMMANDS, Command, UsageError, answer_model
-from oversight.answers.sources import sources
+from oversight.answers.sources import Knowing, as_known, knowing, vintage_of
 from oversight.figures.deadlines import Deadlines, open_deadlines
-from oversight.figures.freshness import LastImport
+from oversight.figures.vintage import LastImport
 from oversight.settings import Settings
 from oversight.store import Store
 
@@ -21,16 +21,29 @@ MAX_DEADLINE_DAYS = 366
 class DeadlinesAnswer:
     as_of: date
     deadlines: Deadlines
-    source: LastImport | None
+    source: LastImport | None  # the deadlines extract they come from (None: none by then)
+    known: Knowing = field(default_factory=Knowing)
     command: str = "deadlines"
 
 
 def deadlines_answer(
-    store: Store, as_of: date, days: int, now: datetime, settings: Settings
+    store: Store, as_of: date, days: int, now: datetime, settings: Settings, revised: bool = False
 ) -> DeadlinesAnswer:
-    figures = open_deadlines(store, as_of, days)
-    source = sources(store, now, settings)["deadlines"]
-    return DeadlinesAnswer(as_of=as_of, deadlines=figures, source=source)
+    """The deadlines as known on ``as_of`` (the latest deadlines extract taken by then), or,
+    revised, as the store knows that date now."""
+    at = vintage_of(store, as_of, settings, revised)
+    figures = open_deadlines(as_known(store, at), as_of, days)
+    latest = open_deadlines(store, as_of, days) if "deadlines" in at.behind else None
+    return DeadlinesAnswer(
+        as_of=as_of,
+        deadlines=figures,
+        source=at.known["deadlines"],
+        known=knowing(at, "deadlines", _headline(figures), latest and _headline(latest)),
+    )
+
+
+def _headline(deadlines: Deadlines) -> dict[str, int]:
+    return {"overdue": len(deadlines.overdue), "due soon": len(deadlines.upcoming)}
 
 
 @dataclass(frozen=True)
@@ -52,7 +65,7 @@ def _parse(rest: str) -> DeadlinesOptions:
 COMMANDS.register(
     Command(
         name="deadlines",
-        syntax="[DAYS] [as of YYYY-MM-DD]",
+        syntax="[DAYS] [as of YYYY-MM-DD [revised]]",
         summary=f"open deadlines in the next DAYS (default {DEFAULT_DEADLINE_DAYS}) and "
         "overdue ones",
         examples=("/deadlines", "/deadlines 30"),
@@ -60,7 +73,7 @@ COMMANDS.register(
         parse=_parse,
         words=lambda o: [] if o.days == DEFAULT_DEADLINE_DAYS else [str(o.days)],
         answer=lambda store, q, now, settings: deadlines_answer(
-            store, q.as_of, q.options.days, now, settings
+            store, q.as_of, q.options.days, now, settings, q.revised
         ),
         answer_types=(DeadlinesAnswer,),
         rank=30,

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from oversight import ledger
 from oversight.answers.commands import answer_model
-from oversight.answers.sources import sources
+from oversight.answers.sources import as_known, vintage_of
 from oversight.figures.backlog import (
     ALL,
     Backlog,
@@ -22,7 +22,6 @@ from oversight.figures.backlog import (
 )
 from oversight.figures.crime import CrimeFigures, crime_figures
 from oversight.figures.deadlines import Deadlines, open_deadlines
-from oversight.figures.freshness import LastImport
 from oversight.figures.integrity import (
     FINDINGS,
     Finding,
@@ -31,6 +30,7 @@ from oversight.figures.integrity import (
     findings,
 )
 from oversight.figures.returns import ReturnsStatus, returns_status
+from oversight.figures.vintage import LastImport
 from oversight.settings import Settings
 from oversight.store import Store
 
@@ -150,20 +150,25 @@ def build_digest(
     settings: Settings,
     previous: PreviousDigest | None = None,
 ) -> DigestAnswer:
+    """The digest as known on ``as_of``: from the extracts taken by then, so that the digest
+    for a date, made again later, has the figures it was sent with (README: "Published
+    figures")."""
+    at = vintage_of(store, as_of, settings)
+    known = as_known(store, at)
     return DigestAnswer(
         as_of=as_of,
         period=digest_period(as_of),
-        backlog=backlog(store, as_of, ALL),
+        backlog=backlog(known, as_of, ALL),
         previous=previous,
-        history=outstanding_history(store, as_of),
-        weeks=completed_weeks(store.conn, as_of, ALL, weeks=CHART_WEEKS),
-        returns=returns_status(store, as_of),
-        deadlines=open_deadlines(store, as_of, DEADLINE_DAYS),
-        sources=sources(store, now, settings),
+        history=outstanding_history(known, as_of),
+        weeks=completed_weeks(known.conn, as_of, ALL, weeks=CHART_WEEKS),
+        returns=returns_status(known, as_of),
+        deadlines=open_deadlines(known, as_of, DEADLINE_DAYS),
+        sources=at.known,
         integrity=digest_integrity(
             store, as_of, previous.as_of if previous else as_of - timedelta(days=7)
         ),
-        crime=_recorded_crime(store, as_of, settings.force),
+        crime=_recorded_crime(known, as_of, settings.force),
     )
 
 

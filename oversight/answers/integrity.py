@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from oversight.answers.commands import COMMANDS, Command, answer_model, no_words
-from oversight.answers.sources import sources
+from oversight.answers.sources import vintage_of
 from oversight.figures.crime import month_label
 from oversight.figures.crime_gaps import months_apart
-from oversight.figures.freshness import LastImport
 from oversight.figures.integrity import (
     FINDINGS,
     Finding,
@@ -19,6 +18,7 @@ from oversight.figures.integrity import (
     integrity,
     latest_import,
 )
+from oversight.figures.vintage import LastImport
 from oversight.settings import Settings
 from oversight.store import Store
 
@@ -46,12 +46,14 @@ class IntegrityAnswer:
 
 
 def integrity_answer(
-    store: Store, as_of: date, now: datetime, settings: Settings
+    store: Store, as_of: date, now: datetime, settings: Settings, revised: bool = False
 ) -> IntegrityAnswer:
+    """What the case extracts taken by ``as_of`` lost or changed, and the gaps in recorded crime
+    then, citing the extracts the store knew on that date (or, revised, knows now)."""
     return IntegrityAnswer(
         as_of=as_of,
         integrity=integrity(store, as_of),
-        sources=sources(store, now, settings),
+        sources=vintage_of(store, as_of, settings, revised).known,
         crime_gaps=crime_gaps(store, as_of),
     )
 
@@ -101,13 +103,15 @@ class IntegrityOptions:
 COMMANDS.register(
     Command(
         name="integrity",
-        syntax="[as of YYYY-MM-DD]",
+        syntax="[as of YYYY-MM-DD [revised]]",
         summary="records lost or changed by the latest case extract, and the trend",
         examples=("/integrity", "/integrity as of 30/06/2020"),
         options=IntegrityOptions,
         parse=no_words("integrity"),
         words=lambda options: [],
-        answer=lambda store, q, now, settings: integrity_answer(store, q.as_of, now, settings),
+        answer=lambda store, q, now, settings: integrity_answer(
+            store, q.as_of, now, settings, q.revised
+        ),
         answer_types=(IntegrityAnswer,),
         rank=40,
     )

@@ -13,8 +13,8 @@ from oversight.answers.deadlines import DEFAULT_DEADLINE_DAYS, DeadlinesAnswer, 
 from oversight.answers.digest import DIGEST_JOB
 from oversight.answers.integrity import IntegrityAnswer, integrity_answer
 from oversight.answers.returns import ReturnsAnswer, returns_answer
-from oversight.answers.sources import sources
-from oversight.figures.freshness import LastImport
+from oversight.answers.sources import vintage_of
+from oversight.figures.vintage import LastImport
 from oversight.importing.kinds import KINDS
 from oversight.schema import CURRENT_VERSION
 from oversight.settings import Settings
@@ -83,7 +83,7 @@ def home_answer(store: Store, as_of: date, now: datetime, settings: Settings) ->
         returns=returns_answer(store, as_of, None, now, settings),
         deadlines=deadlines_answer(store, as_of, DEFAULT_DEADLINE_DAYS, now, settings),
         crime=crime_answer(store, as_of, None, now, settings),
-        sources=sources(store, now, settings),
+        sources=vintage_of(store, as_of, settings).known,
     )
 
 
@@ -105,7 +105,7 @@ def status(store: Store, now: datetime, settings: Settings) -> StatusAnswer:
         database=str(Path(store.path).resolve()),
         schema_version=CURRENT_VERSION,
         rows=rows,
-        sources=sources(store, now, settings),
+        sources=vintage_of(store, now.date(), settings).known,
         readable_by_others=readable_by_others(store.path),
     )
 

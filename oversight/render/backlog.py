@@ -59,7 +59,7 @@ def _(answer: BacklogAnswer) -> list[str]:
     missing = fmt.missing_records(answer.missing_from_latest)
     if missing:
         lines.append(f"WARNING: {missing}; see /integrity")
-    return lines + footer("cases", answer.source)
+    return lines + footer("cases", answer)
 
 
 @blocks_of.register
@@ -92,7 +92,7 @@ def _(answer: BacklogAnswer) -> tuple[str, list[Block]]:
     missing = fmt.missing_records(answer.missing_from_latest)
     if missing:
         blocks.append(section(f":warning: *{missing}*: see `/integrity`."))
-    blocks += source_context("cases", answer.as_of, answer.source)
+    blocks += source_context("cases", answer)
     text = (
         f"Review backlog{scope} as of {fmt.day(answer.as_of)}: "
         f"{fmt.count(trend.outstanding)} outstanding, {fmt.projection_brief(trend)}."

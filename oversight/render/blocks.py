@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from functools import singledispatch
+from typing import Any
 
 from oversight.figures.deadlines import Deadline
-from oversight.figures.freshness import LastImport
 from oversight.figures.returns import DataReturn
+from oversight.figures.vintage import LastImport
 from oversight.importing.kinds import kind_label
 from oversight.render import words as fmt
 
@@ -126,11 +127,17 @@ def next_due_text(item: DataReturn | None) -> str:
     return f"{escape(item.dataset)} {item.period} on {fmt.day(item.due_on)}" if item else "none"
 
 
-def source_context(kind: str, answer_as_of: object, source: LastImport | None) -> list[Block]:
-    blocks = [context(f"As of {fmt.long_day(answer_as_of)}", escape(fmt.source(kind, source)))]
-    warning = fmt.stale_warning(kind, source)
+def source_context(kind: str, answer: Any) -> list[Block]:
+    """Where an answer's figures came from (its ``source`` as of its ``as_of``), a warning when
+    that is stale, and how they were known (its ``known``)."""
+    as_of, source = answer.as_of, answer.source
+    blocks = [context(f"As of {fmt.long_day(as_of)}", escape(fmt.source(kind, source, as_of)))]
+    warning = fmt.stale_warning(kind, source, as_of)
     if warning:
         blocks.append(context(f":warning: *{warning}*"))
+    known = fmt.known_lines(answer.known, as_of)
+    if known:
+        blocks.append(context(*(f":information_source: {escape(line)}" for line in known)))
     return blocks
 
 

@@ -67,7 +67,7 @@ def chart_data(digest: DigestAnswer) -> ChartData:
         headline = f"{words[0].upper()}{words[1:]}."
     change = signed_change(trend.change_over_week)
     lines = [f"{count(trend.outstanding)} outstanding, {change} in seven days.", headline]
-    warning = stale_warning("cases", digest.sources.get("cases"))
+    warning = stale_warning("cases", digest.sources.get("cases"), digest.as_of)
     if digest.sources.get("cases") is None:
         lines = []  # with no data, "complete: nothing outstanding" would mislead
     if warning:

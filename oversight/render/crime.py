@@ -66,14 +66,14 @@ def _(answer: CrimeAnswer) -> list[str]:
     scope = f" — {c.crime_type}" if c.crime_type else ""
     if c.month is None or c.force is None:
         lines = [f"Recorded crime{scope}, as of {fmt.long_day(answer.as_of)}", "", c.note or ""]
-        return lines + footer("crimes", answer.source)
+        return lines + footer("crimes", answer)
     lines = [
         f"Recorded crime{scope} — {c.force}, {month_label(c.month)} "
         f"(the latest month as of {fmt.long_day(answer.as_of)})",
         "",
         *crime_lines(c),
     ]
-    return lines + footer("crimes", answer.source)
+    return lines + footer("crimes", answer)
 
 
 @blocks_of.register
@@ -83,7 +83,7 @@ def _(answer: CrimeAnswer) -> tuple[str, list[Block]]:
     if c.month is None or c.force is None or c.year_before is None:
         blocks: list[Block] = [header(f"Recorded crime{scope}, as of {fmt.day(answer.as_of)}")]
         blocks.append(section(escape(c.note or "No crime data.")))
-        blocks += source_context("crimes", answer.as_of, answer.source)
+        blocks += source_context("crimes", answer)
         return escape(c.note or "No crime data."), blocks
     month, before = month_label(c.month), month_label(c.year_before)
     blocks = [header(f"Recorded crime{scope}, {escape(c.force)}, {month}")]
@@ -114,7 +114,7 @@ def _(answer: CrimeAnswer) -> tuple[str, list[Block]]:
     warning = fmt.gap_warning(c)
     if warning:
         blocks.append(section(f":warning: *{escape(warning)}*"))
-    blocks += source_context("crimes", answer.as_of, answer.source)
+    blocks += source_context("crimes", answer)
     text = (
         f"Recorded crime{scope}, {c.force}, {month}: {fmt.count(c.crimes)}; {fmt.twelve_months(c)}."
     )

@@ -26,7 +26,7 @@ def _(answer: DeadlinesAnswer) -> list[str]:
     ]
     if not d.deadlines:
         lines.append("No open deadlines in that time, and none overdue.")
-        return lines + footer("deadlines", answer.source)
+        return lines + footer("deadlines", answer)
     rows = []
     for item in d.deadlines:
         left = loud(fmt.deadline_when(item))
@@ -36,7 +36,7 @@ def _(answer: DeadlinesAnswer) -> list[str]:
         "",
         f"Overdue: {len(d.overdue)}; due in the next {d.within_days} days: {len(d.upcoming)}",
     ]
-    return lines + footer("deadlines", answer.source)
+    return lines + footer("deadlines", answer)
 
 
 @blocks_of.register
@@ -51,7 +51,7 @@ def _(answer: DeadlinesAnswer) -> tuple[str, list[Block]]:
     blocks.append(
         list_section(f"*Due in the next {d.within_days} days ({len(upcoming)})*", upcoming)
     )
-    blocks += source_context("deadlines", answer.as_of, answer.source)
+    blocks += source_context("deadlines", answer)
     text = (
         f"Deadlines as of {fmt.day(answer.as_of)}: {len(overdue)} overdue, {len(upcoming)} due "
         f"in the next {d.within_days} days."

@@ -84,7 +84,7 @@ def _(answer: DigestAnswer) -> list[str]:
         c = answer.crime
         lines += ["", f"Recorded crime, {c.force}, {month_label(c.month)}:"]
         lines += [f"  {line}" for line in fmt.digest_crime_lines(c)]
-    return [*lines, "", *sources_footer(answer.sources)]
+    return [*lines, "", *sources_footer(answer.sources, answer.as_of)]
 
 
 @blocks_of.register
@@ -139,10 +139,10 @@ def _(digest: DigestAnswer) -> tuple[str, list[Block]]:
         lines = [f"• {escape(line)}" for line in fmt.digest_crime_lines(c)]
         heading = f"*Recorded crime, {escape(c.force or '')}, {month_label(c.month)}*"
         blocks.append(list_section(heading, lines, limit=10))
-    freshness = [fmt.source(kind, s) for kind, s in digest.sources.items()]
+    freshness = [fmt.source(kind, s, digest.as_of) for kind, s in digest.sources.items()]
     blocks.append(context(*(escape(t) for t in freshness)))
     for kind, source in digest.sources.items():
-        warning = fmt.stale_warning(kind, source)
+        warning = fmt.stale_warning(kind, source, digest.as_of)
         if warning:
             blocks.append(context(f":warning: *{warning}*"))
     blocks.append(context("The chart and the figures as a spreadsheet are in the thread."))

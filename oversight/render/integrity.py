@@ -67,7 +67,7 @@ def _(answer: IntegrityAnswer) -> list[str]:
         shown = sum(gaps.counts.values()) - len(gaps.lines)
         if shown > 0:
             lines.append(f"  …and {fmt.count(shown)} more: oversight integrity --csv")
-    return [*lines, "", *sources_footer(answer.sources)]
+    return [*lines, "", *sources_footer(answer.sources, answer.as_of)]
 
 
 @blocks_of.register
@@ -127,9 +127,11 @@ def _(answer: IntegrityAnswer) -> tuple[str, list[Block]]:
         if more > 0:
             lines.append(f"…and {fmt.count(more)} more: `oversight integrity --csv`")
         blocks.append(list_section(f"*{heading}*", lines, empty="No gaps."))
-    blocks.append(context(*(escape(fmt.source(k, s)) for k, s in answer.sources.items())))
+    blocks.append(
+        context(*(escape(fmt.source(k, s, answer.as_of)) for k, s in answer.sources.items()))
+    )
     for kind, source in answer.sources.items():
-        warning = fmt.stale_warning(kind, source)
+        warning = fmt.stale_warning(kind, source, answer.as_of)
         if warning:
             blocks.append(context(f":warning: *{warning}*"))
     return text, blocks

@@ -26,7 +26,7 @@ def _(answer: ReturnsAnswer) -> list[str]:
     lines = [f"Crime-data returns{scope}, as of {fmt.long_day(answer.as_of)}", ""]
     if not status.returns:
         lines.append("No data returns recorded" + (scope or "") + ".")
-        return lines + footer("returns", answer.source)
+        return lines + footer("returns", answer)
     rows = []
     for r in status.returns:
         rows.append([r.dataset, r.period, fmt.day(r.due_on), r.status, loud(fmt.return_state(r))])
@@ -42,7 +42,7 @@ def _(answer: ReturnsAnswer) -> list[str]:
         if nxt
         else "Next due: none"
     )
-    return lines + footer("returns", answer.source)
+    return lines + footer("returns", answer)
 
 
 @blocks_of.register
@@ -64,7 +64,7 @@ def _(answer: ReturnsAnswer) -> tuple[str, list[Block]]:
     blocks.append(list_section("*Other returns*", others))
     next_text = next_due_text(status.next_due)
     blocks.append(section(f"*Next due:* {next_text}"))
-    blocks += source_context("returns", answer.as_of, answer.source)
+    blocks += source_context("returns", answer)
     text = (
         f"Crime-data returns as of {fmt.day(answer.as_of)}: {len(overdue)} overdue, "
         f"{len(excluded)} excluded from official statistics; next due {next_text}."

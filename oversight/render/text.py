@@ -6,9 +6,11 @@ registered on :func:`lines_of`.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import singledispatch
+from typing import Any
 
-from oversight.figures.freshness import LastImport
+from oversight.figures.vintage import LastImport
 from oversight.render import words as fmt
 
 
@@ -17,17 +19,22 @@ def render_text(answer: object) -> str:
     return "\n".join(lines_of(answer)).rstrip() + "\n"
 
 
-def footer(kind: str, source: LastImport | None) -> list[str]:
-    """Where an answer's figures came from, and a warning when that is stale."""
-    lines = ["", fmt.source(kind, source)]
-    warning = fmt.stale_warning(kind, source)
-    return [*lines, f"WARNING: {warning}"] if warning else lines
+def footer(kind: str, answer: Any) -> list[str]:
+    """Where an answer's figures came from (its ``source``, as of its ``as_of``), a warning
+    when that is stale, and how they were known (its ``known``)."""
+    source = answer.source
+    lines = ["", fmt.source(kind, source, answer.as_of)]
+    warning = fmt.stale_warning(kind, source, answer.as_of)
+    if warning:
+        lines.append(f"WARNING: {warning}")
+    return lines + fmt.known_lines(answer.known, answer.as_of)
 
 
-def sources_footer(sources: dict[str, LastImport | None]) -> list[str]:
+def sources_footer(sources: dict[str, LastImport | None], as_of: date) -> list[str]:
     """Where every kind of data came from, and a warning for each that is stale."""
-    lines = [fmt.source(kind, s) for kind, s in sources.items()]
-    return lines + [f"WARNING: {w}" for k, s in sources.items() if (w := fmt.stale_warning(k, s))]
+    lines = [fmt.source(kind, s, as_of) for kind, s in sources.items()]
+    warnings = [w for k, s in sources.items() if (w := fmt.stale_warning(k, s, as_of))]
+    return lines + [f"WARNING: {w}" for w in warnings]
 
 
 def table(header: list[str], rows: list[list[str]], align: str) -> list[str]:

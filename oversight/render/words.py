@@ -11,14 +11,15 @@ from oversight.clock import LONDON
 from oversight.figures.backlog import OutstandingAges, Trend, WorkstreamFigures
 from oversight.figures.crime import CrimeFigures, month_label, percent_change
 from oversight.figures.deadlines import Deadline
-from oversight.figures.freshness import LastImport
 from oversight.figures.integrity import FindingCount
 from oversight.figures.returns import DataReturn
+from oversight.figures.vintage import LastImport
 from oversight.importing.kinds import kind_label
 from oversight.values import WORKSTREAM_LABELS
 
 if TYPE_CHECKING:
     from oversight.answers.alarms import IntegrityAlert
+    from oversight.answers.sources import Knowing
     from oversight.importing.result import ImportResult
 
 
@@ -135,22 +136,55 @@ def last_week(trend: Trend) -> str:
     return f"{count(week.completed)} in the week from {day(week.week_start)}"
 
 
-def source(kind: str, last: LastImport | None) -> str:
+def source(kind: str, last: LastImport | None, as_of: date | None = None) -> str:
+    """Where figures come from: the extract, or that none had been taken by ``as_of``."""
     if last is None:
+        if as_of is not None:
+            return f"No {kind_label(kind)} extract had been taken by {day(as_of)}."
         return f"No {kind_label(kind)} extract has been imported."
-    as_of = f" (as of {day(last.extract_as_of)})" if last.extract_as_of else ""
-    return f"From {last.file_name}{as_of}, imported {moment(last.imported_at)}."
+    taken = f" (as of {day(last.extract_as_of)})" if last.extract_as_of else ""
+    return f"From {last.file_name}{taken}, imported {moment(last.imported_at)}."
 
 
-def stale_warning(kind: str, last: LastImport | None) -> str | None:
+def stale_warning(kind: str, last: LastImport | None, before: date | None = None) -> str | None:
+    """A warning when the extract was taken more than STALE_AFTER_DAYS before the date asked
+    about (``before``; None: today, said "ago")."""
     if last is None:
         return f"No {kind_label(kind)} data: import an extract."
     if last.stale:
+        taken = last.extract_as_of or last.imported_at.date()
+        when = f"before {day(before)}" if before is not None else "ago"
         return (
-            f"Stale: the last {kind_label(kind)} extract was imported "
-            f"{plural(last.age_days, 'day')} ago."
+            f"Stale: the latest {kind_label(kind)} extract was taken {day(taken)}, "
+            f"{plural(last.age_days, 'day')} {when}."
         )
     return None
+
+
+def known_lines(known: Knowing, as_of: date) -> list[str]:
+    """How an answer's figures were known, when that needs saying: today's knowledge of a past
+    date, an upgraded store's earliest kept state, and each figure later extracts changed."""
+    lines = []
+    if known.revised:
+        lines.append(
+            f"Revised: what the store knows of {day(as_of)} today, from every extract since; "
+            "not what was known on that date."
+        )
+    if known.not_kept_from is not None:
+        first = known.not_kept_from
+        lines.append(
+            f"Earlier versions were not kept (the store was upgraded later): these figures are "
+            f"the store's as it stood after import #{first.import_id} ({first.file_name})."
+        )
+    for revision in known.revisions:
+        change = revision.known_now - revision.known_then
+        latest = revision.latest.extract_as_of or revision.latest.imported_at.date()
+        lines.append(
+            f"Revised since: {count(revision.known_now)} {revision.figure} using extracts up to "
+            f"{day(latest)} ({count(abs(change))} {'more' if change > 0 else 'fewer'}); ask "
+            "again with revised for today's figures."
+        )
+    return lines
 
 
 def private_warning(files: list[str]) -> str | None:

@@ -121,8 +121,10 @@ def _summary(out: _Rows, digest: DigestAnswer) -> None:
     out.widths()  # before the sources: their long lines can run on into the empty cells
     out.header(["Source", "Last import"], gap=True)
     for kind, last_import in digest.sources.items():
-        note = stale_warning(kind, last_import)
-        text = source(kind, last_import) + (f" {note}" if note and last_import else "")
+        note = stale_warning(kind, last_import, digest.as_of)
+        text = source(kind, last_import, digest.as_of) + (
+            f" {note}" if note and last_import else ""
+        )
         out.row([kind_label(kind).capitalize(), text])
 
 
