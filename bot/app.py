@@ -18,9 +18,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.access import AccessPolicy
-from bot.buttons import Buttons, ButtonSigner
+from bot.buttons import Buttons, ButtonSigner, click_entry
 from bot.home import HomeTabs
 from bot.replays import ReplayGuard
+from bot.replies import ReplyUrls
 from bot.service import CommandService
 from oversight.answers import COMMANDS
 from oversight.audit import AuditEntry, record
@@ -104,11 +105,17 @@ def build_app(
     # After Bolt's own middleware, which verifies the signature first.
     app.use(ReplayGuard(audit, settings.clock.now))
 
+    # Replies go only to Slack's response URLs: checked before anything is computed.
+    replies = ReplyUrls(settings, audit)
+
     def acknowledge(ack: Ack) -> None:
         ack()
 
     def on_command(command: dict, respond: Respond) -> None:
         reply_to = command.get("command", "")
+        asked = {k: str(command.get(k, "")) for k in ("user_id", "channel_id", "command", "text")}
+        if not replies.allowed(command, asked):
+            return
         reply = service.handle(
             user_id=command.get("user_id", ""),
             channel_id=command.get("channel_id", ""),
@@ -120,7 +127,8 @@ def build_app(
             log.warning("Slack did not take the reply to %s (HTTP %s).", reply_to, sent.status_code)
 
     def on_click(body: dict, respond: Respond | None) -> None:
-        buttons.click(body, respond)
+        if replies.allowed(body, {**click_entry(body), "text": None}):
+            buttons.click(body, respond)
 
     def on_home_opened(event: dict) -> None:
         user_id = event.get("user")

@@ -137,24 +137,19 @@ class Buttons:
         it is still checked and audited, and nothing is sent.
         """
         respond = respond or _nowhere
-        user = body.get("user") if isinstance(body.get("user"), dict) else {}
-        user_id = str(user.get("id", ""))
-        channel_id = _channel(body)
-        actions = body.get("actions") if isinstance(body.get("actions"), list) else []
-        action = actions[0] if actions and isinstance(actions[0], dict) else {}
-        action_id = str(action.get("action_id", ""))
-        kind = action_id.split("-", 1)[0]
+        entry = click_entry(body)
+        user_id, channel_id = entry["user_id"], entry["channel_id"]
+        action = _action(body)
+        kind = str(action.get("action_id", "")).split("-", 1)[0]
         value = action.get("value")
         if isinstance(action.get("selected_option"), dict):
             value = action["selected_option"].get("value")
-        entry = {"user_id": user_id, "channel_id": channel_id, "command": f"button:{kind}"}
 
         def refuse(reason: str, detail: str, text: str | None = None) -> None:
             self._audit(entry, text, "refused", detail)
             respond(text=reason, blocks=[section(f":no_entry: {reason}")], replace_original=False)
 
-        if action_id not in (SHARE, WORKBOOK) and not action_id.startswith(f"{SWITCH}-"):
-            entry["command"] = "button:unknown"
+        if entry["command"] == "button:unknown":
             return refuse(UNKNOWN, "an action the bot does not know")
         text = self.signer.verify(kind, value)
         if text is None:
@@ -221,6 +216,24 @@ class Buttons:
     def _audit(self, entry: dict[str, str], text: str | None, outcome: str, detail: str | None):
         at = self.settings.clock.now()
         self.audit(AuditEntry(at=at, text=text, outcome=outcome, detail=detail, **entry))
+
+
+def click_entry(body: dict[str, Any]) -> dict[str, str]:
+    """Who clicked, where, and which kind of button, as the audit log names them."""
+    user = body.get("user") if isinstance(body.get("user"), dict) else {}
+    action_id = str(_action(body).get("action_id", ""))
+    known = action_id in (SHARE, WORKBOOK) or action_id.startswith(f"{SWITCH}-")
+    kind = action_id.split("-", 1)[0] if known else "unknown"
+    return {
+        "user_id": str(user.get("id", "")),
+        "channel_id": _channel(body),
+        "command": f"button:{kind}",
+    }
+
+
+def _action(body: dict[str, Any]) -> dict[str, Any]:
+    actions = body.get("actions") if isinstance(body.get("actions"), list) else []
+    return actions[0] if actions and isinstance(actions[0], dict) else {}
 
 
 def _nowhere(**message: object) -> None:
