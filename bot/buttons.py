@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.access import AccessPolicy
+from bot.workbooks import WorkbookWorker
 from oversight.answers import COMMANDS, Query, UsageError, answer, parse_command
 from oversight.answers.commands import Switch
 from oversight.audit import AuditEntry
@@ -82,6 +83,7 @@ class Buttons:
     client: WebClient
     audit: Callable[[AuditEntry], None]
     signer: ButtonSigner
+    workbooks: WorkbookWorker  # builds and sends workbooks, outside the answer pool
 
     # --- making them ---------------------------------------------------------------------------
 
@@ -162,11 +164,10 @@ class Buttons:
             now = self.settings.clock.now()
             # Audited before the reply is sent, as a command is: in the order people saw them.
             if kind == WORKBOOK:
-                self._workbook(user_id, query, now)
-                self._audit(entry, text, "answered", "workbook sent by direct message")
-                message = "The figures workbook is in your direct messages with me."
-                respond(text=message, blocks=[section(message)], replace_original=False)
-                return
+                busy = self.workbooks.submit(
+                    (user_id, text), lambda: self._send_workbook(entry, text, query, now, respond)
+                )
+                return None if busy is None else refuse(busy, busy, text)
             result = answer(self.store, query, now, self.settings)
             fallback, blocks = render_blocks(result)
             if kind == SWITCH:
@@ -190,13 +191,38 @@ class Buttons:
         except UsageError as error:  # a date out of range, in a button the bot signed long ago
             return refuse(error.problem, error.problem, text)
         except Exception as error:
-            why = describe_failure(error)
-            log.error("Could not answer a click on %s: %s", kind, why)
-            self._audit(entry, text, "error", why)
-            # Slack's refusal in words (a missing scope, say) helps; any other error is logged.
-            said = why if isinstance(error, SlackApiError) else "Something went wrong."
-            message = f"That did not work: {said} It has been logged."
-            respond(text=message, blocks=[section(f":x: {message}")], replace_original=False)
+            self._failed(entry, text, error, respond)
+
+    def _failed(
+        self, entry: dict[str, str], text: str, error: Exception, respond: Callable[..., Any]
+    ) -> None:
+        why = describe_failure(error)
+        log.error("Could not answer a click on %s: %s", entry["command"], why)
+        self._audit(entry, text, "error", why)
+        # Slack's refusal in words (a missing scope, say) helps; any other error is logged.
+        said = why if isinstance(error, SlackApiError) else "Something went wrong."
+        message = f"That did not work: {said} It has been logged."
+        respond(text=message, blocks=[section(f":x: {message}")], replace_original=False)
+
+    def _send_workbook(
+        self,
+        entry: dict[str, str],
+        text: str,
+        query: Query,
+        now: Any,
+        respond: Callable[..., Any],
+    ) -> None:
+        """Build the workbook and send it (in the workbook worker), then say so."""
+        try:
+            try:
+                self._workbook(entry["user_id"], query, now)
+            except Exception as error:
+                return self._failed(entry, text, error, respond)
+            self._audit(entry, text, "answered", "workbook sent by direct message")
+            message = "The figures workbook is in your direct messages with me."
+            respond(text=message, blocks=[section(message)], replace_original=False)
+        except Exception as unsent:  # the response URL could not be reached: nothing more to do
+            log.warning("Could not reply to a click on Workbook: %s", describe_failure(unsent))
 
     def _workbook(self, user_id: str, query: Query, now: Any) -> None:
         from oversight.answers.digest import weekly_digest

@@ -417,6 +417,7 @@ def test_the_front_door_settings_and_their_defaults():
         ("HTTP_READ_TIMEOUT_SECONDS", "0"),
         ("HTTP_MAX_BODY_BYTES", "1MiB"),
         ("LOCK_TIMEOUT_SECONDS", "forever"),
+        ("HOME_PUBLISH_INTERVAL_SECONDS", "0"),
     ],
 )
 def test_a_bad_front_door_setting_is_one_sentence_naming_it(name, value):
@@ -428,6 +429,14 @@ def test_a_bad_front_door_setting_is_one_sentence_naming_it(name, value):
     sentence = str(refused.value)
     assert sentence.startswith(f"{name} must be a whole number of ")
     assert f'not "{value}"' in sentence and sentence.endswith(".")
+
+
+def test_home_tabs_are_published_at_most_every_ten_seconds_a_person_unless_set():
+    from oversight.settings import load_settings
+
+    assert load_settings({}, None).home_publish_interval_seconds == 10
+    chosen = load_settings({"HOME_PUBLISH_INTERVAL_SECONDS": "60"}, None)
+    assert chosen.home_publish_interval_seconds == 60
 
 
 def test_a_traceback_reaches_the_log_as_one_line_naming_the_error():
