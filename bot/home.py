@@ -141,7 +141,10 @@ class HomeTabs:
         if outcome == "refused":
             self._books.forget(user_id)  # nothing to rebuild for someone who sees no figures
         else:
-            self._books.remember(user_id, moment, version, opened=why == OPENED)
+            # A refusal Slack did not take is tried again only for someone already kept (whose
+            # Home tab may still show figures): a stranger is never added.
+            opened = why == OPENED and decision.allowed
+            self._books.remember(user_id, moment, version, opened=opened)
         self._audit(user_id, outcome, detail)
 
     def _audit(self, user_id: str, outcome: str, detail: str | None) -> None:

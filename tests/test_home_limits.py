@@ -29,7 +29,7 @@ from tests.support.slack import (
     post_event,
     running_bot,
 )
-from tests.support.slack_standin import SlackStandIn
+from tests.support.slack_standin import Fault, SlackStandIn
 
 pytestmark = pytest.mark.slow  # each test starts and stops a bot
 
@@ -113,6 +113,21 @@ def test_people_refused_a_home_tab_are_not_kept_nor_republished_after_an_import(
     # The rebuild asked Slack afresh about ALLOWED alone.
     assert len(bot_standin.calls_to("users.info")) == looked_up + 1
     assert set(home_rows(db)) == {ALLOWED}
+
+
+def test_a_stranger_is_not_kept_even_when_slack_fails_their_refusal(bot_standin, db, cli):
+    stranger = STRANGERS[0]
+    bot_standin.add_user(stranger)
+    failed = Fault(body={"ok": False, "error": "internal_error"})
+    with running_bot(bot_standin, db, HOME_REFRESH_SECONDS="1") as bot:
+        bot_standin.fail("views.publish", failed)
+        open_homes(bot.url, [stranger])
+        wait_until(lambda: bot_standin.calls_to("views.publish"), "the publication", 10)
+        time.sleep(2.5)  # two refreshes: nothing tries again
+    assert len(bot_standin.calls_to("views.publish")) == 1
+    assert home_rows(db) == {}
+    homes = [(r["user_id"], r["outcome"]) for r in audit_rows(cli) if r["command"] == "home"]
+    assert homes == [(stranger, "error")]
 
 
 def test_home_tabs_not_opened_for_90_days_are_dropped(bot_standin, db, cli, tmp_path):
