@@ -110,12 +110,12 @@ class HomeTabs:
                 conn.executemany("DELETE FROM home_tabs WHERE user_id = ?", [(u,) for u in gone])
             log.info("Dropped %d Home tabs not opened for %d days.", len(gone), KEEP_DAYS)
 
-    def _publish(self, user_id: str, why: str, last_try: bool) -> None:
+    def _publish(self, user_id: str, why: str, last_try: bool) -> bool:
         now = self.settings.clock.now()
         version = data_version(self.store)
         if why == REBUILT and self._claimed.get(user_id) != version:
             if not self._books.claim(user_id, version):
-                return  # rebuilt already (by another bot), dropped, or locked: not now
+                return False  # rebuilt already (by another bot), dropped, or locked: not now
             self._claimed[user_id] = version
         # A rebuild asks Slack afresh whether the person is still allowed: it pushes new
         # figures to someone who did not ask for them just now.
@@ -146,6 +146,7 @@ class HomeTabs:
             opened = why == OPENED and decision.allowed
             self._books.remember(user_id, moment, version, opened=opened)
         self._audit(user_id, outcome, detail)
+        return True
 
     def _audit(self, user_id: str, outcome: str, detail: str | None) -> None:
         at = self.settings.clock.now()

@@ -37,9 +37,10 @@ class RateLimited(Exception):
         self.seconds = seconds
 
 
-# publish(user_id, why, last_try): publish one Home tab; raise RateLimited to be tried again
-# after a pause (never on the last try, which must settle it, audited, either way).
-Publish = Callable[[str, str, bool], None]
+# publish(user_id, why, last_try): publish one Home tab, and say whether Slack was asked to (a
+# rebuild another bot has made already is not); raise RateLimited to be tried again after a
+# pause (never on the last try, which must settle it, audited, either way).
+Publish = Callable[[str, str, bool], bool]
 
 
 @dataclass
@@ -133,8 +134,9 @@ class Publisher:
                 self._one(*picked)
             self._safely(self._idle)
 
-    def _next(self) -> tuple[str, _Wanted] | None:
-        """The person whose Home tab is due first, if it is due now (under the lock)."""
+    def _next(self) -> tuple[str, _Wanted, float | None] | None:
+        """The person whose Home tab is due first, if it is due now, and when theirs was last
+        published (under the lock)."""
         now = self._clock()
         if not self._wanted or now < self._paused_until:
             return None
@@ -142,8 +144,9 @@ class Publisher:
         if self._wanted[user_id].due > now:
             return None
         # Counted from now: an opening while it is being built is coalesced into it.
+        before = self._last.get(user_id)
         self._last[user_id] = now
-        return user_id, self._wanted.pop(user_id)
+        return user_id, self._wanted.pop(user_id), before
 
     def _wait(self) -> float:
         """How long to sleep: until the next Home tab is due, a second at most."""
@@ -151,9 +154,9 @@ class Publisher:
         due = min((w.due for w in self._wanted.values()), default=now + IDLE_SECONDS)
         return min(IDLE_SECONDS, max(0.01, max(due, self._paused_until) - now))
 
-    def _one(self, user_id: str, wanted: _Wanted) -> None:
+    def _one(self, user_id: str, wanted: _Wanted, before: float | None) -> None:
         try:
-            self._publish(user_id, wanted.why, wanted.tries + 1 >= TRIES)
+            asked = self._publish(user_id, wanted.why, wanted.tries + 1 >= TRIES)
         except RateLimited as limited:
             with self._changed:
                 pause = min(max(limited.seconds, 1.0), LONGEST_PAUSE_SECONDS)
@@ -165,7 +168,13 @@ class Publisher:
             return
         except Exception as error:  # publish settles its own failures: this is a mistake
             log.error("Could not publish a Home tab (%s).", type(error).__name__)
+            asked = True
         with self._changed:
+            if not asked:  # nothing was published: it does not count
+                if before is None:
+                    self._last.pop(user_id, None)
+                else:
+                    self._last[user_id] = before
             if len(self._last) > 2 * MAX_WAITING:  # bounded: only recent ones matter
                 now = self._clock()
                 self._last = {u: t for u, t in self._last.items() if now - t < self._interval}
