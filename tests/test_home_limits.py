@@ -99,7 +99,8 @@ def test_people_refused_a_home_tab_are_not_kept_nor_republished_after_an_import(
 ):
     for stranger in STRANGERS:
         bot_standin.add_user(stranger)
-    with running_bot(bot_standin, db, HOME_REFRESH_SECONDS="1") as bot:
+    quick = {"HOME_REFRESH_SECONDS": "1", "HOME_PUBLISH_INTERVAL_SECONDS": "1"}
+    with running_bot(bot_standin, db, **quick) as bot:
         open_homes(bot.url, [ALLOWED, *STRANGERS])
         for user in [ALLOWED, *STRANGERS]:
             wait_until(lambda u=user: bot_standin.views(u), f"{user}'s Home tab", 10)
@@ -136,7 +137,8 @@ def test_home_tabs_not_opened_for_90_days_are_dropped(bot_standin, db, cli, tmp_
         wait_until(lambda: bot_standin.views(ALLOWED), "ALLOWED's Home tab", 10)
     wait_until(lambda: set(home_rows(db)) == {ALLOWED}, "ALLOWED kept", 10)
     later = (datetime.fromisoformat(TEST_NOW) + timedelta(days=91)).isoformat(timespec="minutes")
-    with running_bot(bot_standin, db, OVERSIGHT_NOW=later, HOME_REFRESH_SECONDS="1") as bot:
+    quick = {"HOME_REFRESH_SECONDS": "1", "HOME_PUBLISH_INTERVAL_SECONDS": "1"}
+    with running_bot(bot_standin, db, OVERSIGHT_NOW=later, **quick) as bot:
         open_homes(bot.url, [MEMBER])
         wait_until(lambda: bot_standin.views(MEMBER), "MEMBER's Home tab", 10)
         wait_until(lambda: set(home_rows(db)) == {MEMBER}, "ALLOWED dropped", 10)
