@@ -357,6 +357,33 @@ def _front_door_rows(door: dict[str, object]) -> list[tuple[str, str, str, str]]
             "",
             "",
         ),
+        *_flood_rows(door),
+    ]
+
+
+def _flood_rows(door: dict[str, object]) -> list[tuple[str, str, str, str]]:
+    homes, unsigned = door.get("home_flood"), door.get("unsigned_flood")
+    if not homes or not unsigned:
+        return []
+    acks, quiet = unsigned["acks"], unsigned["reference_acks"]
+    return [
+        (
+            f"   {homes['opens']} Home openings by {homes['people']} people at once, and a "
+            "signed /backlog",
+            f"{homes['publishes']} publishes, at most {homes['most_publishes_a_person']} a "
+            f"person; /backlog acked in {homes['backlog_ack_ms']} ms, answered in "
+            f"{homes['backlog_answer_ms']} ms",
+            f"<= 1 a person in {homes['interval_s']} s; /backlog < 3000 ms",
+            _met(homes),
+        ),
+        (
+            f"   {unsigned['flood_mib_a_second']} MiB/s of unsigned or forged 1 MiB bodies, a "
+            "signed /backlog every 0.25 s",
+            f"acks p50 {acks['p50_ms']} ms, p95 {acks['p95_ms']} ms, max {acks['max_ms']} ms "
+            f"(no flood: p95 {quiet['p95_ms']} ms); the flood got {unsigned['flood_answers']}",
+            "max < 3000 ms; every flood request refused",
+            _met(unsigned),
+        ),
     ]
 
 

@@ -1,9 +1,12 @@
 """The Bolt app, made by one factory from the settings and the store.
 
 Listeners are thin: ack at once (Slack allows 3 seconds), then answer through plain functions
-(the command service, the buttons, the Home tabs) and send the reply where Slack said. The ack
-runs in the request's own thread and the answer in a pool of its own (Bolt's lazy listeners),
-so an ack never waits behind answers, however many arrive at once.
+(the command service, the buttons) and send the reply where Slack said, and only there if it is
+Slack's (``bot.replies``). The ack runs in the request's own thread and the answer in a pool of
+its own (Bolt's lazy listeners), so an ack never waits behind answers, however many arrive at
+once. Nothing in that pool waits on heavy work or on bookkeeping: a Home tab is only asked of
+its publisher (``bot.publisher``), and a workbook of its worker (``bot.workbooks``), each in
+threads of their own.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.access import AccessPolicy
-from bot.buttons import Buttons, ButtonSigner
+from bot.buttons import Buttons, ButtonSigner, click_entry
 from bot.home import HomeTabs
 from bot.replays import ReplayGuard
+from bot.replies import ReplyUrls
 from bot.service import CommandService
+from bot.workbooks import WorkbookWorker
 from oversight.answers import COMMANDS
 from oversight.audit import AuditEntry, record
 from oversight.settings import Settings
@@ -29,6 +34,10 @@ from oversight.slack.plumbing import make_client
 from oversight.store import Store
 
 log = logging.getLogger(__name__)
+
+# The longest wait for Slack's rate limit (Retry-After) that an answer sits out in its thread;
+# Slack asking for longer refuses at once ("I could not check your access just now").
+ANSWER_RATE_LIMIT_WAIT = 1.0
 
 
 class _TokenFromClient(logging.Filter):
@@ -43,6 +52,12 @@ class _TokenFromClient(logging.Filter):
 class Bot:
     app: App
     home: HomeTabs  # for the refresher, which rebuilds Home tabs after imports and digests
+    workbooks: WorkbookWorker
+
+    def stop(self) -> None:
+        """Send the workbooks asked for; publish no more Home tabs."""
+        self.workbooks.stop()
+        self.home.stop()
 
 
 def build_app(
@@ -61,7 +76,10 @@ def build_app(
     Bolt checks the token with ``auth.test`` here (a ``BoltError`` if Slack refuses it). With
     no allow-list the app refuses everyone, and says so in the log.
     """
-    client = client or make_client(settings)
+    # Answers may wait for Slack's rate limit only briefly; Home tabs never, in the client:
+    # their publisher waits, in its own thread (bot.publisher).
+    publishing = client or make_client(settings, longest_rate_limit_wait=0)
+    client = client or make_client(settings, longest_rate_limit_wait=ANSWER_RATE_LIMIT_WAIT)
     if audit is None:
 
         def audit(entry: AuditEntry) -> None:
@@ -81,8 +99,9 @@ def build_app(
     # Buttons are signed with a key from the bot token (set in either mode): a button the bot
     # did not make is refused, and one made before a restart or a change of mode still works.
     signer = ButtonSigner(settings.slack_bot_token)
-    buttons = Buttons(settings, store, access, client, audit, signer)
-    home = HomeTabs(settings, store, access, client, audit)
+    workbooks = WorkbookWorker()
+    buttons = Buttons(settings, store, access, client, audit, signer, workbooks)
+    home = HomeTabs(settings, store, access, publishing, audit)
     service = CommandService(
         settings=settings, store=store, access=access, audit=audit, buttons=buttons
     )
@@ -104,11 +123,17 @@ def build_app(
     # After Bolt's own middleware, which verifies the signature first.
     app.use(ReplayGuard(audit, settings.clock.now))
 
+    # Replies go only to Slack's response URLs: checked before anything is computed.
+    replies = ReplyUrls(settings, audit)
+
     def acknowledge(ack: Ack) -> None:
         ack()
 
     def on_command(command: dict, respond: Respond) -> None:
         reply_to = command.get("command", "")
+        asked = {k: str(command.get(k, "")) for k in ("user_id", "channel_id", "command", "text")}
+        if not replies.allowed(command, asked):
+            return
         reply = service.handle(
             user_id=command.get("user_id", ""),
             channel_id=command.get("channel_id", ""),
@@ -120,12 +145,14 @@ def build_app(
             log.warning("Slack did not take the reply to %s (HTTP %s).", reply_to, sent.status_code)
 
     def on_click(body: dict, respond: Respond | None) -> None:
-        buttons.click(body, respond)
+        if replies.allowed(body, {**click_entry(body), "text": None}):
+            buttons.click(body, respond)
 
-    def on_home_opened(event: dict) -> None:
+    def on_home_opened(ack: Ack, event: dict) -> None:
+        ack()
         user_id = event.get("user")
         if event.get("tab") == "home" and isinstance(user_id, str):
-            home.opened(user_id)
+            home.opened(user_id)  # asks the Home tab publisher, and returns at once
 
     def on_event(event: dict) -> None:
         # The manifest subscribes to app_home_opened alone; any other event that arrives is
@@ -146,6 +173,6 @@ def build_app(
         app.command(command.slash)(ack=acknowledge, lazy=[on_command])
     # Any action, known or not: a click the bot cannot honour is refused in words and audited.
     app.action(re.compile(".*"))(ack=acknowledge, lazy=[on_click])
-    app.event("app_home_opened")(ack=acknowledge, lazy=[on_home_opened])
+    app.event("app_home_opened")(on_home_opened)
     app.event(re.compile(".+"))(on_event)
-    return Bot(app=app, home=home)
+    return Bot(app=app, home=home, workbooks=workbooks)

@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.access import AccessPolicy
+from bot.workbooks import WorkbookWorker
 from oversight.answers import COMMANDS, Query, UsageError, answer, parse_command
 from oversight.answers.commands import Switch
 from oversight.audit import AuditEntry
@@ -82,6 +83,7 @@ class Buttons:
     client: WebClient
     audit: Callable[[AuditEntry], None]
     signer: ButtonSigner
+    workbooks: WorkbookWorker  # builds and sends workbooks, outside the answer pool
 
     # --- making them ---------------------------------------------------------------------------
 
@@ -137,24 +139,19 @@ class Buttons:
         it is still checked and audited, and nothing is sent.
         """
         respond = respond or _nowhere
-        user = body.get("user") if isinstance(body.get("user"), dict) else {}
-        user_id = str(user.get("id", ""))
-        channel_id = _channel(body)
-        actions = body.get("actions") if isinstance(body.get("actions"), list) else []
-        action = actions[0] if actions and isinstance(actions[0], dict) else {}
-        action_id = str(action.get("action_id", ""))
-        kind = action_id.split("-", 1)[0]
+        entry = click_entry(body)
+        user_id, channel_id = entry["user_id"], entry["channel_id"]
+        action = _action(body)
+        kind = str(action.get("action_id", "")).split("-", 1)[0]
         value = action.get("value")
         if isinstance(action.get("selected_option"), dict):
             value = action["selected_option"].get("value")
-        entry = {"user_id": user_id, "channel_id": channel_id, "command": f"button:{kind}"}
 
         def refuse(reason: str, detail: str, text: str | None = None) -> None:
             self._audit(entry, text, "refused", detail)
             respond(text=reason, blocks=[section(f":no_entry: {reason}")], replace_original=False)
 
-        if action_id not in (SHARE, WORKBOOK) and not action_id.startswith(f"{SWITCH}-"):
-            entry["command"] = "button:unknown"
+        if entry["command"] == "button:unknown":
             return refuse(UNKNOWN, "an action the bot does not know")
         text = self.signer.verify(kind, value)
         if text is None:
@@ -167,11 +164,10 @@ class Buttons:
             now = self.settings.clock.now()
             # Audited before the reply is sent, as a command is: in the order people saw them.
             if kind == WORKBOOK:
-                self._workbook(user_id, query, now)
-                self._audit(entry, text, "answered", "workbook sent by direct message")
-                message = "The figures workbook is in your direct messages with me."
-                respond(text=message, blocks=[section(message)], replace_original=False)
-                return
+                busy = self.workbooks.submit(
+                    (user_id, text), lambda: self._send_workbook(entry, text, query, now, respond)
+                )
+                return None if busy is None else refuse(busy, busy, text)
             result = answer(self.store, query, now, self.settings)
             fallback, blocks = render_blocks(result)
             if kind == SWITCH:
@@ -195,13 +191,38 @@ class Buttons:
         except UsageError as error:  # a date out of range, in a button the bot signed long ago
             return refuse(error.problem, error.problem, text)
         except Exception as error:
-            why = describe_failure(error)
-            log.error("Could not answer a click on %s: %s", kind, why)
-            self._audit(entry, text, "error", why)
-            # Slack's refusal in words (a missing scope, say) helps; any other error is logged.
-            said = why if isinstance(error, SlackApiError) else "Something went wrong."
-            message = f"That did not work: {said} It has been logged."
-            respond(text=message, blocks=[section(f":x: {message}")], replace_original=False)
+            self._failed(entry, text, error, respond)
+
+    def _failed(
+        self, entry: dict[str, str], text: str, error: Exception, respond: Callable[..., Any]
+    ) -> None:
+        why = describe_failure(error)
+        log.error("Could not answer a click on %s: %s", entry["command"], why)
+        self._audit(entry, text, "error", why)
+        # Slack's refusal in words (a missing scope, say) helps; any other error is logged.
+        said = why if isinstance(error, SlackApiError) else "Something went wrong."
+        message = f"That did not work: {said} It has been logged."
+        respond(text=message, blocks=[section(f":x: {message}")], replace_original=False)
+
+    def _send_workbook(
+        self,
+        entry: dict[str, str],
+        text: str,
+        query: Query,
+        now: Any,
+        respond: Callable[..., Any],
+    ) -> None:
+        """Build the workbook and send it (in the workbook worker), then say so."""
+        try:
+            try:
+                self._workbook(entry["user_id"], query, now)
+            except Exception as error:
+                return self._failed(entry, text, error, respond)
+            self._audit(entry, text, "answered", "workbook sent by direct message")
+            message = "The figures workbook is in your direct messages with me."
+            respond(text=message, blocks=[section(message)], replace_original=False)
+        except Exception as unsent:  # the response URL could not be reached: nothing more to do
+            log.warning("Could not reply to a click on Workbook: %s", describe_failure(unsent))
 
     def _workbook(self, user_id: str, query: Query, now: Any) -> None:
         from oversight.answers.digest import weekly_digest
@@ -221,6 +242,24 @@ class Buttons:
     def _audit(self, entry: dict[str, str], text: str | None, outcome: str, detail: str | None):
         at = self.settings.clock.now()
         self.audit(AuditEntry(at=at, text=text, outcome=outcome, detail=detail, **entry))
+
+
+def click_entry(body: dict[str, Any]) -> dict[str, str]:
+    """Who clicked, where, and which kind of button, as the audit log names them."""
+    user = body.get("user") if isinstance(body.get("user"), dict) else {}
+    action_id = str(_action(body).get("action_id", ""))
+    known = action_id in (SHARE, WORKBOOK) or action_id.startswith(f"{SWITCH}-")
+    kind = action_id.split("-", 1)[0] if known else "unknown"
+    return {
+        "user_id": str(user.get("id", "")),
+        "channel_id": _channel(body),
+        "command": f"button:{kind}",
+    }
+
+
+def _action(body: dict[str, Any]) -> dict[str, Any]:
+    actions = body.get("actions") if isinstance(body.get("actions"), list) else []
+    return actions[0] if actions and isinstance(actions[0], dict) else {}
 
 
 def _nowhere(**message: object) -> None:

@@ -7,11 +7,15 @@ clients hold no thread. On top of waitress's listen backlog (``HTTP_BACKLOG``), 
 (``HTTP_CONNECTION_LIMIT``) and idle timeout (``HTTP_IDLE_TIMEOUT_SECONDS``), a request must arrive
 in full within ``HTTP_READ_TIMEOUT_SECONDS`` of its first byte, or it is cut off with 408.
 
-Signatures are verified by Bolt (``SLACK_SIGNING_SECRET``): a bad signature, or a timestamp more
-than five minutes old, gets 401 and never reaches a listener. A request with no signature, or a
-timestamp that is not a number, is refused here first (Bolt would answer it with 500 and a
-traceback). Every request gets one log line, its method, path and status, never its headers or
-body: case text must not reach the log.
+A request to ``/slack/events`` passes these checks in order: the method and path (405, 404); the
+size its headers declare (413, before the body is read); Slack's signature headers
+(``SLACK_SIGNING_SECRET``): none, or a timestamp that is not a number or is more than five
+minutes from now, gets 401 as soon as the headers have arrived, and the body is never read; the
+signature itself, on the raw bytes, before anything decodes or parses them (401); the body's
+shape, parsed as Bolt parses it (400 for one Slack never sends); and then Bolt, which verifies
+the signature again before any listener sees the request (see ``bot.signing``). Every request
+gets one log line, its method, path and status, never its headers or body: case text must not
+reach the log.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -30,10 +33,12 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
 from waitress.utilities import Error, RequestEntityTooLarge, RequestHeaderFieldsTooLarge
 
+from bot.signing import Signatures, malformed
 from oversight.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,7 +49,6 @@ MAX_HEADER_BYTES = 64 << 10  # Slack's headers are a few hundred bytes
 CHECK_SECONDS = 1  # how often idle connections and slow requests are looked for
 STOP_SECONDS = 5  # how long a stop waits for requests being answered
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 Health = Callable[[], tuple[bool, dict[str, object]]]
 StartResponse = Callable[..., object]
@@ -57,9 +61,10 @@ class FrontDoor:
     """Routes ``/slack/events`` to Bolt's WSGI adapter and ``/healthz`` to the health check, and
     logs one line a request. Whatever goes wrong, the client gets a status, never a traceback."""
 
-    def __init__(self, app: App, health: Health) -> None:
+    def __init__(self, app: App, health: Health, signatures: Signatures) -> None:
         self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
         self._health = health
+        self._signatures = signatures
 
     def __call__(self, environ: dict[str, object], start_response: StartResponse) -> list[bytes]:
         method = str(environ.get("REQUEST_METHOD", ""))
@@ -85,17 +90,20 @@ class FrontDoor:
             return *_plain(404), "no such path"
         if method != "POST":
             return *_plain(405, [("Allow", "POST")]), "POST only"
-        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
-        if not timestamp or not environ.get("HTTP_X_SLACK_SIGNATURE"):
-            return *_plain(401), "not signed"
-        if not _TIMESTAMP.fullmatch(str(timestamp)):
-            return *_plain(401), "the timestamp is not a number"
+        timestamp = _text(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"))
+        signature = _text(environ.get("HTTP_X_SLACK_SIGNATURE"))
+        # The headers were checked as they arrived (_Parser); checked again here, as cheaply.
+        refused = self._signatures.refused_by_headers(timestamp, signature)
+        if refused is not None:
+            return *_plain(401), refused
         stream = environ["wsgi.input"]
         raw = stream.read() if hasattr(stream, "read") else b""
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return *_plain(400), "the body is not UTF-8"
+        refused = self._signatures.refused(raw, timestamp, signature)
+        if refused is not None:
+            return *_plain(401), refused
+        wrong = malformed(raw, _text(environ.get("CONTENT_TYPE")))
+        if wrong is not None:
+            return *_plain(400), wrong
         environ["wsgi.input"] = io.BytesIO(raw)
         environ["CONTENT_LENGTH"] = str(len(raw))
         answered: dict[str, object] = {}
@@ -107,6 +115,10 @@ class FrontDoor:
         status = int(answered["status"])
         why = {401: "bad signature or stale timestamp", 404: "not handled"}.get(status, "")
         return status, list(answered["headers"]), body, why
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _plain(
@@ -136,11 +148,41 @@ class RequestTimeout(Error):
     reason = "Request Timeout"
 
 
+class Unsigned(Error):
+    """A request to /slack/events whose headers show it is not Slack's: refused before its body
+    is read. ``body`` is why, in the log's words."""
+
+    code = 401
+    reason = "Unauthorized"
+
+
 _REFUSALS = {
     RequestTimeout: "not sent in full within HTTP_READ_TIMEOUT_SECONDS",
     RequestEntityTooLarge: "the body is over HTTP_MAX_BODY_BYTES",
     RequestHeaderFieldsTooLarge: "the headers are too large",
 }
+
+
+class _Parser(HTTPRequestParser):
+    """waitress's request parser, refusing a request to /slack/events as soon as its headers show
+    it is not Slack's: the body it announces is never read (nor waited for)."""
+
+    signatures: Signatures | None = None  # set on the class made for each server
+    _checked = False
+
+    def received(self, data: bytes) -> int:
+        consumed = super().received(data)
+        if self.headers_finished and not self._checked:
+            self._checked = True
+            if self.error is None and self.command == "POST" and self.path == EVENTS_PATH:
+                why = self.signatures.refused_by_headers(
+                    self.headers.get("X_SLACK_REQUEST_TIMESTAMP"),
+                    self.headers.get("X_SLACK_SIGNATURE"),
+                )
+                if why is not None:
+                    self.error = Unsigned(why)
+                    self.completed = True
+        return consumed
 
 
 class _Refusal(ErrorTask):
@@ -150,6 +192,8 @@ class _Refusal(ErrorTask):
     def execute(self) -> None:
         error = self.request.error
         why = next((w for kind, w in _REFUSALS.items() if isinstance(error, kind)), "malformed")
+        if isinstance(error, Unsigned):
+            why = error.body
         # A request cut off before its first line was read has no method or path yet.
         method = getattr(self.request, "command", None)
         shown = _shown(method, getattr(self.request, "path", None)) if method else "(a request)"
@@ -244,8 +288,13 @@ class Serving:
         # The threads start only once the port is ours: a port in use leaves none behind.
         self._dispatcher = ThreadedTaskDispatcher()
         self._map: dict[int, object] = {}
-        self.server = _Server(
-            FrontDoor(app, health),
+        signatures = Signatures(settings.slack_signing_secret)
+        # A parser class of this server's own, knowing its signing secret.
+        parser = type("Parser", (_Parser,), {"signatures": signatures})
+        channel = type("Channel", (_Channel,), {"parser_class": parser})
+        server = type("Server", (_Server,), {"channel_class": channel})
+        self.server = server(
+            FrontDoor(app, health, signatures),
             map=self._map,
             dispatcher=self._dispatcher,
             adj=adjustments,

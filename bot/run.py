@@ -73,10 +73,13 @@ def start(settings: Settings, store: Store, host: str = "0.0.0.0") -> Running:
     settings.require_slack_connection()
     audit = AuditWriter(store)
     answers = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="answer")
+    bot: Bot | None = None
 
     def finish() -> None:
-        """Send the answers still owed, then write the audit entries still queued."""
+        """Send the answers and workbooks still owed, then write the audit entries queued."""
         answers.shutdown(wait=True)
+        if bot is not None:
+            bot.stop()
         audit.close(timeout=settings.lock_timeout_seconds)
 
     refresher: Refresher | None = None

@@ -57,6 +57,9 @@ class Settings:
     lock_timeout_seconds: int = LOCK_TIMEOUT_SECONDS
     # How often the bot looks for a new import or digest, to rebuild the Home tabs it published.
     home_refresh_seconds: int = 30
+    # The shortest time between two publications of one person's Home tab (opens in between are
+    # coalesced): Slack allows views.publish about 100 times a minute in all.
+    home_publish_interval_seconds: int = 10
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -157,6 +160,14 @@ def load_settings(
         ),
         home_refresh_seconds=_bounded_int(
             env, "HOME_REFRESH_SECONDS", "home_refresh_seconds", 1, 3600, "seconds"
+        ),
+        home_publish_interval_seconds=_bounded_int(
+            env,
+            "HOME_PUBLISH_INTERVAL_SECONDS",
+            "home_publish_interval_seconds",
+            1,
+            3600,
+            "seconds",
         ),
     )
 

@@ -48,6 +48,7 @@ from tests.support.slack import (
     MEMBER,
     OUTSIDER,
     PRIVATE,
+    SLACK_LIMIT,
     ask_bot,
     ask_json,
     audit_rows,
@@ -239,6 +240,23 @@ def test_when_slack_keeps_failing_the_access_check_nothing_is_shown(fresh_bench)
     assert len(bench.slack.calls_to("users.info")) == 3  # the call and both retries
     assert "try again" in reply["text"]
     assert not any(re.search(r"\d", t) for t in [reply["text"], *block_texts(reply["blocks"])])
+    assert [r["outcome"] for r in bench.audit()] == ["refused"]
+
+
+@pytest.mark.slow
+def test_an_answer_never_sleeps_through_a_long_rate_limit(fresh_bench):
+    """Slack asking the access check to wait 20 s: the answer says to try again, at once, rather
+    than keep an answer thread asleep (the rate limit is sat out only when it is a second)."""
+    bench = fresh_bench
+    limited = Fault(status=429, headers={"Retry-After": "20"}, body={"ok": False, "error": "x"})
+    bench.slack.fail("users.info", limited)
+    started = time.monotonic()
+    fields = slash(bench.slack, "one", "/backlog", f"as of {AS_OF}")
+    assert post_signed(bench.url, fields) == (200, "")
+    reply = bench.slack.wait_for_reply("one", timeout=30)
+    assert time.monotonic() - started < SLACK_LIMIT
+    assert "try again" in reply["text"]
+    assert len(bench.slack.calls_to("users.info")) == 1
     assert [r["outcome"] for r in bench.audit()] == ["refused"]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -307,3 +308,41 @@ def test_oversight_audit_lists_home_views_and_clicks_beside_commands(bot, bot_st
         lines[1],
     )
     assert re.search(rf"{ALLOWED}  -  home  -> answered \(Home tab opened\)$", lines[2])
+
+
+def test_a_hundred_workbook_clicks_at_once_do_not_delay_an_answer(bot, bot_standin, cli):
+    """Workbooks are built and sent by a small worker of their own, one at a time, a few waiting
+    at most: a flood of clicks on Workbook leaves the answer threads free for the next command."""
+    people = [ALLOWED, MEMBER]
+    presses = []
+    for person in people:
+        answer = ask(bot, bot_standin, "/backlog", f"as of {AS_OF}", user=person)
+        presses += [
+            click(bot_standin, f"book-{person}-{n}", buttons_of(answer)["Workbook"], user=person)
+            for n in range(50)
+        ]
+    pending = iter(presses)
+    lock = threading.Lock()
+
+    def send() -> None:
+        while True:
+            with lock:
+                payload = next(pending, None)
+            if payload is None:
+                return
+            assert post_click(bot, payload) == (200, "")
+
+    senders = [threading.Thread(target=send) for _ in range(10)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(60)
+    ask(bot, bot_standin, "/backlog", f"as of {AS_OF}")  # answered within Slack's 3 seconds
+    for payload in presses:  # every click gets an answer: the workbook sent, or why not
+        bot_standin.wait_for_reply(payload["response_url"].rsplit("/", 1)[1], timeout=30)
+    # Each click audited once: a workbook sent, or refused (already being made, or too many).
+    uploads = len(bot_standin.calls_to("upload"))
+    outcomes = [o for _, c, _, o in clicks(cli) if c == "button:workbook"]
+    print(f"\n  100 clicks on Workbook: {uploads} workbooks sent")
+    assert len(outcomes) == 100 and set(outcomes) <= {"answered", "refused"}
+    assert 1 <= outcomes.count("answered") == uploads

@@ -158,9 +158,9 @@ def test_a_short_body_is_cut_off_within_the_read_timeout_leaving_no_thread(launc
     bot, port = launch(HTTP_READ_TIMEOUT_SECONDS=str(read))
     pid = bot.process.pid
     before = threads(pid)
-    short = http_request(
-        "/slack/events", b"0123456789", {"Content-Length": "100000", "X-Note": "SECRET-HEADER"}
-    )
+    # Signed as Slack signs (the headers pass; the signature is checked once the body is in).
+    headers = {**signed_headers("0123456789"), "X-Note": "SECRET-HEADER"}
+    short = http_request("/slack/events", b"0123456789", {"Content-Length": "100000", **headers})
     result = exchange(port, short, timeout=read + 10)
     assert result.status == 408
     assert read - 0.5 <= result.seconds <= read + CHECK_SECONDS + MARGIN, result.seconds
@@ -196,6 +196,7 @@ def _refusals(slack: SlackStandIn) -> list[tuple[str, bytes, int]]:
     body = urlencode(slash(slack, "never", "/backlog", BODY_TEXT))
     signed = signed_headers(body)
     old = str(int(time.time()) - 10 * 60)
+    not_utf8 = b"\xff\xfe" + BODY_TEXT.encode()
     return [
         (
             "a timestamp that is not a number",
@@ -246,9 +247,11 @@ def _refusals(slack: SlackStandIn) -> list[tuple[str, bytes, int]]:
             413,
         ),
         (
-            "a body that is not UTF-8",
+            "a signed body that is not UTF-8",
             http_request(
-                "/slack/events", b"\xff\xfe" + BODY_TEXT.encode(), {**signed, "X-N": HEADER_TEXT}
+                "/slack/events",
+                not_utf8,
+                {**signed_headers(not_utf8), "X-N": HEADER_TEXT},
             ),
             400,
         ),
@@ -414,6 +417,7 @@ def test_the_front_door_settings_and_their_defaults():
         ("HTTP_READ_TIMEOUT_SECONDS", "0"),
         ("HTTP_MAX_BODY_BYTES", "1MiB"),
         ("LOCK_TIMEOUT_SECONDS", "forever"),
+        ("HOME_PUBLISH_INTERVAL_SECONDS", "0"),
     ],
 )
 def test_a_bad_front_door_setting_is_one_sentence_naming_it(name, value):
@@ -425,6 +429,14 @@ def test_a_bad_front_door_setting_is_one_sentence_naming_it(name, value):
     sentence = str(refused.value)
     assert sentence.startswith(f"{name} must be a whole number of ")
     assert f'not "{value}"' in sentence and sentence.endswith(".")
+
+
+def test_home_tabs_are_published_at_most_every_ten_seconds_a_person_unless_set():
+    from oversight.settings import load_settings
+
+    assert load_settings({}, None).home_publish_interval_seconds == 10
+    chosen = load_settings({"HOME_PUBLISH_INTERVAL_SECONDS": "60"}, None)
+    assert chosen.home_publish_interval_seconds == 60
 
 
 def test_a_traceback_reaches_the_log_as_one_line_naming_the_error():

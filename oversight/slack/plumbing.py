@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -24,20 +24,58 @@ from oversight.settings import Settings
 # --- the Web API client -----------------------------------------------------------------------
 
 
-def make_client(settings: Settings) -> WebClient:
+def make_client(settings: Settings, *, longest_rate_limit_wait: float | None = None) -> WebClient:
     """A Web API client for ``SLACK_API_URL`` that retries rate limits, server errors and
-    dropped connections. The bot token must be set (one sentence otherwise)."""
+    dropped connections. The bot token must be set (one sentence otherwise).
+
+    A rate limit is retried after the wait Slack asks for (``Retry-After``), in the calling
+    thread; with ``longest_rate_limit_wait``, only when Slack asks for that many seconds or
+    fewer: a longer one raises at once (the ``SlackApiError`` has the 429 and its
+    ``Retry-After``), so that a thread others wait on never sleeps through it.
+    """
     settings.require_bot_token()
+    rate_limits = (
+        RateLimitErrorRetryHandler(max_retry_count=2)
+        if longest_rate_limit_wait is None
+        else ShortRateLimitRetries(longest_rate_limit_wait, max_retry_count=2)
+    )
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=10,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=2),
+            rate_limits,
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+class ShortRateLimitRetries(RateLimitErrorRetryHandler):
+    """Retries a rate limit only when Slack asks to wait ``longest`` seconds or fewer."""
+
+    def __init__(self, longest: float, max_retry_count: int = 2) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.longest = longest
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # noqa: ANN001
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        wait = retry_after(response.headers)
+        return wait is not None and wait <= self.longest
+
+
+def retry_after(headers: Mapping[str, object] | None) -> float | None:
+    """The seconds a ``Retry-After`` header asks for (its first value), if it is a number."""
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            first = value[0] if isinstance(value, list | tuple) and value else value
+            try:
+                seconds = float(str(first))
+            except ValueError:
+                return None
+            return seconds if seconds >= 0 else None
+    return None
 
 
 # --- Slack's errors, as one plain sentence each ------------------------------------------------

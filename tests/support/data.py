@@ -144,3 +144,14 @@ def assert_totals_are_a_recount(conn: sqlite3.Connection) -> None:
     )
     stored = conn.execute("SELECT * FROM case_ages").fetchall()
     assert {(w, r, v): n for w, r, v, n in stored} == dict(ages)
+
+
+def import_deadline(cli, folder: Path, title: str) -> None:
+    """A deadline due the day after TEST_NOW, in a new deadlines extract that another process
+    (``oversight import``) imports: the store's data changes, as after any import."""
+    rows = [[title, "2020-07-02", "governance", "Deputy mayor", "open", ""]]
+    extract = write_csv(
+        folder / f"deadlines-{len(list(folder.glob('deadlines-*')))}.csv", DEADLINE_HEADER, rows
+    )
+    imported = cli("import", "deadlines", str(extract), "--as-of", TEST_NOW[:10])
+    assert imported.returncode == 0, imported.stderr

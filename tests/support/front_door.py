@@ -7,6 +7,7 @@ Loopback only: every address here is 127.0.0.1, and every loop is bounded in cou
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -38,7 +39,11 @@ def http_request(
 
 
 def signed_headers(
-    body: str, *, secret: str = SIGNING_SECRET, timestamp: str | None = None, kind: str = "form"
+    body: str | bytes,
+    *,
+    secret: str = SIGNING_SECRET,
+    timestamp: str | None = None,
+    kind: str = "form",
 ) -> dict[str, str]:
     stamp = str(int(time.time())) if timestamp is None else timestamp
     return {
@@ -253,3 +258,67 @@ def open_sockets(pid: int) -> int:
 def _status(pid: int) -> dict[str, str]:
     lines = Path(f"/proc/{pid}/status").read_text().splitlines()
     return dict(line.split(":\t", 1) for line in lines if ":\t" in line)
+
+
+# --- a flood of large bodies that are not Slack's -------------------------------------------------
+
+
+@dataclass
+class Flood:
+    """``per_second`` requests of ``request`` a second, each on its own connection, for at most
+    ``seconds``: what an outsider posting large unsigned bodies would send. Each is sent whole
+    (unless the server closes the connection first) and its answer read; runs until ``stop()``.
+    """
+
+    port: int
+    request: bytes
+    per_second: float
+    seconds: float
+    sent: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._senders: list[threading.Thread] = []
+        self._thread = threading.Thread(target=self._run, name="flood", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        limit = int(self.per_second * self.seconds)
+        for n in range(limit):
+            due = started + n / self.per_second
+            if self._stopping.wait(max(0.0, due - time.monotonic())):
+                break
+            sender = threading.Thread(target=self._one, daemon=True)
+            sender.start()
+            self._senders.append(sender)
+            self.sent += 1
+
+    def _one(self) -> None:
+        """Send the request and read the answer; a server that answers before the body is all
+        sent, and closes, leaves the rest unsent (a broken pipe or a reset)."""
+        answer = b""
+        try:
+            with socket.create_connection((HOST, self.port), timeout=30) as conn:
+                # Answered and closed early: the answer may still be there to read.
+                with contextlib.suppress(OSError):
+                    conn.sendall(self.request)
+                while chunk := conn.recv(65536):
+                    answer += chunk
+        except OSError:
+            pass
+        parts = answer.split(maxsplit=2)
+        key = parts[1].decode() if len(parts) > 1 else "no answer"
+        with self._lock:
+            self.statuses[key] = self.statuses.get(key, 0) + 1
+
+    def stop(self) -> dict[str, int]:
+        """Stop sending, wait for the answers still owed; how many got each status."""
+        self._stopping.set()
+        self._thread.join(5)
+        for sender in self._senders:
+            sender.join(35)
+        with self._lock:
+            return dict(self.statuses)

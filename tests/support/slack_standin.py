@@ -3,8 +3,8 @@
 It answers the Web API methods the bot and the jobs call, records every call, serves the
 response URLs that slash commands reply to, and the Socket Mode WebSocket. Tests can make it
 answer with faults: HTTP 429 with Retry-After, 500, a dropped connection, or a Slack error
-such as ``invalid_auth``; they can hold one call unanswered (``hold``), so that a sender can
-be killed while its post is in flight.
+such as ``invalid_auth``; rate-limit a method for a while (``rate_limit``); and hold one call
+unanswered (``hold``), so that a sender can be killed while its post is in flight.
 
 The tests get it through the ``slack_standin`` fixture (conftest.py): one per test module,
 reset before each test that uses it.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import threading
 import time
 from collections import defaultdict, deque
@@ -61,6 +62,7 @@ class SlackStandIn:
         self.let_go = threading.Event()
         self._holding: set[str] = set()
         self._slow: dict[str, float] = {}
+        self._limited: dict[str, float] = {}  # method: rate-limited until (monotonic)
         self._posted: list[dict[str, object]] = []
         self._published: list[tuple[str, dict[str, object]]] = []  # Home views: (user, view)
         self._ts = itertools.count(1)
@@ -130,6 +132,7 @@ class SlackStandIn:
                 self._faults,
                 self._holding,
                 self._slow,
+                self._limited,
                 self._posted,
                 self._published,
                 self._ws_acks,
@@ -150,6 +153,19 @@ class SlackStandIn:
         """Every call of ``method`` is answered ``seconds`` late, as a busy Slack would."""
         with self._lock:
             self._slow[method] = seconds
+
+    def rate_limit(self, method: str, seconds: float) -> None:
+        """Every call of ``method`` in the next ``seconds`` gets HTTP 429, as Slack answers a
+        method called too often: ``Retry-After`` says how many whole seconds are left."""
+        with self._lock:
+            self._limited[method] = time.monotonic() + seconds
+
+    def _rate_limited(self, method: str) -> Fault | None:
+        left = self._limited.get(method, 0.0) - time.monotonic()
+        if left <= 0:
+            return None
+        body = {"ok": False, "error": "ratelimited"}
+        return Fault(status=429, body=body, headers={"Retry-After": str(math.ceil(left))})
 
     def fail(self, method: str, *faults: Fault) -> None:
         """The next calls of ``method`` get these faults, in order, then normal answers."""
@@ -296,6 +312,7 @@ class SlackStandIn:
                 with standin._lock:
                     standin.calls.append(Call(method, params, token))
                     fault = standin._faults[method].popleft() if standin._faults[method] else None
+                    fault = fault or standin._rate_limited(method)
                     standin._lock.notify_all()
                 if fault is not None:
                     if fault.drop:
