@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from oversight.answers.sources import sources as last_imports
+from oversight.answers.sources import vintage_of
 from oversight.settings import Settings
 from oversight.store import Store
 
@@ -20,7 +20,7 @@ def health_check(store: Store, settings: Settings) -> tuple[bool, dict[str, obje
         return False, {"database": "missing"}
     try:
         with Store(path) as probe:
-            sources = last_imports(probe, settings.clock.now(), settings)
+            sources = vintage_of(probe, settings.clock.today(), settings).known
     except sqlite3.Error as error:
         return False, {"database": "unreadable", "error": type(error).__name__}
     last = {

@@ -32,7 +32,8 @@ from tests.support.handchecked import (
 
 
 def test_backlog_answer(summer: Store):
-    result = ask(summer, "/backlog as of 30/06/2020")
+    # The extract was taken on 10 July: today's knowledge of 30 June is the revised answer.
+    result = ask(summer, "/backlog as of 30/06/2020 revised")
     assert isinstance(result, BacklogAnswer)
     assert result.command == "backlog"
     assert result.as_of == date(2020, 6, 30)
@@ -41,10 +42,18 @@ def test_backlog_answer(summer: Store):
     assert result.source.file_name == "cases.csv"
     assert result.source.extract_as_of == date(2020, 7, 10)
     assert result.source.stale is False
+    assert result.known.revised
+
+
+def test_before_any_extract_the_answer_says_which_came_first(summer: Store):
+    result = ask(summer, "/backlog as of 30/06/2020")
+    assert result.source is None
+    assert result.known.first_since.file_name == "cases.csv"
+    assert [f.recorded for f in result.backlog.figures] == [0, 0, 0]
 
 
 def test_backlog_answer_for_one_workstream(summer: Store):
-    result = ask(summer, "/backlog cp as of 30/06/2020")
+    result = ask(summer, "/backlog cp as of 30/06/2020 revised")
     assert result.backlog.workstream == "child_protection"
     assert [f.workstream for f in result.backlog.figures] == ["child_protection"]
 
@@ -58,16 +67,19 @@ def test_without_a_date_the_answer_is_as_of_today(summer: Store):
 
 
 def test_returns_answer(summer: Store):
-    result = ask(summer, "/ons-status crime as of 30/06/2020")
+    result = ask(summer, "/ons-status crime as of 30/06/2020 revised")
     assert isinstance(result, ReturnsAnswer)
     assert result.returns == returns_status(summer, date(2020, 6, 30), "crime")
     assert len(result.returns.returns) == 4
     assert result.source.file_name == "returns.csv"
-    assert (result.source.age_days, result.source.stale) == (9, True)
+    # Taken the day after the date asked about; nine days before today, so stale today.
+    assert (result.source.age_days, result.source.stale) == (-1, False)
+    today = ask(summer, "/ons-status crime")
+    assert (today.source.age_days, today.source.stale) == (9, True)
 
 
 def test_deadlines_answer(winter: Store):
-    result = ask(winter, "/deadlines 7 as of 23/12/2020", WINTER_NOW)
+    result = ask(winter, "/deadlines 7 as of 23/12/2020 revised", WINTER_NOW)
     assert isinstance(result, DeadlinesAnswer)
     assert result.deadlines == open_deadlines(winter, date(2020, 12, 23), 7)
     # Within 7 days (to 30 December): B, A (overdue), E, I; not F (4 Jan) nor G (6 Jan).
@@ -140,12 +152,13 @@ def test_the_range_ends_are_answered(summer: Store, typed: str, day: str):
 # --- JSON ---------------------------------------------------------------------------------------
 
 QUERIES = [
+    ("summer", "/backlog as of 30/06/2020 revised"),
     ("summer", "/backlog as of 30/06/2020"),
-    ("summer", "/backlog da as of 30/06/2020"),
-    ("summer", "/ons-status as of 30/06/2020"),
+    ("summer", "/backlog da as of 30/06/2020 revised"),
+    ("summer", "/ons-status as of 30/06/2020 revised"),
     ("summer", "/oversight status"),
     ("summer", "/oversight help"),
-    ("winter", "/deadlines as of 23/12/2020"),
+    ("winter", "/deadlines as of 23/12/2020 revised"),
     ("winter", "/backlog"),
 ]
 
@@ -163,7 +176,7 @@ def test_json_round_trips(request: pytest.FixtureRequest, data: str, typed: str)
 
 
 def test_backlog_json_carries_the_figures(summer: Store):
-    loaded = json.loads(to_json(ask(summer, "/backlog as of 30/06/2020")))
+    loaded = json.loads(to_json(ask(summer, "/backlog as of 30/06/2020 revised")))
     figures = {f["workstream"]: f for f in loaded["backlog"]["figures"]}
     assert list(figures) == ["domestic_abuse", "child_protection", "all"]
     expected = BACKLOG_EXPECTED
@@ -193,7 +206,7 @@ def test_backlog_json_carries_the_figures(summer: Store):
 
 
 def test_returns_json_carries_overdue_excluded_and_next_due(summer: Store):
-    loaded = json.loads(to_json(ask(summer, "/ons-status as of 30/06/2020")))
+    loaded = json.loads(to_json(ask(summer, "/ons-status as of 30/06/2020 revised")))
     returns = loaded["returns"]
     assert [(r["period"], r["days_overdue"]) for r in returns["overdue"]] == [
         ("2019-Q3", 228),
@@ -208,7 +221,7 @@ def test_returns_json_carries_overdue_excluded_and_next_due(summer: Store):
 
 
 def test_deadlines_json(winter: Store):
-    loaded = json.loads(to_json(ask(winter, "/deadlines as of 23/12/2020", WINTER_NOW)))
+    loaded = json.loads(to_json(ask(winter, "/deadlines as of 23/12/2020 revised", WINTER_NOW)))
     items = loaded["deadlines"]["deadlines"]
     assert [(d["title"], d["days_left"], d["working_days_left"]) for d in items] == [
         tuple(row) for row in DEADLINES_EXPECTED

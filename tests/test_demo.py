@@ -12,6 +12,7 @@ Each is checked twice: by SQL on the demo database itself, and in what ``oversig
 
 from __future__ import annotations
 
+import calendar
 import json
 import os
 import re
@@ -26,6 +27,7 @@ from oversight import demo
 from tests.support.cli import invoke
 from tests.support.data import CASE_HEADER, TEST_NOW, case, write_csv
 from tests.support.processes import demo_run, oversight_command
+from tests.support.street import months as street_months
 
 AS_OF = "2020-06-30"
 
@@ -232,6 +234,13 @@ def test_the_annual_data_return_was_due_in_april_2020(demo_db: Path) -> None:
     assert deadline.startswith("2020-04-")
 
 
+def last_day_of_next(month: str) -> str:
+    """The last day of the month after ``month`` (YYYY-MM), as YYYY-MM-DD."""
+    (after,) = street_months(month, 2)[1:]
+    year, number = int(after[:4]), int(after[5:])
+    return f"{after}-{calendar.monthrange(year, number)[1]:02d}"
+
+
 def test_the_demo_database_was_built_through_the_real_imports(demo_db: Path) -> None:
     with sqlite3.connect(f"file:{demo_db}?mode=ro", uri=True) as conn:
         imports = conn.execute(
@@ -241,9 +250,16 @@ def test_the_demo_database_was_built_through_the_real_imports(demo_db: Path) -> 
             t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("case_reviews", "data_returns", "deadlines")
         }
-    assert [i[0] for i in imports] == ["cases", "returns", "deadlines", "cases", "cases", "crimes"]
+    # In the order they were taken (kind by kind within a day): each month's street file on
+    # the last day of the month after it; the cases, returns and deadlines on 30 June; then the
+    # later case extracts.
+    taken = [(kind, AS_OF) for kind in ("cases", "returns", "deadlines")]
+    taken += [("cases", d.isoformat()) for d in demo.LATER]
+    crime_months = [m for m in street_months("2018-01", 30) if m != demo.MISSING_MONTH]
+    taken += [("crimes", last_day_of_next(m)) for m in crime_months]
+    assert [(i[0], i[2]) for i in imports] == sorted(taken, key=lambda t: t[1])
     assert {i[1] for i in imports} == {"oversight demo"}
-    assert [i[2] for i in imports] == [AS_OF] * 3 + [d.isoformat() for d in demo.LATER] + [AS_OF]
+    imports = [i for i in imports if i[0] != "crimes"]
     assert [i[3] for i in imports[:3]] == list(counts.values())
     # The last extract lost records: they are still in the store, and nothing else was lost.
     cases = counts["case_reviews"]
@@ -399,8 +415,8 @@ def test_the_demo_runs_twice_and_rebuilds_rather_than_adds(tmp_path: Path) -> No
     # Again, on the system clock this time (an empty OVERSIGHT_NOW).
     second = run(tmp_path, "demo", "--db", "oversight-demo.db", OVERSIGHT_NOW="")
     assert second.returncode == 0, second.stderr
-    # One import per kind, the two later case extracts, the street files: not twice that.
-    assert query(db, "SELECT count(*) FROM imports")[0] == 3 + len(demo.LATER) + 1
+    # One import per kind, the two later case extracts, a street file a month: not twice that.
+    assert query(db, "SELECT count(*) FROM imports")[0] == 3 + len(demo.LATER) + 29
     assert (
         query(db, "SELECT count(*) FROM case_reviews")[0]
         == 35_107
@@ -436,12 +452,12 @@ def test_the_demo_street_files_have_the_published_calendar_year_totals(demo_db: 
 def test_the_demo_prints_crime_and_its_gaps(demo_db: Path, built: tuple) -> None:
     _, result = built
     out = result.stdout
-    assert '$ oversight ask --as-of 2019-12-31 "/crime"' in out
+    assert '$ oversight ask --as-of 2020-01-31 "/crime"' in out
     assert "12 months to December 2019: 306,663 against 334,544, down 8.3% (INCOMPLETE" in out
     assert "SYNTHETIC street-level files" in out
     assert "no file for October 2019; low August 2019" in out
     assert "Manchester 054C" in out
-    crime = ask_demo(demo_db, "--as-of", "2019-12-31", "/crime")["crime"]
+    crime = ask_demo(demo_db, "--as-of", "2020-01-31", "/crime")["crime"]
     assert (crime["last_12"], crime["previous_12"]) == (306_663, 334_544)
     assert crime["missing_months"] == [demo.MISSING_MONTH]
     assert [m["month"] for m in crime["low_months"]] == [demo.LOW_MONTH]

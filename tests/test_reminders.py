@@ -160,7 +160,7 @@ def test_nothing_due_posts_nothing_and_says_so(tmp_path, digest_standin):
 def test_the_stale_data_alarm_posts_once_a_day_while_the_case_extract_is_stale(
     tmp_path, tmp_path_factory, digest_standin
 ):
-    # The demo's case extract was imported on Wednesday 1 July 2020.
+    # The demo's latest case extract was taken on Tuesday 14 July 2020.
     db = copy_database(demo_database(tmp_path_factory), tmp_path / "oversight.db")
 
     def alarm(now: str, stale_after: str = "8") -> object:
@@ -171,39 +171,39 @@ def test_the_stale_data_alarm_posts_once_a_day_while_the_case_extract_is_stale(
         finally:
             store.close()
 
-    fresh = alarm("2020-07-09T09:15")  # eight days old: not older than eight
+    fresh = alarm("2020-07-22T09:15")  # eight days old: not older than eight
     assert not fresh.posted
     assert fresh.sentence == "The case extract is fresh: no alarm was posted."
     assert digest_standin.calls == []
 
-    assert alarm("2020-07-10T09:15").posted  # nine days old
+    assert alarm("2020-07-23T09:15").posted  # nine days old
     (message,) = digest_standin.posted()
     assert "9 days ago" in message["text"]
     assert message["channel"] == CHANNEL
-    later_that_day = alarm("2020-07-10T17:00")
+    later_that_day = alarm("2020-07-23T17:00")
     assert not later_that_day.posted and "already sent" in later_that_day.sentence
-    assert alarm("2020-07-11T09:15").posted
+    assert alarm("2020-07-24T09:15").posted
     assert len(digest_standin.posted()) == 2
     assert len(digest_standin.calls_to("chat.postMessage")) == 2
 
-    assert alarm("2020-07-05T09:15", stale_after="3").posted  # four days old, three allowed
+    assert alarm("2020-07-18T09:15", stale_after="3").posted  # four days old, three allowed
     assert len(digest_standin.posted()) == 3
 
     # A new case extract is imported: the alarm stops.
     cases = write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("NEW-1"), case("NEW-2")])
     imported_now = oversight(
         tmp_path,
-        {**clean_env(), "OVERSIGHT_DB": str(db), "OVERSIGHT_NOW": "2020-07-12T08:00"},
+        {**clean_env(), "OVERSIGHT_DB": str(db), "OVERSIGHT_NOW": "2020-07-25T08:00"},
         "import",
         "cases",
         str(cases),
     )
     assert imported_now.returncode == 0, imported_now.stderr
-    assert not alarm("2020-07-12T09:15").posted
+    assert not alarm("2020-07-25T09:15").posted
     assert len(digest_standin.calls_to("chat.postMessage")) == 3
     store = open_store(db)
     try:
         sent = [e.period for e in ledger.history(store, "stale-data-alarm") if e.state == "sent"]
     finally:
         store.close()
-    assert sorted(sent) == ["2020-07-05", "2020-07-10", "2020-07-11"]
+    assert sorted(sent) == ["2020-07-18", "2020-07-23", "2020-07-24"]

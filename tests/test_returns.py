@@ -105,18 +105,18 @@ def test_next_due_is_the_earliest_unsent_return_due_on_or_after_the_date(hand_st
 
 
 def test_a_later_submission_counts_from_its_date(hand_store: Store):
-    # 3 July: the annual return is sent; on 2 July it was still 63 days overdue.
+    # 1 July: the annual return is sent; on 30 June it was still 61 days overdue.
     by_day = {
         d: {(r.dataset, r.period): r for r in returns_status(hand_store, d).returns}
-        for d in (date(2020, 7, 2), date(2020, 7, 3))
+        for d in (date(2020, 6, 30), date(2020, 7, 1))
     }
-    before, on = by_day[date(2020, 7, 2)], by_day[date(2020, 7, 3)]
+    before, on = by_day[date(2020, 6, 30)], by_day[date(2020, 7, 1)]
     assert (before[(ANNUAL, "2019/20")].overdue, before[(ANNUAL, "2019/20")].days_overdue) == (
         True,
-        63,
+        61,
     )
     assert on[(ANNUAL, "2019/20")].overdue is False
-    assert on[(ANNUAL, "2019/20")].submitted_on == date(2020, 7, 3)
+    assert on[(ANNUAL, "2019/20")].submitted_on == date(2020, 7, 1)
 
 
 def test_due_date_boundary(store: Store, tmp_path: Path):

@@ -60,6 +60,16 @@ def test_a_store_has_every_table(store):
         "crime_types",
         "crime_areas",
         "home_tabs",
+        "crime_scans",
+        "case_review_versions",
+        "data_return_versions",
+        "deadline_versions",
+        "crime_file_versions",
+        "crime_type_versions",
+        "crime_area_versions",
+        "case_daily_changes",
+        "case_age_changes",
+        "kept_from",
     }
 
 

@@ -69,10 +69,10 @@ class IntegrityAlert:
 
 
 def integrity_alerts(store: Store, now: datetime, since: datetime) -> list[IntegrityAlert]:
-    """An alert for each case import since ``since`` that found something alarming."""
+    """An alert for each case import from ``since`` to ``now`` that found something alarming."""
     alerts = []
     for source in cases_imports(store, date.max):
-        if source.imported_at < since:
+        if not since <= source.imported_at <= now:
             continue
         counts = finding_counts(store.conn, source.import_id)
         if any(c.kind in ALARMING for c in counts):

@@ -6,12 +6,12 @@ Built from the same figures as the commands, so the digest and ``oversight ask``
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from oversight import ledger
 from oversight.answers.commands import answer_model
-from oversight.answers.sources import as_known, vintage_of
+from oversight.answers.sources import as_known, first_since_each, vintage_of
 from oversight.figures.backlog import (
     ALL,
     Backlog,
@@ -94,6 +94,8 @@ class DigestAnswer:
     sources: dict[str, LastImport | None]
     integrity: DigestIntegrity
     crime: CrimeFigures | None = None  # recorded crime (None: none imported for the force)
+    # Kinds no extract of which had been taken by the date: the latest taken since.
+    since: dict[str, LastImport] = field(default_factory=dict)
     command: str = "digest"
 
     @property
@@ -169,6 +171,7 @@ def build_digest(
             store, as_of, previous.as_of if previous else as_of - timedelta(days=7)
         ),
         crime=_recorded_crime(known, as_of, settings.force),
+        since=first_since_each(at),
     )
 
 

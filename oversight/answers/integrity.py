@@ -3,11 +3,11 @@ recorded crime."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from oversight.answers.commands import COMMANDS, Command, answer_model, no_words
-from oversight.answers.sources import vintage_of
+from oversight.answers.sources import first_since_each, vintage_of
 from oversight.figures.crime import month_label
 from oversight.figures.crime_gaps import months_apart
 from oversight.figures.integrity import (
@@ -42,6 +42,8 @@ class IntegrityAnswer:
     integrity: Integrity
     sources: dict[str, LastImport | None]
     crime_gaps: CrimeGaps | None = None  # None: no recorded crime imported by the date
+    # Kinds no extract of which had been taken by the date: the latest taken since.
+    since: dict[str, LastImport] = field(default_factory=dict)
     command: str = "integrity"
 
 
@@ -50,11 +52,13 @@ def integrity_answer(
 ) -> IntegrityAnswer:
     """What the case extracts taken by ``as_of`` lost or changed, and the gaps in recorded crime
     then, citing the extracts the store knew on that date (or, revised, knows now)."""
+    at = vintage_of(store, as_of, settings, revised)
     return IntegrityAnswer(
         as_of=as_of,
         integrity=integrity(store, as_of),
-        sources=vintage_of(store, as_of, settings, revised).known,
+        sources=at.known,
         crime_gaps=crime_gaps(store, as_of),
+        since=first_since_each(at),
     )
 
 

@@ -36,6 +36,8 @@ class Knowing:
     """How an answer's figures were known."""
 
     revised: bool = False  # today's knowledge of the date, not what was known on it
+    # When no extract had been taken by the date: the first taken since, if any.
+    first_since: LastImport | None = None
     # The import whose state the figures read, when the date is before the store kept versions
     # (it was upgraded later): what was known on the date itself is not kept.
     not_kept_from: LastImport | None = None
@@ -52,4 +54,15 @@ def knowing(at: Vintage, kind: str, then: dict[str, int], now: dict[str, int] | 
         for figure, value in then.items():
             if latest is not None and now.get(figure, value) != value:
                 revisions.append(Revision(figure, value, now[figure], latest))
-    return Knowing(revised=at.revised, not_kept_from=not_kept, revisions=revisions)
+    first = first_since(at, kind)
+    return Knowing(at.revised, first, not_kept, revisions)
+
+
+def first_since(at: Vintage, kind: str) -> LastImport | None:
+    """The latest extract of ``kind`` now, when none had been taken by the vintage's date."""
+    return at.latest.get(kind) if at.known.get(kind) is None else None
+
+
+def first_since_each(at: Vintage) -> dict[str, LastImport]:
+    """For each kind no extract of which had been taken by the date, the latest taken since."""
+    return {kind: latest for kind in at.known if (latest := first_since(at, kind)) is not None}

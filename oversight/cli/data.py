@@ -90,11 +90,22 @@ def import_command(
 
 @cli.command()
 @click.argument("text", nargs=-1, required=True)
-@as_of_option("Answer as of this date (default: today).")
+@as_of_option(
+    "Answer as the store knew this date, from the extracts taken by then (default: today)."
+)
+@click.option(
+    "--revised",
+    is_flag=True,
+    help="Answer with what the store knows of that date today, from every extract since.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer model as JSON.")
 @click.pass_context
-def ask(ctx: click.Context, text: tuple[str, ...], as_of: str | None, as_json: bool) -> None:
+def ask(
+    ctx: click.Context, text: tuple[str, ...], as_of: str | None, revised: bool, as_json: bool
+) -> None:
     """Print the answer the Slack bot would give, e.g. oversight ask "/backlog da"."""
+    from dataclasses import replace
+
     from oversight.answers import answer, parse_command
     from oversight.render.json import to_json
 
@@ -102,9 +113,9 @@ def ask(ctx: click.Context, text: tuple[str, ...], as_of: str | None, as_json: b
     query = parse_command(" ".join(text))
     as_of_date = date_option("--as-of", as_of)
     if as_of_date is not None:
-        from dataclasses import replace
-
         query = replace(query, as_of=as_of_date)
+    if revised:
+        query = replace(query, revised=True)
     with settings.open_store() as store:
         result = answer(store, query, settings.clock.now(), settings)
     if as_json:

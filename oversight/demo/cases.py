@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from oversight.demo.street import spread, street_files
+from oversight.demo.street import published_on, spread, street_files
 from oversight.importing.kinds import KINDS
 
 AS_OF = date(2020, 6, 30)
@@ -267,8 +267,9 @@ def later_case_extracts(cases: list[list[str]], rng: random.Random) -> list[tupl
 
 
 def write_extracts(folder: Path, seed: int = 2019) -> list[tuple[str, Path, date]]:
-    """Write the demo's extracts as CSV files in ``folder``: one per kind it has rows for, as
-    of 30 June, in kind order; then the later case extracts. Returns (kind, path, as of)."""
+    """Write the demo's extracts in ``folder``, and list them in the order they were taken, as
+    (kind, path, as of): each month's street-level file as data.police.uk published it, the case
+    reviews, returns and deadlines as of 30 June (in kind order), then the later case extracts."""
     rng = random.Random(seed)
     rows = demo_rows(rng)
     extracts = [(kind.name, rows[kind.name], AS_OF) for kind in KINDS if kind.name in rows]
@@ -281,5 +282,8 @@ def write_extracts(folder: Path, seed: int = 2019) -> list[tuple[str, Path, date
             writer.writerow(KINDS[kind].names)
             writer.writerows(kind_rows)
         written.append((kind, path, as_of))
-    written.append(("crimes", street_files(folder / "street"), AS_OF))
-    return written
+    street = street_files(folder / "street")
+    for month in sorted(street.iterdir()):
+        (monthly,) = month.iterdir()
+        written.append(("crimes", monthly, published_on(month.name)))
+    return sorted(written, key=lambda extract: extract[2])  # stable: kind order within a day

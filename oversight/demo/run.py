@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
+from oversight.clock import LONDON
 from oversight.demo.cases import AS_OF, DEMO_USER, LATER, SYNTHETIC_NOTICE, write_extracts
 from oversight.demo.street import FORCE
 from oversight.errors import UserError
 from oversight.importing.kinds import KINDS
 from oversight.settings import Settings
 
+CRIME_AS_OF = date(2020, 1, 31)  # when December 2019 was published: the year is complete
+IMPORTED_AT = time(18, 0)  # each extract is imported on the evening of the day it was taken
+
 
 def build_demo(path: Path, settings: Settings, echo: Callable[[str], None] | None = None) -> None:
-    """(Re)build the demo database at ``path`` through the real import path; ``echo`` hears
-    what each later case import reported."""
+    """(Re)build the demo database at ``path`` through the real import path, each extract
+    imported on the day it was taken; ``echo`` hears what each later case import reported."""
     from oversight.importing.kinds import import_extract
     from oversight.render.words import import_report
     from oversight.store import open_store
@@ -36,9 +40,9 @@ def build_demo(path: Path, settings: Settings, echo: Callable[[str], None] | Non
                 extract,
                 extract_as_of=as_of,
                 imported_by=DEMO_USER,
-                imported_at=settings.clock.now(),
+                imported_at=datetime.combine(as_of, IMPORTED_AT, LONDON),
             )
-            if echo is not None and as_of != AS_OF:
+            if echo is not None and kind == "cases" and as_of != AS_OF:
                 echo("")
                 echo(f"$ oversight import {kind} {extract.name} --as-of {as_of.isoformat()}")
                 for line in import_report(result):
@@ -83,6 +87,16 @@ def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> Non
             result = answer(store, query, settings.clock.now(), settings)
             echo(render_text(result).rstrip("\n"))
 
+        # The story in the order it happened, each answer as it was known on its date.
+        echo("")
+        echo(
+            "Recorded crime, from SYNTHETIC street-level files in data.police.uk's layout "
+            f"({FORCE}, each month imported as it was published), as known once December 2019 "
+            "was out: the 2019 fall, and the gaps behind it:"
+        )
+        ask(COMMANDS["crime"].slash, CRIME_AS_OF)
+        echo("")
+        echo("Six months later, the review backlog, the data returns and the deadlines:")
         for command in ("backlog", "ons-status", "deadlines"):
             ask(COMMANDS[command].slash, AS_OF)
         echo("")
@@ -90,12 +104,6 @@ def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> Non
         for line in later:
             echo(line)
         ask(COMMANDS["integrity"].slash, LATER[-1])
-        echo("")
-        echo(
-            "Recorded crime, from SYNTHETIC street-level files in data.police.uk's layout "
-            f"({FORCE}, January 2018 to June 2020): the 2019 fall, and the gaps behind it:"
-        )
-        ask(COMMANDS["crime"].slash, date(2019, 12, 31))
     echo("")
     echo(
         "SYNTHETIC RECORDS: every figure above comes from invented cases, not real incidents, "

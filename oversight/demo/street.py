@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import random
+from datetime import date, timedelta
 from pathlib import Path
 
 from oversight.extracts.street_format import ASB, STREET_HEADER, force_slug
@@ -78,6 +79,14 @@ def _areas(rng: random.Random) -> list[tuple[str, str, float, str, str]]:
         lon, lat = -2.35 + rng.random() * 0.25, 53.40 + rng.random() * 0.15
         areas.append((code, name, 0.5 + rng.random(), f"{lon:.6f}", f"{lat:.6f}"))
     return areas
+
+
+def published_on(month: str) -> date:
+    """When the demo takes a month's file from data.police.uk: the last day of the month after
+    it (a month is published some weeks after it ends)."""
+    year, number = int(month[:4]), int(month[5:7])
+    after_next = date(year + (number + 1) // 12, (number + 1) % 12 + 1, 1)
+    return after_next - timedelta(days=1)
 
 
 def street_files(folder: Path, seed: int = 2019) -> Path:

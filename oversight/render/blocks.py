@@ -131,7 +131,8 @@ def source_context(kind: str, answer: Any) -> list[Block]:
     """Where an answer's figures came from (its ``source`` as of its ``as_of``), a warning when
     that is stale, and how they were known (its ``known``)."""
     as_of, source = answer.as_of, answer.source
-    blocks = [context(f"As of {fmt.long_day(as_of)}", escape(fmt.source(kind, source, as_of)))]
+    said = fmt.source(kind, source, as_of, answer.known.first_since)
+    blocks = [context(f"As of {fmt.long_day(as_of)}", escape(said))]
     warning = fmt.stale_warning(kind, source, as_of)
     if warning:
         blocks.append(context(f":warning: *{warning}*"))

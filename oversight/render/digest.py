@@ -84,7 +84,7 @@ def _(answer: DigestAnswer) -> list[str]:
         c = answer.crime
         lines += ["", f"Recorded crime, {c.force}, {month_label(c.month)}:"]
         lines += [f"  {line}" for line in fmt.digest_crime_lines(c)]
-    return [*lines, "", *sources_footer(answer.sources, answer.as_of)]
+    return [*lines, "", *sources_footer(answer.sources, answer.as_of, answer.since)]
 
 
 @blocks_of.register
@@ -139,7 +139,10 @@ def _(digest: DigestAnswer) -> tuple[str, list[Block]]:
         lines = [f"• {escape(line)}" for line in fmt.digest_crime_lines(c)]
         heading = f"*Recorded crime, {escape(c.force or '')}, {month_label(c.month)}*"
         blocks.append(list_section(heading, lines, limit=10))
-    freshness = [fmt.source(kind, s, digest.as_of) for kind, s in digest.sources.items()]
+    freshness = [
+        fmt.source(kind, s, digest.as_of, digest.since.get(kind))
+        for kind, s in digest.sources.items()
+    ]
     blocks.append(context(*(escape(t) for t in freshness)))
     for kind, source in digest.sources.items():
         warning = fmt.stale_warning(kind, source, digest.as_of)

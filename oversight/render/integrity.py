@@ -67,7 +67,7 @@ def _(answer: IntegrityAnswer) -> list[str]:
         shown = sum(gaps.counts.values()) - len(gaps.lines)
         if shown > 0:
             lines.append(f"  …and {fmt.count(shown)} more: oversight integrity --csv")
-    return [*lines, "", *sources_footer(answer.sources, answer.as_of)]
+    return [*lines, "", *sources_footer(answer.sources, answer.as_of, answer.since)]
 
 
 @blocks_of.register
@@ -128,7 +128,12 @@ def _(answer: IntegrityAnswer) -> tuple[str, list[Block]]:
             lines.append(f"…and {fmt.count(more)} more: `oversight integrity --csv`")
         blocks.append(list_section(f"*{heading}*", lines, empty="No gaps."))
     blocks.append(
-        context(*(escape(fmt.source(k, s, answer.as_of)) for k, s in answer.sources.items()))
+        context(
+            *(
+                escape(fmt.source(k, s, answer.as_of, answer.since.get(k)))
+                for k, s in answer.sources.items()
+            )
+        )
     )
     for kind, source in answer.sources.items():
         warning = fmt.stale_warning(kind, source, answer.as_of)

@@ -38,9 +38,9 @@ def _(answer: StatusAnswer) -> list[str]:
             continue
         as_of = fmt.day(last.extract_as_of) if last.extract_as_of else "unknown"
         lines.append(
-            f"  {kind_label(kind)}: {last.file_name}, extract as of {as_of}, imported "
-            f"{fmt.moment(last.imported_at)} by {last.imported_by or 'unknown'} "
-            f"({last.age_days} days ago{', STALE' if last.stale else ''})"
+            f"  {kind_label(kind)}: {last.file_name}, extract as of {as_of} "
+            f"({fmt.plural(last.age_days, 'day')} old{', STALE' if last.stale else ''}), "
+            f"imported {fmt.moment(last.imported_at)} by {last.imported_by or 'unknown'}"
         )
     warning = fmt.private_warning(answer.readable_by_others)
     return [*lines, "", f"WARNING: {warning}"] if warning else lines

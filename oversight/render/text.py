@@ -23,16 +23,19 @@ def footer(kind: str, answer: Any) -> list[str]:
     """Where an answer's figures came from (its ``source``, as of its ``as_of``), a warning
     when that is stale, and how they were known (its ``known``)."""
     source = answer.source
-    lines = ["", fmt.source(kind, source, answer.as_of)]
+    lines = ["", fmt.source(kind, source, answer.as_of, answer.known.first_since)]
     warning = fmt.stale_warning(kind, source, answer.as_of)
     if warning:
         lines.append(f"WARNING: {warning}")
     return lines + fmt.known_lines(answer.known, answer.as_of)
 
 
-def sources_footer(sources: dict[str, LastImport | None], as_of: date) -> list[str]:
-    """Where every kind of data came from, and a warning for each that is stale."""
-    lines = [fmt.source(kind, s, as_of) for kind, s in sources.items()]
+def sources_footer(
+    sources: dict[str, LastImport | None], as_of: date, since: dict[str, LastImport]
+) -> list[str]:
+    """Where every kind of data came from (or that none had been taken by ``as_of``, one having
+    been ``since``), and a warning for each that is stale."""
+    lines = [fmt.source(kind, s, as_of, since.get(kind)) for kind, s in sources.items()]
     warnings = [w for k, s in sources.items() if (w := fmt.stale_warning(k, s, as_of))]
     return lines + [f"WARNING: {w}" for w in warnings]
 

@@ -136,11 +136,18 @@ def last_week(trend: Trend) -> str:
     return f"{count(week.completed)} in the week from {day(week.week_start)}"
 
 
-def source(kind: str, last: LastImport | None, as_of: date | None = None) -> str:
-    """Where figures come from: the extract, or that none had been taken by ``as_of``."""
+def source(
+    kind: str, last: LastImport | None, as_of: date | None = None, since: LastImport | None = None
+) -> str:
+    """Where figures come from: the extract, or that none had been taken by ``as_of`` (one
+    has been ``since``), or that none has been imported at all."""
     if last is None:
-        if as_of is not None:
-            return f"No {kind_label(kind)} extract had been taken by {day(as_of)}."
+        if as_of is not None and since is not None:
+            taken = since.extract_as_of or since.imported_at.date()
+            return (
+                f"No {kind_label(kind)} extract had been taken by {day(as_of)} (the latest was "
+                f"taken {day(taken)}: ask again with revised for what is known of that date now)."
+            )
         return f"No {kind_label(kind)} extract has been imported."
     taken = f" (as of {day(last.extract_as_of)})" if last.extract_as_of else ""
     return f"From {last.file_name}{taken}, imported {moment(last.imported_at)}."

@@ -80,7 +80,7 @@ BACKSLASH = "Stats\\North"
 # As of Tuesday 30 June 2020 (days overdue worked out by hand):
 #   ONS 2019-Q3  due 15 Nov 2019, never sent:   overdue 15+31+31+29+31+30+31+30 = 228 days
 #   ONS 2019-Q4  due 14 Feb 2020, excluded:     overdue 15+31+30+31+30 = 137 days
-#   Annual 2019/20 due 30 Apr 2020, sent 3 Jul (after D): not sent on D, overdue 31+30 = 61
+#   Annual 2019/20 due 30 Apr 2020, sent 1 Jul (after D): not sent on D, overdue 31+30 = 61
 #   ONS 2020-Q1  due 15 May, sent 14 May: on time
 #   Monthly 2020-06 due on D itself: not overdue, and the next due
 #   Stats\North 2020-07, ONS 2020-Q2 and Annual 2020/21: due later
@@ -89,7 +89,7 @@ RETURN_ROWS = [
     [ONS, "2019-Q4", "2020-02-14", "excluded", "", ""],
     [ONS, "2020-Q1", "2020-05-15", "submitted", "2020-05-14", ""],
     [ONS, "2020-Q2", "2020-08-14", "pending", "", ""],
-    [ANNUAL, "2019/20", "2020-04-30", "late", "2020-07-03", "Sent late"],
+    [ANNUAL, "2019/20", "2020-04-30", "late", "2020-07-01", "Sent late"],
     [ANNUAL, "2020/21", "2021-04-30", "pending", "", ""],
     [MONTHLY, "2020-06", "2020-06-30", "pending", "", ""],
     [BACKSLASH, "2020-07", "2020-07-31", "pending", "", ""],
@@ -153,7 +153,7 @@ def load(store: Store, folder: Path, kind: str, at: datetime, extract_as_of: dat
 def load_summer(store: Store, folder: Path) -> Store:
     """Cases imported this morning; returns imported 9 days ago (stale); no deadlines."""
     load(store, folder, "cases", datetime(2020, 7, 10, 8, 15, tzinfo=LONDON), date(2020, 7, 10))
-    load(store, folder, "returns", datetime(2020, 7, 1, 9, 0, tzinfo=LONDON), date(2020, 7, 10))
+    load(store, folder, "returns", datetime(2020, 7, 1, 9, 0, tzinfo=LONDON), date(2020, 7, 1))
     return store
 
 
