@@ -49,7 +49,8 @@ def knowing(at: Vintage, kind: str, then: dict[str, int], now: dict[str, int] | 
     as known then, ``now`` as known now (None when they are the same by construction)."""
     not_kept = at.not_kept.get(kind)
     revisions = []
-    if now is not None and not at.revised:
+    # Nothing known on the date is nothing revised: the answer says which extract came first.
+    if now is not None and not at.revised and at.known.get(kind) is not None:
         latest = at.latest.get(kind)
         for figure, value in then.items():
             if latest is not None and now.get(figure, value) != value:

@@ -1,4 +1,5 @@
-"""The commands that put data in and take it out: import, ask, status, integrity, crimes."""
+"""The commands that put data in and take it out: import, ask, status, revisions, integrity,
+crimes."""
 
 from __future__ import annotations
 
@@ -139,6 +140,38 @@ def status(ctx: click.Context, as_json: bool) -> None:
     with settings.open_store() as store:
         result = store_status(store, settings.clock.now(), settings)
     click.echo(to_json(result) if as_json else render_text(result), nl=as_json)
+
+
+@cli.command()
+@click.option("--since", help="The first week-end to list is on or after this date (default: "
+              "the day the first case extract was taken).")  # fmt: skip
+@as_of_option("The figures as known on this date (default: today).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV: a row for each estimate.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer model as JSON.")
+@click.pass_context
+def revisions(
+    ctx: click.Context, since: str | None, as_of: str | None, as_csv: bool, as_json: bool
+) -> None:
+    """Each week-end's headline figures as first known and as known now, and the case extracts
+    that changed them: a revision triangle."""
+    from oversight.answers.revisions import revisions as revisions_answer
+    from oversight.render.json import to_json
+    from oversight.render.revisions import revisions_csv
+    from oversight.render.text import render_text
+
+    settings = settings_of(ctx)
+    day = date_option("--as-of", as_of) or settings.clock.today()
+    first = date_option("--since", since)
+    if first is not None and first > day:
+        raise UserError(f"--since {first.isoformat()} is after the as-of date {day.isoformat()}.")
+    with settings.open_store() as store:
+        result = revisions_answer(store, day, first)
+    if as_csv:
+        click.echo(revisions_csv(result), nl=False)
+    elif as_json:
+        click.echo(to_json(result))
+    else:
+        click.echo(render_text(result), nl=False)
 
 
 @cli.command()

@@ -133,7 +133,7 @@ def source_context(kind: str, answer: Any) -> list[Block]:
     as_of, source = answer.as_of, answer.source
     said = fmt.source(kind, source, as_of, answer.known.first_since)
     blocks = [context(f"As of {fmt.long_day(as_of)}", escape(said))]
-    warning = fmt.stale_warning(kind, source, as_of)
+    warning = fmt.stale_warning(kind, source, as_of, answer.known.first_since)
     if warning:
         blocks.append(context(f":warning: *{warning}*"))
     known = fmt.known_lines(answer.known, as_of)

@@ -145,7 +145,7 @@ def _(digest: DigestAnswer) -> tuple[str, list[Block]]:
     ]
     blocks.append(context(*(escape(t) for t in freshness)))
     for kind, source in digest.sources.items():
-        warning = fmt.stale_warning(kind, source, digest.as_of)
+        warning = fmt.stale_warning(kind, source, digest.as_of, digest.since.get(kind))
         if warning:
             blocks.append(context(f":warning: *{warning}*"))
     blocks.append(context("The chart and the figures as a spreadsheet are in the thread."))

@@ -136,7 +136,7 @@ def _(answer: IntegrityAnswer) -> tuple[str, list[Block]]:
         )
     )
     for kind, source in answer.sources.items():
-        warning = fmt.stale_warning(kind, source, answer.as_of)
+        warning = fmt.stale_warning(kind, source, answer.as_of, answer.since.get(kind))
         if warning:
             blocks.append(context(f":warning: *{warning}*"))
     return text, blocks

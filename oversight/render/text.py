@@ -24,7 +24,7 @@ def footer(kind: str, answer: Any) -> list[str]:
     when that is stale, and how they were known (its ``known``)."""
     source = answer.source
     lines = ["", fmt.source(kind, source, answer.as_of, answer.known.first_since)]
-    warning = fmt.stale_warning(kind, source, answer.as_of)
+    warning = fmt.stale_warning(kind, source, answer.as_of, answer.known.first_since)
     if warning:
         lines.append(f"WARNING: {warning}")
     return lines + fmt.known_lines(answer.known, answer.as_of)
@@ -36,7 +36,9 @@ def sources_footer(
     """Where every kind of data came from (or that none had been taken by ``as_of``, one having
     been ``since``), and a warning for each that is stale."""
     lines = [fmt.source(kind, s, as_of, since.get(kind)) for kind, s in sources.items()]
-    warnings = [w for k, s in sources.items() if (w := fmt.stale_warning(k, s, as_of))]
+    warnings = [
+        w for k, s in sources.items() if (w := fmt.stale_warning(k, s, as_of, since.get(k)))
+    ]
     return lines + [f"WARNING: {w}" for w in warnings]
 
 

@@ -153,11 +153,17 @@ def source(
     return f"From {last.file_name}{taken}, imported {moment(last.imported_at)}."
 
 
-def stale_warning(kind: str, last: LastImport | None, before: date | None = None) -> str | None:
+def stale_warning(
+    kind: str,
+    last: LastImport | None,
+    before: date | None = None,
+    since: LastImport | None = None,
+) -> str | None:
     """A warning when the extract was taken more than STALE_AFTER_DAYS before the date asked
-    about (``before``; None: today, said "ago")."""
+    about (``before``; None: today, said "ago"), or when there is none (and none ``since``:
+    :func:`source` says when the first was taken)."""
     if last is None:
-        return f"No {kind_label(kind)} data: import an extract."
+        return f"No {kind_label(kind)} data: import an extract." if since is None else None
     if last.stale:
         taken = last.extract_as_of or last.imported_at.date()
         when = f"before {day(before)}" if before is not None else "ago"

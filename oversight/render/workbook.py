@@ -121,8 +121,9 @@ def _summary(out: _Rows, digest: DigestAnswer) -> None:
     out.widths()  # before the sources: their long lines can run on into the empty cells
     out.header(["Source", "Last import"], gap=True)
     for kind, last_import in digest.sources.items():
-        note = stale_warning(kind, last_import, digest.as_of)
-        text = source(kind, last_import, digest.as_of) + (
+        since = digest.since.get(kind)
+        note = stale_warning(kind, last_import, digest.as_of, since)
+        text = source(kind, last_import, digest.as_of, since) + (
             f" {note}" if note and last_import else ""
         )
         out.row([kind_label(kind).capitalize(), text])
