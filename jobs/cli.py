@@ -84,7 +84,8 @@ def digest() -> None:
 )
 @click.pass_context
 def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> None:
-    """Print the digest as text; touches no Slack."""
+    """Print the digest as text, and whether it has the figures of the digest sent for that
+    week; touches no Slack."""
     from oversight.answers.digest import weekly_digest
     from oversight.render.text import render_text
     from oversight.store import write_private
@@ -93,7 +94,10 @@ def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> N
     day = _as_of(as_of) or settings.clock.today()
     with settings.open_store() as store:
         result = weekly_digest(store, day, settings.clock.now(), settings)
+        comparison = _compared_with_sent(store, result)
     click.echo(render_text(result), nl=False)
+    for line in comparison:
+        click.echo(line)
     if out is not None:
         from oversight.render.digest import digest_files
 
@@ -106,6 +110,48 @@ def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> N
             write_private(out / name, content)  # owner-only: they hold case figures
             written.append(str(out / name))
         click.echo(f"Wrote {', '.join(written[:-1])} and {written[-1]}.")
+
+
+def _compared_with_sent(store: Store, result: object) -> list[str]:
+    """How ``result`` compares with the digest sent for its week (nothing when none was)."""
+    from oversight import ledger
+    from oversight.answers.digest import DIGEST_JOB
+    from oversight.answers.published import compare
+    from oversight.render.json import to_plain
+    from oversight.render.published import published_lines
+
+    entry = ledger.get(store, DIGEST_JOB, result.period)
+    if entry is None or entry.state != "sent":
+        return []
+    published = compare(entry, to_plain(result), store)
+    workstreams = [f.workstream for f in result.backlog.figures]
+    return ["", *published_lines(published, workstreams)]
+
+
+@digest.command("show")
+@click.argument("period")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures sent, as JSON.")
+@click.pass_context
+def show_digest(ctx: click.Context, period: str, as_json: bool) -> None:
+    """Print the digest sent for PERIOD (a week, 2020-W28, or a date in it) as it was sent."""
+    from oversight.answers.published import Published, period_named, sent_digest
+    from oversight.render.published import sent_line
+
+    settings = _settings(ctx)
+    with settings.open_store() as store:
+        entry = sent_digest(store, period_named(period))
+    published = Published(entry, None)
+    if entry.figures is None:
+        raise click.ClickException(
+            f"The digest for {entry.period} was sent before oversight kept what digests said: "
+            f"its message is in Slack (channel {entry.channel}, ts {entry.message_ts})."
+        )
+    if as_json:
+        click.echo(entry.figures)
+        return
+    click.echo(entry.text, nl=False)
+    click.echo("")
+    click.echo(f"As published: {sent_line(published)}.")
 
 
 @digest.command("send")

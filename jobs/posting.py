@@ -44,6 +44,10 @@ class Message:
     # workbook take seconds: a send that finds the week already claimed never makes them).
     uploads: Callable[[], list[Upload]] = list
     snapshot: str | None = None  # kept in the ledger for the next message to compare with
+    # What it says, kept in the ledger when it is sent (the digest's answer model as JSON, and
+    # as text), so that a published figure can be shown and reproduced later.
+    figures: str | None = None
+    record: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,15 @@ def post_once(
     except (SlackClientError, OSError) as error:  # SlackApiError is a SlackClientError
         raise _failed(store, job, period, ts, describe_failure(error)) from None
     ledger.mark_sent(
-        store, job, period, settings.clock.now(), message.channel, ts, message.snapshot
+        store,
+        job,
+        period,
+        settings.clock.now(),
+        message.channel,
+        ts,
+        message.snapshot,
+        figures=message.figures,
+        text=message.record,
     )
     log.info("Posted the %s for %s to %s (ts %s).", job, period, message.channel, ts)
     return Outcome(True, f"Posted the {job} for {period} to {message.channel} (ts {ts}).", ts)

@@ -21,6 +21,8 @@ from oversight.answers.reminders import REMINDER_JOB, reminders
 from oversight.render.blocks import render_blocks
 from oversight.render.digest import digest_files
 from oversight.render.findings import findings_csv
+from oversight.render.json import to_json
+from oversight.render.text import render_text
 from oversight.settings import Settings
 from oversight.store import Store
 
@@ -55,6 +57,8 @@ class Jobs:
                 blocks=blocks,
                 uploads=lambda: [Upload(*file) for file in digest_files(digest)],
                 snapshot=digest.snapshot(),
+                figures=to_json(digest),
+                record=render_text(digest),
             ),
             force=force,
         )

@@ -36,6 +36,10 @@ class LedgerEntry:
     sent_at: datetime | None
     last_error: str | None
     snapshot: str | None
+    # What a digest said when it was sent: its answer model as JSON, and as text (README:
+    # "Published figures"). None for other jobs, and for digests sent before they were kept.
+    figures: str | None = None
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,12 +61,12 @@ def _moment(text: str | None) -> datetime | None:
 
 _COLUMNS = (
     "job, period, state, owner, claimed_at, attempts, channel, message_ts, sent_at, last_error, "
-    "snapshot"
+    "snapshot, figures, text"
 )
 
 
 def _entry(row: tuple) -> LedgerEntry:
-    job, period, state, owner, claimed, attempts, channel, ts, sent, error, snapshot = row
+    job, period, state, owner, claimed, attempts, channel, ts, sent, error, snapshot, *kept = row
     return LedgerEntry(
         job,
         period,
@@ -75,6 +79,7 @@ def _entry(row: tuple) -> LedgerEntry:
         _moment(sent),
         error,
         snapshot,
+        *kept,
     )
 
 
@@ -139,12 +144,27 @@ def mark_sent(
     message_ts: str,
     snapshot: str | None = None,
     owner: str | None = None,
+    figures: str | None = None,
+    text: str | None = None,
 ) -> None:
+    """Record the message as sent, with what it said (``figures`` as JSON, ``text``), in the
+    same transaction: a sent digest is never without its figures."""
     with store.write() as conn:
         conn.execute(
             "UPDATE digest_ledger SET state = 'sent', channel = ?, message_ts = ?, sent_at = ?, "
-            "snapshot = ?, last_error = NULL WHERE job = ? AND period = ? AND owner = ?",
-            (channel, message_ts, _text(now), snapshot, job, period, owner or this_process()),
+            "snapshot = ?, figures = ?, text = ?, last_error = NULL "
+            "WHERE job = ? AND period = ? AND owner = ?",
+            (
+                channel,
+                message_ts,
+                _text(now),
+                snapshot,
+                figures,
+                text,
+                job,
+                period,
+                owner or this_process(),
+            ),
         )
 
 

@@ -53,6 +53,9 @@ class Settings:
     reminder_days: int = 5
     digest_on_holiday: str = HOLIDAY_POLICIES[0]
     misfire_grace_hours: int = 12
+    # The digest says so when a past week's outstanding count has been revised by more than
+    # this percentage of the figure first known.
+    revision_alert_percent: float = 1.0
     # How long any write waits for another process's write lock (an import, a backup).
     lock_timeout_seconds: int = LOCK_TIMEOUT_SECONDS
     # How often the bot looks for a new import or digest, to rebuild the Home tabs it published.
@@ -155,6 +158,7 @@ def load_settings(
         misfire_grace_hours=_positive_int(
             env, "MISFIRE_GRACE_HOURS", "misfire_grace_hours", unit="hours"
         ),
+        revision_alert_percent=_percentage(env, "REVISION_ALERT", "revision_alert_percent"),
         lock_timeout_seconds=_bounded_int(
             env, "LOCK_TIMEOUT_SECONDS", "lock_timeout_seconds", 1, 3600, "seconds"
         ),
@@ -205,6 +209,23 @@ def _positive_int(env: Mapping[str, str], name: str, field: str, unit: str = "da
     if not text.isdecimal() or not 1 <= int(text) <= 10_000:
         raise UserError(f'{name} must be a whole number of {unit}, 1 or more, not "{text}".')
     return int(text)
+
+
+def _percentage(env: Mapping[str, str], name: str, field: str) -> float:
+    """A percentage from 0 to 100, written 1, 0.5 or 1%, or one sentence naming the setting."""
+    text = env.get(name, "").strip()
+    if not text:
+        return _default(field)
+    number = text.removesuffix("%").strip()
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if not number.replace(".", "", 1).isdecimal() or not 0 <= value <= 100:
+        raise UserError(
+            f'{name} must be a percentage from 0 to 100, such as 1 or 0.5%, not "{text}".'
+        )
+    return value
 
 
 def _bounded_int(

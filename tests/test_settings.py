@@ -115,6 +115,23 @@ def test_stale_after_days_must_be_a_whole_number_of_days(value: str) -> None:
     assert f'"{value}"' in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("value", "percent"), [("", 1.0), ("0", 0.0), ("0.5", 0.5), ("2%", 2.0), (" 1.5 % ", 1.5)]
+)
+def test_revision_alert_is_a_percentage(value: str, percent: float) -> None:
+    settings = load_settings(environ={"REVISION_ALERT": value}, env_file=None)
+    assert settings.revision_alert_percent == percent
+
+
+@pytest.mark.parametrize("value", ["-1", "101", "abc", "1e3", "nan", "1..2", "%"])
+def test_a_bad_revision_alert_is_one_sentence(value: str) -> None:
+    with pytest.raises(UserError) as caught:
+        load_settings(environ={"REVISION_ALERT": value}, env_file=None)
+    assert str(caught.value) == (
+        f'REVISION_ALERT must be a percentage from 0 to 100, such as 1 or 0.5%, not "{value}".'
+    )
+
+
 def test_stale_after_days_may_have_spaces_around_it() -> None:
     assert load_settings(environ={"STALE_AFTER_DAYS": " 14 "}, env_file=None).stale_after_days == 14
 

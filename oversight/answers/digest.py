@@ -30,6 +30,7 @@ from oversight.figures.integrity import (
     findings,
 )
 from oversight.figures.returns import ReturnsStatus, returns_status
+from oversight.figures.revisions import RevisedFigure, revision_triangle
 from oversight.figures.vintage import LastImport
 from oversight.settings import Settings
 from oversight.store import Store
@@ -96,6 +97,10 @@ class DigestAnswer:
     crime: CrimeFigures | None = None  # recorded crime (None: none imported for the force)
     # Kinds no extract of which had been taken by the date: the latest taken since.
     since: dict[str, LastImport] = field(default_factory=dict)
+    # Past weeks whose outstanding count (all workstreams) later extracts taken by the date
+    # have revised by more than REVISION_ALERT per cent of the figure first known.
+    revised: list[RevisedFigure] = field(default_factory=list)
+    revision_alert_percent: float = 1.0
     command: str = "digest"
 
     @property
@@ -172,7 +177,21 @@ def build_digest(
         ),
         crime=_recorded_crime(known, as_of, settings.force),
         since=first_since_each(at),
+        revised=revised_weeks(store, as_of, settings.revision_alert_percent),
+        revision_alert_percent=settings.revision_alert_percent,
     )
+
+
+def revised_weeks(store: Store, as_of: date, alert_percent: float) -> list[RevisedFigure]:
+    """The week-ends of the chart's weeks whose outstanding count (all workstreams), as known
+    on ``as_of``, differs from the figure first known by more than ``alert_percent`` of it."""
+    since = as_of - timedelta(weeks=CHART_WEEKS)
+    triangle = revision_triangle(store, since, as_of, (ALL,), ("outstanding",))
+    return [
+        r
+        for r in triangle.revised
+        if r.change and (r.change_percent is None or r.change_percent > alert_percent)
+    ]
 
 
 def _recorded_crime(store: Store, as_of: date, force: str) -> CrimeFigures | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from oversight.extracts.street_format import ASB, CRIME_TYPES, force_slug, recorded
@@ -208,7 +208,7 @@ def resolve_force(known: list[str], wanted: str) -> tuple[str | None, str | None
 def crime_figures(
     store: Store, as_of: date, force: str = "", crime_type: str | None = None
 ) -> CrimeFigures:
-    """Recorded crime for the latest month on or before ``as_of`` with a file: by type against
+    """Recorded crime for the latest month ended by ``as_of`` with a file: by type against
     the same month a year before, the 12 months to it against the 12 before, anti-social
     behaviour apart, the No Location share, and the data gaps around it."""
     conn = store.conn
@@ -225,7 +225,10 @@ def crime_figures(
             (chosen, FIRST_MONTH, LAST_MONTH),
         )
     }
-    latest = [m for m in files if m <= f"{as_of:%Y-%m}"]
+    # Only months that had ended by the date: a month's file counts crimes to its last day.
+    this_month = f"{as_of:%Y-%m}"
+    ended = this_month if (as_of + timedelta(days=1)).day == 1 else month_after(this_month, -1)
+    latest = [m for m in files if m <= ended]
     if not latest:
         return _with(
             base, note=f"No crime data for {chosen} on or before {as_of.day} {as_of:%B %Y}."

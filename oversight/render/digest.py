@@ -41,6 +41,7 @@ def _(answer: DigestAnswer) -> list[str]:
             f"Outstanding, {fmt.workstream(w.workstream)}: {fmt.count(w.outstanding)}{change}"
         )
     shown = b.figures[-1]
+    lines += [f"Revised: {line}" for line in fmt.revised_weeks(answer.revised)]
     lines += [
         f"Over seven days: {fmt.outstanding_change(trend, answer.as_of)}",
         f"Reviews completed last complete week: {fmt.last_week(trend)}; "
@@ -100,6 +101,9 @@ def _(digest: DigestAnswer) -> tuple[str, list[Block]]:
             (f"Outstanding: {fmt.workstream(w.workstream)}", fmt.count(w.outstanding) + change)
         )
     blocks += fields(pairs)
+    revised = fmt.revised_weeks(digest.revised)
+    if revised:
+        blocks.append(context(*(f":information_source: Revised: {escape(r)}" for r in revised)))
     blocks += fields(
         [
             ("Over seven days", fmt.outstanding_change(trend, digest.as_of)),

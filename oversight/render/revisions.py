@@ -77,9 +77,7 @@ def _(answer: RevisionsAnswer) -> list[str]:
         return [*lines, "No case extract had been taken by then: there is nothing to revise."]
     cited = {e.import_id: e for r in answer.triangle.figures for e in (r.first, *r.moves)}
     lines += [HOW_TO_READ, "", "The case extracts cited:"]
-    lines += [
-        f"  #{i} {e.file_name} (taken {fmt.day(e.taken)})" for i, e in sorted(cited.items())
-    ]
+    lines += [f"  #{i} {e.file_name} (taken {fmt.day(e.taken)})" for i, e in sorted(cited.items())]
     lines.append("")
     for (workstream, figure), rows in series(answer).items():
         lines.append(f"{FIGURE_LABELS[figure]}, {fmt.workstream(workstream).lower()}")

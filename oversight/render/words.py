@@ -13,6 +13,7 @@ from oversight.figures.crime import CrimeFigures, month_label, percent_change
 from oversight.figures.deadlines import Deadline
 from oversight.figures.integrity import FindingCount
 from oversight.figures.returns import DataReturn
+from oversight.figures.revisions import RevisedFigure
 from oversight.figures.vintage import LastImport
 from oversight.importing.kinds import kind_label
 from oversight.values import WORKSTREAM_LABELS
@@ -197,6 +198,24 @@ def known_lines(known: Knowing, as_of: date) -> list[str]:
             f"{day(latest)} ({count(abs(change))} {'more' if change > 0 else 'fewer'}); ask "
             "again with revised for today's figures."
         )
+    return lines
+
+
+def revised_weeks(revised: list[RevisedFigure], shown: int = 3) -> list[str]:
+    """A line for each past week whose outstanding count has been revised (the digest's
+    REVISION_ALERT), the latest weeks first; past ``shown``, how many more."""
+    lines = []
+    for r in sorted(revised, key=lambda r: r.week_end, reverse=True)[:shown]:
+        change = r.change or 0
+        share = f", {r.change_percent:.1f}%" if r.change_percent is not None else ""
+        lines.append(
+            f"outstanding at the end of the week to {day(r.week_end)} was first known as "
+            f"{count(r.first.value)} (from the extract of {day(r.first.taken)}), "
+            f"{count(r.now.value)} now ({count(abs(change))} {'more' if change > 0 else 'fewer'}"
+            f"{share}; extracts up to {day(r.now.taken)})."
+        )
+    if len(revised) > shown:
+        lines.append(f"and {plural(len(revised) - shown, 'more week')}: see oversight revisions.")
     return lines
 
 
