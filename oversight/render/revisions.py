@@ -83,7 +83,7 @@ def _(answer: RevisionsAnswer) -> list[str]:
         lines.append(f"{FIGURE_LABELS[figure]}, {fmt.workstream(workstream).lower()}")
         body = []
         for r in rows:
-            mark = "*" if r.first_after else "†" if r.not_kept else ""
+            mark = ("*" if r.first_after else "") + ("†" if r.not_kept else "")
             moved = "; ".join(
                 f"#{m.import_id} of {fmt.day(m.taken)}: {value_text(figure, m.value)}"
                 for m in r.moves
