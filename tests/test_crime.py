@@ -409,7 +409,7 @@ def test_the_digest_has_recorded_crime_its_chart_and_its_monthly_sheet(demo_stor
     text = render_text(digest)
     assert "12 months to December 2019: 306,663 against 334,544, down 8.3%" in text
     data = crime_chart_data(digest)
-    assert data is not None and data.missing == ["October 2019"] and data.low == ["August 2019"]
+    assert data is not None and data.missing == ["2019-10"] and data.low == ["August 2019"]
     assert sum(v or 0 for v in data.this_year) == 306_663
     assert sum(v or 0 for v in data.last_year) == 334_544
     assert crime_chart(digest)[:8] == b"\x89PNG\r\n\x1a\n"

@@ -27,7 +27,7 @@ def make_rows(name: str) -> dict[str, list[str]]:
     """The case rows of WEEK_1 or WEEK_2, as the script that made the store wrote them."""
     namespace: dict[str, object] = {}
     # The script is ours, in this repository: the rows are read from where they were written.
-    exec(compile(SPEC, "make_store_v8.py", "exec"), namespace)  # noqa: S102
+    exec(compile(SPEC, "make_store_v8.py", "exec"), namespace)
     return {row[0]: row for row in namespace[name]}
 
 
@@ -119,6 +119,7 @@ def test_versions_are_kept_from_the_upgrade_on(upgraded: Path, tmp_path: Path):
     runner = CliRunner(env={**settings_env(upgraded), "OVERSIGHT_NOW": NOW})
     triangle = succeeded(invoke(runner, "revisions", "--since", "2020-06-28")).stdout
     rows = triangle.split("Outstanding reviews, all workstreams", 1)[1].splitlines()[2:5]
+
     def outstanding(rows: dict, day: str) -> str:
         return str(count(rows, date.fromisoformat(day))["all"]["outstanding"])
 

@@ -17,6 +17,7 @@ from oversight.figures.crime import month_label
 from oversight.render.words import (
     count,
     day,
+    month_runs,
     projection,
     rate,
     signed_change,
@@ -261,7 +262,7 @@ class CrimeChartData:
     labels: list[str]  # the last 12 months, "Jan", "Feb", …
     this_year: list[int | None]  # the 12 months to the month (None: no file)
     last_year: list[int | None]  # the 12 before them
-    missing: list[str]  # months with no file, "October 2019"
+    missing: list[str]  # months with no file, "2019-10"
     low: list[str]  # low months
     low_points: list[tuple[int, int]]  # (position 0-11, crimes) of each low month, either year
 
@@ -279,7 +280,7 @@ def crime_chart_data(digest: DigestAnswer) -> CrimeChartData | None:
         labels=[f"{date.fromisoformat(m.month + '-01'):%b}" for m in this],
         this_year=[m.crimes for m in this],
         last_year=[m.crimes for m in last],
-        missing=[month_label(m.month) for m in crime.monthly if m.missing],
+        missing=[m.month for m in crime.monthly if m.missing],
         low=[month_label(m.month) for m in crime.monthly if m.low],
         low_points=[(i % 12, m.crimes or 0) for i, m in enumerate(crime.monthly) if m.low],
     )
@@ -314,7 +315,7 @@ def crime_chart(digest: DigestAnswer) -> bytes | None:
         ax.plot([i], [v], "o", color=VERMILLION, markersize=12, fillstyle="none", mew=2)
     notes = []
     if data.missing:
-        notes.append("× no file: " + ", ".join(data.missing))
+        notes.append("× no file: " + month_runs(data.missing, shown=2))
     if data.low:
         notes.append("low month: " + ", ".join(data.low))
     if notes:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from oversight.clock import LONDON
 from oversight.figures.backlog import OutstandingAges, Trend, WorkstreamFigures
-from oversight.figures.crime import CrimeFigures, month_label, percent_change
+from oversight.figures.crime import CrimeFigures, month_after, month_label, percent_change
 from oversight.figures.deadlines import Deadline
 from oversight.figures.integrity import FindingCount
 from oversight.figures.returns import DataReturn
@@ -349,11 +349,29 @@ def twelve_months(c: CrimeFigures) -> str:
     """The change over 12 months, marked INCOMPLETE, naming the months, when one is missing."""
     line = twelve_months_change(c)
     if c.incomplete:
-        absent = [*c.absent_previous_12, *c.absent_last_12]
-        named = ", ".join(month_label(m) for m in absent[:4])
-        more = f" and {len(absent) - 4} more" if len(absent) > 4 else ""
-        line += f" (INCOMPLETE: no file for {named}{more})"
+        line += (
+            f" (INCOMPLETE: no file for {month_runs([*c.absent_previous_12, *c.absent_last_12])})"
+        )
     return line
+
+
+def month_runs(months: list[str], shown: int = 4) -> str:
+    """Months ("2019-10"), a run of consecutive ones said once: "October 2019, July 2018 to
+    April 2019 (10 months)"; past ``shown`` runs, how many more."""
+    runs: list[list[str]] = []
+    for m in sorted(set(months)):
+        if runs and month_after(runs[-1][-1], 1) == m:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    said = [
+        month_label(r[0])
+        if len(r) == 1
+        else f"{month_label(r[0])} to {month_label(r[-1])} ({len(r)} months)"
+        for r in runs[:shown]
+    ]
+    more = f" and {plural(len(runs) - shown, 'more gap')}" if len(runs) > shown else ""
+    return ", ".join(said) + more
 
 
 def no_location(c: CrimeFigures) -> str:
@@ -367,7 +385,7 @@ def gap_warning(c: CrimeFigures) -> str | None:
     """Missing and low months of the 24, and neighbourhoods that went silent in the last 12."""
     parts = []
     if c.missing_months:
-        parts.append("no file for " + ", ".join(month_label(m) for m in c.missing_months))
+        parts.append("no file for " + month_runs(c.missing_months))
     if c.low_months:
         parts.append(
             "low "
