@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import crime, front_door, home, integrity, locks, slack, targets
+from bench import crime, front_door, home, integrity, locks, slack, targets, year
 from bench.children import TIME, remove_database
 from bench.generate import cases_csv
 
@@ -44,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
         default=6_000_000,
         help="street-level rows of target 8, in 12 month files (0: skip it)",
     )
+    parser.add_argument(
+        "--year-weeks",
+        type=int,
+        default=52,
+        help="weekly extracts of --rows records in target 11, a year of them (0: skip it)",
+    )
     parser.add_argument("--out", type=Path, default=OUT, help="where files and results go")
     parser.add_argument(
         "--imports-only",
@@ -55,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         "--front-door-only",
         action="store_true",
         help="only target 7 (the HTTP front door under load), on the demo database",
+    )
+    parser.add_argument(
+        "--year-only",
+        action="store_true",
+        help="only target 11 (a year of weekly extracts into one store, every version kept)",
     )
     args = parser.parse_args(argv)
 
@@ -69,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.front_door_only:
         _log("7. The HTTP front door under load, on the demo database")
         results["front_door"] = front_door.measure(front_door.demo_database(work), _log)
+        return _finish(results, args.out, started)
+    if args.year_only:
+        results["year"] = _year(args, data, work)
         return _finish(results, args.out, started)
 
     _log(f"Generating {args.rows:,} and {args.big_rows:,} case rows (cached in {data})")
@@ -128,7 +142,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.crime_rows and not args.imports_only:
         _log("8. Recorded crime: street-level files vs sqlite3 .import; then /crime")
         results["crime"] = crime.crime_import(data, work, args.crime_rows, args.backlog_runs, _log)
+    if args.year_weeks and not args.imports_only:
+        results["year"] = _year(args, data, work)
     return _finish(results, args.out, started)
+
+
+def _year(args: argparse.Namespace, data: Path, work: Path) -> dict[str, object]:
+    weeks = args.year_weeks or 52
+    _log(f"11. A year of weekly extracts: {weeks} of {args.rows:,} records into one store")
+    return year.year_of_weeks(data, work, args.rows, weeks, _log, shuffled=args.shuffled_refs)
 
 
 def _finish(results: dict[str, object], out: Path, started: float) -> int:
@@ -145,8 +167,9 @@ def _finish(results: dict[str, object], out: Path, started: float) -> int:
 
 def _table(results: dict[str, object]) -> str:
     """The results as a table: what was measured, its goal, and whether it was met."""
-    if "import" not in results:  # --front-door-only
-        return _aligned(_front_door_rows(results["front_door"]))
+    if "import" not in results:  # --front-door-only or --year-only
+        rows = _front_door_rows(results["front_door"]) if "front_door" in results else []
+        return _aligned(rows + (_year_rows(results["year"]) if "year" in results else []))
     imp = results["import"]
     ours, shell = imp["oversight"], imp["sqlite3"]
     rows = [
@@ -269,6 +292,8 @@ def _table(results: dict[str, object]) -> str:
         rows += _front_door_rows(results["front_door"])
     if "crime" in results:
         rows += _crime_rows(results["crime"])
+    if "year" in results:
+        rows += _year_rows(results["year"])
     return _aligned(rows)
 
 
@@ -320,6 +345,61 @@ def _crime_rows(street: dict[str, object]) -> list[tuple[str, str, str, str]]:
             f"median {answer['median_ms']:.2f} ms, p95 {answer['p95_ms']:.2f} ms",
             f"< {crime.ANSWER_MS_TARGET} ms",
             "yes" if answer["median_ms"] < crime.ANSWER_MS_TARGET else "NO",
+        ),
+    ]
+
+
+def _year_rows(result: dict[str, object]) -> list[tuple[str, str, str, str]]:
+    imports, store = result["imports"], result["store"]
+    backlog, revisions = result["backlog"], result["revisions"]
+    weeks = result["weeks"]
+    return [
+        (
+            f"11. a year: {weeks} weekly imports of {result['rows']:,} records "
+            f"({imports['changed_a_week']:,} changed, {imports['missing_a_week']:,} missing a "
+            "week), each against sqlite3 .import (wall)",
+            f"median {imports['median_ratio']:.2f}x, worst {imports['worst_ratio']:.2f}x "
+            f"(week {imports['worst_week']}); CPU median {imports['median_cpu_ratio']:.2f}x, "
+            f"worst {imports['worst_cpu_ratio']:.2f}x",
+            f"each <= {targets.IMPORT_RATIO_TARGET:g}x",
+            _met(imports),
+        ),
+        (
+            "   oversight import cases; sqlite3 .import (medians)",
+            f"{imports['median_oversight_s']:.2f} s (worst {imports['worst_oversight_s']:.2f} s); "
+            f"{imports['median_sqlite3_s']:.2f} s; max RSS {imports['max_rss_mib']:,.0f} MiB",
+            "",
+            "",
+        ),
+        (
+            f"   the store after week 1 and week {weeks} (db + wal, checkpointed)",
+            f"{store['first_week_mib']:,.1f} MiB -> {store['last_week_mib']:,.1f} MiB: "
+            f"{store['growth']:.2f}x; {store['version_rows']:,} versions kept",
+            f"< {year.STORE_GROWTH_TARGET:g}x",
+            _met(store),
+        ),
+        (
+            f"   answer(/backlog as of) each of the {backlog['dates']} weeks: first on a fresh "
+            "connection",
+            f"median {backlog['first_median_ms']:.1f} ms, worst {backlog['first_worst_ms']:.1f} "
+            f"ms (as of {backlog['first_worst_as_of']})",
+            f"< {year.BACKLOG_MS_TARGET:g} ms",
+            "yes" if backlog["first_worst_ms"] < year.BACKLOG_MS_TARGET else "NO",
+        ),
+        (
+            f"   the same, repeated (median of {backlog['repeats']} for each date)",
+            f"median {backlog['repeated_median_ms']:.1f} ms, worst "
+            f"{backlog['repeated_worst_ms']:.1f} ms (as of {backlog['repeated_worst_as_of']})",
+            f"< {year.BACKLOG_MS_TARGET:g} ms",
+            "yes" if backlog["repeated_worst_ms"] < year.BACKLOG_MS_TARGET else "NO",
+        ),
+        (
+            f"   oversight revisions for the year ({revisions['figures']:,} figures, "
+            f"{revisions['revised']:,} revised): answer + text; the process",
+            f"{revisions['answer_first_s']:.2f} s (then {revisions['answer_median_s']:.2f} s); "
+            f"{revisions['process_median_s']:.2f} s (max {revisions['process_max_s']:.2f} s)",
+            f"< {year.REVISIONS_S_TARGET:g} s",
+            _met(revisions),
         ),
     ]
 
