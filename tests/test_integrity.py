@@ -249,8 +249,9 @@ def test_backlog_counts_the_new_file_plus_the_vanished_records_as_last_seen(tmp_
     vanished = {ref: r for ref, r in first.items() if ref not in second}
     assert set(vanished) == {"DA3", "CP1"}
     counted = naive_backlog([*second.values(), *vanished.values()], AS_OF)
-    # The extracts are as of today (1 July): the figures as of 30 June, the missing as of today.
-    answer = json.loads(cli("ask", "--json", "--as-of", AS_OF, "/backlog").stdout)
+    # The extracts are as of today (1 July): what the store knows now of 30 June (revised; on
+    # 30 June itself no extract had been taken), and the missing as of today.
+    answer = json.loads(cli("ask", "--json", "--as-of", AS_OF, "--revised", "/backlog").stdout)
     for figures in answer["backlog"]["figures"]:
         if figures["workstream"] in counted:
             mine = counted[figures["workstream"]]
