@@ -254,14 +254,7 @@ VERSIONED = {
     "crime_files": "crime_file_versions",
     "crime_types": "crime_type_versions",
     "crime_areas": "crime_area_versions",
-}
-KIND_TABLES = {  # the kind whose imports write each versioned table
-    "case_reviews": "cases",
-    "data_returns": "returns",
-    "deadlines": "deadlines",
-    "crime_files": "crimes",
-    "crime_types": "crimes",
-    "crime_areas": "crimes",
+    "crime_area_types": "crime_area_type_versions",
 }
 
 
@@ -277,15 +270,11 @@ def _v9_vintages(db: Database) -> None:
             f"UPDATE {table} SET import_id = (SELECT f.import_id FROM crime_files f "
             f"WHERE f.force = {table}.force AND f.month = {table}.month)"
         )
-    for table, versions in VERSIONED.items():
-        columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
-        conn.execute(
-            f"CREATE TABLE {versions} AS SELECT {', '.join(columns)}, 0 AS superseded_by "
-            f"FROM {table} WHERE false"
-        )
-        conn.execute(
-            f"CREATE INDEX idx_{versions}_vintage ON {versions} (import_id, superseded_by)"
-        )
+    # The tables versioned then (a migration never changes: later tables add their own).
+    for table in ("case_reviews", "data_returns", "deadlines"):
+        _versions_table(conn, table)
+    for table in ("crime_files", "crime_types", "crime_areas"):
+        _versions_table(conn, table)
     daily = ", ".join(f"{c} INTEGER NOT NULL" for c in DAILY_COLUMNS)
     conn.execute(
         "CREATE TABLE case_daily_changes (import_id INTEGER NOT NULL, workstream TEXT NOT NULL, "
@@ -316,6 +305,50 @@ def _v9_vintages(db: Database) -> None:
     db["digest_ledger"].add_column("text", str)
 
 
+def _versions_table(conn: sqlite3.Connection, table: str) -> None:
+    """The table of versions ``table``'s imports replace: its columns, and the import that
+    replaced each version (``superseded_by``)."""
+    versions = VERSIONED[table]
+    columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+    conn.execute(
+        f"CREATE TABLE {versions} AS SELECT {', '.join(columns)}, 0 AS superseded_by "
+        f"FROM {table} WHERE false"
+    )
+    conn.execute(f"CREATE INDEX idx_{versions}_vintage ON {versions} (import_id, superseded_by)")
+
+
+def _v10_street_places(db: Database) -> None:
+    # No Location means no coordinates, as data.police.uk defines it, not a blank LSOA: a crime
+    # placed outside any LSOA (all of Northern Ireland's; British Transport Police's at Scottish
+    # stations) is counted apart (no_lsoa). A month file whose content is the same, whatever its
+    # line ends, is unchanged (content_sha256). Counts by neighbourhood and crime type, and
+    # where each neighbourhood is (the sums of its crimes' coordinates) and its local
+    # authority, for the violence profile and /crime's areas. Rows imported before keep the old
+    # rule's counts until their months are imported again.
+    conn = db.conn
+    for table in ("crime_files", "crime_file_versions"):
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN no_lsoa INTEGER NOT NULL DEFAULT 0")
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN content_sha256 TEXT")
+    for table in ("crime_types", "crime_type_versions"):
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN no_lsoa INTEGER NOT NULL DEFAULT 0")
+    for table in ("crime_areas", "crime_area_versions"):
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN local_authority TEXT")
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN placed INTEGER NOT NULL DEFAULT 0")
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN longitude_sum REAL NOT NULL DEFAULT 0")
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN latitude_sum REAL NOT NULL DEFAULT 0")
+        conn.execute(
+            f"UPDATE {table} SET local_authority = rtrim(substr(lsoa_name, 1, "
+            "length(lsoa_name) - 4)) WHERE lsoa_name GLOB '* [0-9][0-9][0-9][A-Z]'"
+        )
+    conn.execute(
+        "CREATE TABLE crime_area_types (force TEXT NOT NULL, month TEXT NOT NULL, "
+        "lsoa_code TEXT NOT NULL, crime_type TEXT NOT NULL, crimes INTEGER NOT NULL, "
+        "import_id INTEGER, PRIMARY KEY (force, month, lsoa_code, crime_type)) WITHOUT ROWID"
+    )
+    _versions_table(conn, "crime_area_types")
+    conn.execute("CREATE INDEX idx_crime_areas_authority ON crime_areas (local_authority)")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_tables,
     _v2_case_daily,
@@ -326,6 +359,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v7_home_tabs,
     _v8_crime_gap_runs,
     _v9_vintages,
+    _v10_street_places,
 ]
 CURRENT_VERSION = len(MIGRATIONS)
 

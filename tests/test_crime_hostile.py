@@ -83,7 +83,9 @@ def _a_store_an_older_oversight_filled(tmp_path: Path, runner: CliRunner) -> Pat
     with sqlite3.connect(db) as conn:
         for month in ("0000-01", "9999-12"):
             conn.execute(
-                "INSERT INTO crime_files VALUES (?, ?, 'x.csv', 'ab', 5, 5, 0, 0, 1)", (GMP, month)
+                "INSERT INTO crime_files (force, month, file_name, sha256, rows_read, crimes, asb, "
+                "no_location, import_id) VALUES (?, ?, 'x.csv', 'ab', 5, 5, 0, 0, 1)",
+                (GMP, month),
             )
             conn.execute(
                 "INSERT INTO crime_types (force, month, crime_type, crimes, no_location, "

@@ -263,7 +263,8 @@ def _a_month_no_force_can_have(db: Path) -> None:
     """A month "0000-01", as an older oversight, which took any month, would have stored it."""
     with sqlite3.connect(db) as conn:
         conn.execute(
-            "INSERT INTO crime_files VALUES ('Greater Manchester Police', '0000-01', 'x.csv', "
+            "INSERT INTO crime_files (force, month, file_name, sha256, rows_read, crimes, asb, "
+            "no_location, import_id) VALUES ('Greater Manchester Police', '0000-01', 'x.csv', "
             "'ab', 1, 1, 0, 0, 1)"
         )
     conn.close()

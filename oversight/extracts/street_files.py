@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from oversight.errors import UserError
+from oversight.errors import InvalidExtract, UserError
 from oversight.extracts.street_format import (
     ASB,
     CRIME_TYPES,
@@ -43,6 +43,7 @@ from oversight.extracts.street_sources import Member, members
 # 300 bytes.
 CHUNK_ROWS = 50_000
 MAX_LINE_BYTES = 4096
+MAX_PROBLEMS = 50  # bad lines listed; past it, how many more
 
 # --- what one month file holds ----------------------------------------------------------------
 
@@ -52,25 +53,32 @@ class MonthFile:
     name: str  # as shown in messages: the path inside an archive, or the file's name
     month: str
     slug: str
-    sha256: str = ""
+    sha256: str = ""  # of its bytes
+    content_sha256: str = ""  # of its content: the same whatever its line ends
     force: str = ""  # "Falls within"
     rows: int = 0
-    # crime type -> [rows, rows with no location]
+    # crime type -> [rows, with no location (no coordinates), placed but outside any LSOA]
     types: dict[str, list[int]] = field(default_factory=dict)
-    # LSOA code -> [name, recorded crimes]
+    # LSOA code -> [name, recorded crimes, placed crimes, longitude sum, latitude sum]
     areas: dict[str, list] = field(default_factory=dict)
+    # (LSOA code, crime type) -> rows, anti-social behaviour too
+    area_types: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def crimes(self) -> int:
-        return sum(n for t, (n, _) in self.types.items() if recorded(t))
+        return sum(counts[0] for t, counts in self.types.items() if recorded(t))
 
     @property
     def asb(self) -> int:
-        return self.types.get(ASB, [0, 0])[0]
+        return self.types.get(ASB, [0, 0, 0])[0]
 
     @property
     def no_location(self) -> int:
-        return sum(n for t, (_, n) in self.types.items() if recorded(t))
+        return sum(counts[1] for t, counts in self.types.items() if recorded(t))
+
+    @property
+    def no_lsoa(self) -> int:
+        return sum(counts[2] for t, counts in self.types.items() if recorded(t))
 
 
 class _Checked(io.RawIOBase):
@@ -82,6 +90,7 @@ class _Checked(io.RawIOBase):
         self.raw = raw
         self.name = name
         self.digest = hashlib.sha256()
+        self.content = _ContentDigest()
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.line = 1  # the line the next byte is on
         self.run = 0  # bytes read since the last line end
@@ -92,6 +101,7 @@ class _Checked(io.RawIOBase):
     def readinto(self, buffer: bytearray) -> int:
         data = self.raw.read(len(buffer))
         self.digest.update(data)
+        self.content.update(data)
         self._check_lines(data)
         try:
             self.decoder.decode(data, final=not data)
@@ -119,6 +129,30 @@ class _Checked(io.RawIOBase):
                 self.run = length
                 return
             start, line, run = end + 1, line + 1, 0
+
+
+class _ContentDigest:
+    """A hash of a file's content, the same for the same rows however the file was saved: a byte
+    order mark, CRLF or LF line ends and blank lines at the end make no difference."""
+
+    def __init__(self) -> None:
+        self.hash = hashlib.sha256()
+        self.started = False
+        self.held = b""  # line ends at the end of what was read: content only if more follows
+
+    def update(self, data: bytes) -> None:
+        if not data:
+            return
+        if not self.started:
+            data = data.removeprefix(b"\xef\xbb\xbf")
+            self.started = True
+        data = (self.held + data).replace(b"\r\n", b"\n")
+        body = data.rstrip(b"\r\n")
+        self.hash.update(body)
+        self.held = data[len(body) :]
+
+    def hexdigest(self) -> str:
+        return self.hash.hexdigest()
 
 
 @contextmanager
@@ -229,10 +263,13 @@ def _read_member(member: Member, latest_month: str) -> MonthFile:
                 engine="c",
                 chunksize=CHUNK_ROWS,
             )
+            parts = _Parts()
             for chunk in chunks:
-                if not _count_chunk(chunk, result):
+                if not _count_chunk(chunk, result, parts):
                     suspect = True
                     break
+            else:
+                _add_areas(parts, result)
         except pd.errors.EmptyDataError:
             pass
         except (ValueError, pd.errors.ParserError):
@@ -241,12 +278,13 @@ def _read_member(member: Member, latest_month: str) -> MonthFile:
             while stream.read(1 << 20):  # the rest of the file (none, normally), for its hash
                 pass
             result.sha256 = checked.digest.hexdigest()
+            result.content_sha256 = checked.content.hexdigest()
     if suspect:
-        raise _first_problem(member, result)
+        raise _problems(member, result)
     return result
 
 
-def _count_chunk(chunk: object, result: MonthFile) -> bool:
+def _count_chunk(chunk: object, result: MonthFile, parts: _Parts) -> bool:
     """Check one chunk of rows at once and add its counts; False when a row is wrong (which the
     exact, row-by-row reading then names)."""
     import pandas as pd
@@ -269,26 +307,81 @@ def _count_chunk(chunk: object, result: MonthFile) -> bool:
         return False
     if ((lat < LATITUDE_RANGE[0]) | (lat > LATITUDE_RANGE[1])).any():
         return False
-    placeless = code.isna()
-    if (placeless != name.isna()).any():
+    # No Location is no coordinates (data.police.uk's rule); a blank LSOA with coordinates is a
+    # crime placed outside any LSOA (Northern Ireland has none; BTP's Scottish stations).
+    nowhere = lon.isna()
+    if (nowhere != lat.isna()).any():
+        return False
+    no_lsoa = code.isna()
+    if (no_lsoa != name.isna()).any():
         return False
     result.rows += len(chunk)
-    by_type = pd.DataFrame({"t": kind, "n": placeless}).groupby(["t", "n"], observed=True).size()
-    for (crime_type, no_place), n in by_type.items():
-        counts = result.types.setdefault(str(crime_type), [0, 0])
+    places = pd.DataFrame({"t": kind, "n": nowhere, "o": no_lsoa & ~nowhere})
+    for (crime_type, no_place, outside), n in (
+        places.groupby(["t", "n", "o"], observed=True).size().items()
+    ):
+        counts = result.types.setdefault(str(crime_type), [0, 0, 0])
         counts[0] += int(n)
-        if no_place:
-            counts[1] += int(n)
-    located = chunk.loc[~placeless & (kind != ASB), ["LSOA code", "LSOA name"]]
-    by_area = located.groupby(["LSOA code", "LSOA name"], observed=True).size()
-    for (lsoa, lsoa_name), n in by_area.items():
-        counts = result.areas.setdefault(str(lsoa), [str(lsoa_name), 0])
-        counts[1] += int(n)
+        counts[1] += int(n) if no_place else 0
+        counts[2] += int(n) if outside else 0
+    # By neighbourhood, summed over the chunks once they are all read (_add_areas).
+    in_lsoa = chunk.loc[~no_lsoa]
+    parts.area_types.append(in_lsoa.groupby(["LSOA code", "Crime type"], observed=True).size())
+    located = in_lsoa.loc[in_lsoa["Crime type"] != ASB]
+    parts.areas.append(
+        located.groupby(["LSOA code", "LSOA name"], observed=True).agg(
+            crimes=("Crime type", "size"),
+            placed=("Longitude", "count"),
+            longitude=("Longitude", "sum"),
+            latitude=("Latitude", "sum"),
+        )
+    )
     return True
 
 
-def _first_problem(member: Member, result: MonthFile) -> UserError:
-    """The first wrong line of a file, read row by row with the csv module: one sentence."""
+@dataclass
+class _Parts:
+    """A file's counts by neighbourhood, a frame per chunk, until they are summed."""
+
+    area_types: list = field(default_factory=list)
+    areas: list = field(default_factory=list)
+
+
+def _add_areas(parts: _Parts, result: MonthFile) -> None:
+    """Sum the chunks' counts by neighbourhood into ``result``."""
+    import pandas as pd
+
+    if parts.area_types:
+        summed = pd.concat(parts.area_types).groupby(level=[0, 1], observed=True).sum()
+        result.area_types = {(str(c), str(t)): int(n) for (c, t), n in summed.items() if n}
+    if parts.areas:
+        areas = pd.concat(parts.areas).groupby(level=[0, 1], observed=True).sum()
+        for (lsoa, name), crimes, placed, longitude, latitude in areas.itertuples(name=None):
+            if crimes:
+                result.areas[str(lsoa)] = [
+                    str(name),
+                    int(crimes),
+                    int(placed),
+                    float(longitude),
+                    float(latitude),
+                ]
+
+
+def _problems(member: Member, result: MonthFile) -> UserError:
+    """Every wrong line of a file (up to MAX_PROBLEMS, then how many more), read row by row
+    with the csv module, as the other kinds of extract list theirs."""
+    listed: list[str] = []
+    more = 0
+
+    def add(line: int, column: str | None, message: str) -> None:
+        nonlocal more
+        if len(listed) >= MAX_PROBLEMS:
+            more += 1
+            return
+        listed.append(
+            f"line {line:,}" + (f', column "{column}"' if column else "") + f": {message}"
+        )
+
     with _opened(member) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="", errors="strict")
         reader = csv.reader(text)
@@ -305,14 +398,16 @@ def _first_problem(member: Member, result: MonthFile) -> UserError:
                     continue
                 problem = _row_problem(record, result, first_force)
                 if problem is not None:
-                    return _refuse(member.name, start, *problem)
-                if first_force is None:
+                    add(start, *problem)
+                elif first_force is None:
                     first_force = (record[3], start)
         except csv.Error as error:
-            return _refuse(member.name, reader.line_num, None, f"the row cannot be read ({error})")
-    return UserError(
-        f"{member.name} could not be read as a street-level file: nothing was imported."
-    )
+            add(reader.line_num, None, f"the row cannot be read ({error})")
+    if not listed:
+        return UserError(
+            f"{member.name} could not be read as a street-level file: nothing was imported."
+        )
+    return InvalidExtract(member.name, listed, more)
 
 
 def _row_problem(
@@ -338,6 +433,9 @@ def _row_problem(
         )
     if first_force is not None and force != first_force[0]:
         return "Falls within", f"{quoted(force)} differs from line {first_force[1]:,}'s force"
+    if bool(cells["Longitude"]) != bool(cells["Latitude"]):
+        blank = "Latitude" if cells["Longitude"] else "Longitude"
+        return blank, "is blank but the other coordinate is not"
     for column, (low, high) in (("Longitude", LONGITUDE_RANGE), ("Latitude", LATITUDE_RANGE)):
         value = cells[column]
         if not value:

@@ -92,6 +92,15 @@ def force_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-")
 
 
+_LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
+
+
+def local_authority(lsoa_name: str) -> str:
+    """The local authority an LSOA is in, from its name without its code suffix:
+    "Manchester 054C" -> "Manchester"."""
+    return _LSOA_SUFFIX.sub("", lsoa_name.strip())
+
+
 def recorded(crime_type: str) -> bool:
     """Whether a crime type counts as recorded crime: anti-social behaviour is not a crime."""
     return crime_type != ASB

@@ -32,6 +32,7 @@ TABLE_KINDS = {
     "crime_files": "crimes",
     "crime_types": "crimes",
     "crime_areas": "crimes",
+    "crime_area_types": "crimes",
 }
 MAX_CACHED = 64  # totals of past vintages kept in a connection's TEMP tables
 

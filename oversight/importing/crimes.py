@@ -24,7 +24,7 @@ from oversight.audit import AuditEntry
 from oversight.audit import insert as insert_audit
 from oversight.errors import UserError
 from oversight.extracts.street_files import MonthFile, read_month_files
-from oversight.extracts.street_format import STREET_HEADER, force_slug
+from oversight.extracts.street_format import STREET_HEADER, force_slug, local_authority
 from oversight.figures.crime_gaps import GAP_KINDS, SHRUNK_SHARE, Gap, find_gaps
 from oversight.importing.kind import Column, Kind
 from oversight.importing.result import ImportResult
@@ -78,19 +78,20 @@ def import_crimes(
         changed: list[MonthFile] = []
         for f in files:
             old = conn.execute(
-                "SELECT sha256, crimes FROM crime_files WHERE force = ? AND month = ?",
+                "SELECT sha256, content_sha256, crimes FROM crime_files "
+                "WHERE force = ? AND month = ?",
                 (f.force, f.month),
             ).fetchone()
             if old is None:
                 state["inserted"] += 1
                 changed.append(f)
-            elif old[0] == f.sha256:
+            elif _same_content(old, f):
                 state["unchanged"] += 1
             else:
                 state["updated"] += 1
                 changed.append(f)
-                if f.crimes < old[1] * (1 - SHRUNK_SHARE):
-                    shrunk.append((f, old[1]))
+                if f.crimes < old[2] * (1 - SHRUNK_SHARE):
+                    shrunk.append((f, old[2]))
         record = {
             "kind": kind.name,
             "file_name": path.name,
@@ -191,32 +192,58 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _same_content(old: tuple, f: MonthFile) -> bool:
+    """Whether a month file holds what the store's copy held: the same rows, whatever the line
+    ends (a month imported before content was hashed is compared by its bytes)."""
+    sha256, content_sha256, _ = old
+    return content_sha256 == f.content_sha256 if content_sha256 else sha256 == f.sha256
+
+
 def _write_month(conn: sqlite3.Connection, f: MonthFile, import_id: int) -> None:
     """One month file's counts, replacing what the store held for that force and month (kept
     as the versions this import replaced)."""
     key = (f.force, f.month)
     _set_aside(conn, key, import_id)
     conn.execute(
-        "INSERT INTO crime_files (force, month, file_name, sha256, rows_read, crimes, "
-        "asb, no_location, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (*key, f.name, f.sha256, f.rows, f.crimes, f.asb, f.no_location, import_id),
+        "INSERT INTO crime_files (force, month, file_name, sha256, content_sha256, rows_read, "
+        "crimes, asb, no_location, no_lsoa, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            *key,
+            f.name,
+            f.sha256,
+            f.content_sha256,
+            f.rows,
+            f.crimes,
+            f.asb,
+            f.no_location,
+            f.no_lsoa,
+            import_id,
+        ),
     )
     conn.executemany(
-        "INSERT INTO crime_types (force, month, crime_type, crimes, no_location, import_id) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [(*key, t, n, no_place, import_id) for t, (n, no_place) in sorted(f.types.items())],
+        "INSERT INTO crime_types (force, month, crime_type, crimes, no_location, no_lsoa, "
+        "import_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(*key, t, *counts, import_id) for t, counts in sorted(f.types.items())],
     )
     conn.executemany(
-        "INSERT INTO crime_areas (force, month, lsoa_code, lsoa_name, crimes, import_id) "
+        "INSERT INTO crime_areas (force, month, lsoa_code, lsoa_name, local_authority, crimes, "
+        "placed, longitude_sum, latitude_sum, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (*key, code, name, local_authority(name), *counts, import_id)
+            for code, (name, *counts) in sorted(f.areas.items())
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO crime_area_types (force, month, lsoa_code, crime_type, crimes, import_id) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        [(*key, code, name, n, import_id) for code, (name, n) in sorted(f.areas.items())],
+        [(*key, code, t, n, import_id) for (code, t), n in sorted(f.area_types.items())],
     )
 
 
 def _set_aside(conn: sqlite3.Connection, key: tuple[str, str], import_id: int) -> None:
     """Move what the store holds for a force's month into the versions tables, as replaced by
     ``import_id``: nothing is ever overwritten without trace."""
-    for table in ("crime_files", "crime_types", "crime_areas"):
+    for table in ("crime_files", "crime_types", "crime_areas", "crime_area_types"):
         columns = ", ".join(stored_columns(conn, table))
         conn.execute(
             f"INSERT INTO {VERSIONED[table]} ({columns}, superseded_by) "

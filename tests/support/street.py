@@ -126,19 +126,22 @@ def imported(runner: CliRunner, path: Path) -> str:
 
 
 def refused_import(runner: CliRunner, tmp_path: Path, path: Path, *expected: str) -> str:
-    """``oversight import crimes PATH`` refused: exit 2, one sentence holding each of ``expected``,
-    and the store's bytes unchanged; the sentence."""
+    """``oversight import crimes PATH`` refused: exit 2, one sentence (then, for bad lines, one
+    indented line for each) holding each of ``expected``, and the store's bytes unchanged; the
+    message."""
     db = tmp_path / "oversight.db"
     before = db.read_bytes() if db.exists() else None
     result = invoke(runner, "import", "crimes", str(path))
     assert result.exit_code == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr and result.stdout == ""
-    sentence = result.stderr.strip()
-    assert "\n" not in sentence and sentence.endswith("."), sentence
+    message = result.stderr.strip()
+    sentence, *lines = message.splitlines()
+    assert sentence.endswith("."), message
+    assert all(line.startswith("  ") for line in lines), message
     for part in expected:
-        assert part in sentence, sentence
+        assert part in message, message
     assert (db.read_bytes() if db.exists() else None) == before
-    return sentence
+    return message
 
 
 def zip_of(tmp_path: Path, entries: dict[str, bytes], deflate: bool = True) -> Path:
