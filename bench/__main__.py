@@ -364,6 +364,7 @@ def _year_rows(result: dict[str, object]) -> list[tuple[str, str, str, str]]:
             f"each <= {targets.IMPORT_RATIO_TARGET:g}x",
             _met(imports),
         ),
+        *_exact_path_row(imports),
         (
             "   oversight import cases; sqlite3 .import (medians)",
             f"{imports['median_oversight_s']:.2f} s (worst {imports['worst_oversight_s']:.2f} s); "
@@ -401,6 +402,28 @@ def _year_rows(result: dict[str, object]) -> list[tuple[str, str, str, str]]:
             f"< {year.REVISIONS_S_TARGET:g} s",
             _met(revisions),
         ),
+    ]
+
+
+def _exact_path_row(imports: dict[str, object]) -> list[tuple[str, str, str, str]]:
+    first, last = imports["distinct_rests_first_last"]
+    if not imports["exact_path_weeks"]:
+        return [("   distinct rests of a row, week 1 and the last", f"{first:,}; {last:,}", "", "")]
+    fast = (
+        f"before it median {imports['fast_median_ratio']:.2f}x, worst "
+        f"{imports['fast_worst_ratio']:.2f}x; "
+        if imports["fast_median_ratio"] is not None
+        else ""
+    )
+    return [
+        (
+            f"   past {imports['max_distinct']:,} distinct rests of a row (week 1: {first:,}, the "
+            f"last: {last:,}): the exact path",
+            f"from week {imports['exact_path_from_week']} ({imports['exact_path_weeks']} weeks): "
+            f"{fast}after median {imports['exact_median_ratio']:.2f}x",
+            "",
+            "",
+        )
     ]
 
 

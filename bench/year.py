@@ -32,6 +32,7 @@ from bench.children import ChildRun, oversight_command, oversight_env, remove_da
 from bench.generate import _answer, cases_csv
 from bench.targets import ANSWER_SETTINGS, IMPORT_RATIO_TARGET, MIB, Log, _shell_import
 from oversight.clock import LONDON
+from oversight.importing.bulk import MAX_DISTINCT
 
 FIRST_AS_OF = date(2020, 7, 7)  # a Tuesday, a week after the first extract's last record
 CHANGED_SHARE = 0.02  # of the records, changed each week
@@ -84,6 +85,8 @@ class WeeklyExtracts:
         partial = path.with_suffix(".partial")
         missing: dict[int, str] = {}
         rng, states, left_out = self.rng, self.states, self.missing
+        rests: set[str] = set()  # the distinct rests of a row (all but the reference)
+        add = rests.add
         with (
             self.latest.open(encoding="utf-8", newline="") as source,
             partial.open("w", encoding="utf-8", newline="") as out,
@@ -93,18 +96,18 @@ class WeeklyExtracts:
             write = out.write
             for n, action in enumerate(actions):
                 line = left_out[n] if n in left_out else next(lines)
-                if action == KEEP:
-                    write(line)
-                elif action == MISSING:
+                if action == MISSING:
                     missing[n] = line
-                else:
+                    continue
+                if action != KEEP:
                     line, states[n] = _changed(line, action, as_of, rng)
-                    write(line)
+                write(line)
+                add(line.partition(",")[2])
         partial.replace(path)
         if self.latest != self.first:
             self.latest.unlink()
         self.latest, self.missing = path, missing
-        return path, counts
+        return path, {**counts, "distinct_rests": len(rests)}
 
     def _actions(self) -> tuple[bytearray, dict[str, int]]:
         """What happens to each record this week: a different 0.5% left out (none of last
@@ -141,6 +144,14 @@ def _states(path: Path) -> bytearray:
             cells = line.split(",", 5)
             states.append(NOT_REQUIRED if cells[3] == "no" else _STATES[cells[4]])
     return states
+
+
+def distinct_rests(path: Path) -> int:
+    """How many distinct rests of a row (everything after the reference) a file has: the fast
+    path of an import gives up past ``oversight.importing.bulk.MAX_DISTINCT``."""
+    with path.open(encoding="utf-8", newline="") as file:
+        file.readline()
+        return len({line.partition(",")[2] for line in file})
 
 
 def _changed(line: str, action: int, as_of: date, rng: random.Random) -> tuple[str, int]:
@@ -180,7 +191,8 @@ def year_of_weeks(
         for number, day in enumerate(days, 1):
             tick = time.perf_counter()
             if number == 1:
-                csv, counts = first, {"changed": 0, "missing": 0}
+                csv = first
+                counts = {"changed": 0, "missing": 0, "distinct_rests": distinct_rests(first)}
             else:
                 csv, counts = extracts.next_week(day)
             generate_s = time.perf_counter() - tick
@@ -207,7 +219,8 @@ def year_of_weeks(
             weekly.append(week)
             log(
                 f"  week {number} ({day}): {counts['changed']:,} changed, "
-                f"{counts['missing']:,} missing; sqlite3 {shell.wall_s:.2f} s, oversight "
+                f"{counts['missing']:,} missing, {counts['distinct_rests']:,} distinct rests of a "
+                f"row; sqlite3 {shell.wall_s:.2f} s, oversight "
                 f"{ours.wall_s:.2f} s: {week['ratio']:.2f}x (CPU {week['cpu_ratio']:.2f}x); "
                 f"store {week['store_mib']:,.1f} MiB; load {week['load_average']}"
             )
@@ -254,6 +267,9 @@ def _import_summary(weekly: list[dict[str, object]]) -> dict[str, object]:
     ratios = [w["ratio"] for w in weekly]
     worst = max(weekly, key=lambda w: w["ratio"])
     later = weekly[1:] or weekly  # the weekly imports proper: into a store holding the last
+    # Past MAX_DISTINCT distinct rests of a row, an import takes the exact path, row by row.
+    exact = [w for w in weekly if w["distinct_rests"] > MAX_DISTINCT]
+    fast = [w for w in weekly if w["distinct_rests"] <= MAX_DISTINCT]
     return {
         "median_ratio": round(statistics.median(ratios), 2),
         "worst_ratio": round(worst["ratio"], 2),
@@ -267,6 +283,17 @@ def _import_summary(weekly: list[dict[str, object]]) -> dict[str, object]:
         "later_median_ratio": round(statistics.median(w["ratio"] for w in later), 2),
         "first_weeks_oversight_s": [w["oversight_s"] for w in weekly[:4]],
         "last_weeks_oversight_s": [w["oversight_s"] for w in weekly[-4:]],
+        "max_distinct": MAX_DISTINCT,
+        "distinct_rests_first_last": [weekly[0]["distinct_rests"], weekly[-1]["distinct_rests"]],
+        "exact_path_weeks": len(exact),
+        "exact_path_from_week": exact[0]["week"] if exact else None,
+        "fast_median_ratio": round(statistics.median(w["ratio"] for w in fast), 2)
+        if fast
+        else None,
+        "fast_worst_ratio": round(max(w["ratio"] for w in fast), 2) if fast else None,
+        "exact_median_ratio": round(statistics.median(w["ratio"] for w in exact), 2)
+        if exact
+        else None,
         "changed_a_week": weekly[-1]["changed"],
         "missing_a_week": weekly[-1]["missing"],
         "max_rss_mib": max(w["max_rss_mib"] for w in weekly),
