@@ -380,6 +380,15 @@ def _year_rows(result: dict[str, object]) -> list[tuple[str, str, str, str]]:
             _met(store),
         ),
         (
+            "   the tables that grew most (with their indexes), after week 1 and after the year",
+            "; ".join(
+                f"{name} {first:,.0f} -> {last:,.0f} MiB"
+                for name, (first, last) in list(store["space_mib"].items())[:4]
+            ),
+            "",
+            "",
+        ),
+        (
             f"   answer(/backlog as of) each of the {backlog['dates']} weeks: first on a fresh "
             "connection",
             f"median {backlog['first_median_ms']:.1f} ms, worst {backlog['first_worst_ms']:.1f} "

@@ -199,6 +199,8 @@ def year_of_weeks(
             shell = _shell_import(csv, shell_db, work)
             ours = _import_week(csv, db, day)
             checkpoint_s, size = _checkpointed_size(db)
+            if number == 1:
+                first_space = _space(db)
             week = {
                 "week": number,
                 "as_of": day.isoformat(),
@@ -231,6 +233,7 @@ def year_of_weeks(
     result: dict[str, object] = {"rows": rows, "weeks": weeks, "db": str(db)}
     result["imports"] = _import_summary(weekly)
     result["store"] = _store_summary(db, weekly)
+    result["store"]["space_mib"] = _growth(first_space, _space(db))
     now = datetime.fromisoformat(f"{days[-1]}T18:00").replace(tzinfo=LONDON)
     result["backlog"] = _backlog_by_week(db, days, now, log)
     result["revisions"] = _revisions(db, days[0], days[-1], log)
@@ -261,6 +264,25 @@ def _checkpointed_size(db: Path) -> tuple[float, int]:
     took = time.perf_counter() - tick
     wal = Path(f"{db}-wal")
     return took, db.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+
+def _space(db: Path) -> dict[str, float]:
+    """The MiB each table takes, its indexes with it (SQLite's dbstat)."""
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute(
+            "SELECT coalesce(s.tbl_name, d.name), SUM(d.pgsize) FROM dbstat d "
+            "LEFT JOIN sqlite_schema s ON s.name = d.name GROUP BY 1"
+        ).fetchall()
+    finally:
+        conn.close()
+    return {name: size / MIB for name, size in rows}
+
+
+def _growth(first: dict[str, float], last: dict[str, float]) -> dict[str, list[float]]:
+    """Each table's MiB after the first week and after the last, by how much it grew."""
+    names = sorted(set(first) | set(last), key=lambda n: first.get(n, 0) - last.get(n, 0))
+    return {n: [round(first.get(n, 0), 1), round(last.get(n, 0), 1)] for n in names}
 
 
 def _import_summary(weekly: list[dict[str, object]]) -> dict[str, object]:
