@@ -340,13 +340,14 @@ def _v10_street_places(db: Database) -> None:
             f"UPDATE {table} SET local_authority = rtrim(substr(lsoa_name, 1, "
             "length(lsoa_name) - 4)) WHERE lsoa_name GLOB '* [0-9][0-9][0-9][A-Z]'"
         )
+    # Keyed by local authority first: /crime for an area reads one range of it.
     conn.execute(
         "CREATE TABLE crime_area_types (force TEXT NOT NULL, month TEXT NOT NULL, "
-        "lsoa_code TEXT NOT NULL, crime_type TEXT NOT NULL, crimes INTEGER NOT NULL, "
-        "import_id INTEGER, PRIMARY KEY (force, month, lsoa_code, crime_type)) WITHOUT ROWID"
+        "local_authority TEXT NOT NULL, lsoa_code TEXT NOT NULL, crime_type TEXT NOT NULL, "
+        "crimes INTEGER NOT NULL, import_id INTEGER, "
+        "PRIMARY KEY (force, local_authority, month, lsoa_code, crime_type)) WITHOUT ROWID"
     )
     _versions_table(conn, "crime_area_types")
-    conn.execute("CREATE INDEX idx_crime_areas_authority ON crime_areas (local_authority)")
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [

@@ -29,6 +29,9 @@ class Settings:
     # The police force /crime answers for, as data.police.uk names it in "Falls within"
     # ("Greater Manchester Police"); empty: the only force whose crime data is in the store.
     force: str = ""
+    # A force whose latest month is more than this many months before the date's month has
+    # stopped publishing (data.police.uk usually publishes a month within two months of its end).
+    crime_publication_lag_months: int = 2
     # Slack. Secrets are kept out of repr(), so printing the settings never shows them.
     slack_bot_token: str = field(default="", repr=False)
     slack_app_token: str = field(default="", repr=False)
@@ -127,6 +130,9 @@ def load_settings(
         clock=_clock(env.get("OVERSIGHT_NOW", "")),
         stale_after_days=_positive_int(env, "STALE_AFTER_DAYS", "stale_after_days"),
         force=_force(env.get("OVERSIGHT_FORCE", "")),
+        crime_publication_lag_months=_bounded_int(
+            env, "CRIME_PUBLICATION_LAG_MONTHS", "crime_publication_lag_months", 0, 24, "months"
+        ),
         slack_bot_token=_token(env, "SLACK_BOT_TOKEN", BOT_TOKEN),
         slack_app_token=_token(env, "SLACK_APP_TOKEN", APP_TOKEN),
         slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),

@@ -67,6 +67,8 @@ def test_a_store_has_every_table(store):
         "crime_file_versions",
         "crime_type_versions",
         "crime_area_versions",
+        "crime_area_types",
+        "crime_area_type_versions",
         "case_daily_changes",
         "case_age_changes",
         "kept_from",

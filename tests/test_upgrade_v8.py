@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from oversight.schema import CURRENT_VERSION
 from tests.support.cli import invoke, settings_env, succeeded
 from tests.support.data import CASE_HEADER, write_csv
 from tests.support.weekly import count
@@ -60,7 +61,7 @@ def test_the_store_of_the_previous_release_upgrades_and_keeps_every_row(upgraded
     before_imports = dump(upgraded, "imports")
     ask(upgraded, "/backlog")  # opening it upgrades it
     with sqlite3.connect(upgraded) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 9
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION
         kept = dict(conn.execute("SELECT kind, import_id FROM kept_from"))
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert {t: dump(upgraded, t) for t in before} == before

@@ -175,7 +175,7 @@ def build_digest(
         integrity=digest_integrity(
             store, as_of, previous.as_of if previous else as_of - timedelta(days=7)
         ),
-        crime=_recorded_crime(known, as_of, settings.force),
+        crime=_recorded_crime(known, as_of, settings),
         since=first_since_each(at),
         revised=revised_weeks(store, as_of, settings.revision_alert_percent),
         revision_alert_percent=settings.revision_alert_percent,
@@ -194,9 +194,11 @@ def revised_weeks(store: Store, as_of: date, alert_percent: float) -> list[Revis
     ]
 
 
-def _recorded_crime(store: Store, as_of: date, force: str) -> CrimeFigures | None:
+def _recorded_crime(store: Store, as_of: date, settings: Settings) -> CrimeFigures | None:
     """Recorded crime for OVERSIGHT_FORCE (or the store's only force), when there is any."""
-    figures = crime_figures(store, as_of, force)
+    figures = crime_figures(
+        store, as_of, settings.force, lag_months=settings.crime_publication_lag_months
+    )
     return figures if figures.month is not None else None
 
 

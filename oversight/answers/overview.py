@@ -8,7 +8,7 @@ from pathlib import Path
 
 from oversight.answers.backlog import BacklogAnswer, backlog_answer
 from oversight.answers.commands import COMMANDS, Command, Query, UsageError, answer_model
-from oversight.answers.crime import CrimeAnswer, crime_answer
+from oversight.answers.crime import CrimeAnswer, CrimeOptions, crime_answer
 from oversight.answers.deadlines import DEFAULT_DEADLINE_DAYS, DeadlinesAnswer, deadlines_answer
 from oversight.answers.digest import DIGEST_JOB
 from oversight.answers.integrity import IntegrityAnswer, integrity_answer
@@ -82,7 +82,7 @@ def home_answer(store: Store, as_of: date, now: datetime, settings: Settings) ->
         integrity=checked,
         returns=returns_answer(store, as_of, None, now, settings),
         deadlines=deadlines_answer(store, as_of, DEFAULT_DEADLINE_DAYS, now, settings),
-        crime=crime_answer(store, as_of, None, now, settings),
+        crime=crime_answer(store, as_of, CrimeOptions(), now, settings),
         sources=vintage_of(store, as_of, settings).known,
     )
 

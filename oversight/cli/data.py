@@ -251,7 +251,7 @@ def remove_crime_month(ctx: click.Context, force: str, month: str, removed_by: s
     """Take FORCE's MONTH (YYYY-MM) street-level file out of the store: one imported by
     mistake, or a month no force can have. Recorded in the import history and the audit log."""
     from oversight.extracts.street_format import MONTH
-    from oversight.figures.crime import force_named, forces
+    from oversight.figures.crime_places import force_named, forces
     from oversight.importing.crimes import remove_month
 
     if not MONTH.fullmatch(month):

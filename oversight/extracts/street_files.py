@@ -63,6 +63,7 @@ class MonthFile:
     areas: dict[str, list] = field(default_factory=dict)
     # (LSOA code, crime type) -> rows, anti-social behaviour too
     area_types: dict[tuple[str, str], int] = field(default_factory=dict)
+    lsoa_names: dict[str, str] = field(default_factory=dict)  # LSOA code -> name
 
     @property
     def crimes(self) -> int:
@@ -326,7 +327,9 @@ def _count_chunk(chunk: object, result: MonthFile, parts: _Parts) -> bool:
         counts[2] += int(n) if outside else 0
     # By neighbourhood, summed over the chunks once they are all read (_add_areas).
     in_lsoa = chunk.loc[~no_lsoa]
-    parts.area_types.append(in_lsoa.groupby(["LSOA code", "Crime type"], observed=True).size())
+    parts.area_types.append(
+        in_lsoa.groupby(["LSOA code", "LSOA name", "Crime type"], observed=True).size()
+    )
     located = in_lsoa.loc[in_lsoa["Crime type"] != ASB]
     parts.areas.append(
         located.groupby(["LSOA code", "LSOA name"], observed=True).agg(
@@ -352,8 +355,11 @@ def _add_areas(parts: _Parts, result: MonthFile) -> None:
     import pandas as pd
 
     if parts.area_types:
-        summed = pd.concat(parts.area_types).groupby(level=[0, 1], observed=True).sum()
-        result.area_types = {(str(c), str(t)): int(n) for (c, t), n in summed.items() if n}
+        summed = pd.concat(parts.area_types).groupby(level=[0, 1, 2], observed=True).sum()
+        for (code, name, crime_type), n in summed.items():
+            if n:
+                result.area_types[(str(code), str(crime_type))] = int(n)
+                result.lsoa_names[str(code)] = str(name)
     if parts.areas:
         areas = pd.concat(parts.areas).groupby(level=[0, 1], observed=True).sum()
         for (lsoa, name), crimes, placed, longitude, latitude in areas.itertuples(name=None):

@@ -10,11 +10,30 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from oversight.extracts.street_format import ASB, CRIME_TYPES, force_slug, recorded
-from oversight.figures.crime_gaps import FIRST_MONTH, LAST_MONTH, month_after, whole_force_gaps
+from oversight.extracts.street_format import (
+    ASB,
+    CRIME_TYPES,
+    local_authority,
+    recorded,
+)
+from oversight.figures.crime_gaps import (
+    FIRST_MONTH,
+    month_after,
+    months_apart,
+    whole_force_gaps,
+)
+from oversight.figures.crime_places import (
+    Area,
+    ForceHeld,
+    area_named,
+    forces,
+    forces_held,
+    last_ended_month,
+    resolve_force,
+)
 from oversight.store import Store
 
 MONTHS_SHOWN = 24  # the chart and the workbook: this year against last
@@ -124,20 +143,36 @@ class SilentArea:
 
 
 @dataclass(frozen=True)
+class NotPublished:
+    """A force whose latest month is more than CRIME_PUBLICATION_LAG_MONTHS before the date's."""
+
+    latest_month: str  # the last month it published
+    first_missing: str
+    missing: int  # months from the first missing to the date's month
+    lag_months: int  # the usual delay allowed
+
+
+@dataclass(frozen=True)
 class CrimeFigures:
     as_of: date
     force: str | None  # None: no crime data to answer for (see note)
     forces: list[str]  # every force in the store
     crime_type: str | None  # one type only; None: all recorded crime
-    month: str | None  # the latest month on or before as_of with a file; None: none
+    month: str | None  # the latest month ended by as_of with a file; None: none
     by_type: list[TypeCount] = field(default_factory=list)  # the month against a year before
     crimes: int = 0  # recorded crime in the month (or the one type's)
     crimes_year_before: int | None = None  # None: no file for that month
     asb: int = 0
     asb_year_before: int | None = None
-    no_location: int = 0  # of the month's crimes
+    no_location: int = 0  # of the month's crimes: no coordinates at all
+    no_lsoa: int = 0  # of the month's crimes: placed, but outside any LSOA
     last_12: int = 0  # the 12 months to the month
     previous_12: int = 0  # the 12 before those
+    # Like for like: the months of the 12 whose month a year before has a file too, and the
+    # crimes of each window in those months only.
+    both_12: int = 0
+    last_both: int = 0
+    previous_both: int = 0
     absent_last_12: list[str] = field(default_factory=list)  # months without a file
     absent_previous_12: list[str] = field(default_factory=list)
     monthly: list[MonthCount] = field(default_factory=list)  # the 24 months to the month
@@ -145,6 +180,9 @@ class CrimeFigures:
     low_months: list[LowMonth] = field(default_factory=list)  # low_month, in those 24
     silent: list[SilentArea] = field(default_factory=list)  # zero_area, the 12 months to it
     note: str | None = None  # why there are no figures
+    held: list[ForceHeld] = field(default_factory=list)  # every force, with its latest month
+    area: Area | None = None  # the area asked about; None: the whole force
+    not_published: NotPublished | None = None  # the force has stopped publishing
 
     @property
     def year_before(self) -> str | None:
@@ -159,7 +197,15 @@ class CrimeFigures:
 
     @property
     def change_12_percent(self) -> float | None:
-        return percent_change(self.last_12, self.previous_12)
+        """The change over 12 months: only when both hold every month."""
+        return None if self.incomplete else percent_change(self.last_12, self.previous_12)
+
+    @property
+    def like_for_like_percent(self) -> float | None:
+        """The change in the months present in both windows, when one lacks a month."""
+        if not self.incomplete or not self.both_12:
+            return None
+        return percent_change(self.last_both, self.previous_both)
 
     @property
     def incomplete(self) -> bool:
@@ -172,90 +218,109 @@ class CrimeFigures:
         return len({a.code for a in self.silent})
 
 
-def forces(conn: sqlite3.Connection) -> list[str]:
-    return [f for (f,) in conn.execute("SELECT DISTINCT force FROM crime_files ORDER BY force")]
-
-
-def force_named(known: list[str], wanted: str) -> str | None:
-    """The force of ``known`` that ``wanted`` names, by its name or its file-name form."""
-    for force in known:
-        if force.lower() == wanted.strip().lower() or force_slug(force) == force_slug(wanted):
-            return force
-    return None
-
-
-def resolve_force(known: list[str], wanted: str) -> tuple[str | None, str | None]:
-    """The force to answer for, and else why not: ``wanted`` (OVERSIGHT_FORCE, by its name or
-    its file-name form), or the only force in the store."""
-    if wanted:
-        if (found := force_named(known, wanted)) is not None:
-            return found, None
-        held = ", ".join(known) if known else "none"
-        return (
-            None,
-            f"The store has no crime data for {wanted} (OVERSIGHT_FORCE); it holds: {held}.",
+def _series(
+    conn: sqlite3.Connection, force: str, area: Area | None, first: str, last: str
+) -> tuple[dict[str, tuple[int, int, int, int]], dict[tuple[str, str], tuple[int, int, int]]]:
+    """The months with a file (month -> crimes, anti-social behaviour, no location, outside any
+    LSOA) and the counts by month and type (-> crimes, no location, outside any LSOA), of the
+    force or of one area of it, from ``first`` to ``last``."""
+    files = {
+        m: (crimes, asb, no_location, no_lsoa)
+        for m, crimes, asb, no_location, no_lsoa in conn.execute(
+            "SELECT month, crimes, asb, no_location, no_lsoa FROM crime_files WHERE force = ? "
+            "AND month BETWEEN ? AND ? ORDER BY month",
+            (force, first, last),
         )
-    if len(known) == 1:
-        return known[0], None
-    if not known:
-        return None, "No street-level crime files have been imported: oversight import crimes PATH."
-    return None, (
-        f"The store holds crime data for {len(known)} forces: set OVERSIGHT_FORCE to the one to "
-        f"answer for (e.g. {known[0]})."
-    )
+    }
+    if area is None:
+        types = {
+            (m, t): (n, no_place, outside)
+            for m, t, n, no_place, outside in conn.execute(
+                "SELECT month, crime_type, crimes, no_location, no_lsoa FROM crime_types "
+                "WHERE force = ? AND month BETWEEN ? AND ?",
+                (force, first, last),
+            )
+        }
+        return files, types
+    # Keyed by local authority first: a neighbourhood is read within its authority's range.
+    authority = local_authority(area.name) if area.code else area.name
+    types = {
+        (m, t): (n, 0, 0)
+        for m, t, n in conn.execute(
+            "SELECT month, crime_type, SUM(crimes) FROM crime_area_types WHERE force = ? "
+            "AND local_authority = ? AND month BETWEEN ? AND ? AND lsoa_code LIKE ? "
+            "GROUP BY month, crime_type",
+            (force, authority, first, last, area.code or "%"),
+        )
+    }
+    area_files = {}
+    for m in files:
+        counts = [n for (month, t), (n, _, _) in types.items() if month == m and recorded(t)]
+        asb = types.get((m, ASB), (0, 0, 0))[0]
+        area_files[m] = (sum(counts), asb, 0, 0)
+    return area_files, types
 
 
 def crime_figures(
-    store: Store, as_of: date, force: str = "", crime_type: str | None = None
+    store: Store,
+    as_of: date,
+    force: str = "",
+    crime_type: str | None = None,
+    area: str = "",
+    lag_months: int = 2,
 ) -> CrimeFigures:
     """Recorded crime for the latest month ended by ``as_of`` with a file: by type against
-    the same month a year before, the 12 months to it against the 12 before, anti-social
-    behaviour apart, the No Location share, and the data gaps around it."""
+    the same month a year before, the 12 months to it against the 12 before (like for like),
+    anti-social behaviour apart, where crimes could not be placed, the data gaps around it, and
+    whether the force has stopped publishing; for the force, or for one ``area`` of it."""
     conn = store.conn
     known = forces(conn)
     chosen, note = resolve_force(known, force)
-    base = CrimeFigures(as_of=as_of, force=chosen, forces=known, crime_type=crime_type, month=None)
+    held = forces_held(conn, as_of)
+    base = CrimeFigures(
+        as_of=as_of, force=chosen, forces=known, crime_type=crime_type, month=None, held=held
+    )
     if chosen is None:
         return _with(base, note=note)
-    files = {
-        m: (crimes, asb, no_location)
-        for m, crimes, asb, no_location in conn.execute(
-            "SELECT month, crimes, asb, no_location FROM crime_files WHERE force = ? "
-            "AND month BETWEEN ? AND ? ORDER BY month",
-            (chosen, FIRST_MONTH, LAST_MONTH),
-        )
-    }
-    # Only months that had ended by the date: a month's file counts crimes to its last day.
-    this_month = f"{as_of:%Y-%m}"
-    ended = this_month if (as_of + timedelta(days=1)).day == 1 else month_after(this_month, -1)
-    latest = [m for m in files if m <= ended]
+    place = None
+    if area:
+        place = area_named(conn, chosen, area)
+        if place is None:
+            return _with(base, note=f"{chosen}'s files name no local authority or neighbourhood "
+                         f"called {area}.")  # fmt: skip
+        base = _with(base, area=place)
+    ended = last_ended_month(as_of)
+    published = {m for m, in conn.execute(
+        "SELECT month FROM crime_files WHERE force = ? AND month BETWEEN ? AND ?",
+        (chosen, FIRST_MONTH, f"{as_of:%Y-%m}"),
+    )}  # fmt: skip
+    latest = sorted(m for m in published if m <= ended)
     if not latest:
         return _with(
             base, note=f"No crime data for {chosen} on or before {as_of.day} {as_of:%B %Y}."
         )
     month = latest[-1]
+    stopped = None
+    newest = max(published)
+    behind = months_apart(newest, f"{as_of:%Y-%m}")
+    if behind > lag_months:
+        stopped = NotPublished(newest, month_after(newest), behind, lag_months)
     first = month_after(month, -(MONTHS_SHOWN - 1))
     window = [month_after(first, i) for i in range(MONTHS_SHOWN)]
     year_before = month_after(month, -12)
-    types: dict[tuple[str, str], tuple[int, int]] = {
-        (m, t): (n, no_place)
-        for m, t, n, no_place in conn.execute(
-            "SELECT month, crime_type, crimes, no_location FROM crime_types "
-            "WHERE force = ? AND month BETWEEN ? AND ?",
-            (chosen, first, month),
-        )
-    }
+    files, types = _series(conn, chosen, place, FIRST_MONTH, month)
 
-    def month_counts(m: str) -> tuple[int, int, int] | None:
-        """(crimes, asb, no location) of a month, for the type asked about or all crime."""
+    def month_counts(m: str) -> tuple[int, int, int, int] | None:
+        """(crimes, asb, no location, outside any LSOA) of a month, for the type asked about
+        or all crime."""
         if m not in files:
             return None
         if crime_type is None:
             return files[m]
-        n, no_place = types.get((m, crime_type), (0, 0))
-        return n, files[m][1], no_place
+        n, no_place, outside = types.get((m, crime_type), (0, 0, 0))
+        return n, files[m][1], no_place, outside
 
-    totals = {m: files[m][0] for m in files if m <= month}
+    totals = {m: files[m][0] for m in files}
     gaps = whole_force_gaps(chosen, totals)
     low = [
         LowMonth(g.month, totals[g.month], float(g.old))
@@ -284,14 +349,15 @@ def crime_figures(
     by_type = [
         TypeCount(
             crime_type=t,
-            crimes=types.get((month, t), (0, 0))[0],
-            year_before=types.get((year_before, t), (0, 0))[0] if year_before in files else None,
+            crimes=types.get((month, t), (0, 0, 0))[0],
+            year_before=types.get((year_before, t), (0, 0, 0))[0] if year_before in files else None,
         )
         for t in shown_types
     ]
     by_type.sort(key=lambda c: (-c.crimes, c.crime_type))
-    last = window[-12:]
-    previous = window[:12]
+    last, previous = window[-12:], window[:12]
+    both = [m for m in last if m in files and month_after(m, -12) in files]
+    counts_now = month_counts(month) or (0, 0, 0, 0)
     return _with(
         base,
         month=month,
@@ -300,9 +366,13 @@ def crime_figures(
         crimes_year_before=before.crimes,
         asb=files[month][1],
         asb_year_before=files[year_before][1] if year_before in files else None,
-        no_location=this.no_location or 0,
+        no_location=counts_now[2],
+        no_lsoa=counts_now[3],
         last_12=sum(by_month[m].crimes or 0 for m in last),
         previous_12=sum(by_month[m].crimes or 0 for m in previous),
+        both_12=len(both),
+        last_both=sum(by_month[m].crimes or 0 for m in both),
+        previous_both=sum(by_month[month_after(m, -12)].crimes or 0 for m in both),
         absent_last_12=[m for m in last if m not in files],
         absent_previous_12=[m for m in previous if m not in files],
         monthly=monthly,
@@ -310,7 +380,8 @@ def crime_figures(
             m for g in gaps if g.kind == "missing_month" for m in g.months(first, month)
         ],
         low_months=low,
-        silent=_silent(conn, chosen, month_after(month, -11), month),
+        silent=_silent(conn, chosen, month_after(month, -11), month, place),
+        not_published=stopped,
     )
 
 
@@ -320,13 +391,20 @@ def _with(base: CrimeFigures, **changes: object) -> CrimeFigures:
     return replace(base, **changes)
 
 
-def _silent(conn: sqlite3.Connection, force: str, first: str, last: str) -> list[SilentArea]:
+def _silent(
+    conn: sqlite3.Connection, force: str, first: str, last: str, area: Area | None
+) -> list[SilentArea]:
     """The zero_area findings of the latest crime import for these months (they depend only on
-    each month and those before it, so the latest import's hold for any date)."""
+    each month and those before it, so the latest import's hold for any date), in the area."""
     rows = conn.execute(
         "SELECT area, area_code, month, old FROM import_findings WHERE import_id = "
         "(SELECT max(id) FROM imports WHERE kind = 'crimes') AND kind = 'zero_area' "
         "AND ref = ? AND month BETWEEN ? AND ? ORDER BY month, area, area_code",
         (force, first, last),
     )
-    return [SilentArea(name, code, month, float(old or 0)) for name, code, month, old in rows]
+    found = [SilentArea(name, code, month, float(old or 0)) for name, code, month, old in rows]
+    if area is None:
+        return found
+    if area.code is not None:
+        return [a for a in found if a.code == area.code]
+    return [a for a in found if local_authority(a.name) == area.name]

@@ -233,10 +233,14 @@ def _write_month(conn: sqlite3.Connection, f: MonthFile, import_id: int) -> None
             for code, (name, *counts) in sorted(f.areas.items())
         ],
     )
+    authorities = {code: local_authority(name) for code, name in f.lsoa_names.items()}
     conn.executemany(
-        "INSERT INTO crime_area_types (force, month, lsoa_code, crime_type, crimes, import_id) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [(*key, code, t, n, import_id) for (code, t), n in sorted(f.area_types.items())],
+        "INSERT INTO crime_area_types (force, month, local_authority, lsoa_code, crime_type, "
+        "crimes, import_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (*key, authorities.get(code, ""), code, t, n, import_id)
+            for (code, t), n in sorted(f.area_types.items())
+        ],
     )
 
 

@@ -275,8 +275,7 @@ def crime_chart_data(digest: DigestAnswer) -> CrimeChartData | None:
     last, this = crime.monthly[:12], crime.monthly[12:]
     return CrimeChartData(
         title=f"Recorded crime, {crime.force}, to {month_label(crime.month)}",
-        subtitle=twelve_months_change(crime)
-        + ("; INCOMPLETE: months are missing." if crime.incomplete else "."),
+        subtitle=twelve_months_change(crime) + ".",
         labels=[f"{date.fromisoformat(m.month + '-01'):%b}" for m in this],
         this_year=[m.crimes for m in this],
         last_year=[m.crimes for m in last],

@@ -60,33 +60,48 @@ def crime_lines(c: CrimeFigures) -> list[str]:
     return lines
 
 
+def place(c: CrimeFigures) -> str:
+    """ "Greater Manchester Police, Manchester (local authority)"."""
+    where = f", {c.area.name} ({c.area.kind})" if c.area is not None else ""
+    return f"{c.force}{where}"
+
+
 @lines_of.register
 def _(answer: CrimeAnswer) -> list[str]:
     c = answer.crime
     scope = f" — {c.crime_type}" if c.crime_type else ""
+    held = fmt.forces_held(c)
     if c.month is None or c.force is None:
         lines = [f"Recorded crime{scope}, as of {fmt.long_day(answer.as_of)}", "", c.note or ""]
-        return lines + footer("crimes", answer)
+        return lines + ([held] if held else []) + footer("crimes", answer)
+    stopped = fmt.not_published(c)
     lines = [
-        f"Recorded crime{scope} — {c.force}, {month_label(c.month)} "
+        f"Recorded crime{scope} — {place(c)}, {month_label(c.month)} "
         f"(the latest month as of {fmt.long_day(answer.as_of)})",
         "",
+        *([f"WARNING: {stopped}", ""] if stopped else []),
         *crime_lines(c),
     ]
-    return lines + footer("crimes", answer)
+    return lines + ([held] if held else []) + footer("crimes", answer)
 
 
 @blocks_of.register
 def _(answer: CrimeAnswer) -> tuple[str, list[Block]]:
     c = answer.crime
     scope = f": {c.crime_type}" if c.crime_type else ""
+    held = fmt.forces_held(c)
     if c.month is None or c.force is None or c.year_before is None:
         blocks: list[Block] = [header(f"Recorded crime{scope}, as of {fmt.day(answer.as_of)}")]
         blocks.append(section(escape(c.note or "No crime data.")))
+        if held:
+            blocks.append(context(escape(held)))
         blocks += source_context("crimes", answer)
         return escape(c.note or "No crime data."), blocks
     month, before = month_label(c.month), month_label(c.year_before)
-    blocks = [header(f"Recorded crime{scope}, {escape(c.force)}, {month}")]
+    blocks = [header(f"Recorded crime{scope}, {escape(place(c))}, {month}")]
+    stopped = fmt.not_published(c)
+    if stopped:
+        blocks.append(section(f":rotating_light: *{escape(stopped)}*"))
     change = fmt.change_words(
         None if c.crimes_year_before is None else percent_change(c.crimes, c.crimes_year_before)
     )
@@ -114,8 +129,13 @@ def _(answer: CrimeAnswer) -> tuple[str, list[Block]]:
     warning = fmt.gap_warning(c)
     if warning:
         blocks.append(section(f":warning: *{escape(warning)}*"))
+    if held:
+        blocks.append(context(escape(held)))
     blocks += source_context("crimes", answer)
     text = (
-        f"Recorded crime{scope}, {c.force}, {month}: {fmt.count(c.crimes)}; {fmt.twelve_months(c)}."
+        f"Recorded crime{scope}, {place(c)}, {month}: {fmt.count(c.crimes)}; "
+        f"{fmt.twelve_months(c)}."
     )
+    if stopped:
+        text = f"{stopped} {text}"
     return escape(text), blocks

@@ -336,23 +336,53 @@ def change_words(percent: float | None) -> str:
 
 
 def twelve_months_change(c: CrimeFigures) -> str:
-    """ "12 months to December 2019: 306,663 against 334,544, down 8.3%"."""
+    """The 12 months against the 12 before, compared only like for like: "12 months to
+    December 2019: 306,663 against 334,544, down 8.3%"; when a window lacks a month, "…: not
+    compared, a month is missing from one of them; the 11 months present in both: …"."""
     assert c.month is not None
     what = "" if c.crime_type is None else f" ({c.crime_type})"
+    line = f"12 months to {month_label(c.month)}{what}: {count(c.last_12)} against " + count(
+        c.previous_12
+    )
+    if not c.incomplete:
+        return f"{line}, {change_words(c.change_12_percent)}"
+    if not c.both_12:
+        return f"{line}: not compared, no month has a file in both years"
     return (
-        f"12 months to {month_label(c.month)}{what}: {count(c.last_12)} against "
-        f"{count(c.previous_12)}, {change_words(c.change_12_percent)}"
+        f"{line}: not compared, months are missing; the {plural(c.both_12, 'month')} present "
+        f"in both: {count(c.last_both)} against {count(c.previous_both)}, "
+        f"{change_words(c.like_for_like_percent)}"
     )
 
 
 def twelve_months(c: CrimeFigures) -> str:
-    """The change over 12 months, marked INCOMPLETE, naming the months, when one is missing."""
+    """The change over 12 months, like for like, naming the months without a file."""
     line = twelve_months_change(c)
     if c.incomplete:
-        line += (
-            f" (INCOMPLETE: no file for {month_runs([*c.absent_previous_12, *c.absent_last_12])})"
-        )
+        line += f" (no file for {month_runs([*c.absent_previous_12, *c.absent_last_12])})"
     return line
+
+
+def not_published(c: CrimeFigures) -> str | None:
+    """ "No recorded crime published since June 2020: 12 months missing as of 30 Jun 2021"."""
+    stopped = c.not_published
+    if stopped is None:
+        return None
+    return (
+        f"No recorded crime published for {c.force} since {month_label(stopped.latest_month)}: "
+        f"{plural(stopped.missing, 'month')} missing as of {day(c.as_of)} (data.police.uk "
+        f"usually publishes a month within {plural(stopped.lag_months, 'month')})."
+    )
+
+
+def forces_held(c: CrimeFigures) -> str | None:
+    """The forces the store holds, each with its latest month, when more than one."""
+    if len(c.held) < 2:
+        return None
+    return "Forces held: " + "; ".join(
+        f"{h.force} (to {month_label(h.latest_month)})" if h.latest_month else h.force
+        for h in c.held
+    )
 
 
 def month_runs(months: list[str], shown: int = 4) -> str:
@@ -375,10 +405,15 @@ def month_runs(months: list[str], shown: int = 4) -> str:
 
 
 def no_location(c: CrimeFigures) -> str:
-    return (
+    """Crimes that could not be placed: with no coordinates (No Location), and placed but
+    outside any LSOA (all of Northern Ireland's; British Transport Police's in Scotland)."""
+    line = (
         f"No Location: {count(c.no_location)} of {count(c.crimes)} crimes "
         f"({pct(c.no_location_percent)}), in the totals but in no neighbourhood"
     )
+    if c.no_lsoa:
+        line += f"; placed outside any LSOA: {count(c.no_lsoa)}, in the totals too"
+    return line
 
 
 def gap_warning(c: CrimeFigures) -> str | None:
@@ -416,7 +451,9 @@ def digest_crime_lines(c: CrimeFigures) -> list[str]:
         if c.crimes_year_before is None
         else f"{count(c.crimes_year_before)} in {month_label(c.year_before)}"
     )
+    stopped = not_published(c)
     lines = [
+        *([f"WARNING: {stopped}"] if stopped else []),
         f"{count(c.crimes)} crimes against {before} "
         f"({change_words(percent_change(c.crimes, c.crimes_year_before))}); anti-social behaviour "
         f"{count(c.asb)} (not a crime)",
