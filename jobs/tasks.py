@@ -13,6 +13,7 @@ from oversight.answers.alarms import (
     INTEGRITY_JOB,
     STALE_JOB,
     IntegrityAlert,
+    crime_alarms,
     integrity_alerts,
     stale_alarm,
 )
@@ -75,13 +76,23 @@ class Jobs:
         return post_once(self.settings, self.store, self.client, message, force=force)
 
     def send_stale_alarm(self) -> Outcome:
-        alarm = stale_alarm(self.store, self.settings.clock.now(), self.settings)
-        if not alarm.raised:
+        """The stale-data alarm: once a day while the case extract is stale, and once a month
+        for each force that has stopped publishing recorded crime."""
+        now = self.settings.clock.now()
+        alarm = stale_alarm(self.store, now, self.settings)
+        outcomes = []
+        if alarm.raised:
+            outcomes.append(self._post_alarm(alarm, alarm.as_of.isoformat()))
+        for crime in crime_alarms(self.store, now, self.settings):
+            outcomes.append(self._post_alarm(crime, crime.period))
+        if not outcomes:
             return Outcome(False, "The case extract is fresh: no alarm was posted.")
+        posted = [o for o in outcomes if o.posted]
+        return Outcome(bool(posted), " ".join(o.sentence for o in outcomes))
+
+    def _post_alarm(self, alarm: object, period: str) -> Outcome:
         text, blocks = render_blocks(alarm)
-        message = Message(
-            STALE_JOB, alarm.as_of.isoformat(), self.settings.require_digest_channel(), text, blocks
-        )
+        message = Message(STALE_JOB, period, self.settings.require_digest_channel(), text, blocks)
         return post_once(self.settings, self.store, self.client, message)
 
     def send_integrity_alerts(self) -> Outcome:

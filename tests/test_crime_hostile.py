@@ -207,8 +207,12 @@ def test_an_import_writes_findings_only_for_the_forces_it_changed(
         ).fetchall()
     conn.close()
     assert latest == [(CHESHIRE, "2019-02", "2019-04")]  # Cheshire looked at again, GMP not
-    both = {(r["ref"], r["month"]) for r in gaps_csv(runner)}
+    rows = gaps_csv(runner)
+    both = {(r["ref"], r["month"]) for r in rows if r["kind"] == "missing_month"}
     assert both == {(GMP, "2019-02"), (CHESHIRE, "2019-02")}  # each force's latest look
+    # On 1 July 2020 neither force had published for over a year: said once for each.
+    stopped = {(r["ref"], r["month"], r["new"]) for r in rows if r["kind"] == "not_published"}
+    assert stopped == {(GMP, "2019-06", "14"), (CHESHIRE, "2019-07", "13")}
 
 
 def test_gaps_as_of_a_past_date_are_those_known_then(runner: CliRunner, tmp_path: Path):

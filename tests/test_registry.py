@@ -136,7 +136,7 @@ def test_every_example_of_every_command_renders_everywhere_on_the_demo(demo_stor
 
 
 def test_every_scheduled_message_renders_everywhere_on_the_demo(demo_store):
-    from oversight.answers.alarms import integrity_alerts, stale_alarm
+    from oversight.answers.alarms import crime_alarms, integrity_alerts, stale_alarm
     from oversight.answers.digest import weekly_digest
     from oversight.answers.reminders import reminders
 
@@ -145,6 +145,8 @@ def test_every_scheduled_message_renders_everywhere_on_the_demo(demo_store):
         reminders(demo_store, DEMO_NOW.date(), 5),
         stale_alarm(demo_store, DEMO_NOW, settings()),
         *integrity_alerts(demo_store, DEMO_NOW, DEMO_NOW - timedelta(days=30)),
+        # A year on, the demo's force has published nothing since June 2020.
+        *crime_alarms(demo_store, DEMO_NOW + timedelta(days=365), settings()),
     ]
     assert {type(m) for m in messages} == {
         t

@@ -207,3 +207,31 @@ def test_the_stale_data_alarm_posts_once_a_day_while_the_case_extract_is_stale(
     finally:
         store.close()
     assert sorted(sent) == ["2020-07-18", "2020-07-23", "2020-07-24"]
+
+
+def test_a_force_that_stops_publishing_is_alarmed_once_a_month(
+    tmp_path, tmp_path_factory, digest_standin
+):
+    # The demo's street files end with June 2020 (published 31 July 2020).
+    db = copy_database(demo_database(tmp_path_factory), tmp_path / "oversight.db")
+
+    def alarm(now: str) -> object:
+        settings = job_settings(digest_standin, db, OVERSIGHT_NOW=now)
+        with open_store(db) as store:
+            return Jobs(settings, store, make_client(settings)).send_stale_alarm()
+
+    def crime_posts() -> list[str]:
+        return [m["text"] for m in digest_standin.posted() if "No recorded crime" in m["text"]]
+
+    alarm("2020-08-31T09:15")  # June is two months before August: within the usual delay
+    assert crime_posts() == []
+    alarm("2020-09-01T09:15")
+    assert crime_posts() == [
+        "No recorded crime published for Greater Manchester Police since June 2020: 3 months "
+        "missing as of 1 Sep 2020."
+    ]
+    alarm("2020-09-02T09:15")  # the same month: not again (the case alarm is daily)
+    alarm("2020-09-30T09:15")
+    assert len(crime_posts()) == 1
+    alarm("2020-10-01T09:15")
+    assert len(crime_posts()) == 2 and "4 months missing as of 1 Oct 2020" in crime_posts()[1]

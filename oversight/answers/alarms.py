@@ -1,5 +1,6 @@
-"""Alarms for the mayor's office channel: a case extract that has grown stale, and a case
-import that lost records or undid reviews (an integrity alert)."""
+"""Alarms for the mayor's office channel: a case extract that has grown stale, a force that has
+stopped publishing its recorded crime, and a case import that lost records or undid reviews
+(an integrity alert)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from oversight.answers.commands import answer_model
-from oversight.answers.sources import vintage_of
+from oversight.answers.sources import as_known, vintage_of
+from oversight.figures.crime_places import NotPublished, publication_gaps
 from oversight.figures.integrity import (
     ALARMING,
     Finding,
@@ -41,6 +43,31 @@ class StaleAlarm:
 def stale_alarm(store: Store, now: datetime, settings: Settings) -> StaleAlarm:
     source = vintage_of(store, now.date(), settings).known["cases"]
     return StaleAlarm(as_of=now.date(), stale_after_days=settings.stale_after_days, source=source)
+
+
+@answer_model
+@dataclass(frozen=True)
+class CrimeAlarm:
+    """A force that has stopped publishing recorded crime: said once for each month it misses."""
+
+    as_of: date
+    force: str
+    stopped: NotPublished
+    command: str = "crime-alarm"
+
+    @property
+    def period(self) -> str:
+        """The ledger's period: one alarm a force a month."""
+        return f"crime {self.force} {self.as_of:%Y-%m}"
+
+
+def crime_alarms(store: Store, now: datetime, settings: Settings) -> list[CrimeAlarm]:
+    """An alarm for each force whose latest month, as known today, is more than
+    CRIME_PUBLICATION_LAG_MONTHS before this month."""
+    today = now.date()
+    known = as_known(store, vintage_of(store, today, settings))
+    gaps = publication_gaps(known.conn, today, settings.crime_publication_lag_months)
+    return [CrimeAlarm(today, force, gap) for force, gap in sorted(gaps.items())]
 
 
 @answer_model

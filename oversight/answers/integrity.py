@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from oversight.answers.commands import COMMANDS, Command, answer_model, no_words
-from oversight.answers.sources import first_since_each, vintage_of
+from oversight.answers.sources import as_known, first_since_each, vintage_of
 from oversight.figures.crime import month_label
 from oversight.figures.crime_gaps import months_apart
 from oversight.figures.integrity import (
@@ -57,20 +57,25 @@ def integrity_answer(
         as_of=as_of,
         integrity=integrity(store, as_of),
         sources=at.known,
-        crime_gaps=crime_gaps(store, as_of),
+        crime_gaps=crime_gaps(
+            as_known(store, at), as_of, settings.crime_publication_lag_months, revised
+        ),
         since=first_since_each(at),
     )
 
 
-def crime_gaps(store: Store, as_of: date) -> CrimeGaps | None:
-    """The data gaps in recorded crime on ``as_of``: each force's as its latest look found them
-    (None when no recorded crime had been imported by then)."""
-    latest = latest_import(store, "crimes", as_of)
+def crime_gaps(
+    store: Store, as_of: date, lag_months: int, revised: bool = False
+) -> CrimeGaps | None:
+    """The data gaps in recorded crime in the months to ``as_of``: each force's as its latest
+    look then found them (or, revised, now), and the forces that had stopped publishing (None
+    when no recorded crime had been imported by then)."""
+    latest = latest_import(store, "crimes", date.max if revised else as_of)
     if latest is None:
         return None
     found = dict.fromkeys(FINDINGS, 0)
     lines = []
-    for finding in crime_gap_findings(store, as_of):
+    for finding in crime_gap_findings(store, as_of, lag_months, revised):
         found[finding.kind] = found.get(finding.kind, 0) + 1
         if len(lines) < CRIME_GAP_LINES:
             lines.append(gap_line(finding))

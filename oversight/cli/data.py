@@ -176,12 +176,20 @@ def revisions(
 
 @cli.command()
 @as_of_option("The latest case import as of this date (default: today).")
+@click.option(
+    "--revised",
+    is_flag=True,
+    help="The crime-data gaps of the months to --as-of as the files imported since show them.",
+)
 @click.option("--import", "import_id", type=int, metavar="N", help="The findings of import #N.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV, for a spreadsheet.")
 @click.pass_context
-def integrity(ctx: click.Context, as_of: str | None, import_id: int | None, as_csv: bool) -> None:
-    """Every finding of the latest case import and the data gaps in recorded crime (or the
-    findings of import N), one per line."""
+def integrity(
+    ctx: click.Context, as_of: str | None, revised: bool, import_id: int | None, as_csv: bool
+) -> None:
+    """Every finding of the latest case import and the data gaps in recorded crime in the
+    months to the date, with the forces that had stopped publishing (or the findings of import
+    N), one per line."""
     from oversight.figures.integrity import (
         cases_imports,
         crime_gap_findings,
@@ -199,8 +207,9 @@ def integrity(ctx: click.Context, as_of: str | None, import_id: int | None, as_c
         if import_id is None:
             known = cases_imports(store, day)
             chosen = known[-1] if known else None
-            crime = latest_import(store, "crimes", day)
-            crime_rows = crime_gap_findings(store, day) if crime else []
+            crime = latest_import(store, "crimes", date.max if revised else day)
+            lag = settings.crime_publication_lag_months
+            crime_rows = crime_gap_findings(store, day, lag, revised) if crime else []
         elif (crime := import_of(store, "crimes", import_id)) is not None:
             crime_rows = findings(store, import_id)
         else:

@@ -22,16 +22,16 @@ from oversight.extracts.street_format import (
 from oversight.figures.crime_gaps import (
     FIRST_MONTH,
     month_after,
-    months_apart,
     whole_force_gaps,
 )
 from oversight.figures.crime_places import (
     Area,
     ForceHeld,
+    NotPublished,
     area_named,
     forces,
     forces_held,
-    last_ended_month,
+    publication_gaps,
     resolve_force,
 )
 from oversight.store import Store
@@ -140,16 +140,6 @@ class SilentArea:
     code: str
     month: str
     average: float  # over the months before
-
-
-@dataclass(frozen=True)
-class NotPublished:
-    """A force whose latest month is more than CRIME_PUBLICATION_LAG_MONTHS before the date's."""
-
-    latest_month: str  # the last month it published
-    first_missing: str
-    missing: int  # months from the first missing to the date's month
-    lag_months: int  # the usual delay allowed
 
 
 @dataclass(frozen=True)
@@ -289,22 +279,12 @@ def crime_figures(
             return _with(base, note=f"{chosen}'s files name no local authority or neighbourhood "
                          f"called {area}.")  # fmt: skip
         base = _with(base, area=place)
-    ended = last_ended_month(as_of)
-    published = {m for m, in conn.execute(
-        "SELECT month FROM crime_files WHERE force = ? AND month BETWEEN ? AND ?",
-        (chosen, FIRST_MONTH, f"{as_of:%Y-%m}"),
-    )}  # fmt: skip
-    latest = sorted(m for m in published if m <= ended)
-    if not latest:
+    month = next((h.latest_month for h in held if h.force == chosen), None)
+    if month is None:
         return _with(
             base, note=f"No crime data for {chosen} on or before {as_of.day} {as_of:%B %Y}."
         )
-    month = latest[-1]
-    stopped = None
-    newest = max(published)
-    behind = months_apart(newest, f"{as_of:%Y-%m}")
-    if behind > lag_months:
-        stopped = NotPublished(newest, month_after(newest), behind, lag_months)
+    stopped = publication_gaps(conn, as_of, lag_months).get(chosen)
     first = month_after(month, -(MONTHS_SHOWN - 1))
     window = [month_after(first, i) for i in range(MONTHS_SHOWN)]
     year_before = month_after(month, -12)

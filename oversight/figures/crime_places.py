@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from oversight.extracts.street_format import force_slug
-from oversight.figures.crime_gaps import FIRST_MONTH, month_after
+from oversight.figures.crime_gaps import FIRST_MONTH, month_after, months_apart
 
 
 def _words(text: str) -> str:
@@ -30,6 +30,33 @@ class Area:
     kind: str  # "local authority" or "neighbourhood"
     name: str  # "Manchester", or "Manchester 054C"
     code: str | None = None  # the LSOA code of a neighbourhood
+
+
+@dataclass(frozen=True)
+class NotPublished:
+    """A force whose latest month is more than CRIME_PUBLICATION_LAG_MONTHS before the date's."""
+
+    latest_month: str  # the last month it published
+    first_missing: str
+    missing: int  # months from the first missing to the date's month
+    lag_months: int  # the usual delay allowed
+
+
+def publication_gaps(
+    conn: sqlite3.Connection, as_of: date, lag_months: int
+) -> dict[str, NotPublished]:
+    """The forces that have stopped publishing by ``as_of``: whose latest month with a file is
+    more than ``lag_months`` before the date's month."""
+    this_month = f"{as_of:%Y-%m}"
+    gaps = {}
+    for force, newest in conn.execute(
+        "SELECT force, max(month) FROM crime_files WHERE month BETWEEN ? AND ? GROUP BY force",
+        (FIRST_MONTH, this_month),
+    ):
+        behind = months_apart(newest, this_month)
+        if behind > lag_months:
+            gaps[force] = NotPublished(newest, month_after(newest), behind, lag_months)
+    return gaps
 
 
 def forces(conn: sqlite3.Connection) -> list[str]:

@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from oversight.figures.crime_places import publication_gaps
 from oversight.store import Store
 from oversight.values import WORKSTREAMS
 
@@ -56,6 +57,10 @@ FINDING_KINDS = (
         "a neighbourhood with no crime in a month, after averaging at least 10 a month",
     ),
     FindingKind("month_shrunk", "a month imported again with over 10% fewer crimes than before"),
+    FindingKind(
+        "not_published",
+        "nothing published for more than CRIME_PUBLICATION_LAG_MONTHS: one finding a force",
+    ),
 )
 FINDINGS = {kind.name: kind for kind in FINDING_KINDS}
 ALARMING = tuple(kind.name for kind in FINDING_KINDS if kind.alarming)
@@ -215,9 +220,14 @@ def findings(store: Store, import_id: int) -> list[Finding]:
 _FINDING_SELECT = "import_id, kind, ref, workstream, old, new, month, area, area_code, until_month"
 
 
-def crime_gap_findings(store: Store, as_of: date) -> list[Finding]:
-    """The data gaps of every force as its latest look on or before ``as_of`` found them: a
-    recorded-crime import looks at the forces whose files it changed (crime_scans)."""
+def crime_gap_findings(
+    store: Store, as_of: date, lag_months: int, revised: bool = False
+) -> list[Finding]:
+    """The data gaps of every force in the months up to ``as_of``, as its latest look on or
+    before that date found them (``revised``: its latest look now), and each force that had
+    stopped publishing by then (not_published). A recorded-crime import looks at the forces
+    whose files it changed (crime_scans)."""
+    taken = date.max if revised else as_of
     rows = store.conn.execute(
         f"SELECT {', '.join('f.' + c.strip() for c in _FINDING_SELECT.split(','))} "
         "FROM import_findings f JOIN ("
@@ -225,10 +235,27 @@ def crime_gap_findings(store: Store, as_of: date) -> list[Finding]:
         "  JOIN imports i ON i.id = s.import_id "
         "  WHERE coalesce(i.extract_as_of, substr(i.imported_at, 1, 10)) <= ? GROUP BY s.force"
         ") latest ON f.import_id = latest.import_id AND f.ref = latest.force "
-        "ORDER BY f.ref, f.month, f.kind, f.area",
-        (as_of.isoformat(),),
+        "WHERE f.month <= ? ORDER BY f.ref, f.month, f.kind, f.area",
+        (taken.isoformat(), f"{as_of:%Y-%m}"),
     )
-    return [Finding(*row) for row in rows]
+    found = [Finding(*row) for row in rows]
+    last = latest_import(store, "crimes", taken)
+    for force, gap in publication_gaps(store.conn, as_of, lag_months).items():
+        found.append(
+            Finding(
+                last[0] if last else 0,
+                "not_published",
+                force,
+                "",
+                gap.latest_month,
+                str(gap.missing),
+                gap.first_missing,
+                force,
+                None,
+                f"{as_of:%Y-%m}",
+            )
+        )
+    return sorted(found, key=lambda f: (f.ref, f.month or "", f.kind, f.area or ""))
 
 
 def latest_import(store: Store, kind: str, as_of: date) -> tuple[int, str] | None:

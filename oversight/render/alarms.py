@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from oversight.answers.alarms import IntegrityAlert, StaleAlarm
+from oversight.answers.alarms import CrimeAlarm, IntegrityAlert, StaleAlarm
+from oversight.figures.crime import month_label
 from oversight.figures.integrity import ALARMING
 from oversight.render import words as fmt
 from oversight.render.blocks import Block, blocks_of, context, escape, header, list_section, section
@@ -22,6 +23,37 @@ def _(answer: StaleAlarm) -> list[str]:
         f"Figures may be out of date until a new case extract is imported (alarm after "
         f"{fmt.plural(answer.stale_after_days, 'day')}).",
     ]
+
+
+def crime_alarm_text(alarm: CrimeAlarm) -> str:
+    s = alarm.stopped
+    return (
+        f"No recorded crime published for {alarm.force} since {month_label(s.latest_month)}: "
+        f"{fmt.plural(s.missing, 'month')} missing as of {fmt.day(alarm.as_of)}."
+    )
+
+
+def crime_alarm_detail(alarm: CrimeAlarm) -> str:
+    return (
+        f"data.police.uk usually publishes a month within "
+        f"{fmt.plural(alarm.stopped.lag_months, 'month')} (CRIME_PUBLICATION_LAG_MONTHS); "
+        "/crime and /integrity say what is missing."
+    )
+
+
+@lines_of.register
+def _(alarm: CrimeAlarm) -> list[str]:
+    return [f"WARNING: {crime_alarm_text(alarm)}", crime_alarm_detail(alarm)]
+
+
+@blocks_of.register
+def _(alarm: CrimeAlarm) -> tuple[str, list[Block]]:
+    text = crime_alarm_text(alarm)
+    blocks = [
+        section(f":rotating_light: *{escape(text)}*"),
+        context(escape(crime_alarm_detail(alarm))),
+    ]
+    return text, blocks
 
 
 @lines_of.register

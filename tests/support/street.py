@@ -68,22 +68,47 @@ def write_month(folder: Path, month: str, force: str, rows: list[Row], **cells: 
 
 
 def naive_count(folder: Path) -> dict[tuple[str, str], dict[str, object]]:
-    """Every month file under ``folder`` counted row by row with the csv module."""
+    """Every month file under ``folder`` counted row by row with the csv module: by force and
+    month, crimes (not anti-social behaviour), anti-social behaviour, No Location (no
+    coordinates), placed outside any LSOA, by type, and by neighbourhood (recorded crime, with
+    the coordinates' sums) and by neighbourhood and type (every row)."""
     counts: dict[tuple[str, str], dict[str, object]] = {}
     for path in sorted(folder.rglob("*-street.csv")):
-        with path.open(newline="", encoding="utf-8") as file:
+        with path.open(newline="", encoding="utf-8-sig") as file:
             for row in csv.DictReader(file):
                 key = (row["Falls within"], row["Month"])
                 c = counts.setdefault(
-                    key, {"crimes": 0, "asb": 0, "no_location": 0, "types": Counter()}
+                    key,
+                    {
+                        "crimes": 0,
+                        "asb": 0,
+                        "no_location": 0,
+                        "no_lsoa": 0,
+                        "types": Counter(),
+                        "areas": Counter(),
+                        "area_types": Counter(),
+                        "points": {},
+                    },
                 )
                 c["types"][row["Crime type"]] += 1
+                code = row["LSOA code"]
+                if code:
+                    c["area_types"][(code, row["Crime type"])] += 1
                 if row["Crime type"] == ASB:
                     c["asb"] += 1
                     continue
                 c["crimes"] += 1
-                if row["Location"] == "No Location":
+                if not row["Longitude"]:
                     c["no_location"] += 1
+                elif not code:
+                    c["no_lsoa"] += 1
+                if code:
+                    c["areas"][code] += 1
+                    if row["Longitude"]:
+                        placed = c["points"].setdefault(code, [0, 0.0, 0.0])
+                        placed[0] += 1
+                        placed[1] += float(row["Longitude"])
+                        placed[2] += float(row["Latitude"])
     return counts
 
 
