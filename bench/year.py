@@ -274,6 +274,8 @@ def _space(db: Path) -> dict[str, float]:
             "SELECT coalesce(s.tbl_name, d.name), SUM(d.pgsize) FROM dbstat d "
             "LEFT JOIN sqlite_schema s ON s.name = d.name GROUP BY 1"
         ).fetchall()
+    except sqlite3.OperationalError:  # a SQLite built without dbstat
+        rows = []
     finally:
         conn.close()
     return {name: size / MIB for name, size in rows}
