@@ -63,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         help="only target 7 (the HTTP front door under load), on the demo database",
     )
     parser.add_argument(
+        "--crime-only",
+        action="store_true",
+        help="only target 8 (recorded crime: --crime-rows street-level rows, then /crime)",
+    )
+    parser.add_argument(
         "--year-only",
         action="store_true",
         help="only target 11 (a year of weekly extracts into one store, every version kept)",
@@ -83,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         return _finish(results, args.out, started)
     if args.year_only:
         results["year"] = _year(args, data, work)
+        return _finish(results, args.out, started)
+    if args.crime_only:
+        results["crime"] = _crime(args, data, work)
         return _finish(results, args.out, started)
 
     _log(f"Generating {args.rows:,} and {args.big_rows:,} case rows (cached in {data})")
@@ -140,11 +148,15 @@ def main(argv: list[str] | None = None) -> int:
         results["front_door"] = front_door.measure(store, _log)
     remove_database(store)
     if args.crime_rows and not args.imports_only:
-        _log("8. Recorded crime: street-level files vs sqlite3 .import; then /crime")
-        results["crime"] = crime.crime_import(data, work, args.crime_rows, args.backlog_runs, _log)
+        results["crime"] = _crime(args, data, work)
     if args.year_weeks and not args.imports_only:
         results["year"] = _year(args, data, work)
     return _finish(results, args.out, started)
+
+
+def _crime(args: argparse.Namespace, data: Path, work: Path) -> dict[str, object]:
+    _log("8. Recorded crime: street-level files vs sqlite3 .import; then /crime")
+    return crime.crime_import(data, work, args.crime_rows, args.backlog_runs, _log)
 
 
 def _year(args: argparse.Namespace, data: Path, work: Path) -> dict[str, object]:
@@ -167,8 +179,9 @@ def _finish(results: dict[str, object], out: Path, started: float) -> int:
 
 def _table(results: dict[str, object]) -> str:
     """The results as a table: what was measured, its goal, and whether it was met."""
-    if "import" not in results:  # --front-door-only or --year-only
+    if "import" not in results:  # --front-door-only, --crime-only or --year-only
         rows = _front_door_rows(results["front_door"]) if "front_door" in results else []
+        rows += _crime_rows(results["crime"]) if "crime" in results else []
         return _aligned(rows + (_year_rows(results["year"]) if "year" in results else []))
     imp = results["import"]
     ours, shell = imp["oversight"], imp["sqlite3"]
@@ -325,7 +338,7 @@ def _ask_rows(
 
 def _crime_rows(street: dict[str, object]) -> list[tuple[str, str, str, str]]:
     answer = street["answer"]
-    return [
+    rows = [
         (
             f"8. oversight import crimes, {street['rows']:,} rows in 12 files",
             _speed(street["oversight"]),
@@ -347,6 +360,27 @@ def _crime_rows(street: dict[str, object]) -> list[tuple[str, str, str, str]]:
             "yes" if answer["median_ms"] < crime.ANSWER_MS_TARGET else "NO",
         ),
     ]
+    area = street.get("area_answer")
+    if area:  # results from before VERSION 2 have no area timing
+        rows.append(
+            (
+                f"   answer({area['asked']}) on that store",
+                f"median {area['median_ms']:.2f} ms, p95 {area['p95_ms']:.2f} ms",
+                f"< {crime.ANSWER_MS_TARGET} ms",
+                "yes" if area["median_ms"] < crime.ANSWER_MS_TARGET else "NO",
+            )
+        )
+    if street.get("table_mib"):
+        largest = sorted(street["table_mib"].items(), key=lambda item: -item[1])[:4]
+        rows.append(
+            (
+                "   the largest tables (with their indexes)",
+                "; ".join(f"{name} {mib:,.1f} MiB" for name, mib in largest),
+                "",
+                "",
+            )
+        )
+    return rows
 
 
 def _year_rows(result: dict[str, object]) -> list[tuple[str, str, str, str]]:
