@@ -350,6 +350,29 @@ def _v10_street_places(db: Database) -> None:
     _versions_table(conn, "crime_area_types")
 
 
+def _v11_vintage_indexes(db: Database) -> None:
+    # A year of weekly imports made every past /backlog slow: each answer counted every finding
+    # of every cases import (a million after a year) for its "records missing" line, and summed
+    # every kept change of the ages. Each cases import's findings are now counted once, as it
+    # is made; and the changes to the reviews still waiting are indexed apart (README: "How
+    # versions are kept").
+    conn = db.conn
+    conn.execute(
+        "CREATE TABLE import_finding_counts (import_id INTEGER NOT NULL, kind TEXT NOT NULL, "
+        "workstream TEXT NOT NULL, findings INTEGER NOT NULL, "
+        "PRIMARY KEY (import_id, kind, workstream)) WITHOUT ROWID"
+    )
+    conn.execute(
+        "INSERT INTO import_finding_counts SELECT f.import_id, f.kind, "
+        "coalesce(f.workstream, ''), count(*) FROM import_findings f "
+        "JOIN imports i ON i.id = f.import_id WHERE i.kind = 'cases' GROUP BY 1, 2, 3"
+    )
+    conn.execute(
+        "CREATE INDEX case_age_changes_waiting ON case_age_changes "
+        "(workstream, import_id, recorded_on, needing) WHERE reviewed_on = ''"
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_tables,
     _v2_case_daily,
@@ -361,6 +384,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v8_crime_gap_runs,
     _v9_vintages,
     _v10_street_places,
+    _v11_vintage_indexes,
 ]
 CURRENT_VERSION = len(MIGRATIONS)
 

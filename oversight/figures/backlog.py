@@ -130,20 +130,41 @@ class Backlog:
     ages: OutstandingAges
 
 
-_TOTALS_SQL = """
-SELECT workstream,
-       coalesce(SUM(recorded), 0), coalesce(SUM(needing_review), 0), coalesce(SUM(reviewed), 0),
-       coalesce(SUM(ncrs_answered), 0), coalesce(SUM(ncrs_compliant), 0),
-       coalesce(SUM(referral_not_sent), 0), coalesce(SUM(referral_unknown), 0)
-FROM case_daily WHERE day <= ? GROUP BY workstream
-"""
+_SUMS = """coalesce(SUM(recorded), 0), coalesce(SUM(needing_review), 0), coalesce(SUM(reviewed), 0),
+coalesce(SUM(ncrs_answered), 0), coalesce(SUM(ncrs_compliant), 0),
+coalesce(SUM(referral_not_sent), 0), coalesce(SUM(referral_unknown), 0)"""
 
 
 def workstream_figures(conn: sqlite3.Connection, as_of: date) -> dict[str, WorkstreamFigures]:
     """Figures for each workstream and for both together ("all")."""
-    totals = {ws: (0,) * 7 for ws in WORKSTREAMS}
-    for workstream, *values in conn.execute(_TOTALS_SQL, (as_of.isoformat(),)):
-        totals[workstream] = tuple(values)
+    return workstream_figures_on(conn, [as_of])[0]
+
+
+def workstream_figures_on(
+    conn: sqlite3.Connection, days: list[date]
+) -> list[dict[str, WorkstreamFigures]]:
+    """:func:`workstream_figures` on each of ``days`` (in order, earliest first), from one pass
+    over the per-day totals: each day's part is summed apart, then the parts are added up."""
+    bounds = [d.isoformat() for d in days]
+    part = " ".join(f"WHEN day <= ? THEN {i}" for i in range(len(bounds)))
+    parts = {ws: [(0,) * 7 for _ in bounds] for ws in WORKSTREAMS}
+    for workstream, index, *values in conn.execute(
+        f"SELECT workstream, CASE {part} END AS part, {_SUMS} FROM case_daily WHERE day <= ? "
+        "GROUP BY workstream, part",
+        (*bounds, bounds[-1]),
+    ):
+        parts.setdefault(workstream, [(0,) * 7 for _ in bounds])[index] = tuple(values)
+    result = []
+    for upto in range(len(bounds)):
+        totals = {
+            ws: tuple(sum(col) for col in zip(*ws_parts[: upto + 1], strict=True))
+            for ws, ws_parts in parts.items()
+        }
+        result.append(_figures(totals))
+    return result
+
+
+def _figures(totals: dict[str, tuple[int, ...]]) -> dict[str, WorkstreamFigures]:
     totals[ALL] = tuple(sum(column) for column in zip(*totals.values(), strict=True))
     result = {}
     for workstream, (rec, need, rev, answered, compliant, not_sent, unknown) in totals.items():
@@ -200,8 +221,7 @@ def backlog(store: Store, as_of: date, workstream: str = ALL) -> Backlog:
     Pure: reads the per-day totals, writes nothing; the cost does not grow with the case rows.
     """
     conn = store.conn
-    now = workstream_figures(conn, as_of)
-    week_before = workstream_figures(conn, as_of - timedelta(days=7))
+    week_before, now = workstream_figures_on(conn, [as_of - timedelta(days=7), as_of])
     weeks = completed_weeks(conn, as_of, workstream)
     mean = sum(w.completed for w in weeks[-4:]) / 4
     outstanding = now[workstream].outstanding

@@ -156,8 +156,9 @@ class Integrity:
 
 _IMPORTS_SQL = """
 SELECT i.id, i.file_name, i.extract_as_of, i.imported_at, coalesce(i.scope, 'all'),
-       coalesce(SUM(f.kind = 'vanished'), 0), coalesce(SUM(f.kind = 'reappeared'), 0)
-FROM imports i LEFT JOIN import_findings f ON f.import_id = i.id
+       coalesce(SUM(CASE WHEN f.kind = 'vanished' THEN f.findings END), 0),
+       coalesce(SUM(CASE WHEN f.kind = 'reappeared' THEN f.findings END), 0)
+FROM imports i LEFT JOIN import_finding_counts f ON f.import_id = i.id
 WHERE i.kind = 'cases' AND coalesce(i.extract_as_of, substr(i.imported_at, 1, 10)) <= ?
 GROUP BY i.id ORDER BY i.id
 """

@@ -34,7 +34,6 @@ TABLE_KINDS = {
     "crime_areas": "crimes",
     "crime_area_types": "crimes",
 }
-MAX_CACHED = 64  # totals of past vintages kept in a connection's TEMP tables
 
 
 @dataclass(frozen=True)
@@ -198,9 +197,7 @@ class _KnownConnection:
         kind = TABLE_KINDS[table]
         upto = at.import_of(kind)
         if table in ("case_daily", "case_ages"):
-            first = at.not_kept[kind].import_id if kind in at.not_kept else 0
-            ws = {w: max(at.workstreams.get(w) or 0, first) for w in WORKSTREAMS}
-            return f"SELECT * FROM temp.{_case_totals(self._conn, table, ws)}"
+            return _case_totals(at, table)
         versions = VERSIONED[table]
         columns = ", ".join(c for c in stored_columns(self._conn, table))
         return (
@@ -214,36 +211,31 @@ def _reads(sql: str, table: str) -> bool:
     return re.search(rf"(?<![\w.]){table}(?!\w)", sql) is not None
 
 
-def _case_totals(conn: sqlite3.Connection, table: str, upto: dict[str, int]) -> str:
-    """The name of a TEMP table of ``case_daily`` or ``case_ages`` as they stood after the
-    imports ``upto`` (by workstream): the sums of the changes kept up to them, made once per
-    connection (a vintage never changes) and kept, a few dozen at most."""
-    name = f"vintage_{table}_" + "_".join(str(upto[w]) for w in WORKSTREAMS)
-    exists = conn.execute("SELECT 1 FROM temp.sqlite_master WHERE name = ?", (name,)).fetchone()
-    if exists:
-        return name
-    made = conn.execute(
-        "SELECT name FROM temp.sqlite_master WHERE type = 'table' AND name LIKE 'vintage_%'"
-    ).fetchall()
-    if len(made) >= MAX_CACHED:
-        for (old,) in made:
-            conn.execute(f"DROP TABLE temp.{old}")
-    limit = (
-        "CASE workstream "
-        + " ".join(f"WHEN '{w}' THEN {int(upto[w])}" for w in WORKSTREAMS)
-        + " ELSE 0 END"
+def _case_totals(at: Vintage, table: str) -> str:
+    """``case_daily`` or ``case_ages`` as they stood after each workstream's import known on
+    the date: the changes kept up to those imports, unsummed. Every figure only ever sums these
+    tables' counts, so summing the changes gives what the totals held then, with no table to
+    build first (an index of the changes does the work).
+
+    ``case_ages`` so read holds only the reviews still waiting ('' for reviewed_on): the ages
+    are only read for the reviews waiting on the date, and no review in an extract taken by the
+    date is dated after it (the import refuses one). Where the date is before the kept history
+    (a store upgraded later) every change is read, as nothing then bounds the reviews' dates."""
+    first = at.not_kept["cases"].import_id if "cases" in at.not_kept else 0
+    limit = " OR ".join(
+        f"(workstream = '{w}' AND import_id <= {max(at.workstreams.get(w) or 0, first)})"
+        for w in WORKSTREAMS
     )
     if table == "case_daily":
-        sums = ", ".join(f"SUM({c}) AS {c}" for c in DAILY_COLUMNS)
-        select = (
-            f"SELECT workstream, day, {sums} FROM main.case_daily_changes "
-            f"WHERE import_id <= {limit} GROUP BY workstream, day"
+        columns = ", ".join(DAILY_COLUMNS)
+        return f"SELECT workstream, day, {columns} FROM main.case_daily_changes WHERE {limit}"
+    if first:
+        return (
+            "SELECT workstream, recorded_on, reviewed_on, needing FROM main.case_age_changes "
+            f"WHERE {limit}"
         )
-    else:
-        select = (
-            "SELECT workstream, recorded_on, reviewed_on, SUM(needing) AS needing "
-            f"FROM main.case_age_changes WHERE import_id <= {limit} "
-            "GROUP BY workstream, recorded_on, reviewed_on"
-        )
-    conn.execute(f"CREATE TEMP TABLE {name} AS {select}")
-    return name
+    # The planner would read the changes by import (the primary key), nearly all of them.
+    return (
+        "SELECT workstream, recorded_on, reviewed_on, needing FROM main.case_age_changes "
+        f"INDEXED BY case_age_changes_waiting WHERE reviewed_on = '' AND ({limit})"
+    )

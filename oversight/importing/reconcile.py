@@ -132,7 +132,13 @@ def reconcile(
     conn.execute(
         f"WITH pairs AS MATERIALIZED ({pairs}) {insert}{branches}", [import_id] * len(_CHANGES)
     )
-    return finding_counts(conn, import_id)
+    found = finding_counts(conn, import_id)
+    # Counted once here, so that an answer need not count a year of findings again.
+    conn.executemany(
+        "INSERT INTO import_finding_counts VALUES (?, ?, ?, ?)",
+        [(import_id, c.kind, c.workstream or "", c.count) for c in found],
+    )
+    return found
 
 
 def _columns(expression: str) -> str:
