@@ -132,3 +132,20 @@ def adjust_case_totals(conn: sqlite3.Connection, import_id: int, added: str, rem
         (import_id,),
     )
     conn.execute("DELETE FROM case_ages WHERE needing = 0")
+    # The totals as this import leaves them, kept whole when it moved them, so that an answer
+    # as of a past date reads them rather than summing a year of changes.
+    moved = conn.execute(
+        "SELECT 1 FROM case_daily_changes WHERE import_id = ? LIMIT 1", (import_id,)
+    ).fetchone()
+    if moved:
+        conn.execute("INSERT INTO case_daily_kept SELECT ?, * FROM case_daily", (import_id,))
+    waited = conn.execute(
+        "SELECT 1 FROM case_age_changes WHERE import_id = ? AND reviewed_on = '' LIMIT 1",
+        (import_id,),
+    ).fetchone()
+    if waited:
+        conn.execute(
+            "INSERT INTO case_waiting_kept SELECT ?, workstream, recorded_on, needing "
+            "FROM case_ages WHERE reviewed_on = ''",
+            (import_id,),
+        )

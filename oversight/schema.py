@@ -350,12 +350,13 @@ def _v10_street_places(db: Database) -> None:
     _versions_table(conn, "crime_area_types")
 
 
-def _v11_vintage_indexes(db: Database) -> None:
+def _v11_vintage_snapshots(db: Database) -> None:
     # A year of weekly imports made every past /backlog slow: each answer counted every finding
     # of every cases import (a million after a year) for its "records missing" line, and summed
-    # every kept change of the ages. Each cases import's findings are now counted once, as it
-    # is made; and the changes to the reviews still waiting are indexed apart (README: "How
-    # versions are kept").
+    # every kept change of the totals. Each cases import's findings are now counted once, as it
+    # is made; and the totals an import leaves (the per-day totals, and the reviews still
+    # waiting by the day they were recorded) are kept whole after each import that moved them,
+    # a few thousand rows each (README: "How versions are kept").
     conn = db.conn
     conn.execute(
         "CREATE TABLE import_finding_counts (import_id INTEGER NOT NULL, kind TEXT NOT NULL, "
@@ -367,10 +368,36 @@ def _v11_vintage_indexes(db: Database) -> None:
         "coalesce(f.workstream, ''), count(*) FROM import_findings f "
         "JOIN imports i ON i.id = f.import_id WHERE i.kind = 'cases' GROUP BY 1, 2, 3"
     )
+    daily = ", ".join(f"{c} INTEGER NOT NULL" for c in DAILY_COLUMNS)
     conn.execute(
-        "CREATE INDEX case_age_changes_waiting ON case_age_changes "
-        "(workstream, import_id, recorded_on, needing) WHERE reviewed_on = ''"
+        "CREATE TABLE case_daily_kept (import_id INTEGER NOT NULL, workstream TEXT NOT NULL, "
+        f"day TEXT NOT NULL, {daily}, PRIMARY KEY (import_id, workstream, day)) WITHOUT ROWID"
     )
+    conn.execute(
+        "CREATE TABLE case_waiting_kept (import_id INTEGER NOT NULL, workstream TEXT NOT NULL, "
+        "recorded_on TEXT NOT NULL, needing INTEGER NOT NULL, "
+        "PRIMARY KEY (import_id, workstream, recorded_on)) WITHOUT ROWID"
+    )
+    sums = ", ".join(f"SUM({c})" for c in DAILY_COLUMNS)
+    nonzero = " OR ".join(f"SUM({c}) != 0" for c in DAILY_COLUMNS)
+    moved = conn.execute("SELECT DISTINCT import_id FROM case_daily_changes ORDER BY 1").fetchall()
+    for (import_id,) in moved:
+        conn.execute(
+            f"INSERT INTO case_daily_kept SELECT ?, workstream, day, {sums} "
+            "FROM case_daily_changes WHERE import_id <= ? GROUP BY workstream, day "
+            f"HAVING {nonzero}",
+            (import_id, import_id),
+        )
+    waited = conn.execute(
+        "SELECT DISTINCT import_id FROM case_age_changes WHERE reviewed_on = '' ORDER BY 1"
+    ).fetchall()
+    for (import_id,) in waited:
+        conn.execute(
+            "INSERT INTO case_waiting_kept SELECT ?, workstream, recorded_on, SUM(needing) "
+            "FROM case_age_changes WHERE import_id <= ? AND reviewed_on = '' "
+            "GROUP BY workstream, recorded_on HAVING SUM(needing) != 0",
+            (import_id, import_id),
+        )
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [
@@ -384,7 +411,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v8_crime_gap_runs,
     _v9_vintages,
     _v10_street_places,
-    _v11_vintage_indexes,
+    _v11_vintage_snapshots,
 ]
 CURRENT_VERSION = len(MIGRATIONS)
 

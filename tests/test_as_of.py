@@ -115,6 +115,32 @@ def test_the_backlog_as_of_each_week_is_the_count_of_the_extracts_to_then(
         assert answer["source"]["extract_as_of"] == DAYS[weeks_known(on) - 1].isoformat()
 
 
+def test_the_totals_kept_after_each_import_are_those_of_a_store_of_the_extracts_to_then(
+    stores: dict[int, Path],
+):
+    """What a past answer reads (the totals kept whole after each cases import) is what the
+    store of the extracts to that week holds, table for table."""
+    import sqlite3
+
+    def rows(db: Path, sql: str, *params: object) -> list[tuple]:
+        with sqlite3.connect(db) as conn:
+            return sorted(conn.execute(sql, params).fetchall())
+
+    full = stores[6]
+    cases = [i for (i,) in rows(full, "SELECT id FROM imports WHERE kind = 'cases'")]
+    assert len(cases) == 6
+    for week, import_id in enumerate(cases, 1):
+        for kept, live, columns in (
+            ("case_daily_kept", "case_daily", "*"),
+            ("case_waiting_kept", "case_ages", "workstream, recorded_on, needing"),
+        ):
+            where = " WHERE reviewed_on = ''" if live == "case_ages" else ""
+            alone = rows(stores[week], f"SELECT {columns} FROM {live}{where}")
+            latest = f"(SELECT max(import_id) FROM {kept} WHERE import_id <= ?)"
+            held = rows(full, f"SELECT * FROM {kept} WHERE import_id = {latest}", import_id)
+            assert [r[1:] for r in held] == alone, (kept, week)
+
+
 def test_revised_is_what_the_whole_store_knows_of_the_date(stores: dict[int, Path]):
     for on in [DAYS[0] - timedelta(days=5), *ASKED]:
         revised = ask(stores[6], on, "/backlog", "--revised")

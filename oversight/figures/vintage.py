@@ -213,29 +213,32 @@ def _reads(sql: str, table: str) -> bool:
 
 def _case_totals(at: Vintage, table: str) -> str:
     """``case_daily`` or ``case_ages`` as they stood after each workstream's import known on
-    the date: the changes kept up to those imports, unsummed. Every figure only ever sums these
-    tables' counts, so summing the changes gives what the totals held then, with no table to
-    build first (an index of the changes does the work).
+    the date: for each workstream, the totals kept whole by the latest import up to its own
+    that moved them (``case_daily_kept``, ``case_waiting_kept``: an import that moved nothing
+    left them as they were).
 
     ``case_ages`` so read holds only the reviews still waiting ('' for reviewed_on): the ages
     are only read for the reviews waiting on the date, and no review in an extract taken by the
     date is dated after it (the import refuses one). Where the date is before the kept history
-    (a store upgraded later) every change is read, as nothing then bounds the reviews' dates."""
+    (a store upgraded later), the reviews of the earliest kept state may be dated after it, so
+    every change to the ages up to that state is read, unsummed: the figures only ever sum
+    these tables' counts."""
     first = at.not_kept["cases"].import_id if "cases" in at.not_kept else 0
-    limit = " OR ".join(
-        f"(workstream = '{w}' AND import_id <= {max(at.workstreams.get(w) or 0, first)})"
-        for w in WORKSTREAMS
-    )
-    if table == "case_daily":
-        columns = ", ".join(DAILY_COLUMNS)
-        return f"SELECT workstream, day, {columns} FROM main.case_daily_changes WHERE {limit}"
-    if first:
+    upto = {w: max(at.workstreams.get(w) or 0, first) for w in WORKSTREAMS}
+    if table == "case_ages" and first:
+        limit = " OR ".join(f"(workstream = '{w}' AND import_id <= {n})" for w, n in upto.items())
         return (
             "SELECT workstream, recorded_on, reviewed_on, needing FROM main.case_age_changes "
             f"WHERE {limit}"
         )
-    # The planner would read the changes by import (the primary key), nearly all of them.
-    return (
-        "SELECT workstream, recorded_on, reviewed_on, needing FROM main.case_age_changes "
-        f"INDEXED BY case_age_changes_waiting WHERE reviewed_on = '' AND ({limit})"
+    kept, columns = (
+        ("case_daily_kept", "workstream, day, " + ", ".join(DAILY_COLUMNS))
+        if table == "case_daily"
+        else ("case_waiting_kept", "workstream, recorded_on, '' AS reviewed_on, needing")
     )
+    which = " OR ".join(
+        f"(workstream = '{w}' AND import_id = "
+        f"(SELECT max(import_id) FROM main.{kept} WHERE import_id <= {n}))"
+        for w, n in upto.items()
+    )
+    return f"SELECT {columns} FROM main.{kept} WHERE {which}"
