@@ -225,7 +225,9 @@ def _states(
         if workstream not in deltas:
             continue
         week = bisect.bisect_left(ends_text, day)  # the first week-end on or after the day
-        per_week = deltas[workstream].setdefault(import_id, [[0] * len(_TOTALS) for _ in ends])
+        per_week = deltas[workstream].get(import_id)
+        if per_week is None:  # not setdefault: that would build the lists for every row
+            per_week = deltas[workstream][import_id] = [[0] * len(_TOTALS) for _ in ends]
         for i, v in enumerate(values):
             per_week[week][i] += v
     states: dict[str, dict[int, dict[int, list[int]]]] = {w: {} for w in WORKSTREAMS}
