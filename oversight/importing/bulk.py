@@ -38,7 +38,9 @@ from oversight.extracts.limits import Extract
 from oversight.importing.kind import Column, Kind
 from oversight.values import is_blank, stored_value
 
-MAX_DISTINCT = 250_000  # distinct rests of a row: more, and the exact path is as quick
+# Distinct rests of a row held in memory: past this the file goes to the exact path, which is
+# about 2.5x slower (a year of weekly extracts passes it after 39 weeks: README, Performance).
+MAX_DISTINCT = 250_000
 MAX_DISTINCT_CHARS = 32 << 20  # and all of them together, held in memory while the file is read
 BATCH = 50_000  # rows sent to SQLite in one statement
 BATCH_CHARS = 4 << 20  # or fewer, when the lines are long
@@ -150,7 +152,7 @@ class _Rests(dict[str, int]):
         number = len(self)
         self.chars += len(text)
         if number >= MAX_DISTINCT or self.chars > MAX_DISTINCT_CHARS:
-            raise _Doubt  # too many to hold: the exact path is as quick
+            raise _Doubt  # too many to hold in memory: the exact path
         self[text] = number
         self.follows.append(f'":{number},"')
         return number
