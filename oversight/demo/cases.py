@@ -279,7 +279,7 @@ def write_extracts(folder: Path, seed: int = 2019) -> list[tuple[str, Path, date
         path = folder / f"{kind}-{as_of.isoformat()}.csv"
         with path.open("w", newline="", encoding="utf-8") as file:
             writer = csv.writer(file)
-            writer.writerow(KINDS[kind].names)
+            writer.writerow(KINDS[kind].headings)
             writer.writerows(kind_rows)
         written.append((kind, path, as_of))
     street = street_files(folder / "street")

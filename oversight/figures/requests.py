@@ -45,6 +45,7 @@ class InformationRequest:
     answered_on: date | None  # when answered on or before the as-of date
     working_days_left: int  # UK-wide working days after the date up to the due date (< 0: past)
     days_left: int  # calendar days from the date to the due date; negative when past
+    late_by: int = 0  # answered late: working days after the due date (at least 1)
 
     @property
     def open(self) -> bool:
@@ -130,6 +131,8 @@ def information_requests(store: Store, as_of: date, shown: str = "open") -> Requ
         due_on = date.fromisoformat(extended) if extended else statutory_due(received_on)
         answered_on = date.fromisoformat(answered) if answered else None
         state = _state(status or "open", answered_on, as_of)
+        answered = state in ANSWERED_STATUSES
+        late = answered and answered_on is not None and answered_on > due_on
         item = InformationRequest(
             ref=ref,
             authority=authority,
@@ -137,9 +140,11 @@ def information_requests(store: Store, as_of: date, shown: str = "open") -> Requ
             due_on=due_on,
             extended=bool(extended),
             state=state,
-            answered_on=answered_on if state in ANSWERED_STATUSES else None,
-            working_days_left=FOI.after(as_of, due_on),
+            answered_on=answered_on if answered else None,
+            # Counted for the open ones only (an answer years old would walk years of days).
+            working_days_left=FOI.after(as_of, due_on) if state == "open" else 0,
             days_left=(due_on - as_of).days,
+            late_by=max(FOI.after(due_on, answered_on), 1) if late and answered_on else 0,
         )
         requests.append(item)
         if item.answered_on is not None and item.answered_on > since:

@@ -27,12 +27,14 @@ from oversight.values import WORKSTREAMS
 TABLE_KINDS = {
     "case_daily": "cases",
     "case_ages": "cases",
+    "case_risk_ages": "cases",
     "data_returns": "returns",
     "deadlines": "deadlines",
     "crime_files": "crimes",
     "crime_types": "crimes",
     "crime_areas": "crimes",
     "crime_area_types": "crimes",
+    "requests": "requests",
 }
 MAX_CACHED = 64  # totals of past vintages kept in a connection's TEMP tables
 
@@ -197,7 +199,7 @@ class _KnownConnection:
         at = self._at
         kind = TABLE_KINDS[table]
         upto = at.import_of(kind)
-        if table in ("case_daily", "case_ages"):
+        if table in CASE_TOTALS:
             first = at.not_kept[kind].import_id if kind in at.not_kept else 0
             ws = {w: max(at.workstreams.get(w) or 0, first) for w in WORKSTREAMS}
             return f"SELECT * FROM temp.{_case_totals(self._conn, table, ws)}"
@@ -208,6 +210,9 @@ class _KnownConnection:
             f"SELECT {columns} FROM main.{versions} WHERE import_id <= {upto} "
             f"AND superseded_by > {upto}"
         )
+
+
+CASE_TOTALS = ("case_daily", "case_ages", "case_risk_ages")
 
 
 def _reads(sql: str, table: str) -> bool:
@@ -238,6 +243,12 @@ def _case_totals(conn: sqlite3.Connection, table: str, upto: dict[str, int]) -> 
         select = (
             f"SELECT workstream, day, {sums} FROM main.case_daily_changes "
             f"WHERE import_id <= {limit} GROUP BY workstream, day"
+        )
+    elif table == "case_risk_ages":
+        select = (
+            "SELECT workstream, recorded_on, assessed_on, risk_level, SUM(cases) AS cases "
+            f"FROM main.case_risk_age_changes WHERE import_id <= {limit} "
+            "GROUP BY workstream, recorded_on, assessed_on, risk_level"
         )
     else:
         select = (

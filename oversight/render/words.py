@@ -12,6 +12,7 @@ from oversight.figures.backlog import OutstandingAges, Trend, WorkstreamFigures
 from oversight.figures.crime import CrimeFigures, month_after, month_label, percent_change
 from oversight.figures.deadlines import Deadline
 from oversight.figures.integrity import FindingCount
+from oversight.figures.requests import InformationRequest
 from oversight.figures.returns import DataReturn
 from oversight.figures.revisions import RevisedFigure
 from oversight.figures.vintage import LastImport
@@ -98,6 +99,24 @@ def deadline_when(item: Deadline) -> str:
     if item.overdue:
         passed = -item.working_days_left
         if passed == 0:  # due at the weekend or on a bank holiday, and not one working day since
+            return f"overdue by {plural(-item.days_left, 'day')}"
+        return f"overdue by {plural(passed, 'working day')}"
+    if item.days_left == 0:
+        return "due today"
+    return f"{plural(item.working_days_left, 'working day')} left"
+
+
+def request_when(item: InformationRequest) -> str:
+    """An open request's working days left, or how long it is overdue; else how it ended."""
+    if item.state == "withdrawn":
+        return "withdrawn"
+    if item.answered_on is not None:
+        verb = {"refused": "refused", "internal_review": "answered (under internal review)"}
+        late = "on time" if item.on_time else f"late by {plural(item.late_by, 'working day')}"
+        return f"{verb.get(item.state, 'answered')} {day(item.answered_on)}, {late}"
+    if item.overdue:
+        passed = -item.working_days_left
+        if passed == 0:  # due at a weekend or on a holiday, not one working day since
             return f"overdue by {plural(-item.days_left, 'day')}"
         return f"overdue by {plural(passed, 'working day')}"
     if item.days_left == 0:
