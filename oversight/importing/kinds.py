@@ -190,6 +190,21 @@ DEADLINES = KINDS.register(
 )
 
 
+CRIMES = KINDS.register(
+    Kind(
+        name="crimes",
+        label="recorded crime",
+        table="crime_files",
+        noun="street-level crime file",
+        # data.police.uk's street-level files, read with pandas and kept as counts, a force's
+        # month file at a time (oversight.importing.crimes).
+        key=("falls_within", "month"),
+        columns=STREET_COLUMNS,
+        importer=import_crimes,
+    )
+)
+
+
 def check_request(row: Row, as_of: date) -> list[tuple[str, str]]:
     problems = _not_after(row, "received_on", as_of) + _not_after(row, "answered_on", as_of)
     status = row["status"] or "open"
@@ -228,21 +243,6 @@ REQUESTS = KINDS.register(
             Column("extended_to", parse_date),
             Column("notes", parse_text),
         ),
-    )
-)
-
-
-CRIMES = KINDS.register(
-    Kind(
-        name="crimes",
-        label="recorded crime",
-        table="crime_files",
-        noun="street-level crime file",
-        # data.police.uk's street-level files, read with pandas and kept as counts, a force's
-        # month file at a time (oversight.importing.crimes).
-        key=("falls_within", "month"),
-        columns=STREET_COLUMNS,
-        importer=import_crimes,
     )
 )
 

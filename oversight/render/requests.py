@@ -65,8 +65,11 @@ def _(answer: RequestsAnswer) -> list[str]:
     lines += ["", f"Answered in the 12 months to {fmt.day(answer.as_of)}: {_record(r.answered)}"]
     if r.by_authority:
         rows = [
-            [a.authority, fmt.count(a.answered), fmt.count(a.on_time), fmt.count(a.late)]
-            + [fmt.pct(a.on_time_percent)]
+            [
+                a.authority,
+                *map(fmt.count, (a.answered, a.on_time, a.late)),
+                fmt.pct(a.on_time_percent),
+            ]
             for a in r.by_authority
         ]
         lines += table(["Authority", "Answered", "On time", "Late", "On time %"], rows, "lrrrr")
