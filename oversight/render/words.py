@@ -15,6 +15,7 @@ from oversight.figures.integrity import FindingCount
 from oversight.figures.requests import InformationRequest
 from oversight.figures.returns import DataReturn
 from oversight.figures.revisions import RevisedFigure
+from oversight.figures.risk import RiskFigures
 from oversight.figures.vintage import LastImport
 from oversight.importing.kinds import kind_label
 from oversight.values import WORKSTREAM_LABELS
@@ -122,6 +123,22 @@ def request_when(item: InformationRequest) -> str:
     if item.days_left == 0:
         return "due today"
     return f"{plural(item.working_days_left, 'working day')} left"
+
+
+def risk(figures: RiskFigures) -> str:
+    """Risk assessments never done, how long the oldest has waited, and the high-risk share."""
+    if not figures.in_extract:
+        return "risk assessments not in this extract"
+    waited = ""
+    if figures.oldest_recorded_on is not None:
+        waited = (
+            f", the oldest waiting {plural(figures.oldest_days or 0, 'day')} "
+            f"(recorded {day(figures.oldest_recorded_on)})"
+        )
+    return (
+        f"{count(figures.unassessed)} not risk-assessed{waited}; "
+        f"{count(figures.high)} of {count(figures.assessed)} assessed high risk"
+    )
 
 
 def return_state(item: DataReturn) -> str:
