@@ -49,6 +49,7 @@ def _(answer: DigestAnswer) -> list[str]:
         f"Projected completion: {fmt.projection(trend)}",
         f"NCRS compliance of reviewed cases: {fmt.ncrs(shown)}",
         f"Referrals required among reviewed cases: {fmt.referrals(shown)}",
+        *(f"Risk assessments, {fmt.workstream(r.workstream)}: {fmt.risk(r)}" for r in answer.risk),
         "",
         f"Data returns overdue: {len(answer.returns.overdue)}",
         *(
@@ -76,6 +77,8 @@ def _(answer: DigestAnswer) -> list[str]:
         f"  {d.title}: {fmt.day(d.due_on)}, {fmt.deadline_when(d)}"
         for d in answer.deadlines.deadlines
     ]
+    requests = fmt.digest_requests(answer.requests)
+    lines += ["", requests[0], *(f"  {line}" for line in requests[1:])]
     integrity = answer.integrity
     found = fmt.integrity_since(
         len(integrity.imports), integrity.counts, integrity.missing_now, integrity.since
@@ -127,6 +130,13 @@ def _(digest: DigestAnswer) -> tuple[str, list[Block]]:
     deadlines = [deadline_line(d, owner=False) for d in digest.deadlines.deadlines]
     heading = f"*Deadlines: overdue and next {digest.deadlines.within_days} days*"
     blocks.append(list_section(heading, deadlines, limit=15))
+    if digest.risk:
+        risk = [f"• *{fmt.workstream(r.workstream)}*: {fmt.risk(r)}" for r in digest.risk]
+        blocks.append(list_section("*Risk assessments never done*", risk))
+    requests = fmt.digest_requests(digest.requests)
+    blocks.append(
+        list_section(f"*{escape(requests[0])}*", [f"• {escape(line)}" for line in requests[1:]])
+    )
     integrity = digest.integrity
     found = fmt.integrity_since(
         len(integrity.imports), integrity.counts, integrity.missing_now, integrity.since

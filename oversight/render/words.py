@@ -12,7 +12,7 @@ from oversight.figures.backlog import OutstandingAges, Trend, WorkstreamFigures
 from oversight.figures.crime import CrimeFigures, month_after, month_label, percent_change
 from oversight.figures.deadlines import Deadline
 from oversight.figures.integrity import FindingCount
-from oversight.figures.requests import InformationRequest
+from oversight.figures.requests import InformationRequest, Requests
 from oversight.figures.returns import DataReturn
 from oversight.figures.revisions import RevisedFigure
 from oversight.figures.risk import RiskFigures
@@ -139,6 +139,22 @@ def risk(figures: RiskFigures) -> str:
         f"{count(figures.unassessed)} not risk-assessed{waited}; "
         f"{count(figures.high)} of {count(figures.assessed)} assessed high risk"
     )
+
+
+def digest_requests(requests: Requests | None) -> list[str]:
+    """The digest's lines on information requests: overdue ones and the on-time share."""
+    if requests is None:
+        return ["Information requests: no requests extract"]
+    answered = requests.answered
+    lines = [
+        f"Information requests overdue: {count(len(requests.overdue))}; answered on time in "
+        f"the last 12 months: {pct(answered.on_time_percent)} ({count(answered.on_time)} of "
+        f"{count(answered.answered)})"
+    ]
+    return lines + [
+        f"{r.ref} to {r.authority}: due {day(r.due_on)}, {request_when(r)}"
+        for r in requests.overdue
+    ]
 
 
 def return_state(item: DataReturn) -> str:
