@@ -386,9 +386,7 @@ def _v11_requests_and_risk(db: Database) -> None:
         "INSERT INTO case_risk_age_changes SELECT i.id, r.* FROM case_risk_ages r "
         "JOIN (SELECT max(id) AS id FROM imports WHERE kind = 'cases') i ON i.id IS NOT NULL"
     )
-    conn.execute(
-        "UPDATE imports SET lacks = 'risk_assessed_on,risk_level' WHERE kind = 'cases'"
-    )
+    conn.execute("UPDATE imports SET lacks = 'risk_assessed_on,risk_level' WHERE kind = 'cases'")
     db["requests"].create(
         {
             "ref": str,

@@ -39,6 +39,7 @@ Reviews completed last complete week: 1 in the week from 22 Jun 2020; four-week 
 Outstanding: 5, down 1 in seven days (6 on 23 Jun 2020)
 Projected completion: 28 Jul 2020 at 1.3 reviews a week
 Outstanding by age: 4 over 90 days, 4 over 180 days, 0 over 365 days; the oldest recorded 13 Jul 2019 (353 days ago)
+Risk assessments: not in this extract
 
 From cases.csv (as of 10 Jul 2020), imported 10 Jul 2020 08:15.
 Revised: what the store knows of 30 Jun 2020 today, from every extract since; not what was known on that date.

@@ -114,7 +114,9 @@ def import_rows(
                 "extract_as_of": extract_as_of.isoformat(),
                 "scope": None if scope == "all" else scope,
                 # The optional columns the file lacked: its figures say so, not zero.
-                "lacks": ",".join(n for n, p in zip(kind.names, positions, strict=True) if p is None)
+                "lacks": ",".join(
+                    n for n, p in zip(kind.names, positions, strict=True) if p is None
+                )
                 or None,
             },
             scope=scope,

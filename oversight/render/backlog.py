@@ -56,9 +56,7 @@ def _(answer: BacklogAnswer) -> list[str]:
         f"Projected completion: {fmt.projection(trend)}",
         f"Outstanding by age: {fmt.ages(b.ages)}",
     ]
-    lines += [
-        f"Risk assessments, {fmt.workstream(r.workstream)}: {fmt.risk(r)}" for r in answer.risk
-    ]
+    lines += [f"{label}: {words}" for label, words in fmt.risk_pairs(answer.risk)]
     missing = fmt.missing_records(answer.missing_from_latest)
     if missing:
         lines.append(f"WARNING: {missing}; see /integrity")
@@ -93,12 +91,7 @@ def _(answer: BacklogAnswer) -> tuple[str, list[Block]]:
         ]
     )
     if answer.risk:
-        blocks += fields(
-            [
-                (f"Risk assessments: {fmt.workstream(r.workstream)}", fmt.risk(r))
-                for r in answer.risk
-            ]
-        )
+        blocks += fields(fmt.risk_pairs(answer.risk))
     missing = fmt.missing_records(answer.missing_from_latest)
     if missing:
         blocks.append(section(f":warning: *{missing}*: see `/integrity`."))

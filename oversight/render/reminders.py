@@ -14,6 +14,7 @@ from oversight.render.blocks import (
     list_section,
     section,
 )
+from oversight.render.requests import request_when
 from oversight.render.text import lines_of
 
 
@@ -67,7 +68,7 @@ def _request_sentence(answer: RequestReminder) -> str:
     stage = "is overdue" if answer.stage == "overdue" else "falls due"
     return (
         f"Information request {r.ref} to {r.authority} {stage}: received {fmt.day(r.received_on)}, "
-        f"due {fmt.day(r.due_on)}{' (extended)' if r.extended else ''}, {fmt.request_when(r)}."
+        f"due {fmt.day(r.due_on)}{' (extended)' if r.extended else ''}, {request_when(r)}."
     )
 
 

@@ -25,6 +25,40 @@ RULE = (
 _LISTED = {"open": "Open", "overdue": "Overdue", "all": "All"}
 
 
+def request_when(item: InformationRequest) -> str:
+    """An open request's working days left, or how long it is overdue; else how it ended."""
+    if item.state == "withdrawn":
+        return "withdrawn"
+    if item.answered_on is not None:
+        verb = {"refused": "refused", "internal_review": "answered (under internal review)"}
+        late = "on time" if item.on_time else f"late by {fmt.plural(item.late_by, 'working day')}"
+        return f"{verb.get(item.state, 'answered')} {fmt.day(item.answered_on)}, {late}"
+    if item.overdue:
+        passed = -item.working_days_left
+        if passed == 0:  # due at a weekend or on a holiday, not one working day since
+            return f"overdue by {fmt.plural(-item.days_left, 'day')}"
+        return f"overdue by {fmt.plural(passed, 'working day')}"
+    if item.days_left == 0:
+        return "due today"
+    return f"{fmt.plural(item.working_days_left, 'working day')} left"
+
+
+def digest_requests(requests: Requests | None) -> list[str]:
+    """The digest's lines on information requests: overdue ones and the on-time share."""
+    if requests is None:
+        return ["Information requests: no requests extract"]
+    answered = requests.answered
+    lines = [
+        f"Information requests overdue: {fmt.count(len(requests.overdue))}; answered on time "
+        f"in the last 12 months: {fmt.pct(answered.on_time_percent)} "
+        f"({fmt.count(answered.on_time)} of {fmt.count(answered.answered)})"
+    ]
+    return lines + [
+        f"{r.ref} to {r.authority}: due {fmt.day(r.due_on)}, {request_when(r)}"
+        for r in requests.overdue
+    ]
+
+
 def _heading(r: Requests) -> str:
     return f"{_LISTED[r.shown]} information requests"
 
@@ -55,7 +89,7 @@ def _(answer: RequestsAnswer) -> list[str]:
                 item.authority,
                 fmt.day(item.received_on),
                 fmt.day(item.due_on) + (" (extended)" if item.extended else ""),
-                loud(fmt.request_when(item)),
+                loud(request_when(item)),
             ]
             for item in r.listed
         ]
@@ -82,7 +116,7 @@ def request_line(item: InformationRequest) -> str:
         f"• *{escape(item.ref)}* to {escape(item.authority)}: received "
         f"{fmt.day(item.received_on)}, due {fmt.day(item.due_on)}"
         + (" (extended)" if item.extended else "")
-        + f", {fmt.request_when(item)}"
+        + f", {request_when(item)}"
     )
 
 

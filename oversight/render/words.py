@@ -12,7 +12,6 @@ from oversight.figures.backlog import OutstandingAges, Trend, WorkstreamFigures
 from oversight.figures.crime import CrimeFigures, month_after, month_label, percent_change
 from oversight.figures.deadlines import Deadline
 from oversight.figures.integrity import FindingCount
-from oversight.figures.requests import InformationRequest, Requests
 from oversight.figures.returns import DataReturn
 from oversight.figures.revisions import RevisedFigure
 from oversight.figures.risk import RiskFigures
@@ -107,22 +106,11 @@ def deadline_when(item: Deadline) -> str:
     return f"{plural(item.working_days_left, 'working day')} left"
 
 
-def request_when(item: InformationRequest) -> str:
-    """An open request's working days left, or how long it is overdue; else how it ended."""
-    if item.state == "withdrawn":
-        return "withdrawn"
-    if item.answered_on is not None:
-        verb = {"refused": "refused", "internal_review": "answered (under internal review)"}
-        late = "on time" if item.on_time else f"late by {plural(item.late_by, 'working day')}"
-        return f"{verb.get(item.state, 'answered')} {day(item.answered_on)}, {late}"
-    if item.overdue:
-        passed = -item.working_days_left
-        if passed == 0:  # due at a weekend or on a holiday, not one working day since
-            return f"overdue by {plural(-item.days_left, 'day')}"
-        return f"overdue by {plural(passed, 'working day')}"
-    if item.days_left == 0:
-        return "due today"
-    return f"{plural(item.working_days_left, 'working day')} left"
+def risk_pairs(figures: list[RiskFigures]) -> list[tuple[str, str]]:
+    """(label, words) for each workstream's risk assessments; one pair when none is known."""
+    if figures and not any(f.in_extract for f in figures):
+        return [("Risk assessments", "not in this extract")]
+    return [(f"Risk assessments, {workstream(f.workstream)}", risk(f)) for f in figures]
 
 
 def risk(figures: RiskFigures) -> str:
@@ -139,22 +127,6 @@ def risk(figures: RiskFigures) -> str:
         f"{count(figures.unassessed)} not risk-assessed{waited}; "
         f"{count(figures.high)} of {count(figures.assessed)} assessed high risk"
     )
-
-
-def digest_requests(requests: Requests | None) -> list[str]:
-    """The digest's lines on information requests: overdue ones and the on-time share."""
-    if requests is None:
-        return ["Information requests: no requests extract"]
-    answered = requests.answered
-    lines = [
-        f"Information requests overdue: {count(len(requests.overdue))}; answered on time in "
-        f"the last 12 months: {pct(answered.on_time_percent)} ({count(answered.on_time)} of "
-        f"{count(answered.answered)})"
-    ]
-    return lines + [
-        f"{r.ref} to {r.authority}: due {day(r.due_on)}, {request_when(r)}"
-        for r in requests.overdue
-    ]
 
 
 def return_state(item: DataReturn) -> str:

@@ -19,11 +19,11 @@ from oversight.answers.digest import DigestAnswer
 from oversight.figures.backlog import week_start
 from oversight.figures.crime import month_label
 from oversight.importing.kinds import kind_label
+from oversight.render.requests import request_when
 from oversight.render.words import (
     day,
     deadline_when,
     projection,
-    request_when,
     risk,
     source,
     stale_warning,
