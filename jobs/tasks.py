@@ -9,6 +9,7 @@ from functools import partial
 from slack_sdk import WebClient
 
 from jobs.posting import Message, Outcome, Upload, post_once
+from oversight import ledger
 from oversight.answers.alarms import (
     INTEGRITY_JOB,
     STALE_JOB,
@@ -18,7 +19,13 @@ from oversight.answers.alarms import (
     stale_alarm,
 )
 from oversight.answers.digest import DIGEST_JOB, DigestAnswer, weekly_digest
-from oversight.answers.reminders import REMINDER_JOB, reminders
+from oversight.answers.reminders import (
+    REMINDER_JOB,
+    REQUEST_JOB,
+    RequestReminder,
+    reminders,
+    request_reminders,
+)
 from oversight.render.blocks import render_blocks
 from oversight.render.digest import digest_files
 from oversight.render.findings import findings_csv
@@ -65,15 +72,36 @@ class Jobs:
         )
 
     def send_reminders(self, as_of: date | None = None, force: bool = False) -> Outcome:
+        """The day's reminder of deadlines and returns, then one post for each information
+        request newly due soon or overdue (once per request and stage, ever)."""
         as_of = as_of or self.settings.clock.today()
         answer = reminders(self.store, as_of, self.settings.reminder_days)
         if answer.empty:
-            return Outcome(False, "Nothing is due soon or overdue: no reminder was posted.")
-        text, blocks = render_blocks(answer)
-        message = Message(
-            REMINDER_JOB, as_of.isoformat(), self.settings.require_digest_channel(), text, blocks
-        )
-        return post_once(self.settings, self.store, self.client, message, force=force)
+            daily = Outcome(False, "Nothing is due soon or overdue: no reminder was posted.")
+        else:
+            text, blocks = render_blocks(answer)
+            message = Message(
+                REMINDER_JOB,
+                as_of.isoformat(),
+                self.settings.require_digest_channel(),
+                text,
+                blocks,
+            )
+            daily = post_once(self.settings, self.store, self.client, message, force=force)
+        due = request_reminders(self.store, as_of, self.settings.reminder_days)
+        new = [r for r in due if not _sent(self.store, REQUEST_JOB, r.period)]
+        if not new:
+            return daily
+        outcomes = [self._post_request(r) for r in new]
+        posted = daily.posted or any(o.posted for o in outcomes)
+        sentences = [daily.sentence] if not answer.empty else []
+        return Outcome(posted, " ".join([*sentences, *(o.sentence for o in outcomes)]))
+
+    def _post_request(self, reminder: RequestReminder) -> Outcome:
+        text, blocks = render_blocks(reminder)
+        channel = self.settings.require_digest_channel()
+        message = Message(REQUEST_JOB, reminder.period, channel, text, blocks)
+        return post_once(self.settings, self.store, self.client, message)
 
     def send_stale_alarm(self) -> Outcome:
         """The stale-data alarm: once a day while the case extract is stale, and once a month
@@ -118,6 +146,11 @@ class Jobs:
             outcomes.append(post_once(self.settings, self.store, self.client, message))
         posted = [o for o in outcomes if o.posted]
         return Outcome(bool(posted), " ".join(o.sentence for o in outcomes))
+
+
+def _sent(store: Store, job: str, period: str) -> bool:
+    entry = ledger.get(store, job, period)
+    return entry is not None and entry.state == "sent"
 
 
 def _findings_upload(alert: IntegrityAlert) -> list[Upload]:

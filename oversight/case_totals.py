@@ -53,6 +53,14 @@ SELECT workstream, recorded_on, coalesce(CASE WHEN review_status = 'reviewed' TH
 FROM case_reviews WHERE needs_review = 1
 GROUP BY 1, 2, 3
 """
+# Every case by the day it was recorded and the day and level of its risk assessment ('': none):
+# how many incidents await one on any date, how long the oldest has waited, how many of those
+# assessed were high risk.
+CASE_RISK_AGES_SQL = """
+INSERT INTO case_risk_ages
+SELECT workstream, recorded_on, coalesce(risk_assessed_on, ''), coalesce(risk_level, ''), count(*)
+FROM case_reviews GROUP BY 1, 2, 3, 4
+"""
 DAILY_COLUMNS = (
     "recorded",
     "needing_review",
@@ -86,6 +94,13 @@ def _ages_part(source: str, sign: int) -> str:
            coalesce(CASE WHEN review_status = 'reviewed' THEN reviewed_on END, '') AS v,
            SUM({sign} * weight) AS n
     FROM {source} WHERE needs_review = 1 GROUP BY 1, 2, 3"""
+
+
+def _risk_part(source: str, sign: int) -> str:
+    return f"""
+    SELECT workstream AS w, recorded_on AS r, coalesce(risk_assessed_on, '') AS a,
+           coalesce(risk_level, '') AS l, SUM({sign} * weight) AS n
+    FROM {source} GROUP BY 1, 2, 3, 4"""
 
 
 def adjust_case_totals(conn: sqlite3.Connection, import_id: int, added: str, removed: str) -> None:
@@ -132,6 +147,20 @@ def adjust_case_totals(conn: sqlite3.Connection, import_id: int, added: str, rem
         (import_id,),
     )
     conn.execute("DELETE FROM case_ages WHERE needing = 0")
+    conn.execute(
+        "INSERT INTO case_risk_age_changes SELECT ?, w, r, a, l, n FROM (SELECT w, r, a, l, "
+        f"SUM(n) AS n FROM ({_risk_part(added, 1)} UNION ALL {_risk_part(removed, -1)}) "
+        "GROUP BY w, r, a, l) WHERE n != 0",
+        (import_id,),
+    )
+    conn.execute(
+        "INSERT INTO case_risk_ages SELECT workstream, recorded_on, assessed_on, risk_level, "
+        "cases FROM case_risk_age_changes WHERE import_id = ? AND true "
+        "ON CONFLICT (workstream, recorded_on, assessed_on, risk_level) DO UPDATE SET "
+        "cases = cases + excluded.cases",
+        (import_id,),
+    )
+    conn.execute("DELETE FROM case_risk_ages WHERE cases = 0")
     # The totals as this import leaves them, kept whole when it moved them, so that an answer
     # as of a past date reads them rather than summing a year of changes.
     moved = conn.execute(

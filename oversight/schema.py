@@ -15,7 +15,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
 
-from oversight.case_totals import CASE_AGES_SQL, DAILY_COLUMNS, rebuild_case_daily
+from oversight.case_totals import (
+    CASE_AGES_SQL,
+    CASE_RISK_AGES_SQL,
+    DAILY_COLUMNS,
+    rebuild_case_daily,
+)
 from oversight.errors import UserError
 
 if TYPE_CHECKING:
@@ -255,6 +260,7 @@ VERSIONED = {
     "crime_types": "crime_type_versions",
     "crime_areas": "crime_area_versions",
     "crime_area_types": "crime_area_type_versions",
+    "requests": "request_versions",
 }
 
 
@@ -400,6 +406,55 @@ def _v11_vintage_snapshots(db: Database) -> None:
         )
 
 
+def _v12_requests_and_risk(db: Database) -> None:
+    # Issue 23. Case extracts may carry the domestic-abuse risk assessment (its date and level);
+    # an import records which optional columns its file lacked (``lacks``), so that a figure
+    # from an extract without them says so rather than counting zero. Cases by the day they
+    # were recorded and the day and level of their risk assessment ('': none), kept with each
+    # import's changes like case_ages. Information requests (FOI/EIR) on a statutory clock,
+    # versioned like every kind.
+    conn = db.conn
+    for table in ("case_reviews", "case_review_versions"):
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN risk_assessed_on TEXT")
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN risk_level TEXT")
+    conn.execute("ALTER TABLE imports ADD COLUMN lacks TEXT")
+    conn.execute(
+        "CREATE TABLE case_risk_ages (workstream TEXT NOT NULL, recorded_on TEXT NOT NULL, "
+        "assessed_on TEXT NOT NULL, risk_level TEXT NOT NULL, cases INTEGER NOT NULL, "
+        "PRIMARY KEY (workstream, recorded_on, assessed_on, risk_level)) WITHOUT ROWID"
+    )
+    conn.execute(
+        "CREATE TABLE case_risk_age_changes (import_id INTEGER NOT NULL, "
+        "workstream TEXT NOT NULL, recorded_on TEXT NOT NULL, assessed_on TEXT NOT NULL, "
+        "risk_level TEXT NOT NULL, cases INTEGER NOT NULL, PRIMARY KEY (import_id, workstream, "
+        "recorded_on, assessed_on, risk_level)) WITHOUT ROWID"
+    )
+    conn.execute(CASE_RISK_AGES_SQL)
+    # As for case_ages at v9: the totals as they stand are the latest cases import's changes
+    # (every extract before it lacked the columns, so its risk figures are not shown anyway).
+    conn.execute(
+        "INSERT INTO case_risk_age_changes SELECT i.id, r.* FROM case_risk_ages r "
+        "JOIN (SELECT max(id) AS id FROM imports WHERE kind = 'cases') i ON i.id IS NOT NULL"
+    )
+    conn.execute("UPDATE imports SET lacks = 'risk_assessed_on,risk_level' WHERE kind = 'cases'")
+    db["requests"].create(
+        {
+            "ref": str,
+            "authority": str,  # the "to" column: the public authority asked
+            "subject": str,
+            "received_on": str,
+            "answered_on": str,
+            "status": str,
+            "extended_to": str,
+            "notes": str,
+            "import_id": int,
+        },
+        pk="ref",
+        not_null={"authority", "received_on", "status"},
+    )
+    _versions_table(conn, "requests")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_tables,
     _v2_case_daily,
@@ -412,6 +467,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v9_vintages,
     _v10_street_places,
     _v11_vintage_snapshots,
+    _v12_requests_and_risk,
 ]
 CURRENT_VERSION = len(MIGRATIONS)
 

@@ -32,6 +32,18 @@ WORKSTREAM_WORDS = {
 REVIEW_STATUSES = ("outstanding", "in_progress", "reviewed", "not_required")
 RETURN_STATUSES = ("submitted", "late", "missing", "excluded", "pending")
 DEADLINE_STATUSES = ("open", "done")
+REQUEST_STATUSES = ("open", "answered", "refused", "withdrawn", "internal_review")
+# The DASH risk levels of a domestic-abuse risk assessment, lowest first; then forgiving words.
+RISK_LEVELS = ("standard", "medium", "high")
+_RISK_WORDS = {
+    **{level: level for level in RISK_LEVELS},
+    **{f"{level}_risk": level for level in RISK_LEVELS},
+    "std": "standard",
+    "s": "standard",
+    "m": "medium",
+    "med": "medium",
+    "h": "high",
+}
 
 _PERIOD = re.compile(r"(\d{4})-Q([1-4])|(\d{4})/(\d{2})|(\d{4})-(0[1-9]|1[0-2])")
 
@@ -100,6 +112,15 @@ def parse_choice(value: object, choices: tuple[str, ...], what: str) -> str:
     if name not in choices:
         raise ValueError(f'"{text}" is not a {what} ({", ".join(choices)})')
     return name
+
+
+def parse_risk_level(value: object) -> str:
+    """standard, medium or high (also "High risk", "H", "med", "std"), in any case."""
+    text = _cell_text(value)
+    try:
+        return _RISK_WORDS[normalise_name(text)]
+    except KeyError:
+        raise ValueError(f'"{text}" is not a risk level (standard, medium or high)') from None
 
 
 def parse_period(value: object) -> str:

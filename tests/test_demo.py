@@ -254,13 +254,14 @@ def test_the_demo_database_was_built_through_the_real_imports(demo_db: Path) -> 
     # In the order they were taken (kind by kind within a day): each month's street file on
     # the last day of the month after it; the cases, returns and deadlines on 30 June; then the
     # later case extracts.
-    taken = [(kind, AS_OF) for kind in ("cases", "returns", "deadlines")]
+    taken = [(kind, AS_OF) for kind in ("cases", "returns", "deadlines", "requests")]
     taken += [("cases", d.isoformat()) for d in demo.LATER]
     crime_months = [m for m in street_months("2018-01", 30) if m != demo.MISSING_MONTH]
     taken += [("crimes", last_day_of_next(m)) for m in crime_months]
     assert [(i[0], i[2]) for i in imports] == sorted(taken, key=lambda t: t[1])
     assert {i[1] for i in imports} == {"oversight demo"}
-    imports = [i for i in imports if i[0] != "crimes"]
+    assert [i[3] for i in imports if i[0] == "requests"] == [12]  # a dozen, to NHS trusts
+    imports = [i for i in imports if i[0] not in ("crimes", "requests")]
     assert [i[3] for i in imports[:3]] == list(counts.values())
     # The last extract lost records: they are still in the store, and nothing else was lost.
     cases = counts["case_reviews"]

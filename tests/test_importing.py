@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oversight.errors import InvalidExtract, UserError
+from oversight.importing.kinds import NO_RISK_COLUMNS
 from oversight.importing.tabular import MAX_PROBLEMS
 from oversight.store import Store, open_store
 from tests.support.data import (
@@ -113,7 +114,8 @@ def test_a_csv_of_cases_is_stored_value_by_value(store, tmp_path):
     assert (result.rows_read, result.inserted, result.updated, result.unchanged) == (5, 5, 0, 0)
     assert result.not_in_file == 0
     assert not result.changed_nothing
-    assert result.warnings == []
+    # An extract of the columns before risk assessments: it says what it lacks.
+    assert result.warnings == [NO_RISK_COLUMNS]
     assert cases_table(store) == FIRST_CASES_STORED
     ids = store.conn.execute("SELECT DISTINCT import_id FROM case_reviews").fetchall()
     assert ids == [(result.import_id,)]
@@ -176,7 +178,7 @@ def test_an_awkward_export_imports_exactly_like_a_clean_one(tmp_path):
             tmp_path / "awkward.csv", header, rows, bom=True, crlf=True, trailing_blank_lines=2
         )
         result = run_import(awkward, "cases", path)
-        assert result.warnings == []
+        assert result.warnings == [NO_RISK_COLUMNS]
         assert (result.rows_read, result.inserted) == (5, 5)
         assert cases_table(awkward) == cases_table(clean) == FIRST_CASES_STORED
         assert stored_case_daily(awkward.conn) == stored_case_daily(clean.conn)
@@ -252,6 +254,7 @@ def test_unknown_columns_are_ignored_with_a_warning(store, tmp_path):
     result = run_import(store, "cases", path)
     assert result.warnings == [
         'ignored 2 columns that oversight does not use: "Officer Name", "notes"',
+        NO_RISK_COLUMNS,
     ]
     assert cases_table(store) == FIRST_CASES_STORED
 
@@ -267,7 +270,8 @@ def test_unknown_columns_are_one_warning_with_names_short_and_on_one_line(store,
     assert result.warnings == [
         "ignored 22 columns that oversight does not use: "
         '"Notes\\n\\x1b[2Jmore", "' + "y" * 39 + '…", "extra 0", "extra 1", "extra 2" '
-        "and 17 more"
+        "and 17 more",
+        NO_RISK_COLUMNS,
     ]
     assert cases_table(store) == FIRST_CASES_STORED
 
@@ -287,7 +291,10 @@ def test_a_missing_optional_column_is_unknown_for_every_row_with_a_warning(store
     header = [c for c in CASE_HEADER if c != "referral_sent"]
     path = write_csv(tmp_path / "cases.csv", header, (row[:-1] for row in FIRST_CASES))
     result = run_import(store, "cases", path)
-    assert result.warnings == ['no "referral_sent" column: stored as unknown for every row']
+    assert result.warnings == [
+        'no "referral_sent" column: stored as unknown for every row',
+        NO_RISK_COLUMNS,
+    ]
     sent = store.conn.execute("SELECT DISTINCT typeof(referral_sent) FROM case_reviews")
     assert sent.fetchall() == [("null",)]
 

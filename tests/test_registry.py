@@ -138,11 +138,12 @@ def test_every_example_of_every_command_renders_everywhere_on_the_demo(demo_stor
 def test_every_scheduled_message_renders_everywhere_on_the_demo(demo_store):
     from oversight.answers.alarms import crime_alarms, integrity_alerts, stale_alarm
     from oversight.answers.digest import weekly_digest
-    from oversight.answers.reminders import reminders
+    from oversight.answers.reminders import reminders, request_reminders
 
     messages = [
         weekly_digest(demo_store, DEMO_NOW.date(), DEMO_NOW, settings()),
         reminders(demo_store, DEMO_NOW.date(), 5),
+        *request_reminders(demo_store, DEMO_NOW.date(), 5),
         stale_alarm(demo_store, DEMO_NOW, settings()),
         *integrity_alerts(demo_store, DEMO_NOW, DEMO_NOW - timedelta(days=30)),
         # A year on, the demo's force has published nothing since June 2020.

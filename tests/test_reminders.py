@@ -235,3 +235,56 @@ def test_a_force_that_stops_publishing_is_alarmed_once_a_month(
     assert len(crime_posts()) == 1
     alarm("2020-10-01T09:15")
     assert len(crime_posts()) == 2 and "4 months missing as of 1 Oct 2020" in crime_posts()[1]
+
+
+# --- information requests ----------------------------------------------------------------------
+
+
+def test_each_information_request_is_reminded_once_per_stage(tmp_path, digest_standin):
+    db = tmp_path / "oversight.db"
+    rows = [
+        # Received Mon 1 Jun 2020: 2-5 Jun (1-4), 8-12 (5-9), 15-19 (10-14), 22-26 (15-19),
+        # Mon 29 Jun (20): due 29 Jun, overdue on Wed 1 Jul.
+        ["R-OVER", "Trust A", "s", "2020-06-01", "", "", "", ""],
+        # Received Mon 8 Jun: 20 working days on, Mon 6 Jul: 3 working days after 1 Jul.
+        ["R-SOON", "Trust B", "s", "2020-06-08", "", "open", "", ""],
+        # Received Wed 24 Jun: due Wed 22 Jul, outside five working days.
+        ["R-LATER", "Trust C", "s", "2020-06-24", "", "open", "", ""],
+        ["R-DONE", "Trust A", "s", "2020-05-01", "2020-05-20", "answered", "", ""],
+    ]
+    header = ["ref", "to", "subject", "received_on", "answered_on", "status", "extended_to"]
+    path = write_csv(tmp_path / "requests.csv", [*header, "notes"], rows)
+    env = {**clean_env(), "OVERSIGHT_DB": str(db), "OVERSIGHT_NOW": "2020-07-01T08:00"}
+    assert oversight(tmp_path, env, "import", "requests", str(path)).returncode == 0
+
+    def remind(now: str) -> object:
+        settings = job_settings(digest_standin, db, OVERSIGHT_NOW=now, REMINDER_DAYS="5")
+        store = open_store(db)
+        try:
+            return Jobs(settings, store, make_client(settings)).send_reminders()
+        finally:
+            store.close()
+
+    first = remind("2020-07-01T08:30")
+    assert first.posted
+    texts = [html.unescape(m["text"]) for m in digest_standin.posted()]
+    assert len(texts) == 2
+    assert texts[0].startswith("Information request R-OVER to Trust A is overdue: ")
+    assert "due 29 Jun 2020, overdue by 2 working days" in texts[0]
+    assert texts[1].startswith("Information request R-SOON to Trust B falls due: ")
+    assert "due 6 Jul 2020, 3 working days left" in texts[1]
+    # The next day: nothing new (each was posted once at its stage).
+    again = remind("2020-07-02T08:30")
+    assert not again.posted
+    assert len(digest_standin.posted()) == 2
+    # Tue 7 Jul: R-SOON has gone overdue (a new stage); R-OVER is not posted again.
+    remind("2020-07-07T08:30")
+    texts = [html.unescape(m["text"]) for m in digest_standin.posted()]
+    assert len(texts) == 3
+    assert texts[2].startswith("Information request R-SOON to Trust B is overdue: ")
+    store = open_store(db)
+    try:
+        sent = sorted(e.period for e in ledger.history(store, "request-reminders"))
+    finally:
+        store.close()
+    assert sent == ["R-OVER overdue", "R-SOON due", "R-SOON overdue"]

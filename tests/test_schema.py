@@ -122,8 +122,12 @@ def test_a_version_1_database_upgrades_and_keeps_its_rows(tmp_path):
         assert store.schema_version() == CURRENT_VERSION
         conn = store.conn
         # Reconciliation's columns (v5) are empty: nothing has been found missing yet.
-        assert dump(conn, "case_reviews") == sorted((*case, None, None) for case in V1_CASES)
-        assert dump(conn, "imports") == [(*i, None) for i in imports_before]  # no scope
+        # ... and so are the risk assessment's (v11), which no extract before it had.
+        assert dump(conn, "case_reviews") == sorted(
+            (*case, None, None, None, None) for case in V1_CASES
+        )
+        lacks = {"cases": "risk_assessed_on,risk_level"}
+        assert dump(conn, "imports") == [(*i, None, lacks.get(i[1])) for i in imports_before]
         assert dump(conn, "deadlines") == deadlines_before
         assert stored_case_daily(conn) == expected_case_daily(V1_CASES)
         # How long reviews waited (v5), counted case by case here.

@@ -72,6 +72,10 @@ def test_a_store_has_every_table(store):
         "case_daily_changes",
         "case_age_changes",
         "kept_from",
+        "case_risk_ages",
+        "case_risk_age_changes",
+        "requests",
+        "request_versions",
     }
 
 

@@ -39,6 +39,7 @@ Reviews completed last complete week: 1 in the week from 22 Jun 2020; four-week 
 Outstanding: 5, down 1 in seven days (6 on 23 Jun 2020)
 Projected completion: 28 Jul 2020 at 1.3 reviews a week
 Outstanding by age: 4 over 90 days, 4 over 180 days, 0 over 365 days; the oldest recorded 13 Jul 2019 (353 days ago)
+Risk assessments: not in this extract
 
 From cases.csv (as of 10 Jul 2020), imported 10 Jul 2020 08:15.
 Revised: what the store knows of 30 Jun 2020 today, from every extract since; not what was known on that date.
@@ -197,16 +198,17 @@ def test_status_text(summer: Store):
     lines = render_text(ask(summer, "/oversight status")).splitlines()
     assert lines[0] == f"Database: {summer.path.resolve()}"
     assert lines[1] == f"Schema version: {CURRENT_VERSION}"
-    assert lines[3:10] == [
+    assert lines[3:11] == [
         "Rows:",
         "  case reviews: 14",
         "  data returns: 8",
         "  deadlines: 0",
         "  recorded crime: 0",
+        "  information requests: 0",
         "  imports: 2",
         "  audit log entries: 0",
     ]
-    assert lines[11:] == [
+    assert lines[12:] == [
         "Last imports:",
         "  case reviews: cases.csv, extract as of 10 Jul 2020 (0 days old), imported "
         "10 Jul 2020 08:15 by analyst",
@@ -214,6 +216,7 @@ def test_status_text(summer: Store):
         "1 Jul 2020 09:00 by analyst",
         "  deadlines: never imported",
         "  recorded crime: never imported",
+        "  information requests: never imported",
     ]
 
 

@@ -31,6 +31,7 @@ SHEETS = [
     "Data returns",
     "Deadlines",
     "Data integrity",
+    "Information requests",  # the demo has a requests extract
     "Recorded crime",  # the demo has street-level files
 ]
 # Text that a spreadsheet would run as a formula, or read as a number, if written carelessly.

@@ -17,6 +17,7 @@ from oversight.answers.commands import (
 from oversight.answers.sources import Knowing, as_known, knowing, vintage_of
 from oversight.figures.backlog import ALL, Backlog, backlog, workstream_figures
 from oversight.figures.integrity import Integrity, integrity
+from oversight.figures.risk import RiskFigures, lacking_risk_columns, risk_assessments
 from oversight.figures.vintage import LastImport
 from oversight.settings import Settings
 from oversight.store import Store
@@ -31,6 +32,8 @@ class BacklogAnswer:
     source: LastImport | None  # the case extract the figures come from (None: none by then)
     missing_from_latest: int = 0  # records the latest extracts no longer hold, still counted
     known: Knowing = field(default_factory=Knowing)
+    # Risk assessments never done, per workstream shown and combined.
+    risk: list[RiskFigures] = field(default_factory=list)
     command: str = "backlog"
 
 
@@ -46,7 +49,9 @@ def backlog_answer(
     """The backlog as known on ``as_of`` (the latest case extract taken by then), or, revised,
     as the store knows that date now; with any figure later extracts have changed since."""
     at = vintage_of(store, as_of, settings, revised)
-    figures = backlog(as_known(store, at), as_of, workstream)
+    known = as_known(store, at)
+    figures = backlog(known, as_of, workstream)
+    lacking = lacking_risk_columns(store.conn, at.workstreams)
     shown = figures.figures[-1]
     then = {"outstanding": shown.outstanding, "reviewed": shown.reviewed}
     now_known = None
@@ -59,6 +64,7 @@ def backlog_answer(
         source=at.known["cases"],
         missing_from_latest=(found or integrity(store, as_of)).missing_now,
         known=knowing(at, "cases", then, now_known),
+        risk=risk_assessments(known.conn, as_of, lacking, workstream),
     )
 
 

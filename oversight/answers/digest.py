@@ -29,8 +29,10 @@ from oversight.figures.integrity import (
     cases_imports,
     findings,
 )
+from oversight.figures.requests import Requests, information_requests
 from oversight.figures.returns import ReturnsStatus, returns_status
 from oversight.figures.revisions import RevisedFigure, revision_triangle
+from oversight.figures.risk import RiskFigures, lacking_risk_columns, risk_assessments
 from oversight.figures.vintage import LastImport
 from oversight.settings import Settings
 from oversight.store import Store
@@ -101,6 +103,10 @@ class DigestAnswer:
     # have revised by more than REVISION_ALERT per cent of the figure first known.
     revised: list[RevisedFigure] = field(default_factory=list)
     revision_alert_percent: float = 1.0
+    # Risk assessments never done, per workstream and combined (issue 23).
+    risk: list[RiskFigures] = field(default_factory=list)
+    # Information requests on their statutory clock (None: no requests extract by the date).
+    requests: Requests | None = None
     command: str = "digest"
 
     @property
@@ -179,6 +185,10 @@ def build_digest(
         since=first_since_each(at),
         revised=revised_weeks(store, as_of, settings.revision_alert_percent),
         revision_alert_percent=settings.revision_alert_percent,
+        risk=risk_assessments(
+            known.conn, as_of, lacking_risk_columns(store.conn, at.workstreams), ALL
+        ),
+        requests=information_requests(known, as_of, "overdue") if at.known["requests"] else None,
     )
 
 

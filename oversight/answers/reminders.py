@@ -10,11 +10,13 @@ from datetime import date, timedelta
 
 from oversight.answers.commands import answer_model
 from oversight.figures.deadlines import Deadline, open_deadlines
+from oversight.figures.requests import InformationRequest, requests_due
 from oversight.figures.returns import DataReturn, returns_status
 from oversight.figures.workdays import working_days_after
 from oversight.store import Store
 
 REMINDER_JOB = "deadline-reminders"
+REQUEST_JOB = "request-reminders"  # one post per information request and stage, ever
 
 
 @answer_model
@@ -49,3 +51,29 @@ def reminders(store: Store, as_of: date, working_days: int) -> RemindersAnswer:
     return RemindersAnswer(
         as_of=as_of, working_days=working_days, deadlines=deadlines, returns=returns
     )
+
+
+@answer_model
+@dataclass(frozen=True)
+class RequestReminder:
+    """An information request entering a stage of its statutory clock: due within the
+    reminder's working days (UK-wide, as the Act counts them), or overdue. Each is posted once
+    per request and stage: its ledger period is the request's ref and the stage."""
+
+    as_of: date
+    request: InformationRequest
+    stage: str  # "due" or "overdue"
+    working_days: int
+    command: str = "request-reminder"
+
+    @property
+    def period(self) -> str:
+        return f"{self.request.ref} {self.stage}"
+
+
+def request_reminders(store: Store, as_of: date, working_days: int) -> list[RequestReminder]:
+    """Every open request due within ``working_days`` or overdue, each at its stage."""
+    return [
+        RequestReminder(as_of, r, "overdue" if r.overdue else "due", working_days)
+        for r in requests_due(store, as_of, working_days)
+    ]

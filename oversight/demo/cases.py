@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from oversight.demo.requests import REQUEST_ROWS
 from oversight.demo.street import published_on, spread, street_files
 from oversight.importing.kinds import KINDS
 
@@ -233,7 +234,30 @@ def case_rows(plan: WorkstreamPlan, rng: random.Random) -> Iterator[list[str]]:
 def demo_rows(rng: random.Random) -> dict[str, list[list[str]]]:
     """The synthetic rows of each kind the demo has data for, in its columns' order."""
     cases = [row for plan in (DOMESTIC_ABUSE, CHILD_PROTECTION) for row in case_rows(plan, rng)]
-    return {"cases": cases, "returns": RETURN_ROWS, "deadlines": DEADLINE_ROWS}
+    _risk_assessments(cases, random.Random(23))  # its own draws: the rest stay as they were
+    return {
+        "cases": cases,
+        "returns": RETURN_ROWS,
+        "deadlines": DEADLINE_ROWS,
+        "requests": REQUEST_ROWS,
+    }
+
+
+NEVER_ASSESSED = 437  # domestic-abuse incidents never risk-assessed, as the inspectorate found
+
+
+def _risk_assessments(cases: list[list[str]], rng: random.Random) -> None:
+    """Each case's risk assessment (two more columns): done within a fortnight of recording,
+    a tenth high risk, but NEVER_ASSESSED domestic-abuse incidents never assessed at all."""
+    abuse = [i for i, row in enumerate(cases) if row[1] == "domestic_abuse"]
+    never = set(rng.sample(abuse, NEVER_ASSESSED))
+    for i, row in enumerate(cases):
+        if i in never:
+            row += ["", ""]
+            continue
+        assessed = date.fromisoformat(row[2]) + timedelta(days=rng.randint(0, 14))
+        level = rng.choices(("standard", "medium", "high"), (55, 35, 10))[0]
+        row += [min(assessed, AS_OF).isoformat(), level]
 
 
 def later_case_extracts(cases: list[list[str]], rng: random.Random) -> list[tuple[date, list]]:
@@ -279,7 +303,7 @@ def write_extracts(folder: Path, seed: int = 2019) -> list[tuple[str, Path, date
         path = folder / f"{kind}-{as_of.isoformat()}.csv"
         with path.open("w", newline="", encoding="utf-8") as file:
             writer = csv.writer(file)
-            writer.writerow(KINDS[kind].names)
+            writer.writerow(KINDS[kind].headings)
             writer.writerows(kind_rows)
         written.append((kind, path, as_of))
     street = street_files(folder / "street")

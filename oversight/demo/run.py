@@ -96,8 +96,11 @@ def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> Non
         )
         ask(COMMANDS["crime"].slash, CRIME_AS_OF)
         echo("")
-        echo("Six months later, the review backlog, the data returns and the deadlines:")
-        for command in ("backlog", "ons-status", "deadlines"):
+        echo(
+            "Six months later, the review backlog, the data returns, the deadlines and the "
+            "information requests to NHS trusts:"
+        )
+        for command in ("backlog", "ons-status", "deadlines", "requests"):
             ask(COMMANDS[command].slash, AS_OF)
         echo("")
         echo("Two weeks later the records system loses records; the imports notice:")

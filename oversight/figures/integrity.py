@@ -45,6 +45,15 @@ FINDING_KINDS = (
     FindingKind("workstream_changed", "moved from one workstream to the other"),
     FindingKind("referral_unsent", "a referral marked sent is now marked not sent, or blank"),
     FindingKind("ncrs_changed", "its NCRS compliance answer turned from yes to no, or back"),
+    FindingKind(
+        "risk_assessment_removed",
+        "had a risk assessment date, and it is blank in this extract (which has the column)",
+        alarming=True,
+    ),
+    FindingKind(
+        "risk_level_lowered",
+        "its risk level went down (high to medium or standard, medium to standard) or blank",
+    ),
     # Recorded crime (oversight/figures/crime_gaps.py): gaps in a force's street files, by month.
     FindingKind(
         "missing_month", "a run of months with no file between the force's first and latest"

@@ -31,6 +31,15 @@ class Column:
     name: str
     parse: Callable[[object], object]
     required: bool = False
+    # The name in a file's header, when it is not the stored name (one SQL reserves: "to").
+    header: str | None = None
+    # What a file without the column is said to lack (columns sharing it are named once).
+    absent: str | None = None
+
+    @property
+    def heading(self) -> str:
+        """How the file names it, and problems name it."""
+        return self.header or self.name
 
 
 class Importer(Protocol):
@@ -83,3 +92,8 @@ class Kind:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def headings(self) -> tuple[str, ...]:
+        """The columns as a file's header names them."""
+        return tuple(c.heading for c in self.columns)

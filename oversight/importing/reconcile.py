@@ -55,6 +55,22 @@ _CHANGES = (
         _YES_NO.format("s.ncrs_compliant"),
     ),
 )
+_RANK = "CASE {0} WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'standard' THEN 1 ELSE 0 END"
+# Only when the extract has the risk columns: one without them says nothing of assessments.
+_RISK_CHANGES = (
+    (
+        "risk_assessment_removed",
+        "t.risk_assessed_on IS NOT NULL AND s.risk_assessed_on IS NULL",
+        "t.risk_assessed_on",
+        "''",
+    ),
+    (
+        "risk_level_lowered",
+        f"({_RANK.format('t.risk_level')}) > ({_RANK.format('s.risk_level')})",
+        "t.risk_level",
+        "coalesce(s.risk_level, '')",
+    ),
+)
 _COMPARED = (
     "workstream",
     "recorded_on",
@@ -63,6 +79,8 @@ _COMPARED = (
     "reviewed_on",
     "referral_sent",
     "ncrs_compliant",
+    "risk_assessed_on",
+    "risk_level",
 )
 
 
@@ -124,13 +142,15 @@ def reconcile(
         f"{', '.join(f's.{c} AS s_{c}' for c in _COMPARED)}, s.incident_ref AS ref "
         f"FROM {changes} s JOIN case_reviews t ON t.rowid = s.old"
     )
+    (lacks,) = conn.execute("SELECT lacks FROM imports WHERE id = ?", [import_id]).fetchone()
+    rules = _CHANGES if "risk_assessed_on" in (lacks or "") else _CHANGES + _RISK_CHANGES
     branches = " UNION ALL ".join(
         f"SELECT ?, '{kind}', ref, s_workstream, "
         f"{_columns(old)}, {_columns(new)} FROM pairs WHERE {_columns(when)}"
-        for kind, when, old, new in _CHANGES
+        for kind, when, old, new in rules
     )
     conn.execute(
-        f"WITH pairs AS MATERIALIZED ({pairs}) {insert}{branches}", [import_id] * len(_CHANGES)
+        f"WITH pairs AS MATERIALIZED ({pairs}) {insert}{branches}", [import_id] * len(rules)
     )
     found = finding_counts(conn, import_id)
     # Counted once here, so that an answer need not count a year of findings again.

@@ -113,6 +113,11 @@ def import_rows(
                 "imported_at": imported_at.isoformat(timespec="seconds"),
                 "extract_as_of": extract_as_of.isoformat(),
                 "scope": None if scope == "all" else scope,
+                # The optional columns the file lacked: its figures say so, not zero.
+                "lacks": ",".join(
+                    n for n, p in zip(kind.names, positions, strict=True) if p is None
+                )
+                or None,
             },
             scope=scope,
         )
@@ -149,17 +154,20 @@ def _match_header(extract: Extract, kind: Kind) -> tuple[list[int | None], list[
     found: dict[str, int] = {}
     warnings: list[str] = []
     unknown: list[str] = []
+    stored = {c.heading: c.name for c in kind.columns}
     for index, cell in enumerate(extract.header):
-        name = normalise_name(cell)
-        if name in kind.names:
+        name = stored.get(normalise_name(cell), "")
+        if name:
             if name in found:
-                raise UserError(f'{extract.name} has the column "{name}" twice in its header.')
+                raise UserError(
+                    f'{extract.name} has the column "{normalise_name(cell)}" twice in its header.'
+                )
             found[name] = index
-        elif name:
+        elif normalise_name(cell):
             unknown.append(cell)
     if unknown:
         warnings.append(_unknown_columns(unknown))
-    missing = [c.name for c in kind.columns if c.required and c.name not in found]
+    missing = [c.heading for c in kind.columns if c.required and c.name not in found]
     if missing:
         noun = "column" if len(missing) == 1 else "columns"
         raise UserError(
@@ -167,8 +175,12 @@ def _match_header(extract: Extract, kind: Kind) -> tuple[list[int | None], list[
             f"(is it a {kind.noun} extract?)."
         )
     for column in kind.columns:
-        if column.name not in found:
-            warnings.append(f'no "{column.name}" column: stored as unknown for every row')
+        if column.name in found:
+            continue
+        if column.absent is None:
+            warnings.append(f'no "{column.heading}" column: stored as unknown for every row')
+        elif column.absent not in warnings:
+            warnings.append(column.absent)
     return [found.get(name) for name in kind.names], warnings
 
 
@@ -213,7 +225,7 @@ def _validated_rows(
     # what its text cells parse to and how that is stored, so a cell seen before costs one
     # dictionary look-up instead of a parse.
     columns = [
-        (column.name, column.parse, column.required, position, {})
+        (column.name, column.heading, column.parse, column.required, position, {})
         for column, position in zip(kind.columns, positions, strict=True)
     ]
     for line, cells in extract.rows:
@@ -224,21 +236,21 @@ def _validated_rows(
         parsed: list[object] = []
         stored: list[object] = [line]
         bad = False
-        for name, parse, required, position, memo in columns:
+        for name, heading, parse, required, position, memo in columns:
             cell = cells[position] if position is not None and position < len(cells) else None
             text = cell.__class__ is str
             seen = memo.get(cell) if text else None
             if seen is None:
                 if is_blank(cell):
                     if required:
-                        problems.add(line, name, "is required but blank")
+                        problems.add(line, heading, "is required but blank")
                         bad = True
                     seen = (None, None)
                 else:
                     try:
                         value = parse(cell)
                     except ValueError as error:
-                        problems.add(line, name, str(error))
+                        problems.add(line, heading, str(error))
                         bad = True
                         value = None
                     seen = (value, stored_value(value))

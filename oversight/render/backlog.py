@@ -56,6 +56,7 @@ def _(answer: BacklogAnswer) -> list[str]:
         f"Projected completion: {fmt.projection(trend)}",
         f"Outstanding by age: {fmt.ages(b.ages)}",
     ]
+    lines += [f"{label}: {words}" for label, words in fmt.risk_pairs(answer.risk)]
     missing = fmt.missing_records(answer.missing_from_latest)
     if missing:
         lines.append(f"WARNING: {missing}; see /integrity")
@@ -89,6 +90,8 @@ def _(answer: BacklogAnswer) -> tuple[str, list[Block]]:
             ("Outstanding by age", fmt.ages(b.ages)),
         ]
     )
+    if answer.risk:
+        blocks += fields(fmt.risk_pairs(answer.risk))
     missing = fmt.missing_records(answer.missing_from_latest)
     if missing:
         blocks.append(section(f":warning: *{missing}*: see `/integrity`."))

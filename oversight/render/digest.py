@@ -21,6 +21,7 @@ from oversight.render.blocks import (
     section,
 )
 from oversight.render.charts import crime_chart, digest_chart
+from oversight.render.requests import digest_requests
 from oversight.render.text import lines_of, sources_footer
 from oversight.render.workbook import digest_workbook
 
@@ -49,6 +50,7 @@ def _(answer: DigestAnswer) -> list[str]:
         f"Projected completion: {fmt.projection(trend)}",
         f"NCRS compliance of reviewed cases: {fmt.ncrs(shown)}",
         f"Referrals required among reviewed cases: {fmt.referrals(shown)}",
+        *(f"{label}: {words}" for label, words in fmt.risk_pairs(answer.risk)),
         "",
         f"Data returns overdue: {len(answer.returns.overdue)}",
         *(
@@ -76,6 +78,8 @@ def _(answer: DigestAnswer) -> list[str]:
         f"  {d.title}: {fmt.day(d.due_on)}, {fmt.deadline_when(d)}"
         for d in answer.deadlines.deadlines
     ]
+    requests = digest_requests(answer.requests)
+    lines += ["", requests[0], *(f"  {line}" for line in requests[1:])]
     integrity = answer.integrity
     found = fmt.integrity_since(
         len(integrity.imports), integrity.counts, integrity.missing_now, integrity.since
@@ -127,6 +131,13 @@ def _(digest: DigestAnswer) -> tuple[str, list[Block]]:
     deadlines = [deadline_line(d, owner=False) for d in digest.deadlines.deadlines]
     heading = f"*Deadlines: overdue and next {digest.deadlines.within_days} days*"
     blocks.append(list_section(heading, deadlines, limit=15))
+    if digest.risk:
+        risk = [f"• *{label}*: {words}" for label, words in fmt.risk_pairs(digest.risk)]
+        blocks.append(list_section("*Risk assessments never done*", risk))
+    requests = digest_requests(digest.requests)
+    blocks.append(
+        list_section(f"*{escape(requests[0])}*", [f"• {escape(line)}" for line in requests[1:]])
+    )
     integrity = digest.integrity
     found = fmt.integrity_since(
         len(integrity.imports), integrity.counts, integrity.missing_now, integrity.since

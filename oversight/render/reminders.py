@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from oversight.answers.reminders import RemindersAnswer
+from oversight.answers.reminders import RemindersAnswer, RequestReminder
 from oversight.render import words as fmt
 from oversight.render.blocks import (
     Block,
@@ -12,7 +12,9 @@ from oversight.render.blocks import (
     escape,
     header,
     list_section,
+    section,
 )
+from oversight.render.requests import request_when
 from oversight.render.text import lines_of
 
 
@@ -59,3 +61,27 @@ def _(answer: RemindersAnswer) -> tuple[str, list[Block]]:
         "or overdue."
     )
     return text, blocks
+
+
+def _request_sentence(answer: RequestReminder) -> str:
+    r = answer.request
+    stage = "is overdue" if answer.stage == "overdue" else "falls due"
+    return (
+        f"Information request {r.ref} to {r.authority} {stage}: received {fmt.day(r.received_on)}, "
+        f"due {fmt.day(r.due_on)}{' (extended)' if r.extended else ''}, {request_when(r)}."
+    )
+
+
+@lines_of.register
+def _(answer: RequestReminder) -> list[str]:
+    return [_request_sentence(answer)]
+
+
+@blocks_of.register
+def _(answer: RequestReminder) -> tuple[str, list[Block]]:
+    text = _request_sentence(answer)
+    mark = ":rotating_light: " if answer.stage == "overdue" else ""
+    return text, [
+        section(mark + escape(text)),
+        context(f"As of {fmt.long_day(answer.as_of)}; UK-wide working days (FOI Act s.10)"),
+    ]

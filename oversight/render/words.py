@@ -14,6 +14,7 @@ from oversight.figures.deadlines import Deadline
 from oversight.figures.integrity import FindingCount
 from oversight.figures.returns import DataReturn
 from oversight.figures.revisions import RevisedFigure
+from oversight.figures.risk import RiskFigures
 from oversight.figures.vintage import LastImport
 from oversight.importing.kinds import kind_label
 from oversight.values import WORKSTREAM_LABELS
@@ -103,6 +104,29 @@ def deadline_when(item: Deadline) -> str:
     if item.days_left == 0:
         return "due today"
     return f"{plural(item.working_days_left, 'working day')} left"
+
+
+def risk_pairs(figures: list[RiskFigures]) -> list[tuple[str, str]]:
+    """(label, words) for each workstream's risk assessments; one pair when none is known."""
+    if figures and not any(f.in_extract for f in figures):
+        return [("Risk assessments", "not in this extract")]
+    return [(f"Risk assessments, {workstream(f.workstream)}", risk(f)) for f in figures]
+
+
+def risk(figures: RiskFigures) -> str:
+    """Risk assessments never done, how long the oldest has waited, and the high-risk share."""
+    if not figures.in_extract:
+        return "risk assessments not in this extract"
+    waited = ""
+    if figures.oldest_recorded_on is not None:
+        waited = (
+            f", the oldest waiting {plural(figures.oldest_days or 0, 'day')} "
+            f"(recorded {day(figures.oldest_recorded_on)})"
+        )
+    return (
+        f"{count(figures.unassessed)} not risk-assessed{waited}; "
+        f"{count(figures.high)} of {count(figures.assessed)} assessed high risk"
+    )
 
 
 def return_state(item: DataReturn) -> str:

@@ -19,10 +19,12 @@ from oversight.answers.digest import DigestAnswer
 from oversight.figures.backlog import week_start
 from oversight.figures.crime import month_label
 from oversight.importing.kinds import kind_label
+from oversight.render.requests import request_when
 from oversight.render.words import (
     day,
     deadline_when,
     projection,
+    risk,
     source,
     stale_warning,
     workstream,
@@ -54,6 +56,8 @@ def digest_workbook(digest: DigestAnswer) -> bytes:
     _returns(_Rows(book.create_sheet("Data returns")), digest)
     _deadlines(_Rows(book.create_sheet("Deadlines")), digest)
     _integrity(_Rows(book.create_sheet("Data integrity")), digest)
+    if digest.requests is not None:
+        _requests(_Rows(book.create_sheet("Information requests")), digest)
     if digest.crime is not None:
         _crime(_Rows(book.create_sheet("Recorded crime")), digest)
     # Fixed properties and zip times, so the bytes depend on the digest alone.
@@ -106,6 +110,15 @@ def _summary(out: _Rows, digest: DigestAnswer) -> None:
     if changes is not None and digest.previous is not None:
         label = f"Change since the digest of {day(digest.previous.as_of)}"
         rows.append((label, [changes.get(f.workstream) for f in figures], CHANGE_FORMAT))
+    if digest.risk and all(r.in_extract for r in digest.risk):
+        rows += [
+            ("Not risk-assessed", [r.unassessed for r in digest.risk], COUNT_FORMAT),
+            ("Oldest not risk-assessed, days", [r.oldest_days for r in digest.risk], COUNT_FORMAT),
+            ("Risk-assessed", [r.assessed for r in digest.risk], COUNT_FORMAT),
+            ("Assessed high risk", [r.high for r in digest.risk], COUNT_FORMAT),
+        ]
+    elif digest.risk:
+        rows.append(("Risk assessments", [risk(r) for r in digest.risk], COUNT_FORMAT))
     for label, values, number_format in rows:
         out.row([label, *values], number_format)
     out.header(["Trend, both workstreams", "Value"], gap=True)
@@ -179,6 +192,25 @@ def _deadlines(out: _Rows, digest: DigestAnswer) -> None:
                 item.category,
                 _yes_no(item.overdue),
                 deadline_when(item),
+            ]
+        )
+    out.widths()
+
+
+def _requests(out: _Rows, digest: DigestAnswer) -> None:
+    assert digest.requests is not None
+    out.header(["Ref", "To", "Received", "Due", "Extended", "State", "Answered", "When"])
+    for item in digest.requests.requests:
+        out.row(
+            [
+                item.ref,
+                item.authority,
+                item.received_on,
+                item.due_on,
+                _yes_no(item.extended),
+                item.state,
+                item.answered_on,
+                request_when(item),
             ]
         )
     out.widths()

@@ -242,6 +242,7 @@ TABLES = {
     "data_returns": "Data returns",
     "deadlines": "Deadlines",
     "crime_files": "Recorded crime",
+    "requests": "Information requests",
     "imports": "Imports",
     "audit_log": "Audit log entries",
 }
