@@ -218,9 +218,9 @@ def _reads(sql: str, table: str) -> bool:
 
 def _case_totals(at: Vintage, table: str) -> str:
     """``case_daily``, ``case_ages`` or ``case_risk_ages`` as they stood after each
-    workstream's import known on the date: for the first two, for each workstream, the totals kept whole by the latest import up to its own
-    that moved them (``case_daily_kept``, ``case_waiting_kept``: an import that moved nothing
-    left them as they were).
+    workstream's import known on the date. For the first two, for each workstream, the totals
+    kept whole by the latest import up to its own that moved them (``case_daily_kept``,
+    ``case_waiting_kept``: an import that moved nothing left them as they were).
 
     ``case_ages`` so read holds only the reviews still waiting ('' for reviewed_on): the ages
     are only read for the reviews waiting on the date, and no review in an extract taken by the
