@@ -198,15 +198,18 @@ def cases_imports(store: Store, as_of: date) -> list[ImportIntegrity]:
 def finding_counts(conn: sqlite3.Connection, import_id: int) -> list[FindingCount]:
     """One import's findings counted by kind and workstream, in the order kinds are listed."""
     # A cases import's findings were counted as it was made; any other's are counted here.
-    rows = conn.execute(
-        "SELECT kind, nullif(workstream, ''), findings FROM import_finding_counts "
-        "WHERE import_id = ?",
-        (import_id,),
-    ).fetchall() or conn.execute(
-        "SELECT kind, workstream, count(*) FROM import_findings WHERE import_id = ? "
-        "GROUP BY kind, workstream",
-        (import_id,),
-    ).fetchall()
+    rows = (
+        conn.execute(
+            "SELECT kind, nullif(workstream, ''), findings FROM import_finding_counts "
+            "WHERE import_id = ?",
+            (import_id,),
+        ).fetchall()
+        or conn.execute(
+            "SELECT kind, workstream, count(*) FROM import_findings WHERE import_id = ? "
+            "GROUP BY kind, workstream",
+            (import_id,),
+        ).fetchall()
+    )
     order = {k: i for i, k in enumerate(FINDINGS)}
     shown = {w: i for i, w in enumerate(WORKSTREAMS)}
     rows.sort(key=lambda r: (order.get(r[0], len(order)), shown.get(r[1], len(shown))))
