@@ -368,6 +368,10 @@ def _v11_vintage_snapshots(db: Database) -> None:
         "JOIN imports i ON i.id = f.import_id WHERE i.kind = 'cases' GROUP BY 1, 2, 3"
     )
     daily = ", ".join(f"{c} INTEGER NOT NULL" for c in DAILY_COLUMNS)
+    # Today's /backlog on a year of imports read most of case_ages through its index by day
+    # recorded; the reviews waiting on a date are those not reviewed, or reviewed after it.
+    conn.execute("DROP INDEX IF EXISTS idx_case_ages_recorded_on")
+    conn.execute("CREATE INDEX case_ages_by_review ON case_ages (reviewed_on)")
     conn.execute(
         "CREATE TABLE case_daily_kept (import_id INTEGER NOT NULL, workstream TEXT NOT NULL, "
         f"day TEXT NOT NULL, {daily}, PRIMARY KEY (import_id, workstream, day)) WITHOUT ROWID"
