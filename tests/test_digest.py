@@ -69,7 +69,8 @@ def test_the_preview_gives_the_figures_of_oversight_ask_and_writes_a_chart_and_w
         shown = line_starting(lines, f"Outstanding, {WORKSTREAMS[w['workstream']]}: ")
         assert numbers(shown) == [w["outstanding"]]
     trend, everything = backlog["trend"], backlog["figures"][-1]
-    seven = line_starting(lines, "Over seven days: ")
+    seven = line_starting(lines, "Outstanding: ")
+    assert not any(line.startswith("Over seven days") for line in lines)
     change = trend["change_over_week"]
     assert numbers(seven) == [
         trend["outstanding"],

@@ -43,7 +43,7 @@ def _(answer: DigestAnswer) -> list[str]:
     shown = b.figures[-1]
     lines += [f"Revised: {line}" for line in fmt.revised_weeks(answer.revised)]
     lines += [
-        f"Over seven days: {fmt.outstanding_change(trend, answer.as_of)}",
+        f"Outstanding: {fmt.outstanding_change(trend, answer.as_of)}",
         f"Reviews completed last complete week: {fmt.last_week(trend)}; "
         f"four-week mean {fmt.weekly_rate(trend.four_week_mean)}",
         f"Projected completion: {fmt.projection(trend)}",
@@ -106,7 +106,7 @@ def _(digest: DigestAnswer) -> tuple[str, list[Block]]:
         blocks.append(context(*(f":information_source: Revised: {escape(r)}" for r in revised)))
     blocks += fields(
         [
-            ("Over seven days", fmt.outstanding_change(trend, digest.as_of)),
+            ("Outstanding", fmt.outstanding_change(trend, digest.as_of)),
             ("Last complete week", fmt.last_week(trend)),
             ("Four-week mean", fmt.weekly_rate(trend.four_week_mean)),
             ("Projected completion", fmt.projection(trend)),
