@@ -424,7 +424,7 @@ def test_the_digest_has_recorded_crime_its_chart_and_its_monthly_sheet(demo_stor
     assert sum(v or 0 for v in data.last_year) == 334_544
     assert crime_chart(digest)[:8] == b"\x89PNG\r\n\x1a\n"
     sheet = load_workbook(BytesIO(digest_workbook(digest)))["Recorded crime"]
-    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True) if r[1] or r[4]}
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True) if r[1] or r[4]}
     assert rows["October 2019"][4] == "No file (missing)"
     assert rows["August 2019"][4] == "Low month"
     assert sum(r[1] or 0 for m, r in rows.items() if m.endswith("2019")) == 306_663

@@ -31,7 +31,7 @@ from oversight.figures.integrity import (
 )
 from oversight.figures.returns import ReturnsStatus, returns_status
 from oversight.figures.revisions import RevisedFigure, revision_triangle
-from oversight.figures.vintage import LastImport
+from oversight.figures.vintage import LastImport, is_synthetic
 from oversight.settings import Settings
 from oversight.store import Store
 
@@ -101,6 +101,7 @@ class DigestAnswer:
     # have revised by more than REVISION_ALERT per cent of the figure first known.
     revised: list[RevisedFigure] = field(default_factory=list)
     revision_alert_percent: float = 1.0
+    synthetic: bool = False  # made from the demo's invented records: said on its face
     command: str = "digest"
 
     @property
@@ -179,6 +180,7 @@ def build_digest(
         since=first_since_each(at),
         revised=revised_weeks(store, as_of, settings.revision_alert_percent),
         revision_alert_percent=settings.revision_alert_percent,
+        synthetic=is_synthetic(store),
     )
 
 

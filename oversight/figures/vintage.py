@@ -80,6 +80,17 @@ class Vintage:
         )
 
 
+# Who the demo's imports are by (``oversight demo``): a store holding one is synthetic, and
+# everything made from it says so on its face.
+SYNTHETIC_IMPORTER = "oversight demo"
+
+
+def is_synthetic(store: Store) -> bool:
+    """Whether the store holds the demo's invented records (an import by the demo)."""
+    sql = "SELECT 1 FROM imports WHERE imported_by = ? LIMIT 1"
+    return store.conn.execute(sql, (SYNTHETIC_IMPORTER,)).fetchone() is not None
+
+
 _IMPORT_COLUMNS = "kind, id, file_name, imported_at, imported_by, extract_as_of, rows_read"
 _TAKEN = "coalesce(extract_as_of, substr(imported_at, 1, 10))"
 

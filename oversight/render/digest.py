@@ -30,6 +30,8 @@ def _(answer: DigestAnswer) -> list[str]:
     b, trend = answer.backlog, answer.backlog.trend
     changes = answer.change_since_previous
     lines = [f"Weekly oversight digest, {fmt.long_day(answer.as_of)} (week {answer.period})", ""]
+    if answer.synthetic:
+        lines = [f"{fmt.SYNTHETIC_MARK}.", *lines]
     for w in b.figures:
         change = ""
         if changes is not None and answer.previous is not None:
@@ -94,6 +96,8 @@ def _(digest: DigestAnswer) -> tuple[str, list[Block]]:
     changes = digest.change_since_previous
     since = f" since the digest of {fmt.day(digest.previous.as_of)}" if digest.previous else ""
     blocks: list[Block] = [header(f"Weekly oversight digest, {fmt.day(digest.as_of)}")]
+    if digest.synthetic:
+        blocks.append(section(f":warning: *{fmt.SYNTHETIC_MARK}.*"))
     pairs = []
     for w in b.figures:
         change = f", {fmt.signed_change(changes[w.workstream])}{since}" if changes else ""

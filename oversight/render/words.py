@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from oversight.importing.result import ImportResult
 
 
+# On the face of anything made from the demo's store (the digest's text, charts and sheets).
+SYNTHETIC_MARK = "SYNTHETIC: made from the demo's invented records, not real data"
+
+
 def count(n: int) -> str:
     return f"{n:,}"
 
