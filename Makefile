@@ -33,7 +33,8 @@ test: $(STAMP)
 	$(BIN)/python -m compileall -q oversight bot jobs > /dev/null
 	$(PYTEST) -n $(TEST_WORKERS)
 
-# The same without the slow tests (subprocesses, retries, big data): under a minute.
+# The same without the slow tests (subprocesses, retries, big data): about 2 1/4 minutes of
+# processor time (see Development in the README).
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

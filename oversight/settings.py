@@ -37,6 +37,9 @@ class Settings:
     slack_app_token: str = field(default="", repr=False)
     slack_signing_secret: str = field(default="", repr=False)
     slack_api_url: str = SLACK_API_URL
+    # How long ``oversight bot`` keeps trying to reach Slack at start-up (a network not yet up,
+    # a 5xx, a rate limit), waiting 1, 2, 4... up to 30 seconds between tries.
+    slack_start_seconds: int = 300
     port: int = 3000
     # HTTP mode's front door (waitress, in bot/http.py).
     http_threads: int = 8
@@ -167,6 +170,9 @@ def load_settings(
         revision_alert_percent=_percentage(env, "REVISION_ALERT", "revision_alert_percent"),
         lock_timeout_seconds=_bounded_int(
             env, "LOCK_TIMEOUT_SECONDS", "lock_timeout_seconds", 1, 3600, "seconds"
+        ),
+        slack_start_seconds=_bounded_int(
+            env, "SLACK_START_SECONDS", "slack_start_seconds", 1, 86400, "seconds"
         ),
         home_refresh_seconds=_bounded_int(
             env, "HOME_REFRESH_SECONDS", "home_refresh_seconds", 1, 3600, "seconds"

@@ -167,3 +167,13 @@ def stored_value(value: object) -> object:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def figure_text(value: float) -> str:
+    """A count or a median, the one way everywhere: 28,898 and 28,897.5 (never one rounded)."""
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+
+
+def whole_years(start: date, end: date) -> int:
+    """Whole years from ``start`` to ``end`` (0 when less than one)."""
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))

@@ -36,6 +36,7 @@ from tests.support.slack import (
     ask_json,
     bot_process_env,
     get,
+    populate,
     post_signed,
     slash,
 )
@@ -219,10 +220,10 @@ SLACK_REFUSES = [
     ),
     pytest.param(
         "auth.test",
-        [Fault(drop=True)] * 3,
+        [Fault(status=200, body={"ok": False, "error": "missing_scope"})],
         {},
-        "SLACK_API_URL",
-        id="web-api-unreachable",
+        "scopes",
+        id="bot-token-missing-scope",
     ),
 ]
 
@@ -290,3 +291,71 @@ def test_the_log_never_holds_case_text_tokens_or_the_signing_secret(launch, bot_
     for secret in ("SECRET-CASE-TEXT", "Acacia", "SECRET-USAGE-TEXT", BOT_TOKEN, SIGNING_SECRET):
         assert secret not in log
     assert "xoxb-" not in log
+
+
+# --- Slack out of reach at start-up: retried, not a mistake --------------------------------------
+# A network not yet up at boot, a 5xx or a rate limit mends by itself: the bot tries again, one
+# log line a try, for SLACK_START_SECONDS; only a refused token is exit status 2, which the
+# systemd unit does not restart (RestartPreventExitStatus=2).
+
+RETRYING = re.compile(r"cannot be reached yet \((.+)\): trying again in (\d+) s \(try (\d+)\)\.")
+
+
+def retry_lines(log: str) -> list[re.Match[str]]:
+    return [m for line in log.splitlines() if (m := RETRYING.search(line))]
+
+
+def test_slack_refusing_connections_then_coming_up_is_waited_for(launch, tmp_path, cli):
+    with socket.socket() as probe:  # a port nothing listens on, yet
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    bot = launch(SLACK_API_URL=f"http://127.0.0.1:{port}/api/", SLACK_START_SECONDS="60")
+    bot.wait_for_log(re.compile(r"trying again in \d+ s \(try 2\)"))
+    slack = populate(SlackStandIn(port=port))  # Slack comes up on that address
+    try:
+        url = bot.wait_for_log(SERVING, timeout=30).group(1)
+        reply = ask_bot(url, slack, "after-the-wait", "/backlog", f"as of {AS_OF}")
+        assert_backlog(reply, ask_json(cli, "/backlog"))
+        assert bot.stop() == 0
+    finally:
+        slack.close()
+    tries = retry_lines(bot.stderr)
+    assert len(tries) >= 2
+    assert {m.group(1) for m in tries} == {"connection refused"}
+    waits = [int(m.group(2)) for m in tries]
+    assert waits[:3] == [1, 2, 4][: len(waits[:3])]  # backing off
+    assert [int(m.group(3)) for m in tries] == list(range(1, len(tries) + 1))
+    assert "Traceback" not in bot.stderr
+
+
+def test_server_errors_and_rate_limits_at_start_up_are_retried(launch, bot_standin):
+    bot_standin.fail(
+        "auth.test",
+        Fault(status=503, body={"ok": False, "error": "service_unavailable"}),
+        Fault(status=429, body={"ok": False, "error": "ratelimited"}, headers={"Retry-After": "1"}),
+        Fault(drop=True),
+    )
+    bot, _ = serve(launch, SLACK_START_SECONDS="60")
+    assert bot.stop() == 0
+    reasons = [m.group(1) for m in retry_lines(bot.stderr)]
+    assert reasons[:2] == ["HTTP 503", "rate limited (HTTP 429)"]
+    assert len(reasons) == 3
+    assert len(bot_standin.calls_to("auth.test")) >= 4  # three refused, then the one answered
+
+
+def test_slack_out_of_reach_past_the_retries_exits_with_a_status_systemd_restarts(launch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    bot = launch(SLACK_API_URL=f"http://127.0.0.1:{port}/api/", SLACK_START_SECONDS="2")
+    status = bot.wait(timeout=30)
+    assert status == 75
+    sentence = one_sentence(bot.stderr)
+    assert "could not be reached at start-up (connection refused)" in sentence
+    assert "SLACK_START_SECONDS" in sentence
+    assert "Traceback" not in bot.stderr
+    assert len(retry_lines(bot.stderr)) >= 1
+    unit = (Path(__file__).parent.parent / "deploy" / "oversight-bot.service").read_text()
+    prevented = re.search(r"^RestartPreventExitStatus=(.+)$", unit, re.M)
+    assert prevented is not None and str(status) not in prevented.group(1).split()
+    assert re.search(r"^Restart=(on-failure|always)$", unit, re.M)

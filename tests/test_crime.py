@@ -54,7 +54,7 @@ def test_a_folder_of_several_forces_matches_the_naive_count(runner: CliRunner, t
     for month in months("2018-01", 24):
         write_month(folder, month, CHESHIRE, street_rows({"Drugs": 4, "Robbery": 2}, AREAS[:2]))
     out = imported(runner, folder)
-    assert "48 inserted" in out
+    assert "(1,764 rows in 48 month files)" in out and "month files 48 new" in out
     naive = naive_count(folder)
     with sqlite3.connect(tmp_path / "oversight.db") as conn:
         stored = {
@@ -108,7 +108,7 @@ def test_a_zip_of_the_archive_imports_as_the_folder_does(runner: CliRunner, tmp_
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
         for path in sorted(folder.rglob("*.csv")):
             zipped.write(path, path.relative_to(folder).as_posix())
-    assert "13 inserted" in imported(runner, archive)
+    assert "month files 13 new" in imported(runner, archive)
     crime = ask_json(runner, "--as-of", "2019-01-31", "/crime")
     naive = naive_count(folder)
     assert crime["crimes"] == naive[(GMP, "2019-01")]["crimes"]
@@ -128,7 +128,10 @@ def test_one_file_a_month_again_replaces_it_and_the_same_files_change_nothing(
     # data.police.uk republishes a month: the new file replaces the old one.
     path = write_month(tmp_path / "b", "2018-02", GMP, street_rows({"Burglary": 40}, AREAS))
     out = imported(runner, path)
-    assert "0 inserted, 1 updated, 0 unchanged" in out
+    # The counts are of month files, and say so: not "(40 rows) ... 0 inserted, 1 updated".
+    assert (
+        "(40 rows in 1 month file) as import #3: month files 0 new, 1 updated, 0 unchanged." in out
+    )
     crime = ask_json(runner, "--as-of", "2018-02-28", "/crime")
     assert crime["crimes"] == 40 and crime["by_type"] == [
         {"crime_type": "Burglary", "crimes": 40, "year_before": None, "change_percent": None}
@@ -421,7 +424,7 @@ def test_the_digest_has_recorded_crime_its_chart_and_its_monthly_sheet(demo_stor
     assert sum(v or 0 for v in data.last_year) == 334_544
     assert crime_chart(digest)[:8] == b"\x89PNG\r\n\x1a\n"
     sheet = load_workbook(BytesIO(digest_workbook(digest)))["Recorded crime"]
-    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True) if r[1] or r[4]}
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True) if r[1] or r[4]}
     assert rows["October 2019"][4] == "No file (missing)"
     assert rows["August 2019"][4] == "Low month"
     assert sum(r[1] or 0 for m, r in rows.items() if m.endswith("2019")) == 306_663

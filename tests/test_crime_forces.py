@@ -160,7 +160,7 @@ def test_the_same_month_saved_with_other_line_ends_is_unchanged(runner: CliRunne
     changed = tmp_path / "changed" / path.name
     changed.parent.mkdir()
     changed.write_bytes(text.replace(b"Drugs", b"Robbery", 1))
-    assert "0 inserted, 1 updated, 0 unchanged" in imported(runner, changed)
+    assert "month files 0 new, 1 updated, 0 unchanged" in imported(runner, changed)
 
 
 # --- 6: every bad line ---------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def test_a_month_outside_data_police_uks_months_is_refused(
 def test_the_first_and_the_as_of_months_themselves_are_accepted(runner: CliRunner, tmp_path):
     write_month(tmp_path, "2010-12", GMP, ROWS)
     write_month(tmp_path, "2020-07", GMP, ROWS)  # TEST_NOW is 1 July 2020
-    assert "2 inserted" in imported(runner, tmp_path)
+    assert "month files 2 new" in imported(runner, tmp_path)
 
 
 def _a_store_an_older_oversight_filled(tmp_path: Path, runner: CliRunner) -> Path:

@@ -16,6 +16,7 @@ import calendar
 import json
 import os
 import re
+import shlex
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -126,12 +127,46 @@ def test_what_the_demo_prints_is_what_ask_prints(demo_db: Path, built: tuple) ->
 
 
 def test_the_demo_tells_you_how_to_explore_it(built: tuple) -> None:
+    """The hint is a command that works as printed, in the demo's folder, from a shell whose
+    PATH does not hold the virtual environment (make demo does not activate it): the script's
+    own path, not a bare ``oversight``."""
     folder, result = built
     hint = result.stdout.splitlines()[-1]
-    assert hint == 'Explore it: OVERSIGHT_DB=demo.db oversight ask --as-of 2020-06-30 "/backlog da"'
-    explored = run(folder, "ask", "--as-of", AS_OF, "/backlog da", OVERSIGHT_DB="demo.db")
+    assert hint.startswith("Explore it: ")
+    words = shlex.split(hint.removeprefix("Explore it: "))
+    assert words[1:] == ["--db", "demo.db", "ask", "--as-of", AS_OF, "/backlog da"]
+    assert words[0] != "oversight" and words[0].endswith("oversight")
+    env = {**os.environ, "PATH": "/usr/bin:/bin", "OVERSIGHT_NOW": TEST_NOW}
+    env.pop("OVERSIGHT_DB", None)
+    explored = subprocess.run(
+        words, cwd=folder, env=env, capture_output=True, text=True, timeout=120
+    )
     assert explored.returncode == 0, explored.stderr
     assert explored.stdout.startswith("Review backlog — Domestic abuse, as of Tuesday 30 June 2020")
+
+
+def test_the_hint_names_the_script_from_the_folder_it_is_run_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After make demo in a clone: ``.venv/bin/oversight``; on the PATH: ``oversight``."""
+    venv = tmp_path / ".venv" / "bin"
+    venv.mkdir(parents=True)
+    (venv / "python").touch()
+    (venv / "oversight").touch(mode=0o755)
+    monkeypatch.setattr("sys.executable", str(venv / "python"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert demo.run.program() == ".venv/bin/oversight"
+    monkeypatch.setenv("PATH", f"{venv}:/usr/bin:/bin")
+    assert demo.run.program() == "oversight"
+
+
+def test_the_demo_warns_of_no_stale_crime_extract(built: tuple) -> None:
+    """Recorded crime is published monthly: the weekly STALE_AFTER_DAYS rule is not its rule
+    (the not_published finding is), so two weeks after its latest file nothing is stale."""
+    _, result = built
+    assert "Stale: the latest recorded crime extract" not in result.stdout
+    assert "Stale: the latest data returns extract" in result.stdout  # the weekly rule still holds
 
 
 def test_the_demo_does_not_touch_the_real_database(built: tuple) -> None:
@@ -399,6 +434,32 @@ def test_the_demo_refuses_a_file_that_is_not_a_demo_database(
         )
     assert (tmp_path / "notes.txt").read_text() == "important notes\n"
     assert (tmp_path / "other.db").read_bytes() == other_before
+
+
+def test_the_demo_is_built_where_oversight_db_says(runner: CliRunner, tmp_path: Path) -> None:
+    """``oversight --db other.db demo`` is about other.db, not ./oversight-demo.db: a file there
+    that is not a demo database is refused by name (and nothing is built anywhere)."""
+    write_csv(tmp_path / "cases.csv", CASE_HEADER, [case("R-1")])
+    other = invoke(runner, "import", "cases", "cases.csv", env={"OVERSIGHT_DB": "other.db"})
+    assert other.exit_code == 0, other.stderr
+    result = invoke(runner, "--db", "other.db", "demo")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "other.db exists and is not a demo database: give the demo another --db."
+    )
+    assert not (tmp_path / "oversight-demo.db").exists()
+    # The real database is still the configured one, not the one --db names.
+    real = invoke(runner, "--db", "oversight.db", "demo")
+    assert real.exit_code == 2 and "is the real database" in real.stderr
+
+
+@pytest.mark.slow  # builds the demo
+def test_the_demo_built_with_oversight_db_is_there(tmp_path: Path) -> None:
+    result = run(tmp_path, "--db", "other.db", "demo")
+    assert result.returncode == 0, result.stderr
+    assert query(tmp_path / "other.db", "SELECT count(*) FROM imports")[0] > 0
+    assert not (tmp_path / "oversight-demo.db").exists()
+    assert "--db other.db ask" in result.stdout.splitlines()[-1]
 
 
 def test_the_demo_refuses_a_folder_that_does_not_exist(runner: CliRunner, tmp_path: Path) -> None:

@@ -64,12 +64,15 @@ def test_the_preview_gives_the_figures_of_oversight_ask_and_writes_a_chart_and_w
     deadlines = ask(tmp_path, db, "/deadlines 14")["deadlines"]
     as_of = date.fromisoformat(AS_OF)
 
-    assert dates(lines[0]) == [as_of]
+    # The demo's store: the digest says SYNTHETIC before anything else.
+    assert lines[0] == "SYNTHETIC: made from the demo's invented records, not real data."
+    assert dates(lines[1]) == [as_of]
     for w in backlog["figures"]:
         shown = line_starting(lines, f"Outstanding, {WORKSTREAMS[w['workstream']]}: ")
         assert numbers(shown) == [w["outstanding"]]
     trend, everything = backlog["trend"], backlog["figures"][-1]
-    seven = line_starting(lines, "Over seven days: ")
+    seven = line_starting(lines, "Outstanding: ")
+    assert not any(line.startswith("Over seven days") for line in lines)
     change = trend["change_over_week"]
     assert numbers(seven) == [
         trend["outstanding"],

@@ -38,7 +38,7 @@ Referrals required among reviewed cases: 2 not sent, 1 not known
 Reviews completed last complete week: 1 in the week from 22 Jun 2020; four-week mean 1.3 reviews a week
 Outstanding: 5, down 1 in seven days (6 on 23 Jun 2020)
 Projected completion: 28 Jul 2020 at 1.3 reviews a week
-Outstanding by age: 4 over 90 days, 4 over 180 days, 0 over 365 days; the oldest recorded 13 Jul 2019 (353 days ago)
+Outstanding by age: 4 waiting more than 90 days, 4 waiting more than 180 days, 0 waiting more than 365 days; the oldest, recorded 13 Jul 2019, has waited 353 days
 Risk assessments: not in this extract
 
 From cases.csv (as of 10 Jul 2020), imported 10 Jul 2020 08:15.
@@ -203,7 +203,7 @@ def test_status_text(summer: Store):
         "  case reviews: 14",
         "  data returns: 8",
         "  deadlines: 0",
-        "  recorded crime: 0",
+        "  recorded crime, month files (one a force and month): 0",
         "  information requests: 0",
         "  imports: 2",
         "  audit log entries: 0",

@@ -20,7 +20,7 @@ from oversight import demo
 from oversight.answers.digest import DigestAnswer, PreviousDigest, build_digest
 from oversight.importing.kinds import KINDS, import_extract
 from oversight.render.json import to_plain
-from oversight.render.workbook import digest_workbook
+from oversight.render.workbook import HEADER_ROW, digest_workbook
 from oversight.store import Store
 from tests.support.data import DEADLINE_HEADER, NOW, RETURN_HEADER, settings, write_csv
 
@@ -64,7 +64,7 @@ def plain_cell(value: object) -> object:
 
 def table(sheet: Worksheet) -> list[dict[str, object]]:
     """The rows under the header row, keyed by the header."""
-    rows = sheet.iter_rows(values_only=True)
+    rows = sheet.iter_rows(min_row=HEADER_ROW, values_only=True)
     header = next(rows)
     return [{h: plain_cell(v) for h, v in zip(header, row, strict=True)} for row in rows]
 
@@ -73,7 +73,7 @@ def labelled(sheet: Worksheet) -> dict[str, list[object]]:
     """Summary rows by their label in column A."""
     return {
         row[0]: [plain_cell(v) for v in row[1:]]
-        for row in sheet.iter_rows(values_only=True)
+        for row in sheet.iter_rows(min_row=HEADER_ROW, values_only=True)
         if row[0] is not None
     }
 
@@ -85,8 +85,8 @@ def test_the_workbook_has_the_four_sheets_with_bold_frozen_headers(demo_store: S
     book = load(digest_of(demo_store))
     assert book.sheetnames == SHEETS
     for sheet in book.worksheets:
-        assert sheet.freeze_panes == "A2"
-        header = list(sheet[1])
+        assert sheet.freeze_panes == "A3"  # the title and the header stay in view
+        header = list(sheet[HEADER_ROW])
         assert all(c.font.bold for c in header if c.value is not None)
         widths = [sheet.column_dimensions[c.column_letter].width for c in header]
         assert all(8 <= w <= 60 for w in widths), (sheet.title, widths)
@@ -96,7 +96,7 @@ def test_the_summary_holds_the_digest_figures(demo_store: Store) -> None:
     digest = digest_of(demo_store)
     plain = to_plain(digest)
     sheet = load(digest)["Summary"]
-    header = [c.value for c in sheet[1]]
+    header = [c.value for c in sheet[HEADER_ROW]]
     rows = labelled(sheet)
     for figures in plain["backlog"]["figures"]:
         column = header.index(LABELS.get(figures["workstream"], "All workstreams")) - 1
@@ -126,7 +126,7 @@ def test_the_summary_holds_the_digest_figures(demo_store: Store) -> None:
 
 def test_numbers_are_numbers_and_percentages_are_formatted_as_such(demo_store: Store) -> None:
     sheet = load(digest_of(demo_store))["Summary"]
-    for row in sheet.iter_rows(min_row=2, max_row=10, min_col=2):  # the per-workstream rows
+    for row in sheet.iter_rows(min_row=3, max_row=11, min_col=2):  # the per-workstream rows
         for cell in row:
             assert isinstance(cell.value, datetime | int | float), cell.coordinate
     percent = next(r for r in sheet.iter_rows() if r[0].value == "% reviewed")
@@ -202,10 +202,10 @@ def test_dates_are_dates_with_a_date_format(demo_store: Store) -> None:
     }
     for name, letters in columns.items():
         for letter in letters:
-            for cell in book[name][letter][1:]:
+            for cell in book[name][letter][HEADER_ROW:]:
                 assert cell.is_date and isinstance(cell.value, datetime), cell.coordinate
                 assert cell.number_format == "d mmm yyyy"
-    submitted = [c for c in book["Data returns"]["E"][1:] if c.value is not None]
+    submitted = [c for c in book["Data returns"]["E"][HEADER_ROW:] if c.value is not None]
     assert submitted and all(c.is_date for c in submitted)
 
 
@@ -223,10 +223,10 @@ def test_formula_looking_text_from_extracts_stays_text(store: Store, tmp_path: P
     import_kind(store, tmp_path, "deadlines", DEADLINE_HEADER, deadlines)
     data = digest_workbook(digest_of(store))
     book = load_workbook(BytesIO(data))
-    notes = {c.value: c for c in book["Data returns"]["I"][1:]}
-    titles = {c.value: c for c in book["Deadlines"]["A"][1:]}
-    owners = {c.value: c for c in book["Deadlines"]["E"][1:]}
-    categories = {c.value: c for c in book["Deadlines"]["F"][1:]}
+    notes = {c.value: c for c in book["Data returns"]["I"][HEADER_ROW:]}
+    titles = {c.value: c for c in book["Deadlines"]["A"][HEADER_ROW:]}
+    owners = {c.value: c for c in book["Deadlines"]["E"][HEADER_ROW:]}
+    categories = {c.value: c for c in book["Deadlines"]["F"][HEADER_ROW:]}
     for text in TRICKY:
         for found in (notes, titles, owners, categories):
             cell = found[text]  # the same text a person typed, not a result or an error
@@ -250,7 +250,15 @@ def test_an_empty_store_gives_a_workbook_of_headers_and_zeros(store: Store) -> N
     assert rows["% reviewed"] == ["n/a", "n/a", "n/a"]
     assert rows["Projected completion"][0] == "complete: nothing outstanding"
     assert rows["Case reviews"][0] == "No case reviews extract has been imported."
-    assert book["Data returns"].max_row == 1 and book["Deadlines"].max_row == 1
+    # An empty table prints a "none found" row, not its headers alone.
+    assert [r[0] for r in book["Data returns"].iter_rows(min_row=3, values_only=True)] == [
+        "No data returns."
+    ]
+    assert [r[0] for r in book["Deadlines"].iter_rows(min_row=3, values_only=True)] == [
+        "No open deadlines in the next 14 days or overdue."
+    ]
+    (none,) = book["Data integrity"].iter_rows(min_row=3, values_only=True)
+    assert none[0].startswith("None found: the case imports since ")
     assert len(table(book["Outstanding by week"])) == 27
 
 

@@ -33,7 +33,7 @@ from oversight.figures.requests import Requests, information_requests
 from oversight.figures.returns import ReturnsStatus, returns_status
 from oversight.figures.revisions import RevisedFigure, revision_triangle
 from oversight.figures.risk import RiskFigures, lacking_risk_columns, risk_assessments
-from oversight.figures.vintage import LastImport
+from oversight.figures.vintage import LastImport, is_synthetic
 from oversight.settings import Settings
 from oversight.store import Store
 
@@ -107,6 +107,7 @@ class DigestAnswer:
     risk: list[RiskFigures] = field(default_factory=list)
     # Information requests on their statutory clock (None: no requests extract by the date).
     requests: Requests | None = None
+    synthetic: bool = False  # made from the demo's invented records: said on its face
     command: str = "digest"
 
     @property
@@ -189,6 +190,7 @@ def build_digest(
             known.conn, as_of, lacking_risk_columns(store.conn, at.workstreams), ALL
         ),
         requests=information_requests(known, as_of, "overdue") if at.known["requests"] else None,
+        synthetic=is_synthetic(store),
     )
 
 

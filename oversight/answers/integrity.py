@@ -21,6 +21,7 @@ from oversight.figures.integrity import (
 from oversight.figures.vintage import LastImport
 from oversight.settings import Settings
 from oversight.store import Store
+from oversight.values import figure_text
 
 CRIME_GAP_LINES = 8
 
@@ -101,7 +102,7 @@ def _number(text: str) -> str:
         value = float(text)
     except ValueError:
         return text
-    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+    return figure_text(value)
 
 
 @dataclass(frozen=True)

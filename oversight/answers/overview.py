@@ -26,7 +26,7 @@ OVERSIGHT_TOPICS = ("help", "status", "home", "whoami")
 def tables() -> dict[str, str]:
     """The tables whose rows ``status`` counts, with what their rows are."""
     return {
-        **{kind.table: kind.label for kind in KINDS},
+        **{kind.table: kind.row_label for kind in KINDS},
         "imports": "imports",
         "audit_log": "audit log entries",
     }

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from oversight.cli.base import (
+    CONFIGURED_DB,
     check_folder,
     cli,
     date_option,
@@ -83,16 +84,21 @@ def restore(ctx: click.Context, backup_file: Path, restore_db: Path | None) -> N
     "--db",
     "demo_db",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("oversight-demo.db"),
-    show_default=True,
-    help="Where to build the demo database.",
+    help="Where to build the demo database (default: oversight --db FILE, else "
+    "./oversight-demo.db).",
 )
 @click.pass_context
-def demo(ctx: click.Context, demo_db: Path) -> None:
+def demo(ctx: click.Context, demo_db: Path | None) -> None:
     """Build a demo database from synthetic records and show what the bot answers."""
+    from dataclasses import replace
+
     from oversight.demo import run_demo
 
     settings = settings_of(ctx)
+    if CONFIGURED_DB in ctx.meta:  # oversight --db FILE demo: the demo is built at FILE
+        demo_db = demo_db or settings.db_path
+        settings = replace(settings, db_path=ctx.meta[CONFIGURED_DB])
+    demo_db = demo_db or Path("oversight-demo.db")
     check_folder(demo_db)
     run_demo(demo_db, settings, click.echo)
 

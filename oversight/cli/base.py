@@ -17,6 +17,7 @@ from oversight.importing.kinds import KINDS
 from oversight.settings import Settings, load_settings
 
 F = TypeVar("F", bound=Callable[..., object])
+CONFIGURED_DB = "oversight.configured_db"  # ctx.meta: the database before ``oversight --db``
 
 
 class Failure(click.ClickException):
@@ -130,6 +131,9 @@ def cli(ctx: click.Context, db_path: Path | None) -> None:
     if db_path is not None:
         from dataclasses import replace
 
+        # Kept for ``oversight --db FILE demo``, which builds the demo at FILE: the database
+        # it must not overwrite is the configured one.
+        ctx.meta[CONFIGURED_DB] = settings.db_path
         settings = replace(settings, db_path=db_path)
     ctx.obj = settings
 

@@ -19,13 +19,14 @@ from pathlib import Path
 
 from oversight.demo.requests import REQUEST_ROWS
 from oversight.demo.street import published_on, spread, street_files
+from oversight.figures.vintage import SYNTHETIC_IMPORTER
 from oversight.importing.kinds import KINDS
 
 AS_OF = date(2020, 6, 30)
 # The later weekly case extracts: a week of progress, then one in which records are lost.
 LATER = (date(2020, 7, 7), date(2020, 7, 14))
 JULY_REVIEWS, VANISHED, UNDONE = 190, 120, 35
-DEMO_USER = "oversight demo"
+DEMO_USER = SYNTHETIC_IMPORTER  # marks the store as synthetic (figures.vintage.is_synthetic)
 SYNTHETIC_NOTICE = (
     "SYNTHETIC RECORDS: every case below is invented for this demonstration. The totals are "
     "made to agree with the published figures; no real incident is in this database."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import tempfile
 from collections.abc import Callable
 from datetime import date, datetime, time
@@ -112,4 +113,24 @@ def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> Non
         "SYNTHETIC RECORDS: every figure above comes from invented cases, not real incidents, "
         "and invented street-level crime files."
     )
-    echo(f'Explore it: OVERSIGHT_DB={path} oversight ask --as-of 2020-06-30 "/backlog da"')
+    db = shlex.quote(str(path))
+    echo(f'Explore it: {program()} --db {db} ask --as-of 2020-06-30 "/backlog da"')
+
+
+def program() -> str:
+    """How to run this oversight from here: ``oversight`` when that is it on the PATH (an
+    activated environment, a production install); else the script beside this Python, from
+    the current folder when it is under it (``.venv/bin/oversight`` after make demo)."""
+    import os
+    import shutil
+    import sys
+
+    script = Path(sys.executable).parent / "oversight"
+    if not script.exists():
+        return f"{shlex.quote(sys.executable)} -m oversight"
+    found = shutil.which("oversight")
+    if found is not None and Path(found).resolve() == script.resolve():
+        return "oversight"
+    here = Path.cwd()
+    shown = script.relative_to(here) if script.is_relative_to(here) else script
+    return shlex.quote(os.fspath(shown))

@@ -127,16 +127,42 @@ def _lines(text: io.TextIOWrapper, name: str, row: _Row) -> Iterator[str]:
         yield line
 
 
+# The separators a header line may use, as Excel saves "CSV" (commas; semicolons where the
+# decimal mark is a comma, as in much of Europe) or "Text (Tab delimited)".
+SEPARATORS = {",": "commas", ";": "semicolons", "\t": "tabs"}
+
+
+def separator(raw: IO[bytes], name: str) -> str:
+    """The separator the header line (line 1) uses: the one of SEPARATORS that splits it into
+    more than one name (a comma when none does: one column). Two that do make it unclear which
+    separates the columns, which is said rather than guessed."""
+    raw.seek(0)
+    line = raw.readline(limits.MAX_ROW_CHARS + 1).decode("utf-8-sig", errors="replace")
+    raw.seek(0)
+    line = line.rstrip("\r\n")
+    splitting = [s for s in SEPARATORS if len(next(csv.reader([line], delimiter=s), [])) > 1]
+    if len(splitting) > 1:
+        both = " and ".join(SEPARATORS[s] for s in splitting)
+        raise UserError(
+            f"{name}, line 1: the header has both {both} between its names, so which one "
+            "separates the columns is unclear: save the file with one separator (commas, "
+            "semicolons or tabs)."
+        )
+    return splitting[0] if splitting else ","
+
+
 def read_csv(raw: IO[bytes], name: str, progress: Progress | None) -> Extract:
-    """The rows of the CSV open at ``raw``, scanned first for its checksum and shape."""
+    """The rows of the CSV open at ``raw``, scanned first for its checksum and shape; its
+    columns separated by commas, semicolons or tabs, as its header line shows."""
     scan = _scan(raw)
+    delimiter = separator(raw, name)
     size = os.fstat(raw.fileno()).st_size
     counter = _CountingReader(raw)
     text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding="utf-8-sig", newline="")
     row = _Row()
     # A plain file's rows are its lines, already bounded: the csv module reads the text itself.
     # Any other is read through the checked lines, which bound a row over several lines.
-    reader = csv.reader(text if scan.plain else _lines(text, name, row))
+    reader = csv.reader(text if scan.plain else _lines(text, name, row), delimiter=delimiter)
     # In a plain file no cell can be too long unless a line is: then every row is measured.
     row.measure_all = scan.plain and scan.longest_line > limits.MAX_CELL_CHARS
     header = _next_csv_record(reader, row, name, raw)
@@ -161,10 +187,19 @@ def read_csv(raw: IO[bytes], name: str, progress: Progress | None) -> Extract:
     quick = None
     # Short lines only: then no cell is too long and no row has too many cells, as the checked
     # rows would find; the fast path need not look.
-    if scan.plain and scan.longest_line < min(limits.MAX_CELL_CHARS, limits.MAX_COLUMNS):
+    # The fast path splits lines at commas: any other separator takes the exact path.
+    short = scan.longest_line < min(limits.MAX_CELL_CHARS, limits.MAX_COLUMNS)
+    if scan.plain and short and delimiter == ",":
         quick = Quick(csv.reader(text), text, scan.unquoted, report)
+    note = "" if delimiter == "," else f"read with {SEPARATORS[delimiter]} between the columns"
     return Extract(
-        name=name, format="CSV", header=header, rows=rows(), sha256=scan.sha256, quick=quick
+        name=name,
+        format="CSV",
+        header=header,
+        rows=rows(),
+        sha256=scan.sha256,
+        quick=quick,
+        note=note,
     )
 
 

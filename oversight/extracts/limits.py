@@ -72,6 +72,8 @@ class Extract:
     # rows unchecked and without line numbers, for the fast path of an import (oversight.bulk),
     # which leaves any doubt to ``rows``. Use one or the other.
     quick: Quick | None = None
+    # How it was read, when that is worth saying: "read with semicolons between the columns".
+    note: str = ""
 
 
 @dataclass

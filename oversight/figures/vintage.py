@@ -82,11 +82,24 @@ class Vintage:
         )
 
 
+# Who the demo's imports are by (``oversight demo``): a store holding one is synthetic, and
+# everything made from it says so on its face.
+SYNTHETIC_IMPORTER = "oversight demo"
+
+
+def is_synthetic(store: Store) -> bool:
+    """Whether the store holds the demo's invented records (an import by the demo)."""
+    sql = "SELECT 1 FROM imports WHERE imported_by = ? LIMIT 1"
+    return store.conn.execute(sql, (SYNTHETIC_IMPORTER,)).fetchone() is not None
+
+
 _IMPORT_COLUMNS = "kind, id, file_name, imported_at, imported_by, extract_as_of, rows_read"
 _TAKEN = "coalesce(extract_as_of, substr(imported_at, 1, 10))"
 
 
-def _last_import(row: tuple, as_of: date, stale_after_days: int) -> LastImport:
+def _last_import(
+    row: tuple, as_of: date, stale_after_days: int, not_weekly: frozenset[str]
+) -> LastImport:
     kind, import_id, name, at, by, extract, rows = row
     imported_at = datetime.fromisoformat(at)
     taken = date.fromisoformat(extract) if extract else imported_at.astimezone(LONDON).date()
@@ -100,7 +113,7 @@ def _last_import(row: tuple, as_of: date, stale_after_days: int) -> LastImport:
         extract_as_of=date.fromisoformat(extract) if extract else None,
         rows_read=rows,
         age_days=age,
-        stale=age > stale_after_days,
+        stale=age > stale_after_days and kind not in not_weekly,
     )
 
 
@@ -110,14 +123,19 @@ def vintage(
     kinds: Iterable[str],
     stale_after_days: int,
     revised: bool = False,
+    not_weekly: Iterable[str] = (),
 ) -> Vintage:
     """What the store knew on ``as_of``, for each of ``kinds`` and any other kind it holds; or,
-    ``revised``, what it knows now (the latest import of each kind)."""
+    ``revised``, what it knows now (the latest import of each kind). An extract older than
+    ``stale_after_days`` is stale, unless its kind is ``not_weekly`` (recorded crime, judged by
+    its months instead)."""
     conn = store.conn
+    monthly = frozenset(not_weekly)
 
     def imports(sql: str, params: tuple) -> dict[str, LastImport]:
         return {
-            row[0]: _last_import(row, as_of, stale_after_days) for row in conn.execute(sql, params)
+            row[0]: _last_import(row, as_of, stale_after_days, monthly)
+            for row in conn.execute(sql, params)
         }
 
     latest = imports(

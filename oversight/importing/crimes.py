@@ -142,6 +142,7 @@ def import_crimes(
         extract_as_of=extract_as_of,
         warnings=warnings,
         findings=[],
+        month_files=len(files),
         **state,
     )
 

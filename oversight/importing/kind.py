@@ -88,6 +88,16 @@ class Kind:
     # The fast path (oversight.importing.bulk) checks each distinct rest of a row once: only
     # for a kind whose ``check`` never reads the key.
     fast: bool = False
+    # What a row of ``table`` is, where counted ("status": "recorded crime: 29" is 29 crimes
+    # to anyone who does not know the table holds month files); blank: ``label``.
+    rows_are: str = ""
+    # Whether an extract older than STALE_AFTER_DAYS is stale: a weekly rule. Recorded crime
+    # is published monthly, its freshness judged by the not_published finding instead.
+    weekly: bool = True
+
+    @property
+    def row_label(self) -> str:
+        return self.rows_are or self.label
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -201,6 +201,8 @@ CRIMES = KINDS.register(
         key=("falls_within", "month"),
         columns=STREET_COLUMNS,
         importer=import_crimes,
+        rows_are="recorded crime, month files (one a force and month)",
+        weekly=False,
     )
 )
 

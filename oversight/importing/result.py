@@ -22,6 +22,9 @@ class ImportResult:
     extract_as_of: date
     warnings: list[str] = field(default_factory=list)
     findings: list[FindingCount] = field(default_factory=list)  # by kind and workstream
+    # Recorded crime: how many month files were read (inserted, updated and unchanged count
+    # them, not rows); None for a kind whose counts are of rows.
+    month_files: int | None = None
 
     @property
     def changed_nothing(self) -> bool:

@@ -165,9 +165,17 @@ def _match_header(extract: Extract, kind: Kind) -> tuple[list[int | None], list[
             found[name] = index
         elif normalise_name(cell):
             unknown.append(cell)
+    if extract.note:
+        warnings.append(extract.note)
     if unknown:
         warnings.append(_unknown_columns(unknown))
     missing = [c.heading for c in kind.columns if c.required and c.name not in found]
+    if missing and _names_run_together(extract, kind):
+        raise UserError(
+            f"{extract.name} has one column in its header, "
+            f'"{_shorten(one_line(extract.header[0]), MAX_NAME_CHARS)}": its columns are not '
+            "separated by commas, semicolons or tabs; save it as CSV with one of those."
+        )
     if missing:
         noun = "column" if len(missing) == 1 else "columns"
         raise UserError(
@@ -182,6 +190,15 @@ def _match_header(extract: Extract, kind: Kind) -> tuple[list[int | None], list[
         elif column.absent not in warnings:
             warnings.append(column.absent)
     return [found.get(name) for name in kind.names], warnings
+
+
+def _names_run_together(extract: Extract, kind: Kind) -> bool:
+    """A CSV header read as one cell holding two or more of the kind's names: its columns are
+    separated by something else ("incident_ref|workstream|...")."""
+    if extract.format != "CSV" or len(extract.header) != 1:
+        return False
+    cell = normalise_name(extract.header[0])
+    return sum(name in cell for name in kind.names) > 1
 
 
 def _unknown_columns(names: list[str]) -> str:

@@ -6,7 +6,7 @@ object-oriented API is used (no pyplot): no display, no global state shared betw
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from io import BytesIO
 from typing import TYPE_CHECKING
@@ -74,7 +74,7 @@ def chart_data(digest: DigestAnswer) -> ChartData:
     if warning:
         lines.append(warning)
     return ChartData(
-        title=f"Case reviews outstanding, as of {day(digest.as_of)}",
+        title=_marked(f"Case reviews outstanding, as of {day(digest.as_of)}", digest),
         subtitle="\n".join(lines),
         outstanding=outstanding,
         projection=line,
@@ -96,6 +96,8 @@ def digest_chart(digest: DigestAnswer) -> bytes:
     left, right = body.subplots(1, 2, width_ratios=[3, 2])
     _outstanding_panel(left, data)
     _completed_panel(right, data)
+    if digest.synthetic:
+        synthetic_mark(fig)
     buffer = BytesIO()
     # No Software (version) entry; matplotlib writes no time: the same digest, the same bytes.
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
@@ -259,12 +261,27 @@ class CrimeChartData:
 
     title: str
     subtitle: str
-    labels: list[str]  # the last 12 months, "Jan", "Feb", …
+    labels: list[str]  # the last 12 months, "Jan", with the year where it starts or turns
     this_year: list[int | None]  # the 12 months to the month (None: no file)
     last_year: list[int | None]  # the 12 before them
     missing: list[str]  # months with no file, "2019-10"
     low: list[str]  # low months
     low_points: list[tuple[int, int]]  # (position 0-11, crimes) of each low month, either year
+    this_label: str = ""  # "Jun 2019–May 2020", the legend's
+    last_label: str = ""  # "Jun 2018–May 2019"
+    # Each missing month's position (0-11) and its shaded band's label, "no file: Oct 2019".
+    bands: list[tuple[int, str]] = field(default_factory=list)
+    note: str = ""  # "A month is missing: no file for October 2019 (shaded)."
+    synthetic: bool = False  # from the demo's invented records: marked on the picture
+
+
+def _span(first: str, last: str) -> str:
+    """ "Jun 2019–May 2020"."""
+    return f"{_short_month(first)}–{_short_month(last)}"
+
+
+def _short_month(month: str) -> str:
+    return f"{date.fromisoformat(month + '-01'):%b %Y}"
 
 
 def crime_chart_data(digest: DigestAnswer) -> CrimeChartData | None:
@@ -273,20 +290,44 @@ def crime_chart_data(digest: DigestAnswer) -> CrimeChartData | None:
     if crime is None or crime.month is None or len(crime.monthly) < 24:
         return None
     last, this = crime.monthly[:12], crime.monthly[12:]
+    labels = []
+    for i, m in enumerate(this):
+        first = date.fromisoformat(m.month + "-01")
+        labels.append(f"{first:%b}\n{first.year}" if i == 0 or first.month == 1 else f"{first:%b}")
+    missing = [m.month for m in crime.monthly if m.missing]
+    bands = [
+        (i % 12, f"no file: {_short_month(m.month)}")
+        for i, m in enumerate(crime.monthly)
+        if m.missing
+    ]
+    notes = []
+    if missing:
+        which = "A month is missing" if len(missing) == 1 else "Months are missing"
+        notes.append(f"{which}: no file for {month_runs(missing, shown=2)} (shaded).")
+    low = [month_label(m.month) for m in crime.monthly if m.low]
+    if low:
+        notes.append(f"Low: {', '.join(low)} (circled).")
     return CrimeChartData(
-        title=f"Recorded crime, {crime.force}, to {month_label(crime.month)}",
+        title=_marked(f"Recorded crime, {crime.force}, to {month_label(crime.month)}", digest),
         subtitle=twelve_months_change(crime) + ".",
-        labels=[f"{date.fromisoformat(m.month + '-01'):%b}" for m in this],
+        labels=labels,
         this_year=[m.crimes for m in this],
         last_year=[m.crimes for m in last],
-        missing=[m.month for m in crime.monthly if m.missing],
-        low=[month_label(m.month) for m in crime.monthly if m.low],
+        missing=missing,
+        low=low,
         low_points=[(i % 12, m.crimes or 0) for i, m in enumerate(crime.monthly) if m.low],
+        this_label=_span(this[0].month, this[-1].month),
+        last_label=_span(last[0].month, last[-1].month),
+        bands=bands,
+        note=" ".join(notes),
+        synthetic=digest.synthetic,
     )
 
 
 def crime_chart(digest: DigestAnswer) -> bytes | None:
     """The recorded-crime chart as a PNG (the same bytes for the same digest), or None."""
+    import textwrap
+
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
@@ -295,32 +336,38 @@ def crime_chart(digest: DigestAnswer) -> bytes | None:
         return None
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
     ax = fig.subplots()
-    fig.suptitle(data.title, fontsize=14, fontweight="bold", color=INK, x=0.01, ha="left")
-    ax.set_title(data.subtitle, fontsize=9.5, loc="left", color=INK)
+    # A long force's name, or the SYNTHETIC mark, must not run off the picture's edge.
+    size = min(14.0, 14.0 * 58 / len(data.title))
+    fig.suptitle(data.title, fontsize=size, fontweight="bold", color=INK, x=0.01, ha="left")
+    subtitle = textwrap.fill(data.subtitle, 105)
+    if data.note:
+        subtitle += "\n" + data.note
+    ax.set_title(subtitle, fontsize=9, loc="left", color=INK, linespacing=1.35)
     x = list(range(12))
     top = max([v for v in data.this_year + data.last_year if v is not None], default=1)
+    ax.set_ylim(0, top * 1.2)
+    for i, label in data.bands:  # a missing month: a shaded band, labelled, never a zero
+        ax.axvspan(i - 0.42, i + 0.42, color="#d9d9d9", alpha=0.7, linewidth=0, zorder=0)
+        ax.text(
+            i,
+            top * 1.17,
+            label.replace(": ", ":\n"),
+            ha="center",
+            va="top",
+            fontsize=8,
+            color=INK,
+            zorder=3,
+        )
     for values, colour, style, label in (
-        (data.last_year, SKY, (0, (5, 3)), "The 12 months before"),
-        (data.this_year, BLUE, "solid", "The 12 months to the month"),
+        (data.last_year, SKY, (0, (5, 3)), data.last_label),
+        (data.this_year, BLUE, "solid", data.this_label),
     ):
         shown = [float("nan") if v is None else v for v in values]
         ax.plot(x, shown, color=colour, linestyle=style, linewidth=2.2, marker="o", label=label)
-        gaps = [i for i, v in enumerate(values) if v is None]
-        if gaps:
-            ax.plot(
-                gaps, [0] * len(gaps), "x", color=VERMILLION, markersize=10, mew=2.5, clip_on=False
-            )
     for i, v in data.low_points:
         ax.plot([i], [v], "o", color=VERMILLION, markersize=12, fillstyle="none", mew=2)
-    notes = []
-    if data.missing:
-        notes.append("× no file: " + month_runs(data.missing, shown=2))
-    if data.low:
-        notes.append("low month: " + ", ".join(data.low))
-    if notes:
-        ax.text(0.01, 0.03, "; ".join(notes), transform=ax.transAxes, fontsize=9, color=VERMILLION)
     ax.set_xticks(x, data.labels)
-    ax.set_ylim(0, top * 1.15)
+    ax.set_xlim(-0.6, 11.6)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_ylabel("Recorded crimes in the month", fontsize=9.5)
     ax.grid(axis="y", color="#dddddd", linewidth=0.8)
@@ -328,6 +375,29 @@ def crime_chart(digest: DigestAnswer) -> bytes | None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.legend(loc="lower right", fontsize=9, frameon=False)
+    if data.synthetic:
+        synthetic_mark(fig)
     buffer = BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     return buffer.getvalue()
+
+
+def synthetic_mark(fig: object) -> None:
+    """SYNTHETIC across the picture, faint, behind nothing a reader needs."""
+    fig.text(  # type: ignore[attr-defined]
+        0.5,
+        0.42,
+        "SYNTHETIC",
+        fontsize=72,
+        color=VERMILLION,
+        alpha=0.10,
+        rotation=18,
+        ha="center",
+        va="center",
+        fontweight="bold",
+    )
+
+
+def _marked(title: str, digest: DigestAnswer) -> str:
+    """A chart's title, led by SYNTHETIC when the digest is made from the demo's records."""
+    return f"SYNTHETIC — {title}" if digest.synthetic else title

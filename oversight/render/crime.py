@@ -73,6 +73,8 @@ def _(answer: CrimeAnswer) -> list[str]:
     held = fmt.forces_held(c)
     if c.month is None or c.force is None:
         lines = [f"Recorded crime{scope}, as of {fmt.long_day(answer.as_of)}", "", c.note or ""]
+        if answer.source is None and answer.known.first_since is None and not held:
+            return lines  # nothing imported at all: the note says so, once
         return lines + ([held] if held else []) + footer("crimes", answer)
     stopped = fmt.not_published(c)
     lines = [

@@ -31,6 +31,8 @@ def _(answer: DigestAnswer) -> list[str]:
     b, trend = answer.backlog, answer.backlog.trend
     changes = answer.change_since_previous
     lines = [f"Weekly oversight digest, {fmt.long_day(answer.as_of)} (week {answer.period})", ""]
+    if answer.synthetic:
+        lines = [f"{fmt.SYNTHETIC_MARK}.", *lines]
     for w in b.figures:
         change = ""
         if changes is not None and answer.previous is not None:
@@ -44,7 +46,7 @@ def _(answer: DigestAnswer) -> list[str]:
     shown = b.figures[-1]
     lines += [f"Revised: {line}" for line in fmt.revised_weeks(answer.revised)]
     lines += [
-        f"Over seven days: {fmt.outstanding_change(trend, answer.as_of)}",
+        f"Outstanding: {fmt.outstanding_change(trend, answer.as_of)}",
         f"Reviews completed last complete week: {fmt.last_week(trend)}; "
         f"four-week mean {fmt.weekly_rate(trend.four_week_mean)}",
         f"Projected completion: {fmt.projection(trend)}",
@@ -98,6 +100,8 @@ def _(digest: DigestAnswer) -> tuple[str, list[Block]]:
     changes = digest.change_since_previous
     since = f" since the digest of {fmt.day(digest.previous.as_of)}" if digest.previous else ""
     blocks: list[Block] = [header(f"Weekly oversight digest, {fmt.day(digest.as_of)}")]
+    if digest.synthetic:
+        blocks.append(section(f":warning: *{fmt.SYNTHETIC_MARK}.*"))
     pairs = []
     for w in b.figures:
         change = f", {fmt.signed_change(changes[w.workstream])}{since}" if changes else ""
@@ -110,7 +114,7 @@ def _(digest: DigestAnswer) -> tuple[str, list[Block]]:
         blocks.append(context(*(f":information_source: Revised: {escape(r)}" for r in revised)))
     blocks += fields(
         [
-            ("Over seven days", fmt.outstanding_change(trend, digest.as_of)),
+            ("Outstanding", fmt.outstanding_change(trend, digest.as_of)),
             ("Last complete week", fmt.last_week(trend)),
             ("Four-week mean", fmt.weekly_rate(trend.four_week_mean)),
             ("Projected completion", fmt.projection(trend)),

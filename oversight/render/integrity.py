@@ -53,7 +53,7 @@ def _(answer: IntegrityAnswer) -> list[str]:
             lines += [f"  {k}: {FINDINGS[k].meaning}" for k in by_kind if k in FINDINGS]
         else:
             lines.append("That import found nothing lost or changed: it agrees with the store.")
-        lines += ["", f"Vanished records over the last {len(found.trend)} case imports:"]
+        lines += ["", f"Vanished records over {_last_imports(len(found.trend))}:"]
         lines += [
             f"  #{i.import_id} {i.file_name}, imported {fmt.moment(i.imported_at)}: "
             f"{fmt.count(i.vanished)} vanished, {fmt.count(i.reappeared)} back, "
@@ -114,7 +114,7 @@ def _(answer: IntegrityAnswer) -> tuple[str, list[Block]]:
             f"{fmt.count(i.reappeared)} back, {fmt.count(i.missing_after)} missing after it"
             for i in found.trend
         ]
-        blocks.append(list_section(f"*The last {len(trend)} case imports*", trend))
+        blocks.append(list_section(f"*{_last_imports(len(trend)).capitalize()}*", trend))
         text = (
             f"Data integrity as of {fmt.day(answer.as_of)}: {fmt.count(found.missing_now)} "
             f"records missing from the latest extract; {fmt.count(found.total)} findings."
@@ -140,3 +140,8 @@ def _(answer: IntegrityAnswer) -> tuple[str, list[Block]]:
         if warning:
             blocks.append(context(f":warning: *{warning}*"))
     return text, blocks
+
+
+def _last_imports(n: int) -> str:
+    """ "the last 8 case imports", or "the last case import" (not "the last 1 case imports")."""
+    return "the last case import" if n == 1 else f"the last {n} case imports"

@@ -17,12 +17,16 @@ from oversight.figures.revisions import RevisedFigure
 from oversight.figures.risk import RiskFigures
 from oversight.figures.vintage import LastImport
 from oversight.importing.kinds import kind_label
-from oversight.values import WORKSTREAM_LABELS
+from oversight.values import WORKSTREAM_LABELS, figure_text, whole_years
 
 if TYPE_CHECKING:
     from oversight.answers.alarms import IntegrityAlert
     from oversight.answers.sources import Knowing
     from oversight.importing.result import ImportResult
+
+
+# On the face of anything made from the demo's store (the digest's text, charts and sheets).
+SYNTHETIC_MARK = "SYNTHETIC: made from the demo's invented records, not real data"
 
 
 def count(n: int) -> str:
@@ -192,10 +196,15 @@ def stale_warning(
     if last.stale:
         taken = last.extract_as_of or last.imported_at.date()
         when = f"before {day(before)}" if before is not None else "ago"
-        return (
-            f"Stale: the latest {kind_label(kind)} extract was taken {day(taken)}, "
-            f"{plural(last.age_days, 'day')} {when}."
-        )
+        years = whole_years(taken, before or taken + timedelta(days=last.age_days))
+        age = plural(last.age_days, "day")
+        if years:  # a date long after the latest extract: said in years, and what that means
+            return (
+                f"Stale: the latest {kind_label(kind)} extract was taken {day(taken)}, "
+                f"{plural(years, 'year')} ({age}) {when}: these figures are that extract's, "
+                "not the date's."
+            )
+        return f"Stale: the latest {kind_label(kind)} extract was taken {day(taken)}, {age} {when}."
     return None
 
 
@@ -257,10 +266,12 @@ def ages(figures: OutstandingAges) -> str:
     """How long the outstanding reviews have waited, in one line."""
     if figures.oldest_recorded_on is None:
         return "none outstanding"
-    waited = ", ".join(f"{count(n)} over {days} days" for days, n in figures.older_than.items())
+    waited = ", ".join(
+        f"{count(n)} waiting more than {days} days" for days, n in figures.older_than.items()
+    )
     return (
-        f"{waited}; the oldest recorded {day(figures.oldest_recorded_on)} "
-        f"({plural(figures.oldest_days or 0, 'day')} ago)"
+        f"{waited}; the oldest, recorded {day(figures.oldest_recorded_on)}, has waited "
+        f"{plural(figures.oldest_days or 0, 'day')}"
     )
 
 
@@ -318,18 +329,24 @@ def alert_brief(alert: IntegrityAlert) -> str:
 
 def import_report(result: ImportResult) -> list[str]:
     """What an import did, in the words the command line prints after it."""
-    rows = f"{count(result.rows_read)} rows"
+    rows = plural(result.rows_read, "row")
+    files = result.month_files
+    if files is not None:  # recorded crime: the counts are of month files, not rows
+        rows += f" in {plural(files, 'month file')}"
     if result.changed_nothing:
+        held = f"the {rows} of {result.file_name} is" if result.rows_read == 1 else ""
         lines = [
-            f"No changes: all {rows} of {result.file_name} are already in the store "
-            f"(recorded as import #{result.import_id})."
+            f"No changes: {held or f'all {rows} of {result.file_name} are'} already in the "
+            f"store (recorded as import #{result.import_id})."
         ]
     else:
-        lines = [
-            f"Imported {result.file_name} ({rows}) as import #{result.import_id}: "
+        counts = (
             f"{count(result.inserted)} inserted, {count(result.updated)} updated, "
-            f"{count(result.unchanged)} unchanged."
-        ]
+            f"{count(result.unchanged)} unchanged"
+        )
+        if files is not None:
+            counts = f"month files {counts.replace('inserted', 'new')}"
+        lines = [f"Imported {result.file_name} ({rows}) as import #{result.import_id}: {counts}."]
     if result.findings:
         total = sum(c.count for c in result.findings)
         lines.append(f"Reconciled with the store: {plural(total, 'finding')}.")
@@ -443,14 +460,16 @@ def no_location(c: CrimeFigures) -> str:
 def gap_warning(c: CrimeFigures) -> str | None:
     """Missing and low months of the 24, and neighbourhoods that went silent in the last 12."""
     parts = []
+    # Low months are judged on all recorded crime, whatever type the answer is for.
+    of_all = "" if c.crime_type is None else " of all types"
     if c.missing_months:
         parts.append("no file for " + month_runs(c.missing_months))
     if c.low_months:
         parts.append(
             "low "
             + ", ".join(
-                f"{month_label(m.month)} ({count(m.crimes)} crimes, under half the "
-                f"median {count(round(m.median))})"
+                f"{month_label(m.month)} ({count(m.crimes)} crimes{of_all}, under half the "
+                f"median {figure_text(m.median)})"
                 for m in c.low_months
             )
         )

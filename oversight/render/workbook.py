@@ -21,6 +21,7 @@ from oversight.figures.crime import month_label
 from oversight.importing.kinds import kind_label
 from oversight.render.requests import request_when
 from oversight.render.words import (
+    SYNTHETIC_MARK,
     day,
     deadline_when,
     projection,
@@ -40,6 +41,9 @@ COUNT_FORMAT = "#,##0"
 CHANGE_FORMAT = "+#,##0;-#,##0;0"
 MAX_CELL_TEXT = 32_767  # Excel's limit; longer text makes Excel "repair" the file
 MAX_WIDTH = 60
+TITLE_ROW, HEADER_ROW = 1, 2  # each sheet's title, then its (first) header
+# Column widths (Excel's character units) that fit across a portrait A4 page at 100%.
+PORTRAIT_WIDTH = 90
 
 Value = str | int | float | date | None
 
@@ -51,15 +55,21 @@ def digest_workbook(digest: DigestAnswer) -> bytes:
 
     book = Workbook()
     book.remove(book.active)
-    _summary(_Rows(book.create_sheet("Summary")), digest)
-    _by_week(_Rows(book.create_sheet("Outstanding by week")), digest)
-    _returns(_Rows(book.create_sheet("Data returns")), digest)
-    _deadlines(_Rows(book.create_sheet("Deadlines")), digest)
-    _integrity(_Rows(book.create_sheet("Data integrity")), digest)
+    sheets = [
+        ("Summary", _summary),
+        ("Outstanding by week", _by_week),
+        ("Data returns", _returns),
+        ("Deadlines", _deadlines),
+        ("Data integrity", _integrity),
+    ]
     if digest.requests is not None:
-        _requests(_Rows(book.create_sheet("Information requests")), digest)
+        sheets.append(("Information requests", _requests))
     if digest.crime is not None:
-        _crime(_Rows(book.create_sheet("Recorded crime")), digest)
+        sheets.append(("Recorded crime", _crime))
+    for name, write in sheets:
+        out = _Rows(book.create_sheet(name), _title(name, digest))
+        write(out, digest)
+        out.for_paper()
     # Fixed properties and zip times, so the bytes depend on the digest alone.
     stamp = datetime.combine(digest.as_of, time())
     book.properties.creator = "oversight"
@@ -89,6 +99,13 @@ class _FixedTimeZip(ZipFile):
         # openpyxl writes each worksheet to a temporary file first: that file's time varies.
         with open(filename, "rb") as file:
             self.writestr(arcname or Path(filename).name, file.read())
+
+
+def _title(subject: str, digest: DigestAnswer) -> str:
+    """A sheet's title row: its subject and the digest's date, marked SYNTHETIC when made from
+    the demo's records."""
+    title = f"{subject}: weekly oversight digest, {day(digest.as_of)} (week {digest.period})"
+    return f"{SYNTHETIC_MARK.upper()} — {title}" if digest.synthetic else title
 
 
 def _summary(out: _Rows, digest: DigestAnswer) -> None:
@@ -139,7 +156,7 @@ def _summary(out: _Rows, digest: DigestAnswer) -> None:
         text = source(kind, last_import, digest.as_of, since) + (
             f" {note}" if note and last_import else ""
         )
-        out.row([kind_label(kind).capitalize(), text])
+        out.row([kind_label(kind).capitalize(), text], wrap=True)
 
 
 def _by_week(out: _Rows, digest: DigestAnswer) -> None:
@@ -174,6 +191,7 @@ def _returns(out: _Rows, digest: DigestAnswer) -> None:
                 item.notes,
             ]
         )
+    out.none_found("No data returns.")
     out.widths()
 
 
@@ -194,6 +212,7 @@ def _deadlines(out: _Rows, digest: DigestAnswer) -> None:
                 deadline_when(item),
             ]
         )
+    out.none_found(f"No open deadlines in the next {digest.deadlines.within_days} days or overdue.")
     out.widths()
 
 
@@ -213,6 +232,7 @@ def _requests(out: _Rows, digest: DigestAnswer) -> None:
                 request_when(item),
             ]
         )
+    out.none_found(f"None found: no information request was overdue on {day(digest.as_of)}.")
     out.widths()
 
 
@@ -230,6 +250,9 @@ def _integrity(out: _Rows, digest: DigestAnswer) -> None:
                 finding.new or None,
             ]
         )
+    out.none_found(
+        f"None found: the case imports since {day(digest.integrity.since)} lost or changed nothing."
+    )
     out.widths()
 
 
@@ -267,11 +290,17 @@ def _crime(out: _Rows, digest: DigestAnswer) -> None:
 
 
 class _Rows:
-    """Writes a sheet row by row (openpyxl's max_row is a scan: asking it per row is quadratic)."""
+    """Writes a sheet row by row (openpyxl's max_row is a scan: asking it per row is quadratic):
+    its title in row 1, its first header in row 2 (both printed on every page)."""
 
-    def __init__(self, sheet: Worksheet) -> None:
+    def __init__(self, sheet: Worksheet, title: str) -> None:
+        from openpyxl.styles import Font
+
         self.sheet = sheet
-        self.next = 1
+        sheet.cell(TITLE_ROW, 1, _clean(title)).font = Font(bold=True, size=12)
+        self.next = HEADER_ROW
+        self.columns = 1
+        self.rows_under_header = 0
 
     def header(self, labels: list[str], *, gap: bool = False) -> None:
         from openpyxl.styles import Font
@@ -279,12 +308,22 @@ class _Rows:
         self.next += gap
         for column, label in enumerate(labels, start=1):
             self.sheet.cell(self.next, column, label).font = Font(bold=True)
-        if self.next == 1:
-            self.sheet.freeze_panes = "A2"
+        if self.next == HEADER_ROW:
+            self.sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+        self.columns = max(self.columns, len(labels))
+        self.rows_under_header = 0
         self.next += 1
 
-    def row(self, values: list[Value], number_format: str = COUNT_FORMAT) -> None:
+    def none_found(self, text: str) -> None:
+        """A table with no rows says so, rather than printing its headers alone."""
+        if not self.rows_under_header:
+            self.row([text])
+
+    def row(
+        self, values: list[Value], number_format: str = COUNT_FORMAT, *, wrap: bool = False
+    ) -> None:
         """Dates get a date format, numbers ``number_format``; text is always text."""
+        self.rows_under_header += 1
         for column, value in enumerate(values, start=1):
             cell = self.sheet.cell(self.next, column)
             if isinstance(value, str):
@@ -293,6 +332,8 @@ class _Rows:
                 cell.data_type = "s"
                 if text.startswith(FORMULA_STARTS):
                     cell.quotePrefix = True  # so Excel keeps it text when the cell is edited
+                if wrap and column == len(values):  # the last wraps across the table
+                    self._spread(self.next, column, text)
                 continue
             cell.value = value
             if isinstance(value, date):
@@ -301,11 +342,54 @@ class _Rows:
                 cell.number_format = number_format
         self.next += 1
 
+    def _spread(self, row: int, column: int, text: str) -> None:
+        """``text`` wrapped in one cell merged from ``column`` to the table's last, its row
+        made tall enough for the lines (a merged cell's height is not fitted by Excel)."""
+        from openpyxl.styles import Alignment
+        from openpyxl.utils import get_column_letter
+
+        sheet = self.sheet
+        width = sum(
+            sheet.column_dimensions[get_column_letter(c)].width or 8
+            for c in range(column, self.columns + 1)
+        )
+        if self.columns > column:
+            sheet.merge_cells(
+                start_row=row, start_column=column, end_row=row, end_column=self.columns
+            )
+        sheet.cell(row, column).alignment = Alignment(wrap_text=True, vertical="top")
+        lines = -(-len(text) // max(int(width * 0.95), 1))
+        if lines > 1:
+            sheet.row_dimensions[row].height = 15 * lines
+
+    def for_paper(self) -> None:
+        """Printed on A4, one page wide (as many pages long as the rows need), landscape when
+        the columns are wider than a portrait page; the title and the header on every page;
+        only the cells written (no blank page for a cell beyond them)."""
+        from openpyxl.utils import get_column_letter
+
+        sheet = self.sheet
+        width = sum(
+            sheet.column_dimensions[get_column_letter(c)].width or 8
+            for c in range(1, self.columns + 1)
+        )
+        setup = sheet.page_setup
+        setup.paperSize = sheet.PAPERSIZE_A4
+        setup.orientation = "landscape" if width > PORTRAIT_WIDTH else "portrait"
+        setup.fitToWidth, setup.fitToHeight = 1, 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        title = sheet.cell(TITLE_ROW, 1).value
+        self._spread(TITLE_ROW, 1, str(title))  # the title never runs off the printed page
+        sheet.print_title_rows = f"{TITLE_ROW}:{HEADER_ROW}"
+        sheet.print_area = f"A1:{get_column_letter(self.columns)}{self.next - 1}"
+        sheet.print_options.gridLines = False
+        sheet.oddFooter.center.text = "Page &P of &N"
+
     def widths(self) -> None:
         from openpyxl.utils import get_column_letter
 
         widths: dict[int, int] = {}
-        for row in self.sheet.iter_rows():
+        for row in self.sheet.iter_rows(min_row=HEADER_ROW):  # the title may run on
             for cell in row:
                 value = cell.value
                 if isinstance(value, date):

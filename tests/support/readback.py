@@ -241,7 +241,7 @@ TABLES = {
     "case_reviews": "Case reviews",
     "data_returns": "Data returns",
     "deadlines": "Deadlines",
-    "crime_files": "Recorded crime",
+    "crime_files": "Recorded crime, month files (one a force and month)",
     "requests": "Information requests",
     "imports": "Imports",
     "audit_log": "Audit log entries",

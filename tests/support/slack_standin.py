@@ -49,7 +49,8 @@ class SlackStandIn:
     The held call is then answered with an error, as nobody is there to read the answer.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
+        """``port``: the Web API's, on 127.0.0.1 (0: any free one)."""
         self.calls: list[Call] = []
         self.replies: dict[str, list[dict[str, object]]] = defaultdict(list)
         self.users: dict[str, dict[str, object]] = {}
@@ -66,7 +67,7 @@ class SlackStandIn:
         self._posted: list[dict[str, object]] = []
         self._published: list[tuple[str, dict[str, object]]] = []  # Home views: (user, view)
         self._ts = itertools.count(1)
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._http = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._http.daemon_threads = True
         self._ws_connections: list[ServerConnection] = []
         self._ws_acks: dict[str, dict[str, object]] = {}
