@@ -14,15 +14,14 @@ from typing import TYPE_CHECKING
 from oversight.answers.digest import DigestAnswer
 from oversight.figures.backlog import week_start
 from oversight.figures.crime import month_label
+from oversight.render.crime_words import month_runs, twelve_months_change
 from oversight.render.words import (
     count,
     day,
-    month_runs,
     projection,
     rate,
     signed_change,
     stale_warning,
-    twelve_months_change,
 )
 
 if TYPE_CHECKING:

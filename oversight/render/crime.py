@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from oversight.answers.crime import CrimeAnswer
 from oversight.figures.crime import CrimeFigures, month_label, percent_change
+from oversight.render import crime_words
 from oversight.render import words as fmt
 from oversight.render.blocks import (
     Block,
@@ -29,7 +30,7 @@ def crime_lines(c: CrimeFigures) -> list[str]:
             t.crime_type,
             fmt.count(t.crimes),
             "no file" if t.year_before is None else fmt.count(t.year_before),
-            fmt.change_words(t.change_percent) if t.year_before is not None else "",
+            crime_words.change_words(t.change_percent) if t.year_before is not None else "",
         ]
         for t in c.by_type
     ]
@@ -39,11 +40,11 @@ def crime_lines(c: CrimeFigures) -> list[str]:
                 "All recorded crime",
                 fmt.count(c.crimes),
                 "no file" if c.crimes_year_before is None else fmt.count(c.crimes_year_before),
-                fmt.change_words(percent_change(c.crimes, c.crimes_year_before)),
+                crime_words.change_words(percent_change(c.crimes, c.crimes_year_before)),
             ]
         )
     lines += table(["Crime type", month, before, "Change"], rows, "lrrl")
-    lines += ["", fmt.twelve_months(c)]
+    lines += ["", crime_words.twelve_months(c)]
     if c.crime_type is None:
         lines.append(
             f"Anti-social behaviour (not a crime, not counted above): {fmt.count(c.asb)}"
@@ -53,8 +54,8 @@ def crime_lines(c: CrimeFigures) -> list[str]:
                 else ""
             )
         )
-    lines.append(fmt.no_location(c))
-    warning = fmt.gap_warning(c)
+    lines.append(crime_words.no_location(c))
+    warning = crime_words.gap_warning(c)
     if warning:
         lines.append(f"WARNING: {warning}")
     return lines
@@ -70,13 +71,13 @@ def place(c: CrimeFigures) -> str:
 def _(answer: CrimeAnswer) -> list[str]:
     c = answer.crime
     scope = f" — {c.crime_type}" if c.crime_type else ""
-    held = fmt.forces_held(c)
+    held = crime_words.forces_held(c)
     if c.month is None or c.force is None:
         lines = [f"Recorded crime{scope}, as of {fmt.long_day(answer.as_of)}", "", c.note or ""]
         if answer.source is None and answer.known.first_since is None and not held:
             return lines  # nothing imported at all: the note says so, once
         return lines + ([held] if held else []) + footer("crimes", answer)
-    stopped = fmt.not_published(c)
+    stopped = crime_words.not_published(c)
     lines = [
         f"Recorded crime{scope} — {place(c)}, {month_label(c.month)} "
         f"(the latest month as of {fmt.long_day(answer.as_of)})",
@@ -91,7 +92,7 @@ def _(answer: CrimeAnswer) -> list[str]:
 def _(answer: CrimeAnswer) -> tuple[str, list[Block]]:
     c = answer.crime
     scope = f": {c.crime_type}" if c.crime_type else ""
-    held = fmt.forces_held(c)
+    held = crime_words.forces_held(c)
     if c.month is None or c.force is None or c.year_before is None:
         blocks: list[Block] = [header(f"Recorded crime{scope}, as of {fmt.day(answer.as_of)}")]
         blocks.append(section(escape(c.note or "No crime data.")))
@@ -101,10 +102,10 @@ def _(answer: CrimeAnswer) -> tuple[str, list[Block]]:
         return escape(c.note or "No crime data."), blocks
     month, before = month_label(c.month), month_label(c.year_before)
     blocks = [header(f"Recorded crime{scope}, {escape(place(c))}, {month}")]
-    stopped = fmt.not_published(c)
+    stopped = crime_words.not_published(c)
     if stopped:
         blocks.append(section(f":rotating_light: *{escape(stopped)}*"))
-    change = fmt.change_words(
+    change = crime_words.change_words(
         None if c.crimes_year_before is None else percent_change(c.crimes, c.crimes_year_before)
     )
     pairs = [
@@ -118,17 +119,21 @@ def _(answer: CrimeAnswer) -> tuple[str, list[Block]]:
     if c.crime_type is None:
         pairs.append(("Anti-social behaviour (not a crime)", fmt.count(c.asb)))
     blocks += fields(pairs)
-    blocks.append(section(escape(fmt.twelve_months(c))))
+    blocks.append(section(escape(crime_words.twelve_months(c))))
     if c.crime_type is None:
         lines = [
             f"• {escape(t.crime_type)}: {fmt.count(t.crimes)} against "
             + ("no file" if t.year_before is None else fmt.count(t.year_before))
-            + (f", {fmt.change_words(t.change_percent)}" if t.year_before is not None else "")
+            + (
+                f", {crime_words.change_words(t.change_percent)}"
+                if t.year_before is not None
+                else ""
+            )
             for t in c.by_type
         ]
         blocks.append(list_section(f"*By type, {month} against {before}*", lines))
-    blocks.append(context(escape(fmt.no_location(c))))
-    warning = fmt.gap_warning(c)
+    blocks.append(context(escape(crime_words.no_location(c))))
+    warning = crime_words.gap_warning(c)
     if warning:
         blocks.append(section(f":warning: *{escape(warning)}*"))
     if held:
@@ -136,7 +141,7 @@ def _(answer: CrimeAnswer) -> tuple[str, list[Block]]:
     blocks += source_context("crimes", answer)
     text = (
         f"Recorded crime{scope}, {place(c)}, {month}: {fmt.count(c.crimes)}; "
-        f"{fmt.twelve_months(c)}."
+        f"{crime_words.twelve_months(c)}."
     )
     if stopped:
         text = f"{stopped} {text}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from oversight.answers.digest import DigestAnswer
 from oversight.figures.crime import month_label
 from oversight.figures.integrity import ALARMING
+from oversight.render import crime_words
 from oversight.render import words as fmt
 from oversight.render.blocks import (
     Block,
@@ -90,7 +91,7 @@ def _(answer: DigestAnswer) -> list[str]:
     if answer.crime is not None and answer.crime.month is not None:
         c = answer.crime
         lines += ["", f"Recorded crime, {c.force}, {month_label(c.month)}:"]
-        lines += [f"  {line}" for line in fmt.digest_crime_lines(c)]
+        lines += [f"  {line}" for line in crime_words.digest_crime_lines(c)]
     return [*lines, "", *sources_footer(answer.sources, answer.as_of, answer.since)]
 
 
@@ -155,7 +156,7 @@ def _(digest: DigestAnswer) -> tuple[str, list[Block]]:
     )
     if digest.crime is not None and digest.crime.month is not None:
         c = digest.crime
-        lines = [f"• {escape(line)}" for line in fmt.digest_crime_lines(c)]
+        lines = [f"• {escape(line)}" for line in crime_words.digest_crime_lines(c)]
         heading = f"*Recorded crime, {escape(c.force or '')}, {month_label(c.month)}*"
         blocks.append(list_section(heading, lines, limit=10))
     freshness = [

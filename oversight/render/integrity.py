@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from oversight.answers.integrity import IntegrityAnswer
 from oversight.figures.integrity import FINDINGS
+from oversight.render import crime_words
 from oversight.render import words as fmt
 from oversight.render.blocks import (
     Block,
@@ -62,7 +63,7 @@ def _(answer: IntegrityAnswer) -> list[str]:
         ]
     gaps = answer.crime_gaps
     if gaps is not None:
-        lines += ["", fmt.crime_gaps_heading(gaps.import_id, gaps.file_name, gaps.counts)]
+        lines += ["", crime_words.crime_gaps_heading(gaps.import_id, gaps.file_name, gaps.counts)]
         lines += [f"  {line}" for line in gaps.lines]
         shown = sum(gaps.counts.values()) - len(gaps.lines)
         if shown > 0:
@@ -121,7 +122,9 @@ def _(answer: IntegrityAnswer) -> tuple[str, list[Block]]:
         )
     gaps = answer.crime_gaps
     if gaps is not None:
-        heading = escape(fmt.crime_gaps_heading(gaps.import_id, gaps.file_name, gaps.counts))
+        heading = escape(
+            crime_words.crime_gaps_heading(gaps.import_id, gaps.file_name, gaps.counts)
+        )
         more = sum(gaps.counts.values()) - len(gaps.lines)
         lines = [f"• {escape(line)}" for line in gaps.lines]
         if more > 0:
