@@ -372,6 +372,12 @@ def _v11_vintage_snapshots(db: Database) -> None:
     # recorded; the reviews waiting on a date are those not reviewed, or reviewed after it.
     conn.execute("DROP INDEX IF EXISTS idx_case_ages_recorded_on")
     conn.execute("CREATE INDEX case_ages_by_review ON case_ages (reviewed_on)")
+    # Space a year of weekly imports spent on indexes nothing needs: findings are looked up by
+    # their import, then filtered (a cases import's counts by kind are kept above), and no
+    # answer reads the case rows as they stood (the totals kept above are read instead).
+    conn.execute("DROP INDEX IF EXISTS idx_import_findings_import_id_kind")
+    conn.execute("CREATE INDEX import_findings_by_import ON import_findings (import_id)")
+    conn.execute("DROP INDEX IF EXISTS idx_case_review_versions_vintage")
     conn.execute(
         "CREATE TABLE case_daily_kept (import_id INTEGER NOT NULL, workstream TEXT NOT NULL, "
         f"day TEXT NOT NULL, {daily}, PRIMARY KEY (import_id, workstream, day)) WITHOUT ROWID"
