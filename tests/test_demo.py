@@ -478,8 +478,9 @@ def test_the_demo_runs_twice_and_rebuilds_rather_than_adds(tmp_path: Path) -> No
     # Again, on the system clock this time (an empty OVERSIGHT_NOW).
     second = run(tmp_path, "demo", "--db", "oversight-demo.db", OVERSIGHT_NOW="")
     assert second.returncode == 0, second.stderr
-    # One import per kind, the two later case extracts, a street file a month: not twice that.
-    assert query(db, "SELECT count(*) FROM imports")[0] == 3 + len(demo.LATER) + 29
+    # One import per kind (cases, returns, deadlines, requests), the two later case extracts, a
+    # street file a month: not twice that.
+    assert query(db, "SELECT count(*) FROM imports")[0] == 4 + len(demo.LATER) + 29
     assert (
         query(db, "SELECT count(*) FROM case_reviews")[0]
         == 35_107

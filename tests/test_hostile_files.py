@@ -29,7 +29,7 @@ import pytest
 
 from oversight.errors import UserError
 from oversight.extracts import limits as extracts
-from oversight.importing.kinds import KINDS, import_extract
+from oversight.importing.kinds import KINDS, NO_RISK_COLUMNS, import_extract
 from tests.support.data import CASE_HEADER, NOW, case, write_csv
 from tests.support.processes import copy_database, shared_folder
 from tests.support.refusals import MEMORY_LIMIT, MiB, assert_refused, dump, measured
@@ -531,8 +531,9 @@ def test_10000_unknown_columns_are_one_short_warning(tmp_path, imported):
     path = write_csv(tmp_path / "wide.csv", header, [case("DA-9") + ["x"] * 10_000])
     run = measured(tmp_path, "import", "cases", str(path), "--by", "analyst")
     assert run.returncode == 0, run.stderr
-    assert run.stdout.startswith("Imported wide.csv (1 rows)")
-    [warning] = run.stderr.splitlines()
+    assert run.stdout.startswith("Imported wide.csv (1 row)")
+    warning, no_risk = run.stderr.splitlines()
+    assert no_risk == f"Warning: {NO_RISK_COLUMNS}."
     assert warning.startswith("Warning: ignored 10,000 columns that oversight does not use: ")
     assert warning.endswith(" and 9,995 more.")
     assert warning.count('"Unknown column number') == 5
@@ -622,7 +623,7 @@ def test_a_sheet_calamine_cannot_hold_imports_within_bounds(tmp_path, imported, 
     assert run.stdout.startswith("Imported far.xlsx (2 rows)")
     # Nothing of the child's end shows: only the warning about the column of notes.
     warning = 'Warning: ignored the column "notes", which oversight does not use.\n'
-    assert run.stderr == warning, run.stderr
+    assert run.stderr == warning + f"Warning: {NO_RISK_COLUMNS}.\n", run.stderr
     assert run.max_rss < MEMORY_LIMIT, run.max_rss
     assert run.seconds < BOMB_SECONDS, run.seconds
     print(f"\n  {run.seconds:.2f} s, {run.max_rss / MiB:.0f} MiB")

@@ -425,7 +425,13 @@ def test_the_bot_catches_up_the_missed_digest_once_and_stops_on_sigterm(tmp_path
     posts = bot_standin.calls_to("chat.postMessage")
     digests = [c for c in posts if str(c.params["text"]).startswith(DIGEST)]
     assert len(digests) == 1
-    assert len(posts) == 2  # and the reminders, once
+    # And the reminders, each once: the deadlines', and one for each information request due or
+    # overdue (the demo's requests), as the bot's log names them.
+    reminders = [str(c.params["text"]) for c in posts if c not in digests]
+    assert len(reminders) == len(set(reminders))
+    logged = set(re.findall(r"Posted the (deadline|request)-reminders for (.+?) to ", bot.stderr))
+    assert [job for job, _ in logged].count("deadline") == 1
+    assert len(logged) == len(reminders)
     assert digests[0].params["channel"] == CHANNEL
     assert len(bot_standin.calls_to("files.completeUploadExternal")) == 1
     assert "Traceback" not in bot.stderr

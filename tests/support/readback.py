@@ -298,7 +298,9 @@ def assert_integrity(message: dict, model: dict) -> None:
     assert numbers(shown["Missing from the latest extract"]) == [found["missing_now"]]
     assert numbers(shown["Findings of the latest import"]) == [found["total"]]
     assert found["latest"]["file_name"] in shown["Latest case extract"]
-    trend = bullets(section_starting(blocks, f"*The last {len(found['trend'])} case imports*"))
+    imports = len(found["trend"])
+    heading = "*The last case import*" if imports == 1 else f"*The last {imports} case imports*"
+    trend = bullets(section_starting(blocks, heading))
     assert len(trend) == len(found["trend"])
     for line, item in zip(trend, found["trend"], strict=True):
         expected = [item["import_id"], item["vanished"], item["reappeared"], item["missing_after"]]
