@@ -255,6 +255,7 @@ VERSIONED = {
     "crime_types": "crime_type_versions",
     "crime_areas": "crime_area_versions",
     "crime_area_types": "crime_area_type_versions",
+    "assaults": "assault_versions",
 }
 
 
@@ -350,6 +351,20 @@ def _v10_street_places(db: Database) -> None:
     _versions_table(conn, "crime_area_types")
 
 
+def _v11_violence_profile(db: Database) -> None:
+    # Hospital emergency departments' assault attendances, shared under the ISTV standard
+    # (ISB 1594): anonymised, one row an attendance, keyed by the department's pseudonymous
+    # reference; versioned like the other kinds. Times are local, "YYYY-MM-DD HH:MM".
+    conn = db.conn
+    conn.execute(
+        "CREATE TABLE assaults (attendance_ref TEXT PRIMARY KEY, department TEXT NOT NULL, "
+        "arrived_at TEXT NOT NULL, incident_at TEXT, incident_location TEXT, "
+        "means TEXT NOT NULL, age_band TEXT, sex TEXT, import_id INTEGER)"
+    )
+    conn.execute("CREATE INDEX idx_assaults_arrived ON assaults (arrived_at, department, means)")
+    _versions_table(conn, "assaults")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_tables,
     _v2_case_daily,
@@ -361,6 +376,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v8_crime_gap_runs,
     _v9_vintages,
     _v10_street_places,
+    _v11_violence_profile,
 ]
 CURRENT_VERSION = len(MIGRATIONS)
 

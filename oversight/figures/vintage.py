@@ -33,6 +33,7 @@ TABLE_KINDS = {
     "crime_types": "crimes",
     "crime_areas": "crimes",
     "crime_area_types": "crimes",
+    "assaults": "assaults",
 }
 MAX_CACHED = 64  # totals of past vintages kept in a connection's TEMP tables
 

@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 
 from oversight.case_totals import adjust_case_totals
+from oversight.importing.assaults import ASSAULT_COLUMNS, check_assault, import_assaults
 from oversight.importing.crimes import STREET_COLUMNS, import_crimes
 from oversight.importing.kind import Column, Kind, Row
 from oversight.importing.reconcile import reconcile
@@ -178,6 +179,22 @@ CRIMES = KINDS.register(
         key=("falls_within", "month"),
         columns=STREET_COLUMNS,
         importer=import_crimes,
+    )
+)
+
+
+ASSAULTS = KINDS.register(
+    Kind(
+        name="assaults",
+        label="hospital assault attendances",
+        table="assaults",
+        noun="hospital assault attendance",
+        # An emergency department's ISTV extract (ISB 1594): screened for patient identifiers,
+        # refused whole when it holds one (oversight.extracts.identifiers).
+        key=("attendance_ref",),
+        importer=import_assaults,
+        check=check_assault,
+        columns=ASSAULT_COLUMNS,
     )
 )
 
