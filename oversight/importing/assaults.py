@@ -45,7 +45,7 @@ MEANS_WORDS = {
             "knife_or_sharp",
         ),
         KNIFE,
-    ),  # fmt: skip
+    ),
     **dict.fromkeys(
         (
             "body",
@@ -68,15 +68,15 @@ MEANS_WORDS = {
             "slap",
         ),
         "body part",
-    ),  # fmt: skip
+    ),
     **dict.fromkeys(
         ("blunt", "bat", "baseball_bat", "stick", "club", "hammer", "brick", "pole", "bar"),
         "blunt object",
-    ),  # fmt: skip
+    ),
     **dict.fromkeys(("gun", "shot", "shooting", "firearms", "gunshot"), "firearm"),
     **dict.fromkeys(
         ("glass", "bottle", "glassed", "glass_bottle", "bottle_or_glass"), "glass or bottle"
-    ),  # fmt: skip
+    ),
     **dict.fromkeys(("not_known", "not_recorded", "unk", "n_k"), "unknown"),
 }
 LOCATION_CHARS = 200
