@@ -244,13 +244,10 @@ def _parse(rest: str) -> ViolenceOptions:
     parts: dict[str, list[str]] = {"area": []}
     current = "area"
     for word in rest.split():
-        if (
-            word.lower() in ("force", "area")
-            and word.lower() not in parts
-            or (word.lower() == "area" and not parts["area"] and current == "area")
-        ):
-            current = word.lower()
-            parts.setdefault(current, [])
+        keyword = word.lower()
+        if keyword in ("force", "area") and not parts.get(keyword):
+            current = keyword
+            parts.setdefault(keyword, [])
         else:
             parts[current].append(word)
     if "force" in parts and not parts["force"]:

@@ -8,10 +8,10 @@ charts):
 2. A breakdown shown beside its total (months of a year, departments, locations) must not let a
    suppressed count be worked out by subtraction. Knowing only that each suppressed count is
    between 1 and 4, and that each count withheld beside them is 5 or more, every suppressed
-   count must still be able to take any value from 1 to 4. (A total that is itself from 1
-   to 4 is shown as "fewer than 5", and so are its parts: none can then be worked out.) Until it can, the smallest count
+   count must still be able to take any value from 1 to 4. Until it can, the smallest count
    still shown is withheld too ("not shown": complementary suppression); when none is left,
-   the total is withheld instead.
+   the total is withheld instead, wherever it would be shown. A total that is itself from 1
+   to 4 is shown as "fewer than 5", and so are its parts: none can then be worked out.
 3. A share (a percentage) of a suppressed or withheld count is not shown either.
 
 A value shown is an ``int``; a suppressed one is the string :data:`FEWER`, a withheld one

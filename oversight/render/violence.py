@@ -101,7 +101,8 @@ def hospital_lines(h: Hospital | None) -> list[str]:
             f"{n(h.last_both)} against {n(h.previous_both)}, {said}"
         )
     lines.append(
-        f"  By knife or sharp object: {n(h.knife_last_12)} ({p(h.knife_share) or 'share not shown'})"
+        f"  By knife or sharp object: {n(h.knife_last_12)} "
+        f"({p(h.knife_share) or 'share not shown'})"
         f" against {n(h.knife_previous_12)} ({p(h.knife_share_before) or 'share not shown'})"
     )
     for gap in h.gaps:
@@ -141,7 +142,7 @@ def _first_with_data(h: Hospital) -> int:
 def _(answer: ViolenceAnswer) -> list[str]:
     lines = [title(answer), ""]
     lines += police_lines(answer.police)
-    lines += [""] + hospital_lines(answer.hospital)
+    lines += ["", *hospital_lines(answer.hospital)]
     lines += ["", HOSPITAL_NOTE, ""]
     return lines + sources_footer(answer.sources, answer.as_of, {})
 
