@@ -23,7 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.posting import Outcome, PostFailed
 from jobs.tasks import Jobs
-from jobs.triggers import WorkingDayTrigger, cron_trigger
+from jobs.triggers import FirstWorkingDayTrigger, WorkingDayTrigger, cron_trigger
 from oversight.clock import LONDON
 from oversight.errors import UserError
 from oversight.settings import Settings
@@ -55,7 +55,18 @@ def job_specs(settings: Settings) -> list[JobSpec]:
     # Reminders are for working days: none on a bank holiday.
     reminder = WorkingDayTrigger(cron_trigger(settings.reminder_cron, "REMINDER_CRON"), "skip")
     stale = cron_trigger(STALE_ALARM_CRON, "the stale-data alarm")
+    monthly = []
+    if settings.violence_channel:
+        monthly.append(
+            JobSpec(
+                "violence-profile",
+                "Violence profile",
+                FirstWorkingDayTrigger(settings.violence_time),
+                f"first working day of the month at VIOLENCE_TIME={settings.violence_time}",
+            )
+        )
     return [
+        *monthly,
         JobSpec("weekly-digest", "Weekly digest", digest, f"DIGEST_CRON={settings.digest_cron}"),
         JobSpec(
             "deadline-reminders",
@@ -106,6 +117,7 @@ class Scheduler:
             "deadline-reminders": jobs.send_reminders,
             "stale-data-alarm": jobs.send_stale_alarm,
             "integrity-alert": jobs.send_integrity_alerts,
+            "violence-profile": jobs.send_violence_profile,
         }
         self.scheduler = BackgroundScheduler(
             timezone=LONDON,
