@@ -54,7 +54,13 @@ def violence_map(answer: ViolenceAnswer) -> bytes:
             alpha=0.85,
         )
         fig.colorbar(dots, ax=ax, shrink=0.7, label="Violence and sexual offences, 12 months")
-        ax.set_aspect(stretch)
+        # At least 2 km either way, so that a few points close together still make a map.
+        xs, ys = [p.longitude for p in places], [p.latitude for p in places]
+        half = max((max(xs) - min(xs)) / 2 * 1.1, 0.03)
+        half_y = max((max(ys) - min(ys)) / 2 * 1.1, 0.02)
+        ax.set_xlim((max(xs) + min(xs)) / 2 - half, (max(xs) + min(xs)) / 2 + half)
+        ax.set_ylim((max(ys) + min(ys)) / 2 - half_y, (max(ys) + min(ys)) / 2 + half_y)
+        ax.set_aspect(stretch, adjustable="datalim")
         centres: dict[str, list[tuple[float, float]]] = {}
         for p in places:
             centres.setdefault(p.local_authority, []).append((p.longitude, p.latitude))
