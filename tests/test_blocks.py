@@ -386,7 +386,7 @@ def test_status_blocks_show_the_figures_of_the_json(big: Store):
     assert number(shown["Imports"]) == data["rows"]["imports"] == 3
     assert number(shown["Audit log entries"]) == data["rows"]["audit_log"]
     # No recorded crime was imported: only that kind is flagged.
-    assert text == "Oversight status: stale or missing data: crimes."
+    assert text == "Oversight status: stale or missing data: crimes, assaults."
     assert len(warnings(blocks)) == 1
     [freshness] = [t for t in section_texts(blocks) if t.startswith("*Data freshness*")]
     for kind in ("cases", "returns", "deadlines"):
@@ -558,10 +558,13 @@ def test_status_flags_each_stale_kind(tmp_path: Path, days_ago: int, stale: bool
     # One section, a line for each kind; recorded crime was never imported, so always flagged.
     assert len(warnings(blocks)) == 1
     flagged = [line for line in section_texts(blocks)[-1].split("\n") if ":warning:" in line]
-    assert len(flagged) == (4 if stale else 1)
-    kinds = ["cases", "returns", "deadlines", "crimes"] if stale else ["crimes"]
+    assert len(flagged) == (5 if stale else 2)
+    kinds = ["cases", "returns", "deadlines", "crimes", "assaults"]
+    kinds = kinds if stale else ["crimes", "assaults"]
     assert data["stale_kinds"] == kinds
-    assert text.endswith("cases, returns, deadlines, crimes." if stale else "crimes.")
+    assert text.endswith(
+        "cases, returns, deadlines, crimes, assaults." if stale else "crimes, assaults."
+    )
 
 
 @pytest.mark.parametrize("typed", ["/backlog", "/ons-status", "/deadlines", "/oversight status"])

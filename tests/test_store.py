@@ -72,6 +72,8 @@ def test_a_store_has_every_table(store):
         "case_daily_changes",
         "case_age_changes",
         "kept_from",
+        "assaults",
+        "assault_versions",
     }
 
 

@@ -197,16 +197,17 @@ def test_status_text(summer: Store):
     lines = render_text(ask(summer, "/oversight status")).splitlines()
     assert lines[0] == f"Database: {summer.path.resolve()}"
     assert lines[1] == f"Schema version: {CURRENT_VERSION}"
-    assert lines[3:10] == [
+    assert lines[3:11] == [
         "Rows:",
         "  case reviews: 14",
         "  data returns: 8",
         "  deadlines: 0",
         "  recorded crime: 0",
+        "  hospital assault attendances: 0",
         "  imports: 2",
         "  audit log entries: 0",
     ]
-    assert lines[11:] == [
+    assert lines[12:] == [
         "Last imports:",
         "  case reviews: cases.csv, extract as of 10 Jul 2020 (0 days old), imported "
         "10 Jul 2020 08:15 by analyst",
@@ -214,6 +215,7 @@ def test_status_text(summer: Store):
         "1 Jul 2020 09:00 by analyst",
         "  deadlines: never imported",
         "  recorded crime: never imported",
+        "  hospital assault attendances: never imported",
     ]
 
 
