@@ -242,6 +242,7 @@ TABLES = {
     "data_returns": "Data returns",
     "deadlines": "Deadlines",
     "crime_files": "Recorded crime",
+    "assaults": "Hospital assault attendances",
     "imports": "Imports",
     "audit_log": "Audit log entries",
 }
