@@ -11,6 +11,7 @@ import itertools
 import json
 import random
 from collections import Counter
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,7 @@ def profile(tmp_path_factory) -> dict:
         "text": text.stdout,
         "area": json.loads(area.stdout),
         "street": _street_count(folder / "street"),
+        "db": folder / "oversight.db",
         "hospital": _hospital_count(paths),
     }
 
@@ -277,3 +279,50 @@ def test_no_suppressed_count_can_be_worked_out_from_its_total(values):
 def test_bad_words_get_one_sentence(runner: CliRunner):
     result = invoke(runner, "ask", "/violence force")
     assert result.exit_code == 2 and "force" in result.stderr and "Traceback" not in (result.stderr)
+
+
+def test_the_trend_draws_a_month_a_department_did_not_send_as_a_gap_not_a_fall(profile):
+    from oversight.answers.violence import ViolenceOptions, violence_answer
+    from oversight.render.violence_files import trend_series
+    from oversight.store import open_store
+    from tests.support.data import settings
+
+    with open_store(profile["db"]) as store:
+        answer = violence_answer(
+            store, date(2020, 7, 15), ViolenceOptions(), datetime(2020, 7, 15, 9), settings()
+        )
+    trend = trend_series(answer)
+    cells = profile["hospital"]["cells"]
+    assert trend.months == MONTHS
+    for month, value in zip(trend.months, trend.hospital, strict=True):
+        count = sum(n for (m, _), n in cells.items() if m == month)
+        # Salford Royal sent nothing: no point is drawn (not the other departments' count).
+        assert value == (None if month in GAP else count), month
+    first, last = MONTHS.index(GAP[0]), MONTHS.index(GAP[-1])
+    assert trend.gaps == [(first, last, "Salford Royal sent nothing")]
+    assert [trend.knife_share[i] for i in range(first, last + 1)] == [None, None]
+    police = profile["street"]
+    assert trend.police == [
+        sum(n for (m, _, t), n in police.items() if m == month and t == TYPES[0])
+        for month in MONTHS
+    ]
+
+
+def test_the_map_moves_local_authority_names_apart_until_none_overlaps():
+    from oversight.render.violence_files import _pyplot, _separate
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    names = [ax.text(0.5, 0.5, la, ha="center", va="center", fontsize=14)
+             for la in ("Manchester", "Salford", "Trafford")]  # fmt: skip
+    renderer = fig.canvas.get_renderer()
+    before = [t.get_window_extent(renderer) for t in names]
+    assert before[0].overlaps(before[1])
+    _separate(fig, names)
+    after = [t.get_window_extent(renderer) for t in names]
+    for a, b in itertools.combinations(after, 2):
+        assert not a.overlaps(b)
+    assert [round(b.x0) for b in after] == [round(b.x0) for b in before]  # moved up or down only
+    plt.close(fig)
