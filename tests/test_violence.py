@@ -326,3 +326,20 @@ def test_the_map_moves_local_authority_names_apart_until_none_overlaps():
         assert not a.overlaps(b)
     assert [round(b.x0) for b in after] == [round(b.x0) for b in before]  # moved up or down only
     plt.close(fig)
+
+
+@pytest.mark.parametrize(("day", "stale"), [("2020-07-25", False), ("2020-07-26", True)])
+def test_a_monthly_hospital_extract_is_stale_after_45_days_not_the_weekly_8(
+    runner: CliRunner, tmp_path: Path, day: str, stale: bool
+):
+    path = tmp_path / "istv.csv"
+    path.write_text(
+        "attendance_ref,department,arrived_at,means\nA/1,Salford Royal,2020-05-30 23:10,fist\n",
+        encoding="utf-8",
+    )
+    succeeded(invoke(runner, "import", "assaults", str(path), "--as-of", "2020-06-10"))
+    shown = succeeded(invoke(runner, "ask", "--json", "--as-of", day, "/violence"))
+    source = json.loads(shown.stdout)["sources"]["assaults"]
+    assert (source["age_days"], source["stale"]) == (45 + stale, stale)
+    text = succeeded(invoke(runner, "ask", "--as-of", day, "/violence")).stdout
+    assert ("Stale: the latest hospital assault attendances extract" in text) == stale

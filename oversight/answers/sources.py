@@ -18,7 +18,8 @@ __all__ = ["Knowing", "LastImport", "Revision", "as_known", "knowing", "vintage_
 def vintage_of(store: Store, as_of: date, settings: Settings, revised: bool = False) -> Vintage:
     """What the store knew on ``as_of`` of every declared kind (and of any other kind it holds,
     a newer oversight's); ``revised``: what it knows of that date now."""
-    return vintage(store, as_of, KINDS.names(), settings.stale_after_days, revised)
+    own = {k.name: k.stale_after_days for k in KINDS if k.stale_after_days is not None}
+    return vintage(store, as_of, KINDS.names(), settings.stale_after_days, revised, own)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -110,14 +110,18 @@ def vintage(
     kinds: Iterable[str],
     stale_after_days: int,
     revised: bool = False,
+    stale_after: Mapping[str, int] | None = None,
 ) -> Vintage:
     """What the store knew on ``as_of``, for each of ``kinds`` and any other kind it holds; or,
-    ``revised``, what it knows now (the latest import of each kind)."""
+    ``revised``, what it knows now (the latest import of each kind). An extract is stale after
+    ``stale_after_days``, or its kind's own days in ``stale_after`` (a monthly extract's)."""
     conn = store.conn
+    days = stale_after or {}
 
     def imports(sql: str, params: tuple) -> dict[str, LastImport]:
         return {
-            row[0]: _last_import(row, as_of, stale_after_days) for row in conn.execute(sql, params)
+            row[0]: _last_import(row, as_of, days.get(row[0], stale_after_days))
+            for row in conn.execute(sql, params)
         }
 
     latest = imports(

@@ -79,6 +79,9 @@ class Kind:
     # The fast path (oversight.importing.bulk) checks each distinct rest of a row once: only
     # for a kind whose ``check`` never reads the key.
     fast: bool = False
+    # Days after which its latest extract is stale, when not the setting STALE_AFTER_DAYS (a
+    # weekly one): a kind extracted monthly has its own.
+    stale_after_days: int | None = None
 
     @property
     def names(self) -> tuple[str, ...]:

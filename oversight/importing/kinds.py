@@ -195,6 +195,8 @@ ASSAULTS = KINDS.register(
         importer=import_assaults,
         check=check_assault,
         columns=ASSAULT_COLUMNS,
+        # Sent monthly, some days after the month: stale once a month and a fortnight old.
+        stale_after_days=45,
     )
 )
 
