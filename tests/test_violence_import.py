@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.support.cli import invoke, succeeded
 
@@ -188,3 +190,80 @@ def test_bad_lines_are_named_and_nothing_is_stored(runner: CliRunner, tmp_path: 
                  "line 5, incident_location", "line 6, arrived_at"):  # fmt: skip
         assert part in result.stderr, result.stderr
     assert held.read_bytes() == before
+
+
+def test_a_file_that_changes_after_the_screen_is_refused_and_nothing_stored(
+    runner: CliRunner, tmp_path: Path, held: Path, monkeypatch
+):
+    """The file is read twice (the screen's pass, then the import's): the import refuses bytes
+    other than those screened, such as a line with an NHS number written in between."""
+    from oversight.importing import assaults
+
+    path = write(tmp_path / "late.csv", ROWS[:2])
+    screen = assaults.screen
+
+    def screen_then_change(extract):
+        screen(extract)
+        with path.open("a", encoding="utf-8") as file:
+            file.write(f"{valid_nhs()},Salford Royal,2020-01-07 10:00,,,knife,,\n")
+
+    monkeypatch.setattr(assaults, "screen", screen_then_change)
+    before = held.read_bytes()
+    result = invoke(runner, "import", "assaults", str(path), "--as-of", "2020-02-01")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "late.csv changed while it was being read: import it again."
+    assert valid_nhs() not in result.stderr + result.stdout
+    assert held.read_bytes() == before
+
+
+CELLS = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "knife",
+            "2020-01-03 23:10",
+            "MRI/2001/00001",
+            "M1 1AE",
+            "m601ab",
+            "gir 0aa",
+            "2nd floor",
+            "Pub / bar",
+            "943 476 5919",
+        ]
+    ),
+    st.text(alphabet="0123456789 -/abcMAEZ", max_size=14),
+    st.text(max_size=12),
+)
+
+
+@given(st.lists(CELLS, min_size=1, max_size=8))
+@settings(max_examples=400, deadline=None)
+def test_the_screens_look_at_a_whole_row_never_misses_a_cell_the_cell_by_cell_look_finds(
+    cells: list[str],
+):
+    from oversight.extracts.identifiers import _JOIN, _may_hold_identifier, identifier_in
+
+    if any(identifier_in(cell) is not None for cell in cells):
+        assert _may_hold_identifier(_JOIN.join(cells))
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("2020-01-31 22:15", "2020-01-31 22:15"),
+        ("2020-01-31T22:15:00", "2020-01-31 22:15"),
+        ("31/01/2020 22:15", "2020-01-31 22:15"),
+        ("2020-01-31 2:15", "2020-01-31 02:15"),
+        ("2020-02-30 22:15", None),  # the quick path's shape, not a date
+        ("2020-01-31 24:00", None),
+        ("2020-W05-5 22:15", None),  # an ISO week date has the shape's length, not its digits
+    ],
+)
+def test_arrival_times_are_read_as_written_or_refused(text: str, kept: str | None):
+    from oversight.importing.assaults import parse_datetime
+
+    if kept is None:
+        with pytest.raises(ValueError, match="is not a date and time"):
+            parse_datetime(text)
+    else:
+        assert parse_datetime(text) == kept

@@ -10,6 +10,7 @@ sentence names the column and the line, never the value.
 from __future__ import annotations
 
 import re
+import string
 
 from oversight.errors import UserError
 from oversight.extracts.limits import Extract
@@ -43,6 +44,21 @@ _POSTCODE_IN = re.compile(rf"(?<![A-Z0-9]){_POSTCODE}(?![A-Z0-9])", re.IGNORECAS
 # Ten digits, together or written 3-3-4 with spaces or hyphens, standing alone.
 _TEN_DIGITS = re.compile(r"(?<![\d])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d])")
 _DIGIT = re.compile(r"\d")
+# A row's shape: each ASCII digit 9, each ASCII letter a. Ten digits as _TEN_DIGITS finds them
+# are one of _NHS_SHAPES in it, and a postcode ends in a digit and two letters ("9aa"): a row
+# of ASCII text whose shape holds neither holds no NHS number and no postcode.
+_SHAPE = str.maketrans("0123456789" + string.ascii_letters, "9" * 10 + "a" * 52)
+_NHS_SHAPES = tuple(f"999{a}999{b}9999" for a in ("", " ", "-") for b in ("", " ", "-"))
+_JOIN = "\x1f"  # neither a letter nor a digit: each cell's edges stay edges when joined
+
+
+def _may_hold_identifier(text: str) -> bool:
+    """False only when ``text`` surely holds no NHS number and no postcode (text beyond ASCII,
+    whose digits and letters the patterns also match, is always looked at)."""
+    if not text.isascii():
+        return True
+    shape = text.translate(_SHAPE)
+    return "9aa" in shape or any(nhs in shape for nhs in _NHS_SHAPES)
 
 
 def is_nhs_number(digits: str) -> bool:
@@ -115,6 +131,11 @@ def screen(extract: Extract) -> None:
         if identifier_in(cell) is not None:
             raise _refuse(extract, f"the header's {names[n]} (line 1)", identifier_in(cell))
     for line, cells in extract.rows:
+        # The row's cells joined, looked at once: only a row that may hold an identifier is
+        # looked at cell by cell (most rows hold none; this is most of the screen's time).
+        joined = _JOIN.join([c if c.__class__ is str else str(c) for c in cells])
+        if not _may_hold_identifier(joined):
+            continue
         for n, cell in enumerate(cells):
             if cell is None or cell == "":
                 continue

@@ -91,6 +91,13 @@ def parse_datetime(value: object) -> str:
     if isinstance(value, datetime):
         return f"{value:%Y-%m-%d %H:%M}"
     text = str(value).strip()
+    if _is_iso_minute(text):  # as stored already, the usual export: checked as a date only
+        try:
+            datetime(int(text[:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+                     int(text[14:16]))  # fmt: skip
+            return text
+        except ValueError:
+            raise ValueError(f'"{text}" is not a date and time (2020-01-31 22:15)') from None
     match = _DATETIME.fullmatch(text)
     if match is None:
         raise ValueError(f'"{text}" is not a date and time (2020-01-31 22:15)')
@@ -101,6 +108,18 @@ def parse_datetime(value: object) -> str:
     except ValueError:
         raise ValueError(f'"{text}" is not a date and time (2020-01-31 22:15)') from None
     return f"{moment:%Y-%m-%d %H:%M}"
+
+
+def _is_iso_minute(text: str) -> bool:
+    """Whether ``text`` is written ``YYYY-MM-DD HH:MM`` in ASCII digits."""
+    return (
+        len(text) == 16
+        and text.isascii()
+        and text[4] == text[7] == "-"
+        and text[10] == " "
+        and text[13] == ":"
+        and (text[:4] + text[5:7] + text[8:10] + text[11:13] + text[14:]).isdigit()
+    )
 
 
 def parse_means(value: object) -> str:
@@ -138,11 +157,14 @@ def check_assault(row: Row, as_of: date) -> list[tuple[str, str]]:
 
 def import_assaults(store: Store, kind: Kind, path: Path, **options: object) -> ImportResult:
     """Refuse the file whole when it holds a patient identifier (before anything in it is
-    parsed, shown or stored), then import it all or nothing."""
+    parsed, shown or stored), then import it all or nothing. The file is read twice, the
+    screen's pass and the import's: the import refuses it unless the bytes it reads have the
+    checksum (SHA-256) of those the screen read, so what is stored is what was screened."""
     sheet, progress = options.get("sheet"), options.get("progress")
     with open_extract(Path(path), sheet, progress) as extract:  # type: ignore[arg-type]
         screen(extract)
-    return import_rows(store, kind, Path(path), **options)  # type: ignore[arg-type]
+        screened = extract.sha256
+    return import_rows(store, kind, Path(path), screened_sha256=screened, **options)  # type: ignore[arg-type]
 
 
 ASSAULT_COLUMNS = (
