@@ -343,3 +343,37 @@ def test_a_monthly_hospital_extract_is_stale_after_45_days_not_the_weekly_8(
     assert (source["age_days"], source["stale"]) == (45 + stale, stale)
     text = succeeded(invoke(runner, "ask", "--as-of", day, "/violence")).stdout
     assert ("Stale: the latest hospital assault attendances extract" in text) == stale
+
+
+def test_the_home_tab_has_a_short_violence_section_with_the_counts_of_the_files(profile):
+    runner = CliRunner(env={"OVERSIGHT_DB": str(profile["db"]),
+                            "OVERSIGHT_NOW": "2020-07-15T09:00"})  # fmt: skip
+    home = json.loads(succeeded(invoke(runner, "ask", "--json", "/oversight home")).stdout)
+    assert home["violence"] == profile["json"]  # the answer /violence gives, the same day
+    text = succeeded(invoke(runner, "ask", "/oversight home")).stdout
+    section = text[text.index("Violence: police and hospital") :].splitlines()
+    police = profile["street"]
+    last = sum(n for (m, _, t), n in police.items() if m in LAST and t == TYPES[0])
+    before = sum(n for (m, _, t), n in police.items() if m in PREVIOUS and t == TYPES[0])
+    assert section[1].startswith(
+        f"Police: 12 months to June 2020 ({TYPES[0]}): {last:,} against {before:,}, "
+    )
+    cells, knife = profile["hospital"]["cells"], profile["hospital"]["knife"]
+    h = home["violence"]["hospital"]
+
+    def shown(value) -> str:
+        return f"{value:,}" if isinstance(value, int) else value
+
+    # Each hospital figure is the count of the files, or suppressed by the rule.
+    year = sum(n for (m, _), n in cells.items() if m in LAST)
+    knives = sum(n for (m, _), n in knife.items() if m in LAST)
+    assert _agrees(h["last_12"], year) and _agrees(h["knife_last_12"], knives)
+    assert section[2].startswith(
+        f"Hospital assault attendances, 12 months to June 2020: {shown(h['last_12'])} against "
+        f"{shown(h['previous_12'])}; like for like: "
+    )
+    share = f"{h['knife_share']:.1f}%" if h["knife_share"] is not None else "share not shown"
+    assert section[3].startswith(f"By knife or sharp object: {shown(h['knife_last_12'])} ({share})")
+    assert section[4] == (
+        "DATA GAP: Salford Royal sent nothing for February 2020 to March 2020 (2 months)."
+    )

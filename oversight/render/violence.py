@@ -225,3 +225,44 @@ def _(answer: ViolenceAnswer) -> tuple[str, list[Block]]:
     footer = sources_footer(answer.sources, answer.as_of, {})
     blocks.append(context(*(escape(line) for line in footer[:10])))
     return text, blocks
+
+
+def summary_lines(answer: ViolenceAnswer) -> list[str]:
+    """The Home tab's short section: police violence over 12 months like for like, hospital
+    attendances (suppressed as everywhere), the knife share, and each department's data gap."""
+    v, h = answer.police.violence, answer.hospital
+    lines = []
+    if v.month is None:
+        lines.append(v.note or "No police-recorded crime held.")
+    else:
+        lines.append(f"Police: {fmt.twelve_months(v)}")
+    if h is None:
+        lines.append(hospital_lines(None)[0])
+    else:
+        said = f"{n(h.last_12)} against {n(h.previous_12)}"
+        if h.like_for_like:  # a department missing a month: compared only like for like
+            said += f"; like for like: {n(h.last_both)} against {n(h.previous_both)}"
+        if h.change_percent is not None:
+            said += f", {fmt.change_words(h.change_percent)}"
+        lines.append(f"Hospital assault attendances, 12 months to {month_label(h.month)}: {said}")
+        lines.append(
+            f"By knife or sharp object: {n(h.knife_last_12)} "
+            f"({p(h.knife_share) or 'share not shown'}) against {n(h.knife_previous_12)} "
+            f"({p(h.knife_share_before) or 'share not shown'})"
+        )
+        lines += [f"DATA GAP: {g.department} sent nothing for {fmt.month_runs(g.months)}."
+                  for g in h.gaps]  # fmt: skip
+    return lines
+
+
+def summary_blocks(answer: ViolenceAnswer) -> tuple[str, list[Block]]:
+    lines = summary_lines(answer)
+    footer = sources_footer(answer.sources, answer.as_of, {})
+    blocks = [
+        header("Violence: police and hospital"),
+        section("\n".join(f"• {escape(line)}" for line in lines)),
+        context(escape("Hospital counts of 1 to 4 are shown as \"fewer than 5\". /violence for "
+                       "hotspots, areas, months, departments, when and where.")),
+        context(*(escape(line) for line in footer[:10])),
+    ]  # fmt: skip
+    return "Violence: " + " ".join(lines), blocks
