@@ -22,7 +22,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.posting import Outcome, PostFailed
-from jobs.tasks import Jobs
+from jobs.tasks import VIOLENCE_JOB, Jobs
 from jobs.triggers import FirstWorkingDayTrigger, WorkingDayTrigger, cron_trigger
 from oversight.clock import LONDON
 from oversight.errors import UserError
@@ -235,17 +235,22 @@ def _duration(span: timedelta) -> str:
 
 
 def late_posts(settings: Settings, now: datetime) -> list[str]:
-    """The weekly digests due within the misfire window and not yet sent, LATE_AFTER past their
-    time (a store locked by a long import, Slack down): one sentence each, for the doctor."""
+    """The weekly digests and monthly violence profiles due within the misfire window and not
+    yet sent, LATE_AFTER past their time (a store locked by a long import, Slack down): one
+    sentence each, for the doctor."""
     from oversight import ledger
     from oversight.answers.digest import DIGEST_JOB, digest_period
 
+    periods = {
+        DIGEST_JOB: lambda when: digest_period(when.date()),
+        VIOLENCE_JOB: lambda when: f"{when:%Y-%m}",  # the profile's period is its month
+    }
     late = []
     with Store(settings.db_path) as store:
         for spec, when in missed_runs(settings, now):
-            if spec.id != DIGEST_JOB or now - when < LATE_AFTER:
+            if spec.id not in periods or now - when < LATE_AFTER:
                 continue
-            entry = ledger.get(store, DIGEST_JOB, digest_period(when.date()))
+            entry = ledger.get(store, spec.id, periods[spec.id](when))
             if entry is None or entry.state != "sent":
                 late.append(
                     f"The {spec.name.lower()} due {when:%a %d %b %Y %H:%M %Z} has not been "
