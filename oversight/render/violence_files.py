@@ -16,6 +16,7 @@ from oversight.figures.suppression import FEWER
 from oversight.render.violence import n
 
 BLUE, RED = "#1f77b4", "#c0392b"
+NO_POLICE_FILE = "no police file"
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -201,7 +202,7 @@ def trend_series(answer: ViolenceAnswer) -> Trend:
 
     gaps = []
     no_file = [i for i, m in enumerate(months) if police.get(m) and police[m].crimes is None]
-    gaps += [(a, b, "no police file") for a, b in _runs(no_file)]
+    gaps += [(a, b, NO_POLICE_FILE) for a, b in _runs(no_file)]
     for a, b in _runs([i for i, m in enumerate(months) if m in silent]):
         names = sorted({d for m in months[a : b + 1] for d in silent[m]})
         who = names[0] if len(names) == 1 else f"{len(names)} departments"
@@ -249,7 +250,8 @@ def trend_chart(answer: ViolenceAnswer) -> bytes:
         more = top2.get_legend_handles_labels()
         handles, labels = handles + more[0], labels + more[1]
     for first, last, words in t.gaps:
-        for ax in (top, bottom):
+        # A month without a police file leaves the hospital's knife share standing beneath.
+        for ax in (top,) if words == NO_POLICE_FILE else (top, bottom):
             ax.axvspan(first - 0.45, last + 0.45, color="#d9d9d9", zorder=0, lw=0)
         top.text((first + last) / 2, top.get_ylim()[1] * 0.03, textwrap.fill(words, 22),
                  rotation=90, ha="center", va="bottom", fontsize=8.5, color="#333333",
