@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import crime, front_door, home, integrity, locks, slack, targets, year
+from bench import crime, front_door, home, integrity, locks, slack, targets, violence, year
 from bench.children import TIME, remove_database
 from bench.generate import cases_csv
 
@@ -45,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
         help="street-level rows of target 8, in 12 month files (0: skip it)",
     )
     parser.add_argument(
+        "--violence-rows",
+        type=int,
+        default=500_000,
+        help="hospital assault attendances of target 12, on target 8's store (0: skip it)",
+    )
+    parser.add_argument(
         "--year-weeks",
         type=int,
         default=52,
@@ -66,6 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         "--crime-only",
         action="store_true",
         help="only target 8 (recorded crime: --crime-rows street-level rows, then /crime)",
+    )
+    parser.add_argument(
+        "--violence-only",
+        action="store_true",
+        help="only target 12 (the violence profile: --violence-rows attendances imported on "
+        "target 8's store of --crime-rows, then /violence and its map)",
     )
     parser.add_argument(
         "--year-only",
@@ -91,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         return _finish(results, args.out, started)
     if args.crime_only:
         results["crime"] = _crime(args, data, work)
+        return _finish(results, args.out, started)
+    if args.violence_only:
+        results["violence"] = _violence(args, data, work)
         return _finish(results, args.out, started)
 
     _log(f"Generating {args.rows:,} and {args.big_rows:,} case rows (cached in {data})")
@@ -149,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     remove_database(store)
     if args.crime_rows and not args.imports_only:
         results["crime"] = _crime(args, data, work)
+    if args.crime_rows and args.violence_rows and not args.imports_only:
+        results["violence"] = _violence(args, data, work)
     if args.year_weeks and not args.imports_only:
         results["year"] = _year(args, data, work)
     return _finish(results, args.out, started)
@@ -157,6 +174,13 @@ def main(argv: list[str] | None = None) -> int:
 def _crime(args: argparse.Namespace, data: Path, work: Path) -> dict[str, object]:
     _log("8. Recorded crime: street-level files vs sqlite3 .import; then /crime")
     return crime.crime_import(data, work, args.crime_rows, args.backlog_runs, _log)
+
+
+def _violence(args: argparse.Namespace, data: Path, work: Path) -> dict[str, object]:
+    _log("12. The violence profile: hospital attendances vs sqlite3 .import; /violence; the map")
+    return violence.violence_target(
+        data, work, args.crime_rows, args.violence_rows, args.backlog_runs, args.repeat, _log
+    )
 
 
 def _year(args: argparse.Namespace, data: Path, work: Path) -> dict[str, object]:
@@ -179,9 +203,10 @@ def _finish(results: dict[str, object], out: Path, started: float) -> int:
 
 def _table(results: dict[str, object]) -> str:
     """The results as a table: what was measured, its goal, and whether it was met."""
-    if "import" not in results:  # --front-door-only, --crime-only or --year-only
+    if "import" not in results:  # --front-door-only, --crime-only, --violence-only, --year-only
         rows = _front_door_rows(results["front_door"]) if "front_door" in results else []
         rows += _crime_rows(results["crime"]) if "crime" in results else []
+        rows += violence.violence_rows(results["violence"]) if "violence" in results else []
         return _aligned(rows + (_year_rows(results["year"]) if "year" in results else []))
     imp = results["import"]
     ours, shell = imp["oversight"], imp["sqlite3"]
@@ -305,6 +330,8 @@ def _table(results: dict[str, object]) -> str:
         rows += _front_door_rows(results["front_door"])
     if "crime" in results:
         rows += _crime_rows(results["crime"])
+    if "violence" in results:
+        rows += violence.violence_rows(results["violence"])
     if "year" in results:
         rows += _year_rows(results["year"])
     return _aligned(rows)

@@ -224,3 +224,51 @@ def _send(ctx: click.Context, action: object) -> None:
         except PostFailed as failure:
             raise click.ClickException(str(failure)) from None
     click.echo(outcome.sentence)
+
+
+@click.group()
+def profile() -> None:
+    """The monthly violence profile: preview it, or send it (once a month)."""
+
+
+@profile.command("preview")
+@as_of_option("The profile as of this date (default: today).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the map, the hours of the week, the trend (PNG) and the workbook (XLSX) here.",
+)
+@click.pass_context
+def preview_profile(ctx: click.Context, as_of: str | None, out: Path | None) -> None:
+    """Print the profile as text and write its files; touches no Slack."""
+    from oversight.answers.violence import ViolenceOptions, violence_answer
+    from oversight.render.text import render_text
+    from oversight.store import write_private
+
+    settings = _settings(ctx)
+    day = _as_of(as_of) or settings.clock.today()
+    with settings.open_store() as store:
+        answer = violence_answer(store, day, ViolenceOptions(), settings.clock.now(), settings)
+    click.echo(render_text(answer), nl=False)
+    if out is not None:
+        from oversight.render.violence_files import profile_files
+
+        try:
+            out.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as error:
+            raise UserError(f"Cannot make the folder {out}: {error.strerror or error}.") from None
+        written = []
+        for name, _, content in profile_files(answer):
+            write_private(out / name, content)
+            written.append(str(out / name))
+        click.echo(f"Wrote {', '.join(written[:-1])} and {written[-1]}.")
+
+
+@profile.command("send")
+@as_of_option("The profile as of this date (default: today).")
+@click.option("--channel", help="Post to this channel ID (default: VIOLENCE_CHANNEL).")
+@click.pass_context
+def send_profile(ctx: click.Context, as_of: str | None, channel: str | None) -> None:
+    """Post the profile now, through the ledger: at most once a month."""
+    channel = channel_id(channel or "", "--channel") or None
+    _send(ctx, lambda jobs: jobs.send_violence_profile(as_of=_as_of(as_of), channel=channel))

@@ -22,8 +22,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.posting import Outcome, PostFailed
-from jobs.tasks import Jobs
-from jobs.triggers import WorkingDayTrigger, cron_trigger
+from jobs.tasks import VIOLENCE_JOB, Jobs
+from jobs.triggers import FirstWorkingDayTrigger, WorkingDayTrigger, cron_trigger
 from oversight.clock import LONDON
 from oversight.errors import UserError
 from oversight.settings import Settings
@@ -55,7 +55,18 @@ def job_specs(settings: Settings) -> list[JobSpec]:
     # Reminders are for working days: none on a bank holiday.
     reminder = WorkingDayTrigger(cron_trigger(settings.reminder_cron, "REMINDER_CRON"), "skip")
     stale = cron_trigger(STALE_ALARM_CRON, "the stale-data alarm")
+    monthly = []
+    if settings.violence_channel:
+        monthly.append(
+            JobSpec(
+                "violence-profile",
+                "Violence profile",
+                FirstWorkingDayTrigger(settings.violence_time),
+                f"first working day of the month at VIOLENCE_TIME={settings.violence_time}",
+            )
+        )
     return [
+        *monthly,
         JobSpec("weekly-digest", "Weekly digest", digest, f"DIGEST_CRON={settings.digest_cron}"),
         JobSpec(
             "deadline-reminders",
@@ -106,6 +117,7 @@ class Scheduler:
             "deadline-reminders": jobs.send_reminders,
             "stale-data-alarm": jobs.send_stale_alarm,
             "integrity-alert": jobs.send_integrity_alerts,
+            "violence-profile": jobs.send_violence_profile,
         }
         self.scheduler = BackgroundScheduler(
             timezone=LONDON,
@@ -223,17 +235,22 @@ def _duration(span: timedelta) -> str:
 
 
 def late_posts(settings: Settings, now: datetime) -> list[str]:
-    """The weekly digests due within the misfire window and not yet sent, LATE_AFTER past their
-    time (a store locked by a long import, Slack down): one sentence each, for the doctor."""
+    """The weekly digests and monthly violence profiles due within the misfire window and not
+    yet sent, LATE_AFTER past their time (a store locked by a long import, Slack down): one
+    sentence each, for the doctor."""
     from oversight import ledger
     from oversight.answers.digest import DIGEST_JOB, digest_period
 
+    periods = {
+        DIGEST_JOB: lambda when: digest_period(when.date()),
+        VIOLENCE_JOB: lambda when: f"{when:%Y-%m}",  # the profile's period is its month
+    }
     late = []
     with Store(settings.db_path) as store:
         for spec, when in missed_runs(settings, now):
-            if spec.id != DIGEST_JOB or now - when < LATE_AFTER:
+            if spec.id not in periods or now - when < LATE_AFTER:
                 continue
-            entry = ledger.get(store, DIGEST_JOB, digest_period(when.date()))
+            entry = ledger.get(store, spec.id, periods[spec.id](when))
             if entry is None or entry.state != "sent":
                 late.append(
                     f"The {spec.name.lower()} due {when:%a %d %b %Y %H:%M %Z} has not been "

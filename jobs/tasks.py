@@ -26,6 +26,8 @@ from oversight.answers.reminders import (
     reminders,
     request_reminders,
 )
+from oversight.answers.violence import ViolenceAnswer
+from oversight.errors import UserError
 from oversight.render.blocks import render_blocks
 from oversight.render.digest import digest_files
 from oversight.render.findings import findings_csv
@@ -33,6 +35,8 @@ from oversight.render.json import to_json
 from oversight.render.text import render_text
 from oversight.settings import Settings
 from oversight.store import Store
+
+VIOLENCE_JOB = "violence-profile"
 
 
 @dataclass
@@ -69,6 +73,41 @@ class Jobs:
                 record=render_text(digest),
             ),
             force=force,
+        )
+
+    def violence_profile(self, as_of: date | None = None) -> ViolenceAnswer:
+        from oversight.answers.violence import ViolenceOptions, violence_answer
+
+        now = self.settings.clock.now()
+        return violence_answer(self.store, as_of or now.date(), ViolenceOptions(), now,
+                               self.settings)  # fmt: skip
+
+    def send_violence_profile(
+        self, as_of: date | None = None, channel: str | None = None
+    ) -> Outcome:
+        """The monthly violence profile, once a month (the ledger's period is the month), with
+        its pictures and workbook in the thread."""
+        from oversight.render.violence_files import profile_files
+
+        channel = channel or self.settings.violence_channel
+        if not channel:
+            raise UserError("VIOLENCE_CHANNEL is not set: give the channel ID the profile goes to.")
+        answer = self.violence_profile(as_of)
+        text, blocks = render_blocks(answer)
+        return post_once(
+            self.settings,
+            self.store,
+            self.client,
+            Message(
+                job=VIOLENCE_JOB,
+                period=f"{answer.as_of:%Y-%m}",
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                uploads=lambda: [Upload(*file) for file in profile_files(answer)],
+                figures=to_json(answer),
+                record=render_text(answer),
+            ),
         )
 
     def send_reminders(self, as_of: date | None = None, force: bool = False) -> Outcome:

@@ -74,3 +74,27 @@ class WorkingDayTrigger(BaseTrigger):
 
     def __str__(self) -> str:
         return f"{self.cron} ({self.on_holiday.replace('_', ' ')} on bank holidays)"
+
+
+class FirstWorkingDayTrigger(BaseTrigger):
+    """At ``HH:MM`` (London) on the first working day of each month: not a weekend, not a
+    bank holiday."""
+
+    def __init__(self, at: str) -> None:
+        hour, minute = (int(x) for x in at.split(":"))
+        self.cron = CronTrigger(day="1-10", hour=hour, minute=minute, timezone=LONDON)
+        self.at = at
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        candidate = self.cron.get_next_fire_time(previous_fire_time, now)
+        while candidate is not None:
+            first = next_working_day(candidate.date().replace(day=1))
+            if candidate.date() == first:
+                return candidate
+            candidate = self.cron.get_next_fire_time(candidate, candidate + timedelta(seconds=1))
+        return None
+
+    def __str__(self) -> str:
+        return f"the first working day of each month at {self.at}"

@@ -254,6 +254,7 @@ VERSIONED = {
     "crime_areas": "crime_area_versions",
     "crime_area_types": "crime_area_type_versions",
     "requests": "request_versions",
+    "assaults": "assault_versions",
 }
 
 
@@ -458,6 +459,20 @@ def _v12_requests_and_risk(db: Database) -> None:
     _versions_table(conn, "requests")
 
 
+def _v13_violence_profile(db: Database) -> None:
+    # Hospital emergency departments' assault attendances, shared under the ISTV standard
+    # (ISB 1594): anonymised, one row an attendance, keyed by the department's pseudonymous
+    # reference; versioned like the other kinds. Times are local, "YYYY-MM-DD HH:MM".
+    conn = db.conn
+    conn.execute(
+        "CREATE TABLE assaults (attendance_ref TEXT PRIMARY KEY, department TEXT NOT NULL, "
+        "arrived_at TEXT NOT NULL, incident_at TEXT, incident_location TEXT, "
+        "means TEXT NOT NULL, age_band TEXT, sex TEXT, import_id INTEGER)"
+    )
+    conn.execute("CREATE INDEX idx_assaults_arrived ON assaults (arrived_at, department, means)")
+    _versions_table(conn, "assaults")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_tables,
     _v2_case_daily,
@@ -471,4 +486,5 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v10_street_places,
     _v11_vintage_snapshots,
     _v12_requests_and_risk,
+    _v13_violence_profile,
 ]

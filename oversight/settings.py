@@ -55,6 +55,8 @@ class Settings:
     # Scheduled jobs (jobs/). Cron expressions are checked when the scheduler is built.
     digest_channel: str = ""
     digest_cron: str = "0 9 * * mon"
+    violence_channel: str = ""  # the monthly violence profile's channel (empty: not posted)
+    violence_time: str = "09:30"  # on the first working day of each month, London time
     reminder_cron: str = "30 8 * * mon-fri"
     reminder_days: int = 5
     digest_on_holiday: str = HOLIDAY_POLICIES[0]
@@ -161,6 +163,8 @@ def load_settings(
         access_contact=env.get("OVERSIGHT_ACCESS_CONTACT", "").strip() or DEFAULT_CONTACT,
         digest_channel=channel_id(env.get("DIGEST_CHANNEL", "").strip()),
         digest_cron=_cron(env, "DIGEST_CRON", "digest_cron"),
+        violence_channel=channel_id(env.get("VIOLENCE_CHANNEL", "").strip(), "VIOLENCE_CHANNEL"),
+        violence_time=_time_of_day(env, "VIOLENCE_TIME"),
         reminder_cron=_cron(env, "REMINDER_CRON", "reminder_cron"),
         reminder_days=_positive_int(env, "REMINDER_DAYS", "reminder_days"),
         digest_on_holiday=_choice(env, "DIGEST_ON_HOLIDAY", HOLIDAY_POLICIES),
@@ -186,6 +190,19 @@ def load_settings(
             "seconds",
         ),
     )
+
+
+_TIME_OF_DAY = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+def _time_of_day(env: dict[str, str], name: str) -> str:
+    text = env.get(name, "").strip()
+    if not text:
+        return "09:30"
+    match = _TIME_OF_DAY.fullmatch(text)
+    if match is None:
+        raise UserError(f'{name} must be a time of day such as 09:30, not "{text[:20]}".')
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
 def _clock(text: str) -> Clock:

@@ -111,12 +111,13 @@ def test_status_answer(summer: Store):
         "deadlines": 0,
         "crime_files": 0,
         "requests": 0,
+        "assaults": 0,
         "imports": 2,
         "audit_log": 0,
     }
     assert result.sources["cases"].file_name == "cases.csv"
     assert result.sources["deadlines"] is None
-    assert result.stale_kinds == ["returns", "deadlines", "crimes", "requests"]
+    assert result.stale_kinds == ["returns", "deadlines", "crimes", "requests", "assaults"]
 
 
 def test_help_answer_and_every_example_parses(store: Store):

@@ -385,8 +385,9 @@ def test_status_blocks_show_the_figures_of_the_json(big: Store):
     assert number(shown["Deadlines"]) == data["rows"]["deadlines"] == 3000
     assert number(shown["Imports"]) == data["rows"]["imports"] == 3
     assert number(shown["Audit log entries"]) == data["rows"]["audit_log"]
-    # No recorded crime and no information requests were imported: only those are flagged.
-    assert text == "Oversight status: stale or missing data: crimes, requests."
+    # No recorded crime, information requests or hospital data were imported: only those are
+    # flagged.
+    assert text == "Oversight status: stale or missing data: crimes, requests, assaults."
     assert len(warnings(blocks)) == 1
     [freshness] = [t for t in section_texts(blocks) if t.startswith("*Data freshness*")]
     for kind in ("cases", "returns", "deadlines"):
@@ -559,11 +560,13 @@ def test_status_flags_each_stale_kind(tmp_path: Path, days_ago: int, stale: bool
     assert len(warnings(blocks)) == 1
     flagged = [line for line in section_texts(blocks)[-1].split("\n") if ":warning:" in line]
     assert len(flagged) == (5 if stale else 2)
-    never = ["crimes", "requests"]
+    never = ["crimes", "requests", "assaults"]
     kinds = ["cases", "returns", "deadlines", *never] if stale else never
     assert data["stale_kinds"] == kinds
     assert text.endswith(
-        "cases, returns, deadlines, crimes, requests." if stale else "crimes, requests."
+        "cases, returns, deadlines, crimes, requests, assaults."
+        if stale
+        else "crimes, requests, assaults."
     )
 
 

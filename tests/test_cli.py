@@ -541,6 +541,7 @@ def test_status_shows_the_database_rows_and_the_freshness_of_each_kind(
                 "deadlines",
                 "crime_files",
                 "requests",
+                "assaults",
                 "imports",
                 "audit_log",
             )
@@ -585,14 +586,14 @@ def test_status_shows_the_database_rows_and_the_freshness_of_each_kind(
         False,
     )
     assert status["sources"]["deadlines"] is None and status["sources"]["crimes"] is None
-    assert sorted(status["stale_kinds"]) == ["cases", "crimes", "deadlines", "requests"]
+    assert sorted(status["stale_kinds"]) == ["assaults", "cases", "crimes", "deadlines", "requests"]
 
     # How old counts as stale is a setting.
     relaxed = json.loads(
         succeeded(cli("status", "--json", env={**later, "STALE_AFTER_DAYS": "30"})).stdout
     )
     assert relaxed["sources"]["cases"]["stale"] is False
-    assert sorted(relaxed["stale_kinds"]) == ["crimes", "deadlines", "requests"]  # never imported
+    assert sorted(relaxed["stale_kinds"]) == ["assaults", "crimes", "deadlines", "requests"]
 
 
 def test_a_stale_extract_is_flagged_in_the_answer(runner: CliRunner, tmp_path: Path) -> None:

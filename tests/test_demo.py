@@ -13,12 +13,14 @@ Each is checked twice: by SQL on the demo database itself, and in what ``oversig
 from __future__ import annotations
 
 import calendar
+import csv
 import json
 import os
 import re
 import shlex
 import sqlite3
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -293,10 +295,12 @@ def test_the_demo_database_was_built_through_the_real_imports(demo_db: Path) -> 
     taken += [("cases", d.isoformat()) for d in demo.LATER]
     crime_months = [m for m in street_months("2018-01", 30) if m != demo.MISSING_MONTH]
     taken += [("crimes", last_day_of_next(m)) for m in crime_months]
+    # Each month's hospital extract, July 2018 to June 2020, on the 10th of the month after.
+    taken += [("assaults", f"{last_day_of_next(m)[:7]}-10") for m in street_months("2018-07", 24)]
     assert [(i[0], i[2]) for i in imports] == sorted(taken, key=lambda t: t[1])
     assert {i[1] for i in imports} == {"oversight demo"}
     assert [i[3] for i in imports if i[0] == "requests"] == [12]  # a dozen, to NHS trusts
-    imports = [i for i in imports if i[0] not in ("crimes", "requests")]
+    imports = [i for i in imports if i[0] not in ("crimes", "requests", "assaults")]
     assert [i[3] for i in imports[:3]] == list(counts.values())
     # The last extract lost records: they are still in the store, and nothing else was lost.
     cases = counts["case_reviews"]
@@ -479,8 +483,8 @@ def test_the_demo_runs_twice_and_rebuilds_rather_than_adds(tmp_path: Path) -> No
     second = run(tmp_path, "demo", "--db", "oversight-demo.db", OVERSIGHT_NOW="")
     assert second.returncode == 0, second.stderr
     # One import per kind (cases, returns, deadlines, requests), the two later case extracts, a
-    # street file a month: not twice that.
-    assert query(db, "SELECT count(*) FROM imports")[0] == 4 + len(demo.LATER) + 29
+    # street file a month and a hospital extract a month: not twice that.
+    assert query(db, "SELECT count(*) FROM imports")[0] == 4 + len(demo.LATER) + 29 + 24
     assert (
         query(db, "SELECT count(*) FROM case_reviews")[0]
         == 35_107
@@ -534,3 +538,74 @@ def test_the_demo_prints_crime_and_its_gaps(demo_db: Path, built: tuple) -> None
     assert {(a["name"], a["month"]) for a in crime["silent"]} == {
         (demo.CITY_CENTRE[1], m) for m in demo.SILENT_MONTHS
     }
+
+
+# --- the violence profile: synthetic hospital extracts -----------------------------------------
+
+
+def _hospital_files_counted(folder: Path) -> tuple[Counter, Counter]:
+    """(attendances, by knife) by (month, department), counted with the csv module over the
+    demo's hospital extracts written again here (they are made from a fixed seed)."""
+    from oversight.demo.hospital import hospital_extracts
+
+    cells: Counter = Counter()
+    knives: Counter = Counter()
+    for path, _ in hospital_extracts(folder):
+        with path.open(newline="", encoding="utf-8") as file:
+            for row in csv.DictReader(file):
+                key = (row["Arrived At"][:7], row["Department"])
+                cells[key] += 1
+                knives[key] += row["Means"].lower() in ("knife or sharp object", "knife", "blade",
+                                                        "stabbed")  # fmt: skip
+    return cells, knives
+
+
+def test_the_demo_prints_the_violence_profile_of_its_synthetic_hospital_extracts(
+    demo_db: Path, built: tuple, tmp_path: Path
+) -> None:
+    folder, result = built
+    out = result.stdout
+    assert '$ oversight ask --as-of 2020-07-31 "/violence"' in out
+    assert "SYNTHETIC ISTV extracts" in out
+    assert "invented hospital attendances" in out
+    cells, knives = _hospital_files_counted(tmp_path / "istv")
+    last = street_months("2019-07", 12)
+    before = street_months("2018-07", 12)
+    answer = ask_demo(demo_db, "--as-of", "2020-07-31", "/violence")
+    h = answer["hospital"]
+    total = sum(n for (m, _), n in cells.items() if m in last)
+    knife = sum(n for (m, _), n in knives.items() if m in last)
+    assert (h["last_12"], h["knife_last_12"]) == (total, knife)
+    assert h["previous_12"] == sum(n for (m, _), n in cells.items() if m in before)
+    assert f"Attendances: {total:,} against {h['previous_12']:,}" in out
+    # The department that stopped sending: a data gap, named, and 9 departments those months.
+    silent = ("2020-01", "2020-02")
+    assert h["gaps"] == [{"department": "Royal Oldham Hospital", "months": list(silent)}]
+    assert "DATA GAP: Royal Oldham Hospital sent nothing for January 2020 to February 2020" in out
+    for month in h["months"]:
+        sending = {d for (m, d), n in cells.items() if m == month["month"] and n}
+        assert month["departments"] == len(sending) == (9 if month["month"] in silent else 10)
+        assert month["attendances"] == sum(n for (m, _), n in cells.items() if m == month["month"])
+    # The borough whose knife share rises: Salford Royal's, and only it, by well over half.
+    rows = {d["department"]: d for d in h["departments"]}
+    for name, row in rows.items():
+        n = sum(v for (m, d), v in cells.items() if d == name and m in last)
+        k = sum(v for (m, d), v in knives.items() if d == name and m in last)
+        k_before = sum(v for (m, d), v in knives.items() if d == name and m in before)
+        assert (row["attendances"], row["knife"], row["knife_before"]) == (n, k, k_before), name
+        assert row["knife_share"] == round(100 * k / n, 1)
+        rising = row["knife_share"] > 1.5 * row["knife_share_before"]
+        assert rising == (name == "Salford Royal"), name
+    # The profile's files, beside the demo database.
+    written = folder / "demo-profile"
+    names = sorted(p.name for p in written.iterdir())
+    assert names == [
+        "violence-hours-2020-07.png",
+        "violence-map-2020-07.png",
+        "violence-profile-2020-07.xlsx",
+        "violence-trend-2020-07.png",
+    ]
+    for name in names:
+        assert f"demo-profile/{name}" in out
+        content = (written / name).read_bytes()
+        assert content[:4] == (b"\x89PNG" if name.endswith(".png") else b"PK\x03\x04")

@@ -250,6 +250,21 @@ FAILURES = [
         id="digest-late",
     ),
     pytest.param(
+        # Wednesday 1 July is the month's first working day: the profile was due at 09:00.
+        {
+            "OVERSIGHT_NOW": "2020-07-01T10:15",
+            "VIOLENCE_CHANNEL": "C0DIGEST",
+            "VIOLENCE_TIME": "09:00",
+        },
+        None,
+        "posts",
+        [
+            "The violence profile due Wed 01 Jul 2020 09:00 BST has not been posted "
+            "(75 minutes late)"
+        ],
+        id="violence-profile-late",
+    ),
+    pytest.param(
         {"DIGEST_CRON": "0 9 31 2 *"},
         None,
         "schedule",

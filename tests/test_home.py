@@ -25,6 +25,7 @@ from tests.support.readback import (
     assert_freshness,
     assert_integrity,
     assert_returns,
+    assert_violence_summary,
     block_texts,
     dates,
     header_text,
@@ -74,7 +75,7 @@ def assert_home_has_the_figures_of_oversight_ask(view: dict, cli) -> None:
     assert view["type"] == "home"
     blocks = view["blocks"]
     assert_within_limits("Home", blocks, max_blocks=SLACK_MAX_HOME_BLOCKS)
-    overview, backlog, integrity, returns, deadlines, crime = home_parts(blocks)
+    overview, backlog, integrity, returns, deadlines, crime, violence = home_parts(blocks)
     assert dates(header_text(overview)) == [date.fromisoformat(TODAY)]
     assert_freshness(overview, ask_today(cli, "/oversight status")["sources"])
     assert_backlog({"blocks": backlog}, ask_today(cli, "/backlog"))
@@ -82,6 +83,7 @@ def assert_home_has_the_figures_of_oversight_ask(view: dict, cli) -> None:
     assert_returns({"blocks": returns}, ask_today(cli, "/ons-status"))
     assert_deadlines({"blocks": deadlines}, ask_today(cli, "/deadlines"))
     assert_crime({"blocks": crime}, ask_today(cli, "/crime"))
+    assert_violence_summary({"blocks": violence}, ask_today(cli, "/violence"))
 
 
 def refreshing_bot_env(slack: SlackStandIn, db) -> dict[str, str]:

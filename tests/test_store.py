@@ -79,6 +79,8 @@ def test_a_store_has_every_table(store):
         "case_risk_age_changes",
         "requests",
         "request_versions",
+        "assaults",
+        "assault_versions",
     }
 
 

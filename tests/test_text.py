@@ -205,6 +205,7 @@ def test_status_text(summer: Store):
         "  deadlines: 0",
         "  recorded crime, month files (one a force and month): 0",
         "  information requests: 0",
+        "  hospital assault attendances: 0",
         "  imports: 2",
         "  audit log entries: 0",
     ]
@@ -217,6 +218,7 @@ def test_status_text(summer: Store):
         "  deadlines: never imported",
         "  recorded crime: never imported",
         "  information requests: never imported",
+        "  hospital assault attendances: never imported",
     ]
 
 

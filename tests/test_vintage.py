@@ -51,7 +51,7 @@ def freshness(store: Store, now: datetime, stale_after_days: int) -> dict:
 
 def test_nothing_imported(store: Store):
     assert freshness(store, NOW, 8) == dict.fromkeys(KINDS.names())
-    assert KINDS.names() == ["cases", "returns", "deadlines", "crimes", "requests"]
+    assert KINDS.names() == ["cases", "returns", "deadlines", "crimes", "requests", "assaults"]
 
 
 def test_the_last_import_of_each_kind(store: Store, tmp_path: Path):

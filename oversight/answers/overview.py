@@ -14,6 +14,7 @@ from oversight.answers.digest import DIGEST_JOB
 from oversight.answers.integrity import IntegrityAnswer, integrity_answer
 from oversight.answers.returns import ReturnsAnswer, returns_answer
 from oversight.answers.sources import vintage_of
+from oversight.answers.violence import ViolenceAnswer, ViolenceOptions, violence_answer
 from oversight.figures.vintage import LastImport
 from oversight.importing.kinds import KINDS
 from oversight.schema import CURRENT_VERSION
@@ -61,6 +62,7 @@ class HomeAnswer:
     deadlines: DeadlinesAnswer
     crime: CrimeAnswer
     sources: dict[str, LastImport | None]
+    violence: ViolenceAnswer | None = None  # shown short: police violence, hospital, knives
     command: str = "home"
 
 
@@ -84,6 +86,7 @@ def home_answer(store: Store, as_of: date, now: datetime, settings: Settings) ->
         deadlines=deadlines_answer(store, as_of, DEFAULT_DEADLINE_DAYS, now, settings),
         crime=crime_answer(store, as_of, CrimeOptions(), now, settings),
         sources=vintage_of(store, as_of, settings).known,
+        violence=violence_answer(store, as_of, ViolenceOptions(), now, settings),
     )
 
 

@@ -18,8 +18,12 @@ __all__ = ["Knowing", "LastImport", "Revision", "as_known", "knowing", "vintage_
 def vintage_of(store: Store, as_of: date, settings: Settings, revised: bool = False) -> Vintage:
     """What the store knew on ``as_of`` of every declared kind (and of any other kind it holds,
     a newer oversight's); ``revised``: what it knows of that date now."""
-    not_weekly = [kind.name for kind in KINDS if not kind.weekly]
-    return vintage(store, as_of, KINDS.names(), settings.stale_after_days, revised, not_weekly)
+    own: dict[str, int | None] = {
+        k.name: k.stale_after_days if k.judged_by_age else None
+        for k in KINDS
+        if k.stale_after_days is not None or not k.judged_by_age
+    }
+    return vintage(store, as_of, KINDS.names(), settings.stale_after_days, revised, own)
 
 
 @dataclass(frozen=True)

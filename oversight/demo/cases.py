@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from oversight.demo.hospital import hospital_extracts
 from oversight.demo.requests import REQUEST_ROWS
 from oversight.demo.street import published_on, spread, street_files
 from oversight.figures.vintage import SYNTHETIC_IMPORTER
@@ -294,7 +295,8 @@ def later_case_extracts(cases: list[list[str]], rng: random.Random) -> list[tupl
 def write_extracts(folder: Path, seed: int = 2019) -> list[tuple[str, Path, date]]:
     """Write the demo's extracts in ``folder``, and list them in the order they were taken, as
     (kind, path, as of): each month's street-level file as data.police.uk published it, the case
-    reviews, returns and deadlines as of 30 June (in kind order), then the later case extracts."""
+    reviews, returns and deadlines as of 30 June (in kind order), then the later case extracts;
+    each month's hospital assault extract some days after the month."""
     rng = random.Random(seed)
     rows = demo_rows(rng)
     extracts = [(kind.name, rows[kind.name], AS_OF) for kind in KINDS if kind.name in rows]
@@ -311,4 +313,6 @@ def write_extracts(folder: Path, seed: int = 2019) -> list[tuple[str, Path, date
     for month in sorted(street.iterdir()):
         (monthly,) = month.iterdir()
         written.append(("crimes", monthly, published_on(month.name)))
+    for extract, sent in hospital_extracts(folder / "istv"):
+        written.append(("assaults", extract, sent))
     return sorted(written, key=lambda extract: extract[2])  # stable: kind order within a day

@@ -10,12 +10,14 @@ from pathlib import Path
 
 from oversight.clock import LONDON
 from oversight.demo.cases import AS_OF, DEMO_USER, LATER, SYNTHETIC_NOTICE, write_extracts
+from oversight.demo.hospital import DEPARTMENTS, SILENT_DEPARTMENT
 from oversight.demo.street import FORCE
 from oversight.errors import UserError
 from oversight.importing.kinds import KINDS
 from oversight.settings import Settings
 
 CRIME_AS_OF = date(2020, 1, 31)  # when December 2019 was published: the year is complete
+VIOLENCE_AS_OF = date(2020, 7, 31)  # when June 2020 was published (its hospital extract: 10 July)
 IMPORTED_AT = time(18, 0)  # each extract is imported on the evening of the day it was taken
 
 
@@ -69,6 +71,29 @@ def check_demo_path(path: Path, settings: Settings) -> None:
         raise UserError(f"{path} exists and is not a demo database: give the demo another --db.")
 
 
+def write_profile(store: object, path: Path, settings: Settings) -> list[str]:
+    """The monthly violence profile's pictures and workbook, as ``oversight profile preview``
+    writes them, in the folder ``NAME-profile`` beside the demo database: their paths."""
+    from oversight.answers.violence import ViolenceOptions, violence_answer
+    from oversight.render.violence_files import profile_files
+    from oversight.store import write_private
+
+    answer = violence_answer(
+        store,  # type: ignore[arg-type]
+        VIOLENCE_AS_OF,
+        ViolenceOptions(),
+        settings.clock.now(),
+        settings,
+    )
+    out = path.with_name(f"{path.stem}-profile")
+    out.mkdir(mode=0o700, exist_ok=True)
+    written = []
+    for name, _, content in profile_files(answer):
+        write_private(out / name, content)
+        written.append(str(out / name))
+    return written
+
+
 def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> None:
     from oversight.answers import COMMANDS, answer, parse_command
     from oversight.render.text import render_text
@@ -108,10 +133,21 @@ def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> Non
         for line in later:
             echo(line)
         ask(COMMANDS["integrity"].slash, LATER[-1])
+        echo("")
+        echo(
+            "The violence profile once June 2020 was out: police violence by neighbourhood and "
+            f"borough, and hospital assault attendances from SYNTHETIC ISTV extracts of "
+            f"{len(DEPARTMENTS)} emergency departments (each month's imported on the 10th of "
+            f"the next), {SILENT_DEPARTMENT} sending nothing for two months:"
+        )
+        ask(COMMANDS["violence"].slash, VIOLENCE_AS_OF)
+        written = write_profile(store, Path(path), settings)
+    echo("")
+    echo(f"The monthly profile's files (from the synthetic records): {', '.join(written)}.")
     echo("")
     echo(
         "SYNTHETIC RECORDS: every figure above comes from invented cases, not real incidents, "
-        "and invented street-level crime files."
+        "invented street-level crime files and invented hospital attendances."
     )
     db = shlex.quote(str(path))
     echo(f'Explore it: {program()} --db {db} ask --as-of 2020-06-30 "/backlog da"')

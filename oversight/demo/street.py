@@ -1,7 +1,8 @@
 """The demo's recorded crime: synthetic street-level files in data.police.uk's exact layout,
-for Greater Manchester Police, January 2018 to June 2020, whose calendar-year totals are the
-published ones (334,544 in 2018, 306,663 in 2019), with a missing month, a low month and a
-city-centre neighbourhood that goes silent. Every row is invented."""
+for Greater Manchester Police, January 2018 to June 2020, in neighbourhoods of its ten
+boroughs, whose calendar-year totals are the published ones (334,544 in 2018, 306,663 in 2019),
+with a missing month, a low month and a city-centre neighbourhood that goes silent. Every row
+is invented."""
 
 from __future__ import annotations
 
@@ -69,15 +70,36 @@ def crime_month_totals() -> dict[str, int]:
     return totals
 
 
+# Greater Manchester's ten boroughs: (name, longitude and latitude of the centre, how far its
+# neighbourhoods reach from it in degrees east-west and north-south, neighbourhoods, weight).
+BOROUGHS = (
+    ("Manchester", -2.235, 53.455, 0.045, 0.065, 19, 1.4),
+    ("Salford", -2.345, 53.500, 0.055, 0.030, 11, 1.1),
+    ("Trafford", -2.335, 53.420, 0.040, 0.035, 10, 0.8),
+    ("Stockport", -2.140, 53.400, 0.050, 0.030, 14, 0.8),
+    ("Tameside", -2.070, 53.480, 0.035, 0.035, 10, 1.0),
+    ("Oldham", -2.100, 53.550, 0.035, 0.030, 10, 1.1),
+    ("Rochdale", -2.160, 53.615, 0.035, 0.030, 10, 1.0),
+    ("Bury", -2.295, 53.590, 0.030, 0.035, 8, 0.9),
+    ("Bolton", -2.450, 53.575, 0.055, 0.030, 13, 1.1),
+    ("Wigan", -2.600, 53.530, 0.065, 0.035, 14, 1.0),
+)
+
+
 def _areas(rng: random.Random) -> list[tuple[str, str, float, str, str]]:
-    """120 neighbourhoods: (LSOA code, name, weight, longitude, latitude); codes and names are
-    illustrative, in the published form."""
+    """120 neighbourhoods in Greater Manchester's ten boroughs: (LSOA code, name, weight,
+    longitude, latitude); codes and names are illustrative, in the published form (the local
+    authority, then a number and a letter), the points scattered about each borough's centre."""
     areas = [(*CITY_CENTRE, 3.0, "-2.236700", "53.480900")]
-    for i in range(119):
-        code = f"E0100{5000 + i:04d}"
-        name = f"Manchester {1 + i // 4:03d}{'ABCD'[i % 4]}"
-        lon, lat = -2.35 + rng.random() * 0.25, 53.40 + rng.random() * 0.15
-        areas.append((code, name, 0.5 + rng.random(), f"{lon:.6f}", f"{lat:.6f}"))
+    i = 0
+    for borough, lon0, lat0, wide, high, count, weight in BOROUGHS:
+        for j in range(count):
+            code = f"E0100{5000 + i:04d}"
+            i += 1
+            name = f"{borough} {1 + j // 4:03d}{'ABCD'[j % 4]}"
+            lon = lon0 + (rng.random() * 2 - 1) * wide
+            lat = lat0 + (rng.random() * 2 - 1) * high
+            areas.append((code, name, weight * (0.5 + rng.random()), f"{lon:.6f}", f"{lat:.6f}"))
     return areas
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -35,6 +35,7 @@ TABLE_KINDS = {
     "crime_areas": "crimes",
     "crime_area_types": "crimes",
     "requests": "requests",
+    "assaults": "assaults",
 }
 
 
@@ -97,9 +98,7 @@ _IMPORT_COLUMNS = "kind, id, file_name, imported_at, imported_by, extract_as_of,
 _TAKEN = "coalesce(extract_as_of, substr(imported_at, 1, 10))"
 
 
-def _last_import(
-    row: tuple, as_of: date, stale_after_days: int, not_weekly: frozenset[str]
-) -> LastImport:
+def _last_import(row: tuple, as_of: date, stale_after_days: int | None) -> LastImport:
     kind, import_id, name, at, by, extract, rows = row
     imported_at = datetime.fromisoformat(at)
     taken = date.fromisoformat(extract) if extract else imported_at.astimezone(LONDON).date()
@@ -113,7 +112,7 @@ def _last_import(
         extract_as_of=date.fromisoformat(extract) if extract else None,
         rows_read=rows,
         age_days=age,
-        stale=age > stale_after_days and kind not in not_weekly,
+        stale=stale_after_days is not None and age > stale_after_days,
     )
 
 
@@ -123,18 +122,18 @@ def vintage(
     kinds: Iterable[str],
     stale_after_days: int,
     revised: bool = False,
-    not_weekly: Iterable[str] = (),
+    stale_after: Mapping[str, int | None] | None = None,
 ) -> Vintage:
     """What the store knew on ``as_of``, for each of ``kinds`` and any other kind it holds; or,
-    ``revised``, what it knows now (the latest import of each kind). An extract older than
-    ``stale_after_days`` is stale, unless its kind is ``not_weekly`` (recorded crime, judged by
-    its months instead)."""
+    ``revised``, what it knows now (the latest import of each kind). An extract is stale after
+    ``stale_after_days``, or its kind's own days in ``stale_after`` (a monthly extract's; None:
+    never by its age, as recorded crime, judged by its months instead)."""
     conn = store.conn
-    monthly = frozenset(not_weekly)
+    days = dict(stale_after or {})
 
     def imports(sql: str, params: tuple) -> dict[str, LastImport]:
         return {
-            row[0]: _last_import(row, as_of, stale_after_days, monthly)
+            row[0]: _last_import(row, as_of, days.get(row[0], stale_after_days))
             for row in conn.execute(sql, params)
         }
 

@@ -91,9 +91,12 @@ class Kind:
     # What a row of ``table`` is, where counted ("status": "recorded crime: 29" is 29 crimes
     # to anyone who does not know the table holds month files); blank: ``label``.
     rows_are: str = ""
-    # Whether an extract older than STALE_AFTER_DAYS is stale: a weekly rule. Recorded crime
-    # is published monthly, its freshness judged by the not_published finding instead.
-    weekly: bool = True
+    # Days after which its latest extract is stale, when not the setting STALE_AFTER_DAYS (a
+    # weekly one): a kind extracted monthly has its own.
+    stale_after_days: int | None = None
+    # Whether its extracts are stale by their age at all: recorded crime is published monthly,
+    # its freshness judged by the not_published finding instead.
+    judged_by_age: bool = True
 
     @property
     def row_label(self) -> str:

@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 
 from oversight.case_totals import adjust_case_totals
+from oversight.importing.assaults import ASSAULT_COLUMNS, check_assault, import_assaults
 from oversight.importing.crimes import STREET_COLUMNS, import_crimes
 from oversight.importing.kind import Column, Kind, Row
 from oversight.importing.reconcile import reconcile
@@ -202,7 +203,7 @@ CRIMES = KINDS.register(
         columns=STREET_COLUMNS,
         importer=import_crimes,
         rows_are="recorded crime, month files (one a force and month)",
-        weekly=False,
+        judged_by_age=False,
     )
 )
 
@@ -245,6 +246,24 @@ REQUESTS = KINDS.register(
             Column("extended_to", parse_date),
             Column("notes", parse_text),
         ),
+    )
+)
+
+
+ASSAULTS = KINDS.register(
+    Kind(
+        name="assaults",
+        label="hospital assault attendances",
+        table="assaults",
+        noun="hospital assault attendance",
+        # An emergency department's ISTV extract (ISB 1594): screened for patient identifiers,
+        # refused whole when it holds one (oversight.extracts.identifiers).
+        key=("attendance_ref",),
+        importer=import_assaults,
+        check=check_assault,
+        columns=ASSAULT_COLUMNS,
+        # Sent monthly, some days after the month: stale once a month and a fortnight old.
+        stale_after_days=45,
     )
 )
 

@@ -65,6 +65,7 @@ def import_rows(
     sheet: str | None = None,
     progress: Progress | None = None,
     scope: str = "all",
+    screened_sha256: str | None = None,
 ) -> ImportResult:
     """Validate the extract at ``path`` as a ``kind``, then write all of it or none of it.
 
@@ -74,6 +75,8 @@ def import_rows(
     the store held (for cases: records that vanished or went backwards, kept in
     ``import_findings``; ``scope`` "all" or the one workstream the extract covers) and the
     totals kept beside the rows. Rows missing from the file are kept, never deleted.
+    ``screened_sha256``: the checksum of the bytes an earlier pass read (a screen for patient
+    identifiers); a file whose bytes differ now is refused, as one that changed between reads.
     """
     path = Path(path)
     if scope != "all" and kind.reconcile is None:
@@ -87,6 +90,8 @@ def import_rows(
         # and read through one descriptor: what is recorded is what was read.
         with open_extract(path, sheet, progress) as extract:
             sha256 = extract.sha256
+            if screened_sha256 is not None and sha256 != screened_sha256:
+                raise UserError(f"{path.name} changed while it was being read: import it again.")
             positions, warnings = _match_header(extract, kind)
             rows_read = bulk.stage(conn, kind, staging, extract, positions, extract_as_of)
         fast = rows_read is not None

@@ -19,6 +19,7 @@ from oversight.render.blocks import (
     section,
 )
 from oversight.render.text import lines_of
+from oversight.render.violence import summary_blocks, summary_lines
 
 
 @lines_of.register
@@ -61,6 +62,8 @@ def _(answer: HomeAnswer) -> list[str]:
     lines += [f"  {kind_label(k)}: {fmt.source(k, s)}" for k, s in answer.sources.items()]
     for part in (answer.backlog, answer.integrity, answer.returns, answer.deadlines, answer.crime):
         lines += ["", "-" * 40, *lines_of(part)]
+    if answer.violence is not None:
+        lines += ["", "-" * 40, "Violence: police and hospital", *summary_lines(answer.violence)]
     return lines
 
 
@@ -107,6 +110,10 @@ def _(answer: HomeAnswer) -> tuple[str, list[Block]]:
     texts = []
     for part in (answer.backlog, answer.integrity, answer.returns, answer.deadlines, answer.crime):
         text, part_blocks = blocks_of(part)
+        blocks += [divider(), *part_blocks]
+        texts.append(text)
+    if answer.violence is not None:  # short: /violence gives the whole profile
+        text, part_blocks = summary_blocks(answer.violence)
         blocks += [divider(), *part_blocks]
         texts.append(text)
     return f"Oversight overview, {fmt.day(answer.as_of)}: " + " ".join(texts), blocks

@@ -243,6 +243,7 @@ TABLES = {
     "deadlines": "Deadlines",
     "crime_files": "Recorded crime, month files (one a force and month)",
     "requests": "Information requests",
+    "assaults": "Hospital assault attendances",
     "imports": "Imports",
     "audit_log": "Audit log entries",
 }
@@ -343,3 +344,28 @@ def home_parts(blocks: list[dict]) -> list[list[dict]]:
             parts.append([])
         parts[-1].append(block)
     return parts
+
+
+def assert_violence_summary(message: dict, model: dict) -> None:
+    """The Home tab's short violence section: police violence over 12 months and the hospital
+    attendances and knife share of ``/violence`` (its JSON: counts as shown, suppressed)."""
+    blocks = message["blocks"]
+    assert header_text(blocks) == "Violence: police and hospital"
+    (text,) = sections(blocks)
+    lines = [line.removeprefix("• ") for line in text.split("\n")]
+    v, h = model["police"]["violence"], model["hospital"]
+    month = datetime.strptime(v["month"], "%Y-%m").strftime("%B %Y")
+    assert lines[0].startswith(f"Police: 12 months to {month} (Violence and sexual offences): ")
+    assert numbers(lines[0], f"12 months to {month}")[:2] == [v["last_12"], v["previous_12"]]
+    hospital_month = datetime.strptime(h["month"], "%Y-%m").strftime("%B %Y")
+    expected = [h["last_12"], h["previous_12"]]
+    expected += [h["last_both"], h["previous_both"]] if h["like_for_like"] else []
+    expected += [abs(h["change_percent"])] if h["change_percent"] else []
+    assert numbers(lines[1], f"12 months to {hospital_month}") == expected, lines[1]
+    assert numbers(lines[2]) == [
+        h["knife_last_12"], h["knife_share"], h["knife_previous_12"], h["knife_share_before"]
+    ]  # fmt: skip
+    assert len(lines[3:]) == len(h["gaps"])
+    for line, gap in zip(lines[3:], h["gaps"], strict=True):
+        assert line.startswith(f"DATA GAP: {gap['department']} sent nothing for "), line
+    assert "fewer than 5" in context_text(blocks)

@@ -1,0 +1,379 @@
+"""``/violence`` against a count made here, with the csv module, of the very files imported:
+street-level files for two local authorities over 24 months and hospital extracts from three
+departments (one of which stops sending for two months, one with small monthly counts). Every
+hospital figure shown is either the count itself or suppressed by the rule, and no suppressed
+count can be worked out from the numbers shown beside it."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import random
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from oversight.figures.suppression import FEWER, WITHHELD, protect
+from tests.support.cli import invoke, succeeded
+from tests.support.street import GMP, months, street_rows, write_month
+
+MONTHS = months("2018-07", 24)  # to June 2020
+LAST, PREVIOUS = MONTHS[12:], MONTHS[:12]
+AREAS = [(f"E0100{i:04d}", f"{'Manchester' if i <= 8 else 'Salford'} {i:03d}A")
+         for i in range(1, 15)]  # fmt: skip
+TYPES = ("Violence and sexual offences", "Robbery", "Possession of weapons")
+DEPARTMENTS = ("Manchester Royal Infirmary", "Salford Royal", "Small Walk-in Centre")
+MEANS = ("knife", "fist", "bottle", "blunt object", "kick")
+PLACES = ("Piccadilly Gardens", "piccadilly  gardens!", "Outside the Crown", "home", "", "Bus stn")
+GAP = ("2020-02", "2020-03")  # Salford Royal sends nothing
+
+
+def _street(folder: Path) -> None:
+    rng = random.Random(7)
+    for i, month in enumerate(MONTHS):
+        rows = []
+        for code, name in AREAS:
+            weight = 1 + AREAS.index((code, name)) % 5
+            types = {
+                TYPES[0]: rng.randint(0, 6) * weight + (i // 6),
+                TYPES[1]: rng.randint(0, 2),
+                TYPES[2]: rng.randint(0, 1),
+                "Burglary": rng.randint(0, 3),
+            }
+            rows += street_rows(types, [(code, name)])
+        write_month(folder, month, GMP, rows)
+
+
+def _hospital(folder: Path) -> list[Path]:
+    rng = random.Random(11)
+    paths = []
+    for d, department in enumerate(DEPARTMENTS):
+        path = folder / f"istv-{d}.csv"
+        with path.open("w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            writer.writerow(["Attendance Ref", "Department", "Arrived At", "Incident At",
+                             "Incident Location", "Means", "Age Band", "Sex"])  # fmt: skip
+            for i, month in enumerate(MONTHS):
+                if department == "Salford Royal" and month in GAP:
+                    continue
+                if d == 2 and month < "2020-04":  # opened in April 2020: one a month
+                    continue
+                n = 1 if d == 2 else 20 + rng.randint(0, 15) + i
+                for k in range(n):
+                    day = rng.randint(1, 28)
+                    hour = rng.choice((22, 23, 0, 1, 2, 14, 18))
+                    means = "knife" if d == 0 and i >= 12 and k % 3 == 0 else rng.choice(MEANS)
+                    arrived = f"{month}-{day:02d} {hour:02d}:{rng.randint(0, 59):02d}"
+                    writer.writerow([f"{d}-{month}-{k}", department, arrived, "",
+                                     rng.choice(PLACES), means, "18-24", "M"])  # fmt: skip
+        paths.append(path)
+    return paths
+
+
+def _knife(word: str) -> bool:
+    return word in ("knife",)
+
+
+def _hospital_count(paths: list[Path]) -> dict:
+    """By month and department: attendances and knife; by place in the 12 months."""
+    cells: Counter = Counter()
+    knife: Counter = Counter()
+    places: Counter = Counter()
+    for path in paths:
+        with path.open(newline="", encoding="utf-8") as file:
+            for row in csv.DictReader(file):
+                month = row["Arrived At"][:7]
+                cells[(month, row["Department"])] += 1
+                knife[(month, row["Department"])] += _knife(row["Means"])
+                if month in LAST:
+                    place = " ".join(
+                        "".join(ch if ch.isalnum() or ch.isspace() else " "
+                                for ch in row["Incident Location"].lower()).split()
+                    )  # fmt: skip
+                    places[place or None] += 1
+    return {"cells": cells, "knife": knife, "places": places}
+
+
+def _street_count(folder: Path) -> dict:
+    by: Counter = Counter()  # (month, code, type)
+    for path in folder.rglob("*-street.csv"):
+        with path.open(newline="", encoding="utf-8") as file:
+            for row in csv.DictReader(file):
+                by[(row["Month"], row["LSOA code"], row["Crime type"])] += 1
+    return by
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory) -> dict:
+    folder = tmp_path_factory.mktemp("violence")
+    _street(folder / "street")
+    paths = _hospital(folder)
+    runner = CliRunner(env={"OVERSIGHT_DB": str(folder / "oversight.db"),
+                            "OVERSIGHT_NOW": "2020-07-15T09:00"})  # fmt: skip
+    succeeded(invoke(runner, "import", "crimes", str(folder / "street")))
+    for path in paths:
+        succeeded(invoke(runner, "import", "assaults", str(path)))
+    answer = succeeded(invoke(runner, "ask", "--json", "--as-of", "2020-07-15", "/violence"))
+    text = succeeded(invoke(runner, "ask", "--as-of", "2020-07-15", "/violence"))
+    area = succeeded(invoke(runner, "ask", "--json", "--as-of", "2020-07-15",
+                            "/violence area salford"))  # fmt: skip
+    return {
+        "json": json.loads(answer.stdout),
+        "text": text.stdout,
+        "area": json.loads(area.stdout),
+        "street": _street_count(folder / "street"),
+        "db": folder / "oversight.db",
+        "hospital": _hospital_count(paths),
+    }
+
+
+def test_police_figures_are_those_of_the_files(profile):
+    police, by = profile["json"]["police"], profile["street"]
+    for crime_type in TYPES:
+        figures = police["figures"][crime_type]
+        assert figures["month"] == "2020-06"
+        last = sum(n for (m, _, t), n in by.items() if t == crime_type and m in LAST)
+        before = sum(n for (m, _, t), n in by.items() if t == crime_type and m in PREVIOUS)
+        assert (figures["last_12"], figures["previous_12"]) == (last, before)
+        assert f"{last:,} against {before:,}" in profile["text"]
+    violence = Counter()
+    for (m, code, t), n in by.items():
+        if t == TYPES[0] and m in LAST:
+            violence[code] += n
+    whole = sum(violence.values())
+    ranked = sorted(violence, key=lambda c: (-violence[c], c))[:10]
+    names = dict(AREAS)
+    assert [(h["code"], h["violence"], h["local_authority"]) for h in police["hotspots"]] == [
+        (c, violence[c], names[c].split()[0]) for c in ranked
+    ]
+    for h in police["hotspots"]:
+        assert h["share"] == round(violence[h["code"]] * 100 / whole, 1)
+        assert f"{names[h['code']]}" in profile["text"]
+    top = -(-len(violence) * 5 // 100)  # the top 5%, rounded up
+    assert police["top_count"] == top
+    assert police["top_share"] == round(sum(violence[c] for c in ranked[:top]) * 100 / whole, 1)
+    for row in police["authorities"]:
+        codes = [c for c, name in AREAS if name.startswith(row["local_authority"])]
+
+        def total(t, window, codes=codes):
+            return sum(n for (m, c, ty), n in by.items() if ty == t and c in codes and m in window)
+
+        assert row["violence"] == total(TYPES[0], LAST)
+        assert row["violence_before"] == total(TYPES[0], PREVIOUS)
+        assert row["robbery"] == total(TYPES[1], LAST)
+        assert row["weapons"] == total(TYPES[2], LAST)
+    assert {r["local_authority"] for r in police["authorities"]} == {"Manchester", "Salford"}
+    salford = profile["area"]["police"]
+    assert [r["local_authority"] for r in salford["authorities"]] == ["Salford"]
+    assert salford["figures"][TYPES[0]]["last_12"] == sum(
+        n for (m, c, t), n in by.items() if t == TYPES[0] and m in LAST and c > "E01000008"
+    )
+
+
+def _expected(value: int) -> object:
+    return FEWER if 1 <= value <= 4 else value
+
+
+def _agrees(shown, value: int) -> bool:
+    """A figure shown is the count, or "fewer than 5" for 1 to 4, or withheld."""
+    if shown == WITHHELD:
+        return True
+    return shown == _expected(value)
+
+
+def _solutions(parts: list, total) -> list[tuple[int, ...]]:
+    """Every assignment of the hidden parts consistent with what is shown (the test's own
+    search: small ones 1 to 4, withheld ones 5 or more)."""
+    if not isinstance(total, int):
+        return []
+    hidden = [i for i, v in enumerate(parts) if not isinstance(v, int)]
+    rest = total - sum(v for v in parts if isinstance(v, int))
+    ranges = [range(1, 5) if parts[i] == FEWER else range(5, rest + 1) for i in hidden]
+    return [s for s in itertools.product(*ranges) if sum(s) == rest]
+
+
+def _not_recoverable(parts: list, total) -> None:
+    solutions = _solutions(parts, total)
+    hidden = [i for i, v in enumerate(parts) if not isinstance(v, int)]
+    if not isinstance(total, int) or not hidden:
+        return
+    for k, i in enumerate(hidden):
+        if parts[i] == FEWER:
+            assert {s[k] for s in solutions} == {1, 2, 3, 4}, (parts, total)
+
+
+def test_hospital_figures_are_those_of_the_files_suppressed(profile):
+    h, count = profile["json"]["hospital"], profile["hospital"]
+    cells, knife = count["cells"], count["knife"]
+
+    def total(window, counter=cells):
+        return sum(n for (m, _), n in counter.items() if m in window)
+
+    assert h["month"] == "2020-06"
+    assert _agrees(h["last_12"], total(LAST)) and _agrees(h["previous_12"], total(PREVIOUS))
+    assert h["last_12"] == total(LAST)  # large enough to be shown
+    assert h["knife_last_12"] == total(LAST, knife)
+    assert h["knife_share"] == round(total(LAST, knife) * 100 / total(LAST), 1)
+    assert f"Attendances: {total(LAST):,} against {total(PREVIOUS):,}" in profile["text"]
+    for row in h["months"]:
+        m = row["month"]
+        n = sum(v for (mm, _), v in cells.items() if mm == m)
+        assert _agrees(row["attendances"], n)
+        assert row["departments"] == len({d for (mm, d), v in cells.items() if mm == m and v})
+    # Salford Royal's two silent months are a gap, named.
+    assert [(g["department"], g["months"]) for g in h["gaps"]] == [("Salford Royal", list(GAP))]
+    assert "DATA GAP: Salford Royal sent nothing for February 2020 to March 2020" in profile["text"]
+    # The small centre's counts are suppressed, and no suppressed one can be worked out.
+    rows = {r["department"]: r for r in h["departments"]}
+    small = sum(n for (m, d), n in cells.items() if d == DEPARTMENTS[2] and m in LAST)
+    assert small == 3 and rows[DEPARTMENTS[2]]["attendances"] == FEWER
+    assert WITHHELD in [r["attendances"] for r in h["departments"]]  # its complement
+    for window in (LAST, PREVIOUS):
+        values = [sum(v for (mm, _), v in cells.items() if mm == m) for m in window]
+        parts, shown_total = protect(values)
+        assert [r["attendances"] for r in h["months"] if r["month"] in window] == parts
+        _not_recoverable(parts, shown_total)
+    parts = [r["attendances"] for r in h["departments"]]
+    _not_recoverable(parts, h["last_12"])
+    parts = [r["knife"] for r in h["departments"]]
+    _not_recoverable(parts, h["knife_last_12"])
+    places = [p["attendances"] for p in h["places"]]
+    _not_recoverable(places, h["last_12"])
+    by_place = {p["what"]: p["attendances"] for p in h["places"]}
+    for place, n in count["places"].items():
+        if place in by_place:
+            assert _agrees(by_place[place], n), place
+    assert by_place["piccadilly gardens"] == count["places"]["piccadilly gardens"]
+    # The JSON never holds a count from 1 to 4 of hospital data.
+    small_ints = [v for v in _hospital_numbers(h) if isinstance(v, int) and 1 <= v <= 4]
+    assert small_ints == [], small_ints
+
+
+def _hospital_numbers(h: dict) -> list:
+    out = [h["last_12"], h["previous_12"], h["knife_last_12"], h["knife_previous_12"]]
+    for row in h["months"]:
+        out += [row["attendances"], row["knife"]]
+    for row in h["departments"]:
+        out += [row["attendances"], row["knife"], row["knife_before"]]
+    out += [p["attendances"] for p in h["places"]] + [c["attendances"] for c in h["hours"]]
+    return out + [c for day in h["grid"] for c in day]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[1, 30, 40], [3, 5, 6, 50], [2, 2, 100], [4, 0, 0, 9], [1, 1], [4, 4, 4], [1, 5, 7, 200]],
+)
+def test_no_suppressed_count_can_be_worked_out_from_its_total(values):
+    parts, total = protect(values)
+    for shown, value in zip(parts, values, strict=True):
+        assert shown == value or shown in (FEWER, WITHHELD)
+        if 1 <= value <= 4:
+            assert shown == FEWER
+    _not_recoverable(parts, total)
+
+
+def test_bad_words_get_one_sentence(runner: CliRunner):
+    result = invoke(runner, "ask", "/violence force")
+    assert result.exit_code == 2 and "force" in result.stderr and "Traceback" not in (result.stderr)
+
+
+def test_the_trend_draws_a_month_a_department_did_not_send_as_a_gap_not_a_fall(profile):
+    from oversight.answers.violence import ViolenceOptions, violence_answer
+    from oversight.render.violence_files import trend_series
+    from oversight.store import open_store
+    from tests.support.data import settings
+
+    with open_store(profile["db"]) as store:
+        answer = violence_answer(
+            store, date(2020, 7, 15), ViolenceOptions(), datetime(2020, 7, 15, 9), settings()
+        )
+    trend = trend_series(answer)
+    cells = profile["hospital"]["cells"]
+    assert trend.months == MONTHS
+    for month, value in zip(trend.months, trend.hospital, strict=True):
+        count = sum(n for (m, _), n in cells.items() if m == month)
+        # Salford Royal sent nothing: no point is drawn (not the other departments' count).
+        assert value == (None if month in GAP else count), month
+    first, last = MONTHS.index(GAP[0]), MONTHS.index(GAP[-1])
+    assert trend.gaps == [(first, last, "Salford Royal sent nothing")]
+    assert [trend.knife_share[i] for i in range(first, last + 1)] == [None, None]
+    police = profile["street"]
+    assert trend.police == [
+        sum(n for (m, _, t), n in police.items() if m == month and t == TYPES[0])
+        for month in MONTHS
+    ]
+
+
+def test_the_map_moves_local_authority_names_apart_until_none_overlaps():
+    from oversight.render.violence_files import _pyplot, _separate
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    names = [ax.text(0.5, 0.5, la, ha="center", va="center", fontsize=14)
+             for la in ("Manchester", "Salford", "Trafford")]  # fmt: skip
+    renderer = fig.canvas.get_renderer()
+    before = [t.get_window_extent(renderer) for t in names]
+    assert before[0].overlaps(before[1])
+    _separate(fig, names)
+    after = [t.get_window_extent(renderer) for t in names]
+    for a, b in itertools.combinations(after, 2):
+        assert not a.overlaps(b)
+    assert [round(b.x0) for b in after] == [round(b.x0) for b in before]  # moved up or down only
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(("day", "stale"), [("2020-07-25", False), ("2020-07-26", True)])
+def test_a_monthly_hospital_extract_is_stale_after_45_days_not_the_weekly_8(
+    runner: CliRunner, tmp_path: Path, day: str, stale: bool
+):
+    path = tmp_path / "istv.csv"
+    path.write_text(
+        "attendance_ref,department,arrived_at,means\nA/1,Salford Royal,2020-05-30 23:10,fist\n",
+        encoding="utf-8",
+    )
+    succeeded(invoke(runner, "import", "assaults", str(path), "--as-of", "2020-06-10"))
+    shown = succeeded(invoke(runner, "ask", "--json", "--as-of", day, "/violence"))
+    source = json.loads(shown.stdout)["sources"]["assaults"]
+    assert (source["age_days"], source["stale"]) == (45 + stale, stale)
+    text = succeeded(invoke(runner, "ask", "--as-of", day, "/violence")).stdout
+    assert ("Stale: the latest hospital assault attendances extract" in text) == stale
+
+
+def test_the_home_tab_has_a_short_violence_section_with_the_counts_of_the_files(profile):
+    runner = CliRunner(env={"OVERSIGHT_DB": str(profile["db"]),
+                            "OVERSIGHT_NOW": "2020-07-15T09:00"})  # fmt: skip
+    home = json.loads(succeeded(invoke(runner, "ask", "--json", "/oversight home")).stdout)
+    assert home["violence"] == profile["json"]  # the answer /violence gives, the same day
+    text = succeeded(invoke(runner, "ask", "/oversight home")).stdout
+    section = text[text.index("Violence: police and hospital") :].splitlines()
+    police = profile["street"]
+    last = sum(n for (m, _, t), n in police.items() if m in LAST and t == TYPES[0])
+    before = sum(n for (m, _, t), n in police.items() if m in PREVIOUS and t == TYPES[0])
+    assert section[1].startswith(
+        f"Police: 12 months to June 2020 ({TYPES[0]}): {last:,} against {before:,}, "
+    )
+    cells, knife = profile["hospital"]["cells"], profile["hospital"]["knife"]
+    h = home["violence"]["hospital"]
+
+    def shown(value) -> str:
+        return f"{value:,}" if isinstance(value, int) else value
+
+    # Each hospital figure is the count of the files, or suppressed by the rule.
+    year = sum(n for (m, _), n in cells.items() if m in LAST)
+    knives = sum(n for (m, _), n in knife.items() if m in LAST)
+    assert _agrees(h["last_12"], year) and _agrees(h["knife_last_12"], knives)
+    assert section[2].startswith(
+        f"Hospital assault attendances, 12 months to June 2020: {shown(h['last_12'])} against "
+        f"{shown(h['previous_12'])}; like for like: "
+    )
+    share = f"{h['knife_share']:.1f}%" if h["knife_share"] is not None else "share not shown"
+    assert section[3].startswith(f"By knife or sharp object: {shown(h['knife_last_12'])} ({share})")
+    assert section[4] == (
+        "DATA GAP: Salford Royal sent nothing for February 2020 to March 2020 (2 months)."
+    )
