@@ -559,7 +559,7 @@ def test_status_flags_each_stale_kind(tmp_path: Path, days_ago: int, stale: bool
     # One section, a line for each kind; recorded crime was never imported, so always flagged.
     assert len(warnings(blocks)) == 1
     flagged = [line for line in section_texts(blocks)[-1].split("\n") if ":warning:" in line]
-    assert len(flagged) == (5 if stale else 2)
+    assert len(flagged) == (6 if stale else 3)
     never = ["crimes", "requests", "assaults"]
     kinds = ["cases", "returns", "deadlines", *never] if stale else never
     assert data["stale_kinds"] == kinds

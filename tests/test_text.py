@@ -198,7 +198,7 @@ def test_status_text(summer: Store):
     lines = render_text(ask(summer, "/oversight status")).splitlines()
     assert lines[0] == f"Database: {summer.path.resolve()}"
     assert lines[1] == f"Schema version: {CURRENT_VERSION}"
-    assert lines[3:11] == [
+    assert lines[3:12] == [
         "Rows:",
         "  case reviews: 14",
         "  data returns: 8",
@@ -209,7 +209,7 @@ def test_status_text(summer: Store):
         "  imports: 2",
         "  audit log entries: 0",
     ]
-    assert lines[12:] == [
+    assert lines[13:] == [
         "Last imports:",
         "  case reviews: cases.csv, extract as of 10 Jul 2020 (0 days old), imported "
         "10 Jul 2020 08:15 by analyst",

@@ -7,6 +7,7 @@ from oversight.answers.violence import Hospital, ViolenceAnswer
 from oversight.figures.crime import month_label
 from oversight.figures.suppression import Shown
 from oversight.figures.violence import PoliceViolence
+from oversight.render import crime_words
 from oversight.render import words as fmt
 from oversight.render.blocks import Block, blocks_of, context, escape, header, section
 from oversight.render.text import lines_of, sources_footer, table
@@ -44,15 +45,15 @@ def police_lines(police: PoliceViolence) -> list[str]:
         return [v.note or "No police-recorded crime held."]
     lines = [f"Police-recorded crime, the 12 months to {month_label(v.month)}:"]
     for figures in police.figures.values():
-        lines.append(f"  {fmt.twelve_months(figures)}")
-    stopped = fmt.not_published(v)
+        lines.append(f"  {crime_words.twelve_months(figures)}")
+    stopped = crime_words.not_published(v)
     if stopped:
         lines.append(f"WARNING: {stopped}")
     if police.hotspots:
         lines += ["", f"Hotspots: the {len(police.hotspots)} neighbourhoods with most violence"]
         rows = [
             [h.name, h.local_authority, fmt.count(h.violence), p(h.share),
-             fmt.change_words(h.change_percent) if h.change_percent is not None else ""]
+             crime_words.change_words(h.change_percent) if h.change_percent is not None else ""]
             for h in police.hotspots
         ]  # fmt: skip
         lines += table(["Neighbourhood", "Local authority", "Violence", "Share", "Change"],
@@ -67,7 +68,7 @@ def police_lines(police: PoliceViolence) -> list[str]:
         lines += ["", "By local authority (violence like for like)"]
         rows = [
             [a.local_authority, fmt.count(a.violence), fmt.count(a.violence_before),
-             fmt.change_words(a.change_percent) if a.change_percent is not None else "",
+             crime_words.change_words(a.change_percent) if a.change_percent is not None else "",
              fmt.count(a.robbery), fmt.count(a.weapons)]
             for a in police.authorities
         ]  # fmt: skip
@@ -83,14 +84,14 @@ def hospital_lines(h: Hospital | None) -> list[str]:
     lines.append(
         f"  Attendances: {n(h.last_12)} against {n(h.previous_12)}"
         + (
-            f", {fmt.change_words(h.change_percent)}"
+            f", {crime_words.change_words(h.change_percent)}"
             if h.change_percent is not None and not h.like_for_like
             else ""
         )
     )
     if h.like_for_like:
         said = (
-            fmt.change_words(h.change_percent)
+            crime_words.change_words(h.change_percent)
             if h.change_percent is not None
             else "not compared (no department sent data in the same months of both years)"
             if h.previous_both == 0
@@ -106,7 +107,9 @@ def hospital_lines(h: Hospital | None) -> list[str]:
         f" against {n(h.knife_previous_12)} ({p(h.knife_share_before) or 'share not shown'})"
     )
     for gap in h.gaps:
-        lines.append(f"  DATA GAP: {gap.department} sent nothing for {fmt.month_runs(gap.months)}.")
+        lines.append(
+            f"  DATA GAP: {gap.department} sent nothing for {crime_words.month_runs(gap.months)}."
+        )
     lines += ["", "By month"]
     rows = [
         [month_label(m.month), n(m.attendances), n(m.knife), p(m.knife_share),
@@ -156,16 +159,18 @@ def _(answer: ViolenceAnswer) -> tuple[str, list[Block]]:
     if v.month is None:
         blocks.append(section(escape(v.note or "No police-recorded crime held.")))
     else:
-        said = "\n".join(f"• {escape(fmt.twelve_months(f))}" for f in police.figures.values())
+        said = "\n".join(
+            f"• {escape(crime_words.twelve_months(f))}" for f in police.figures.values()
+        )
         blocks.append(section(f"*Police-recorded, 12 months to {month_label(v.month)}*\n{said}"))
-        stopped = fmt.not_published(v)
+        stopped = crime_words.not_published(v)
         if stopped:
             blocks.append(section(f":rotating_light: *{escape(stopped)}*"))
         if police.hotspots:
             rows = "\n".join(
                 f"{i}. {escape(s.name)} ({escape(s.local_authority)}): {fmt.count(s.violence)}"
                 f" ({p(s.share)})"
-                + (f", {fmt.change_words(s.change_percent)}" if s.change_percent is not None
+                + (f", {crime_words.change_words(s.change_percent)}" if s.change_percent is not None
                    else "")
                 for i, s in enumerate(police.hotspots, start=1)
             )  # fmt: skip
@@ -181,7 +186,7 @@ def _(answer: ViolenceAnswer) -> tuple[str, list[Block]]:
         if police.authorities:
             rows = "\n".join(
                 f"• {escape(a.local_authority)}: {fmt.count(a.violence)}"
-                + (f", {fmt.change_words(a.change_percent)}" if a.change_percent is not None
+                + (f", {crime_words.change_words(a.change_percent)}" if a.change_percent is not None
                    else "")
                 + f"; robbery {fmt.count(a.robbery)}; weapons {fmt.count(a.weapons)}"
                 for a in police.authorities[:20]
@@ -192,7 +197,11 @@ def _(answer: ViolenceAnswer) -> tuple[str, list[Block]]:
     else:
         lines = [
             f"Attendances: {n(h.last_12)} against {n(h.previous_12)}"
-            + (f", {fmt.change_words(h.change_percent)}" if h.change_percent is not None else ""),
+            + (
+                f", {crime_words.change_words(h.change_percent)}"
+                if h.change_percent is not None
+                else ""
+            ),
             f"Knife or sharp object: {n(h.knife_last_12)} ({p(h.knife_share) or 'not shown'})"
             f" against {n(h.knife_previous_12)} ({p(h.knife_share_before) or 'not shown'})",
         ]
@@ -211,7 +220,7 @@ def _(answer: ViolenceAnswer) -> tuple[str, list[Block]]:
             blocks.append(
                 section(
                     f":warning: *Data gap: {escape(gap.department)} sent nothing for "
-                    f"{escape(fmt.month_runs(gap.months))}.*"
+                    f"{escape(crime_words.month_runs(gap.months))}.*"
                 )
             )
         deps = "\n".join(
@@ -235,7 +244,7 @@ def summary_lines(answer: ViolenceAnswer) -> list[str]:
     if v.month is None:
         lines.append(v.note or "No police-recorded crime held.")
     else:
-        lines.append(f"Police: {fmt.twelve_months(v)}")
+        lines.append(f"Police: {crime_words.twelve_months(v)}")
     if h is None:
         lines.append(hospital_lines(None)[0])
     else:
@@ -243,14 +252,14 @@ def summary_lines(answer: ViolenceAnswer) -> list[str]:
         if h.like_for_like:  # a department missing a month: compared only like for like
             said += f"; like for like: {n(h.last_both)} against {n(h.previous_both)}"
         if h.change_percent is not None:
-            said += f", {fmt.change_words(h.change_percent)}"
+            said += f", {crime_words.change_words(h.change_percent)}"
         lines.append(f"Hospital assault attendances, 12 months to {month_label(h.month)}: {said}")
         lines.append(
             f"By knife or sharp object: {n(h.knife_last_12)} "
             f"({p(h.knife_share) or 'share not shown'}) against {n(h.knife_previous_12)} "
             f"({p(h.knife_share_before) or 'share not shown'})"
         )
-        lines += [f"DATA GAP: {g.department} sent nothing for {fmt.month_runs(g.months)}."
+        lines += [f"DATA GAP: {g.department} sent nothing for {crime_words.month_runs(g.months)}."
                   for g in h.gaps]  # fmt: skip
     return lines
 
