@@ -149,3 +149,21 @@ def test_the_summary_prints_on_one_page_and_the_workbook_on_few(
 def pdf_pages(path: Path) -> int:
     """The pages of a PDF, counted by their page objects (LibreOffice writes them plainly)."""
     return len(re.findall(rb"/Type\s*/Page(?!s)", path.read_bytes()))
+
+
+def test_the_demo_violence_profile_says_synthetic_on_its_face(demo_store: Store) -> None:
+    from oversight.answers import answer, parse_command
+    from oversight.render.blocks import render_blocks
+    from oversight.render.violence_files import profile_files
+
+    profile = answer(demo_store, parse_command("/violence as of 2020-07-31"), NOW, settings())
+    assert profile.synthetic
+    assert render_text(profile).splitlines()[0] == f"{SYNTHETIC_MARK}."
+    assert SYNTHETIC_MARK in str(render_blocks(profile))
+    plain = replace(profile, synthetic=False)
+    assert "SYNTHETIC" not in render_text(plain) and "SYNTHETIC" not in str(render_blocks(plain))
+    marked, unmarked = profile_files(profile), profile_files(plain)
+    for (name, _, drawn), (_, _, bare) in zip(marked, unmarked, strict=True):
+        assert drawn != bare, name  # every picture and the workbook carry the mark
+    book = load_workbook(BytesIO(marked[-1][2]))
+    assert all(s.cell(1, 1).value == f"{SYNTHETIC_MARK}." for s in book.worksheets)

@@ -18,7 +18,7 @@ from oversight.figures.assaults import (
 )
 from oversight.figures.crime import percent_change
 from oversight.figures.suppression import WITHHELD, Shown, protect, share, shown
-from oversight.figures.vintage import LastImport
+from oversight.figures.vintage import LastImport, is_synthetic
 from oversight.figures.violence import PoliceViolence, police_violence
 from oversight.settings import Settings
 from oversight.store import Store
@@ -87,6 +87,7 @@ class ViolenceAnswer:
     police: PoliceViolence
     hospital: Hospital | None  # None: no attendance by then
     sources: dict[str, LastImport | None] = field(default_factory=dict)
+    synthetic: bool = False  # made from the demo's invented records: said on its face
     command: str = "violence"
 
 
@@ -229,7 +230,11 @@ def violence_answer(
     )
     hospital = hospital_shown(hospital_counts(known.conn, as_of))
     return ViolenceAnswer(
-        as_of, police, hospital, {k: at.known.get(k) for k in ("crimes", "assaults")}
+        as_of,
+        police,
+        hospital,
+        {k: at.known.get(k) for k in ("crimes", "assaults")},
+        synthetic=is_synthetic(store),
     )
 
 

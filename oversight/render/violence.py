@@ -144,6 +144,8 @@ def _first_with_data(h: Hospital) -> int:
 @lines_of.register
 def _(answer: ViolenceAnswer) -> list[str]:
     lines = [title(answer), ""]
+    if answer.synthetic:
+        lines = [f"{fmt.SYNTHETIC_MARK}.", *lines]
     lines += police_lines(answer.police)
     lines += ["", *hospital_lines(answer.hospital)]
     lines += ["", HOSPITAL_NOTE, ""]
@@ -154,6 +156,8 @@ def _(answer: ViolenceAnswer) -> list[str]:
 def _(answer: ViolenceAnswer) -> tuple[str, list[Block]]:
     police, h = answer.police, answer.hospital
     blocks: list[Block] = [header(title(answer)[:150])]
+    if answer.synthetic:
+        blocks.append(section(f":warning: *{fmt.SYNTHETIC_MARK}.*"))
     v = police.violence
     text = title(answer)
     if v.month is None:

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from oversight.answers.violence import ViolenceAnswer
 from oversight.figures.crime import month_label
 from oversight.figures.suppression import FEWER
+from oversight.render.charts import synthetic_mark
 from oversight.render.violence import n
+from oversight.render.words import SYNTHETIC_MARK
 
 BLUE, RED = "#1f77b4", "#c0392b"
 NO_POLICE_FILE = "no police file"
@@ -29,7 +31,13 @@ def _pyplot():
     return plt
 
 
-def _png(fig: object) -> bytes:
+def _png(fig: object, answer: ViolenceAnswer, watermark: bool = True) -> bytes:
+    # The mark across a picture would tint a grid whose colours are its counts: there, the
+    # line beneath says it alone.
+    if answer.synthetic and watermark:
+        synthetic_mark(fig)
+    if answer.synthetic:
+        fig.text(0.01, 0.005, f"{SYNTHETIC_MARK}.", fontsize=8, color="#555555")  # type: ignore[attr-defined]
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=100)  # type: ignore[attr-defined]
     _pyplot().close(fig)
@@ -135,7 +143,7 @@ def violence_map(answer: ViolenceAnswer) -> bytes:
     ax.set_xticks([])
     ax.set_yticks([])
     fig.tight_layout()
-    return _png(fig)
+    return _png(fig, answer)
 
 
 def hours_chart(answer: ViolenceAnswer) -> bytes:
@@ -159,7 +167,7 @@ def hours_chart(answer: ViolenceAnswer) -> bytes:
     ax.set_title(f"Hospital assault attendances by hour of the week, 12 months to {month}\n"
                  "hatched: fewer than 5, or not shown to protect one")  # fmt: skip
     fig.tight_layout()
-    return _png(fig)
+    return _png(fig, answer, watermark=False)
 
 
 @dataclass(frozen=True)
@@ -264,7 +272,7 @@ def trend_chart(answer: ViolenceAnswer) -> bytes:
     fig.suptitle(f"Violence by month, 24 months to {month_label(t.months[-1]) if t.months else ''}"
                  " (shaded: no data that month, not a fall)", y=0.99)  # fmt: skip
     fig.tight_layout(rect=(0, 0, 1, 0.9))
-    return _png(fig)
+    return _png(fig, answer)
 
 
 def workbook(answer: ViolenceAnswer) -> bytes:
@@ -300,6 +308,8 @@ def workbook(answer: ViolenceAnswer) -> bytes:
         sheet = book.active if first else book.create_sheet()
         first = False
         sheet.title = name
+        if answer.synthetic:
+            sheet.append([f"{SYNTHETIC_MARK}."])
         sheet.append(header)
         for row in rows:
             sheet.append([spreadsheet_safe(c) if isinstance(c, str) else c for c in row])
