@@ -22,7 +22,6 @@ from tests.support.slack import (
     ALLOWED,
     AS_OF,
     MEMBER,
-    SLACK_LIMIT,
     ask_bot,
     audit_rows,
     home_opened,
@@ -167,18 +166,23 @@ def test_slacks_rate_limit_is_honoured_by_the_home_publisher_not_by_answer_threa
     assert homes == ["answered"] * len(PEOPLE)
 
 
+HELD_SECONDS = 20
+
+
 def test_home_opens_while_another_process_holds_the_write_lock_do_not_delay_backlog(
     bot_standin, db, cli
 ):
     with running_bot(bot_standin, db, **allowing(bot_standin, PEOPLE)) as bot:
-        holder = hold_write_lock(db, 20)
+        holder = hold_write_lock(db, HELD_SECONDS)
         try:
             started = time.monotonic()
             open_homes(bot.url, PEOPLE)
             ask_bot(bot.url, bot_standin, "during", "/backlog", f"as of {AS_OF}")  # within 3 s
             for person in PEOPLE:  # published at once: only the bookkeeping waits for the lock
                 wait_until(lambda p=person: bot_standin.views(p), f"{person}'s Home tab", 10)
-            assert time.monotonic() - started < SLACK_LIMIT + 2
+            # All eight long before the lock is let go (20 s): none waited for it. (Not a
+            # speed test: eight Home tabs are built one after another, each with its answers.)
+            assert time.monotonic() - started < HELD_SECONDS / 2
             assert home_rows(db) == {}
         finally:
             holder.kill()
