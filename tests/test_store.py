@@ -81,6 +81,12 @@ def test_a_store_has_every_table(store):
         "request_versions",
         "assaults",
         "assault_versions",
+        "assault_month_counts",
+        "assault_month_count_versions",
+        "assault_hour_counts",
+        "assault_hour_count_versions",
+        "assault_place_counts",
+        "assault_place_count_versions",
     }
 
 

@@ -377,3 +377,40 @@ def test_the_home_tab_has_a_short_violence_section_with_the_counts_of_the_files(
     assert section[4] == (
         "DATA GAP: Salford Royal sent nothing for February 2020 to March 2020 (2 months)."
     )
+
+
+def _hospital_json(runner: CliRunner, db: Path, as_of: str) -> dict:
+    env = {"OVERSIGHT_DB": str(db), "OVERSIGHT_NOW": "2020-09-01T09:00"}
+    result = invoke(runner, "ask", "--json", "--as-of", as_of, "/violence", env=env)
+    return json.loads(succeeded(result).stdout)["hospital"]
+
+
+def test_a_revised_hospital_extract_leaves_the_profile_known_before_it_as_it_was(tmp_path):
+    """The counts each import keeps are versioned: June's profile, as known before a later
+    extract moved some of June's attendances to another department and means, is what a store
+    holding only the first extract gives; as known after, what one holding both gives."""
+    first, second = tmp_path / "june.csv", tmp_path / "june-revised.csv"
+    header = ["Attendance Ref", "Department", "Arrived At", "Incident At", "Incident Location",
+              "Means", "Age Band", "Sex"]  # fmt: skip
+    rows = [[f"R-{k}", DEPARTMENTS[k % 2], f"2020-06-{1 + k % 28:02d} 23:{k % 60:02d}", "",
+             PLACES[k % 4], MEANS[k % 5], "18-24", "F"] for k in range(120)]  # fmt: skip
+    revised = [[*r[:1], DEPARTMENTS[1], *r[2:5], "knife", *r[6:]] if i < 30 else r
+               for i, r in enumerate(rows)]  # fmt: skip
+    for path, body in ((first, rows), (second, revised)):
+        with path.open("w", newline="", encoding="utf-8") as file:
+            csv.writer(file).writerows([header, *body])
+    both, alone = tmp_path / "both.db", tmp_path / "alone.db"
+    runner = CliRunner()
+    for db, files in ((both, [(first, "2020-07-10"), (second, "2020-08-10")]),
+                      (alone, [(first, "2020-07-10")])):  # fmt: skip
+        for path, taken in files:
+            env = {"OVERSIGHT_DB": str(db), "OVERSIGHT_NOW": f"{taken}T18:00"}
+            succeeded(invoke(runner, "import", "assaults", str(path), "--as-of", taken, env=env))
+    then = _hospital_json(runner, both, "2020-07-31")
+    assert then == _hospital_json(runner, alone, "2020-07-31")
+    now = _hospital_json(runner, both, "2020-08-31")
+    assert now != then
+    # As known on 31 August: the revised file, counted here.
+    knives = sum(1 for r in revised if r[5] == "knife")
+    assert (now["last_12"], now["knife_last_12"]) == (120, knives)
+    assert (then["last_12"], then["knife_last_12"]) == (120, sum(r[5] == "knife" for r in rows))

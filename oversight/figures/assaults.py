@@ -96,22 +96,19 @@ class HospitalCounts:
 
 def hospital_counts(conn: sqlite3.Connection, as_of: date) -> HospitalCounts:
     """The attendances the store holds that arrived by the end of the latest month ended by
-    ``as_of``: the 24 months to the latest such month with any."""
+    ``as_of``: the 24 months to the latest such month with any. Read from the counts each
+    import keeps by month and department (oversight.importing.assault_counts)."""
     ended = last_ended_month(as_of)
-    end = f"{month_after(ended, 1)}-01"
-    row = conn.execute("SELECT max(arrived_at) FROM assaults WHERE arrived_at < ?", (end,))
-    newest = row.fetchone()[0]
-    if newest is None:
+    row = conn.execute("SELECT max(month) FROM assault_month_counts WHERE month <= ?", (ended,))
+    month = row.fetchone()[0]
+    if month is None:
         return HospitalCounts(as_of, None)
-    month = newest[:7]
     months = months_to(month, MONTHS_SHOWN)
-    first, end = f"{months[0]}-01", f"{month_after(month, 1)}-01"
     cells: dict[str, dict[str, tuple[int, int]]] = {}
     for m, department, n, knife in conn.execute(
-        "SELECT substr(arrived_at, 1, 7), department, count(*), "
-        "coalesce(sum(means = ?), 0) FROM assaults WHERE arrived_at >= ? AND arrived_at < ? "
-        "GROUP BY 1, 2",
-        (KNIFE, first, end),
+        "SELECT month, department, attendances, knife FROM assault_month_counts "
+        "WHERE month BETWEEN ? AND ?",
+        (months[0], month),
     ):
         cells.setdefault(m, {})[department] = (n, knife)
     departments = sorted({d for by in cells.values() for d in by})
@@ -121,23 +118,21 @@ def hospital_counts(conn: sqlite3.Connection, as_of: date) -> HospitalCounts:
         missing = [m for m in months if sending[0] < m and d not in cells.get(m, {})]
         if missing:
             gaps.append(DepartmentGap(d, missing))
-    last_first = f"{months[-12]}-01"
+    last_first = months[-12]
     hours = [[0] * 24 for _ in DAYS]
-    # SQLite's %w is 0 for Sunday: Monday is 0 here.
     for weekday, hour, n in conn.execute(
-        "SELECT (CAST(strftime('%w', coalesce(incident_at, arrived_at)) AS INTEGER) + 6) % 7, "
-        "CAST(substr(coalesce(incident_at, arrived_at), 12, 2) AS INTEGER), count(*) "
-        "FROM assaults WHERE arrived_at >= ? AND arrived_at < ? GROUP BY 1, 2",
-        (last_first, end),
+        "SELECT weekday, hour, SUM(attendances) FROM assault_hour_counts "
+        "WHERE month BETWEEN ? AND ? GROUP BY 1, 2",
+        (last_first, month),
     ):
         hours[weekday][hour] += n
     places: Counter = Counter()
-    for text, n in conn.execute(
-        "SELECT incident_location, count(*) FROM assaults WHERE arrived_at >= ? "
-        "AND arrived_at < ? GROUP BY 1",
-        (last_first, end),
+    for place, n in conn.execute(
+        "SELECT place, SUM(attendances) FROM assault_place_counts "
+        "WHERE month BETWEEN ? AND ? GROUP BY 1",
+        (last_first, month),
     ):
-        places[normal_location(text)] += n
+        places[place or None] += n
     return HospitalCounts(as_of, month, months, cells, departments, gaps, hours, places)
 
 

@@ -36,6 +36,9 @@ TABLE_KINDS = {
     "crime_area_types": "crimes",
     "requests": "requests",
     "assaults": "assaults",
+    "assault_month_counts": "assaults",
+    "assault_hour_counts": "assaults",
+    "assault_place_counts": "assaults",
 }
 
 

@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 
 from oversight.case_totals import adjust_case_totals
+from oversight.importing.assault_counts import adjust_assault_counts
 from oversight.importing.assaults import ASSAULT_COLUMNS, check_assault, import_assaults
 from oversight.importing.crimes import STREET_COLUMNS, import_crimes
 from oversight.importing.kind import Column, Kind, Row
@@ -264,6 +265,7 @@ ASSAULTS = KINDS.register(
         columns=ASSAULT_COLUMNS,
         # Sent monthly, some days after the month: stale once a month and a fortnight old.
         stale_after_days=45,
+        after_write=adjust_assault_counts,
     )
 )
 
