@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
 import subprocess
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from io import BytesIO
@@ -21,8 +23,9 @@ from oversight.render.charts import crime_chart, crime_chart_data, digest_chart
 from oversight.render.text import render_text
 from oversight.render.words import SYNTHETIC_MARK
 from oversight.render.workbook import HEADER_ROW, PORTRAIT_WIDTH, TITLE_ROW, digest_workbook
-from oversight.store import Store
+from oversight.store import Store, open_store
 from tests.support.data import NOW, settings
+from tests.support.processes import copy_database
 
 AS_OF = date(2020, 6, 30)
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -84,8 +87,20 @@ def test_the_source_lines_wrap_within_the_printed_width(demo_store: Store) -> No
     assert f"B{row[0].row}:D{row[0].row}" in merged
 
 
-def test_a_real_store_has_no_synthetic_mark(demo_store: Store) -> None:
-    digest = replace(demo_digest(demo_store), synthetic=False)
+@pytest.fixture
+def real_store(demo_store: Store, tmp_path: Path) -> Iterator[Store]:
+    """The demo's records as if a person had imported them: nothing marks them synthetic."""
+    path = copy_database(demo_store.path, tmp_path / "oversight.db")
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE imports SET imported_by = 'analyst'")
+    conn.close()
+    with open_store(path) as store:
+        yield store
+
+
+def test_a_real_store_has_no_synthetic_mark(real_store: Store) -> None:
+    digest = demo_digest(real_store)
+    assert not digest.synthetic
     book = saved(digest)
     assert not any("SYNTHETIC" in str(s.cell(1, 1).value) for s in book.worksheets)
     assert "SYNTHETIC" not in render_text(digest)
@@ -161,9 +176,23 @@ def test_the_demo_violence_profile_says_synthetic_on_its_face(demo_store: Store)
     assert render_text(profile).splitlines()[0] == f"{SYNTHETIC_MARK}."
     assert SYNTHETIC_MARK in str(render_blocks(profile))
     plain = replace(profile, synthetic=False)
-    assert "SYNTHETIC" not in render_text(plain) and "SYNTHETIC" not in str(render_blocks(plain))
     marked, unmarked = profile_files(profile), profile_files(plain)
     for (name, _, drawn), (_, _, bare) in zip(marked, unmarked, strict=True):
         assert drawn != bare, name  # every picture and the workbook carry the mark
     book = load_workbook(BytesIO(marked[-1][2]))
     assert all(s.cell(1, 1).value == f"{SYNTHETIC_MARK}." for s in book.worksheets)
+
+
+def test_a_real_stores_answers_have_no_synthetic_mark_and_the_demos_cite_it(
+    demo_store: Store, real_store: Store
+) -> None:
+    from oversight.answers import answer, parse_command
+    from oversight.render.blocks import render_blocks
+
+    for typed in ("/backlog", "/violence", "/requests", "/crime", "/oversight home"):
+        query = parse_command(f"{typed} as of 2020-07-31")
+        demo, real = (answer(s, query, NOW, settings()) for s in (demo_store, real_store))
+        assert SYNTHETIC_MARK in render_text(demo), typed  # at least where its source is cited
+        assert SYNTHETIC_MARK in str(render_blocks(demo)), typed
+        assert "SYNTHETIC" not in render_text(real), typed
+        assert "SYNTHETIC" not in str(render_blocks(real)), typed

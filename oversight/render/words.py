@@ -14,7 +14,7 @@ from oversight.figures.integrity import FindingCount
 from oversight.figures.returns import DataReturn
 from oversight.figures.revisions import RevisedFigure
 from oversight.figures.risk import RiskFigures
-from oversight.figures.vintage import LastImport
+from oversight.figures.vintage import SYNTHETIC_IMPORTER, LastImport
 from oversight.importing.kinds import kind_label
 from oversight.values import WORKSTREAM_LABELS, whole_years
 
@@ -178,7 +178,9 @@ def source(
             )
         return f"No {kind_label(kind)} extract has been imported."
     taken = f" (as of {day(last.extract_as_of)})" if last.extract_as_of else ""
-    return f"From {last.file_name}{taken}, imported {moment(last.imported_at)}."
+    said = f"From {last.file_name}{taken}, imported {moment(last.imported_at)}."
+    # Whatever is made from the demo's store says so, wherever its source is cited.
+    return f"{said} {SYNTHETIC_MARK}." if last.imported_by == SYNTHETIC_IMPORTER else said
 
 
 def stale_warning(
