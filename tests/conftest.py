@@ -19,6 +19,7 @@ from tests.support.cli import settings_env
 from tests.support.data import TEST_NOW
 from tests.support.handchecked import load_summer, load_winter
 from tests.support.jobs import CHANNEL
+from tests.support.loopback import loopback_only
 from tests.support.processes import (
     CliRun,
     copy_database,
@@ -123,6 +124,14 @@ def slack_standin() -> Iterator[SlackStandIn]:
     standin = SlackStandIn()
     yield standin
     standin.close()
+
+
+@pytest.fixture(autouse=True)
+def network_attempts() -> Iterator[list[str]]:
+    """Every test runs with its process's sockets held to loopback (tests/support/loopback):
+    the hosts off loopback anything tried to reach, refused, for a test to look at."""
+    with loopback_only() as tried:
+        yield tried
 
 
 @pytest.fixture(autouse=True)

@@ -107,6 +107,8 @@ def test_a_click_whose_response_url_is_elsewhere_is_refused_audited_and_sent_now
         ("", False),
     ],
 )
-def test_only_slacks_response_urls_are_posted_to(url, allowed):
+def test_only_slacks_response_urls_are_posted_to(url, allowed, network_attempts):
     settings = load_settings({"SLACK_API_URL": "http://127.0.0.1:4000/api/"}, None)
     assert (ReplyUrls(settings, audit=print).refused(url) is None) is allowed
+    # Judged from the text alone: Slack's real address is named here, never reached.
+    assert network_attempts == []
