@@ -10,7 +10,6 @@ over every day of 2019-2026.
 
 from __future__ import annotations
 
-import bisect
 from datetime import date, timedelta
 
 import holidays
@@ -18,6 +17,7 @@ import pytest
 
 from oversight.figures.requests import statutory_due
 from oversight.figures.workdays import ENGLAND_AND_WALES, FOI
+from tests.support.foi import FIRST, LAST, reference_due
 
 # (received on, due on under FOI, due on counting England-and-Wales working days only)
 HAND_WORKED = [
@@ -71,37 +71,6 @@ def test_the_statutory_due_date_as_worked_by_hand(received, due, england_and_wal
     assert FOI.nth_after(received, 20) == due
     # The deadline reminders' rule is not the Act's: the difference is the parts of the UK.
     assert ENGLAND_AND_WALES.nth_after(received, 20) == england_and_wales
-
-
-FIRST, LAST = date(2019, 1, 1), date(2026, 12, 31)
-
-
-def _reference_working_days() -> list[date]:
-    """Every FOI working day of 2019-2027, from the holidays package's subdivisions for
-    England, Scotland and Northern Ireland, plus Christmas Day and Good Friday by their names."""
-    years = range(FIRST.year, LAST.year + 2)
-    closed: set[date] = set()
-    for part in ("ENG", "SCT", "NIR"):
-        found = holidays.country_holidays("GB", subdiv=part, years=years)
-        closed |= set(found)
-        closed |= {d for d, name in found.items() if "Good Friday" in name}
-    closed |= {date(y, 12, 25) for y in years}
-    day, end = date(FIRST.year, 1, 1), date(LAST.year + 1, 12, 31)
-    days = []
-    while day <= end:
-        if day.weekday() < 5 and day not in closed:
-            days.append(day)
-        day += timedelta(days=1)
-    return days
-
-
-WORKING = _reference_working_days()
-
-
-def reference_due(received: date) -> date:
-    """The twentieth working day following ``received``: the first working day after it is at
-    ``bisect_right``; nineteen more on."""
-    return WORKING[bisect.bisect_right(WORKING, received) + 19]
 
 
 @pytest.mark.parametrize(("received", "due", "england_and_wales"), HAND_WORKED)

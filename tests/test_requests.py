@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import database_dump, invoke, one_sentence, refused, succeeded
-from tests.test_foi_clock import WORKING, reference_due
+from tests.support.foi import WORKING, reference_due
 
 HEADER = ["Ref", "To", "Subject", "Received On", "Answered On", "Status", "Extended To", "Notes"]
 AUTHORITIES = ["Manchester University NHS FT", "Salford Royal NHS FT", "Pennine Acute NHS Trust"]

@@ -6,6 +6,7 @@ level and inside functions alike, and the modules a package loads from its own f
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -150,3 +151,15 @@ def test_the_wheel_installs_only_oversight_bot_and_jobs(tmp_path: Path):
     assert sorted(declared) == ["bot", "jobs", "oversight"]
     tops = {name.split("/")[0] for name in names if not name.split("/")[0].endswith("dist-info")}
     assert tops == {"bot", "jobs", "oversight"}
+
+
+def test_no_test_module_imports_another():
+    """What tests share lives in conftest.py or tests/support/, not in another test module
+    (importing one runs its module-level set-up, and pytest may collect its tests twice)."""
+    pattern = re.compile(r"^\s*(?:from\s+tests\.test_\w+\s+import|import\s+tests\.test_\w+)", re.M)
+    found = [
+        path.relative_to(REPO).as_posix()
+        for path in sorted((REPO / "tests").glob("**/*.py"))
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []

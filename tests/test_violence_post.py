@@ -14,7 +14,7 @@ from oversight.clock import LONDON
 from tests.support.cli import invoke, succeeded
 from tests.support.jobs import CHANNEL, slack_env
 from tests.support.processes import oversight, start_oversight
-from tests.test_violence import _hospital, _street
+from tests.support.violence import hospital_extracts, street_files
 
 
 @pytest.mark.parametrize(
@@ -35,10 +35,10 @@ def test_the_profile_goes_out_on_the_first_working_day_of_each_month(now, expect
 @pytest.fixture
 def filled(tmp_path: Path) -> Path:
     db = tmp_path / "oversight.db"
-    _street(tmp_path / "street")
+    street_files(tmp_path / "street")
     runner = CliRunner(env={"OVERSIGHT_DB": str(db), "OVERSIGHT_NOW": "2020-07-15T09:00"})
     succeeded(invoke(runner, "import", "crimes", str(tmp_path / "street")))
-    for path in _hospital(tmp_path):
+    for path in hospital_extracts(tmp_path):
         succeeded(invoke(runner, "import", "assaults", str(path)))
     return db
 
