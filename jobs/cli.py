@@ -88,7 +88,6 @@ def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> N
     week; touches no Slack."""
     from oversight.answers.digest import weekly_digest
     from oversight.render.text import render_text
-    from oversight.store import write_private
 
     settings = _settings(ctx)
     day = _as_of(as_of) or settings.clock.today()
@@ -101,15 +100,23 @@ def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> N
     if out is not None:
         from oversight.render.digest import digest_files
 
-        try:
-            out.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as error:
-            raise UserError(f"Cannot make the folder {out}: {error.strerror or error}.") from None
-        written = []
-        for name, _, content in digest_files(result):
-            write_private(out / name, content)  # owner-only: they hold case figures
-            written.append(str(out / name))
-        click.echo(f"Wrote {', '.join(written[:-1])} and {written[-1]}.")
+        _write_files(out, digest_files(result))
+
+
+def _write_files(out: Path, files: list[tuple[str, str, bytes]]) -> None:
+    """Write a preview's files (name, title, content) into ``out``, owner-only (they hold case
+    or hospital figures), and say which."""
+    from oversight.store import write_private
+
+    try:
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"Cannot make the folder {out}: {error.strerror or error}.") from None
+    written = []
+    for name, _, content in files:
+        write_private(out / name, content)
+        written.append(str(out / name))
+    click.echo(f"Wrote {', '.join(written[:-1])} and {written[-1]}.")
 
 
 def _compared_with_sent(store: Store, result: object) -> list[str]:
@@ -243,7 +250,6 @@ def preview_profile(ctx: click.Context, as_of: str | None, out: Path | None) -> 
     """Print the profile as text and write its files; touches no Slack."""
     from oversight.answers.violence import ViolenceOptions, violence_answer
     from oversight.render.text import render_text
-    from oversight.store import write_private
 
     settings = _settings(ctx)
     day = _as_of(as_of) or settings.clock.today()
@@ -253,15 +259,7 @@ def preview_profile(ctx: click.Context, as_of: str | None, out: Path | None) -> 
     if out is not None:
         from oversight.render.violence_files import profile_files
 
-        try:
-            out.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as error:
-            raise UserError(f"Cannot make the folder {out}: {error.strerror or error}.") from None
-        written = []
-        for name, _, content in profile_files(answer):
-            write_private(out / name, content)
-            written.append(str(out / name))
-        click.echo(f"Wrote {', '.join(written[:-1])} and {written[-1]}.")
+        _write_files(out, profile_files(answer))
 
 
 @profile.command("send")

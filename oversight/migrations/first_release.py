@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from oversight.case_totals import CASE_AGES_SQL, rebuild_case_daily
@@ -235,3 +236,16 @@ def _v8_crime_gap_runs(db: Database) -> None:
 # "As of a date"): every column of the row, the import that wrote that version, and the import
 # that replaced it. The rows as they stood after import X are those written by X or before and
 # not replaced by then.
+
+
+# In order: the number a store is at is its position in MIGRATIONS (oversight.migrations).
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _v1_tables,
+    _v2_case_daily,
+    _v3_drop_case_indexes,
+    _v4_digest_ledger,
+    _v5_reconciliation,
+    _v6_recorded_crime,
+    _v7_home_tabs,
+    _v8_crime_gap_runs,
+]

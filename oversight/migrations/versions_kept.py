@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from oversight.case_totals import CASE_RISK_AGES_SQL, DAILY_COLUMNS
@@ -230,3 +231,13 @@ def _v13_violence_profile(db: Database) -> None:
             f"PRIMARY KEY (month, department{key})) WITHOUT ROWID"
         )
         versions_table(conn, table)
+
+
+# In order: the number a store is at is its position in MIGRATIONS (oversight.migrations).
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _v9_vintages,
+    _v10_street_places,
+    _v11_vintage_snapshots,
+    _v12_requests_and_risk,
+    _v13_violence_profile,
+]
