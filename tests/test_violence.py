@@ -22,6 +22,7 @@ from tests.support.violence import (
     AREAS,
     DEPARTMENTS,
     GAP,
+    ISTV_HEADER,
     LAST,
     MEANS,
     MONTHS,
@@ -349,15 +350,13 @@ def test_a_revised_hospital_extract_leaves_the_profile_known_before_it_as_it_was
     extract moved some of June's attendances to another department and means, is what a store
     holding only the first extract gives; as known after, what one holding both gives."""
     first, second = tmp_path / "june.csv", tmp_path / "june-revised.csv"
-    header = ["Attendance Ref", "Department", "Arrived At", "Incident At", "Incident Location",
-              "Means", "Age Band", "Sex"]  # fmt: skip
     rows = [[f"R-{k}", DEPARTMENTS[k % 2], f"2020-06-{1 + k % 28:02d} 23:{k % 60:02d}", "",
              PLACES[k % 4], MEANS[k % 5], "18-24", "F"] for k in range(120)]  # fmt: skip
     revised = [[*r[:1], DEPARTMENTS[1], *r[2:5], "knife", *r[6:]] if i < 30 else r
                for i, r in enumerate(rows)]  # fmt: skip
     for path, body in ((first, rows), (second, revised)):
         with path.open("w", newline="", encoding="utf-8") as file:
-            csv.writer(file).writerows([header, *body])
+            csv.writer(file).writerows([ISTV_HEADER, *body])
     both, alone = tmp_path / "both.db", tmp_path / "alone.db"
     runner = CliRunner()
     for db, files in ((both, [(first, "2020-07-10"), (second, "2020-08-10")]),

@@ -15,17 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.cli import invoke, succeeded
+from tests.support.violence import ISTV_HEADER
 
-HEADER = [
-    "Attendance Ref",
-    "Department",
-    "Arrived At",
-    "Incident At",
-    "Incident Location",
-    "Means",
-    "Age Band",
-    "Sex",
-]
+HEADER = ISTV_HEADER
 ROWS = [
     ["MRI-1", "Manchester Royal Infirmary", "2020-01-03 23:10", "2020-01-03 22:40",
      "Outside the Crown", "knife", "18-24", "M"],
