@@ -50,7 +50,7 @@ def generated(seed: int, as_of: date, n: int = 60) -> list[list[str]]:
 def count_by_hand(rows: list[list[str]], on: date) -> dict:
     """Open, overdue, and answers in the 12 months to ``on`` by authority, counted here."""
     year_before = on.replace(year=on.year - 1)
-    result = {"open": [], "overdue": [], "by_authority": {}}
+    result = {"open": [], "overdue": [], "by_authority": {}, "due": {}}
     for ref, to, _, received, answered, status, extended, _ in sorted(
         rows, key=lambda r: (r[3], r[0])
     ):
@@ -58,6 +58,7 @@ def count_by_hand(rows: list[list[str]], on: date) -> dict:
         if received_on > on:
             continue
         due = date.fromisoformat(extended) if extended else reference_due(received_on)
+        result["due"][ref] = due
         answered_on = date.fromisoformat(answered) if answered else None
         if status == "withdrawn":
             continue
@@ -93,8 +94,10 @@ def test_requests_figures_match_a_count_by_hand(runner, tmp_path, seed):
     overdue = [r["ref"] for r in listed if r["state"] == "open" and r["days_left"] < 0]
     assert overdue == expected["overdue"]
     for r in listed:
+        # The due date as reckoned here (the reference clock, or the extension given).
+        due = expected["due"][r["ref"]]
+        assert r["due_on"] == due.isoformat(), r["ref"]
         if r["state"] == "open":
-            due = date.fromisoformat(r["due_on"])
             left = uk_working_days_after(AS_OF, due) if due >= AS_OF else None
             if left is not None:
                 assert r["working_days_left"] == left
