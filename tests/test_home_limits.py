@@ -78,15 +78,14 @@ def test_a_flood_of_opens_publishes_once_per_person_and_backlog_is_still_prompt(
     bot_standin, db, cli
 ):
     people = PEOPLE[:4]
-    with running_bot(bot_standin, db, **allowing(bot_standin, people)) as bot:
-        started = time.monotonic()
+    # An interval longer than the test, so that "once each" holds however slow the machine.
+    once = {**allowing(bot_standin, people), "HOME_PUBLISH_INTERVAL_SECONDS": "3600"}
+    with running_bot(bot_standin, db, **once) as bot:
         open_homes(bot.url, people * 50)  # 200 opens, 50 each, in a second or two
         ask_bot(bot.url, bot_standin, "during", "/backlog", f"as of {AS_OF}")  # within 3 s
         for person in people:
             wait_until(lambda p=person: bot_standin.views(p), f"{person}'s Home tab", 10)
         time.sleep(1)  # time for any further publish, were one coming
-        within = time.monotonic() - started
-    assert within < 10  # all inside one HOME_PUBLISH_INTERVAL_SECONDS (the default, 10 s)
     published = [call.params["user_id"] for call in bot_standin.calls_to("views.publish")]
     assert sorted(published) == sorted(people)  # once each
     homes = [(r["user_id"], r["outcome"]) for r in audit_rows(cli) if r["command"] == "home"]
@@ -166,7 +165,7 @@ def test_slacks_rate_limit_is_honoured_by_the_home_publisher_not_by_answer_threa
     assert homes == ["answered"] * len(PEOPLE)
 
 
-HELD_SECONDS = 20
+HELD_SECONDS = 600  # longer than the test: let go only when it is killed
 
 
 def test_home_opens_while_another_process_holds_the_write_lock_do_not_delay_backlog(
@@ -175,14 +174,13 @@ def test_home_opens_while_another_process_holds_the_write_lock_do_not_delay_back
     with running_bot(bot_standin, db, **allowing(bot_standin, PEOPLE)) as bot:
         holder = hold_write_lock(db, HELD_SECONDS)
         try:
-            started = time.monotonic()
             open_homes(bot.url, PEOPLE)
             ask_bot(bot.url, bot_standin, "during", "/backlog", f"as of {AS_OF}")  # within 3 s
             for person in PEOPLE:  # published at once: only the bookkeeping waits for the lock
                 wait_until(lambda p=person: bot_standin.views(p), f"{person}'s Home tab", 10)
-            # All eight long before the lock is let go (20 s): none waited for it. (Not a
-            # speed test: eight Home tabs are built one after another, each with its answers.)
-            assert time.monotonic() - started < HELD_SECONDS / 2
+            # All eight while the other process still holds the lock (it holds it until it is
+            # killed below): none waited for it; only their bookkeeping did.
+            assert holder.poll() is None
             assert home_rows(db) == {}
         finally:
             holder.kill()
