@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from oversight.errors import UserError
 from oversight.settings import Settings
+from oversight.slack.plumbing import retry_after
 from oversight.store import EX_TEMPFAIL, Store
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ def reach_slack(
     started, wait, tries = clock(), 1.0, 0
     while True:
         tries += 1
-        retry_after = 0.0
+        asked = 0.0  # the seconds a rate limit asks for
         try:
             client.auth_test()
             if tries > 1:
@@ -112,7 +113,7 @@ def reach_slack(
             code = error.response.get("error") if isinstance(error.response.data, dict) else None
             if status == 429:
                 reason = "rate limited (HTTP 429)"
-                retry_after = float(error.response.headers.get("Retry-After", 0) or 0)
+                asked = retry_after(error.response.headers) or 0.0  # any case, never a crash
             elif status >= 500:
                 reason = f"HTTP {status}"
             else:
@@ -127,7 +128,7 @@ def reach_slack(
                 "(SLACK_START_SECONDS): check the network and SLACK_API_URL; exiting with "
                 "status 75 to be started again."
             )
-        pause = min(max(wait, retry_after), left)
+        pause = min(max(wait, asked), left)
         log.warning(
             "Slack's Web API at %s cannot be reached yet (%s): trying again in %.0f s (try %d).",
             settings.slack_api_url,
