@@ -372,3 +372,23 @@ def test_a_revised_hospital_extract_leaves_the_profile_known_before_it_as_it_was
     knives = sum(1 for r in revised if r[5] == "knife")
     assert (now["last_12"], now["knife_last_12"]) == (120, knives)
     assert (then["last_12"], then["knife_last_12"]) == (120, sum(r[5] == "knife" for r in rows))
+
+
+def test_a_total_withheld_by_one_breakdown_is_not_given_back_by_a_share():
+    """Two departments of 3 and 4 attendances: their total (7) is withheld, lest it give both
+    away; the busiest hours (5 of the 7) must not give it back as a share."""
+    from oversight.answers.violence import hospital_shown
+    from oversight.figures.assaults import HospitalCounts, months_to
+
+    months = months_to("2020-06", 24)
+    cells = {"2020-06": {"Ward A": (3, 0), "Ward B": (4, 0)}}
+    hours = [[0] * 24 for _ in range(7)]
+    hours[4][22], hours[4][23], hours[5][0] = 2, 2, 1  # Friday night: 5
+    hours[1][10], hours[2][15] = 1, 1
+    counts = HospitalCounts(date(2020, 7, 15), "2020-06", months, cells, ["Ward A", "Ward B"],
+                            [], hours, Counter({"home": 7}))  # fmt: skip
+    shown = hospital_shown(counts)
+    assert shown.last_12 == WITHHELD
+    assert shown.peak is None or shown.peak.share is None
+    assert all(h.share is None for h in shown.hours)
+    assert all(p.share is None for p in shown.places)

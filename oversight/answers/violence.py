@@ -123,11 +123,10 @@ def hospital_shown(c: HospitalCounts) -> Hospital | None:
     names = c.departments
     dep, dep_total = protect(list(c.by_department(c.last_months).values()))
     dep_knife, dep_knife_total = protect(list(c.by_department(c.last_months, True).values()))
-    _, dep_prev_total = protect(list(c.by_department(c.previous_months).values()))
+    dep_prev, dep_prev_total = protect(list(c.by_department(c.previous_months).values()))
     dep_knife_prev, dep_knife_prev_total = protect(
         list(c.by_department(c.previous_months, True).values())
     )
-    dep_prev, _ = protect(list(c.by_department(c.previous_months).values()))
     # A total withheld in any breakdown is withheld wherever it would be shown.
     if WITHHELD in (dep_total, last):
         last = WITHHELD
@@ -162,28 +161,32 @@ def hospital_shown(c: HospitalCounts) -> Hospital | None:
     )
     year = c.total(c.last_months)
     grid_values = [n for day in c.hours for n in day]
-    grid_parts, _ = protect(grid_values)
+    grid_parts, grid_total = protect(grid_values)
     grid = [grid_parts[d * 24 : (d + 1) * 24] for d in range(7)]
+    listed = sorted(
+        ((p, n) for p, n in c.places.items() if p is not None), key=lambda pn: (-pn[1], pn[0])
+    )[:PLACES_SHOWN]
+    rest = year - sum(n for _, n in listed)
+    place_parts, place_total = protect([n for _, n in listed] + [rest])
+    # The hours and places are breakdowns of the year's total too: withheld by any of them, it
+    # is withheld everywhere, and every share below is of the total as shown.
+    if WITHHELD in (grid_total, place_total):
+        last = WITHHELD
     busiest = peak(c.hours)
     peak_shown = None
     if busiest is not None:
         n = shown(busiest.count)
-        peak_shown = Counted(busiest.words(), n, share(n, shown(year)))
+        peak_shown = Counted(busiest.words(), n, share(n, last))
     ranked = sorted(range(7 * 24), key=lambda i: (-grid_values[i], i))[:HOURS_SHOWN]
     hours = [
         Counted(
             f"{DAYS[i // 24]} {i % 24:02d}:00–{(i + 1) % 24:02d}:00",
             grid_parts[i],
-            share(grid_parts[i], shown(year)),
+            share(grid_parts[i], last),
         )
         for i in ranked
         if grid_values[i]
     ]
-    listed = sorted(
-        ((p, n) for p, n in c.places.items() if p is not None), key=lambda pn: (-pn[1], pn[0])
-    )[:PLACES_SHOWN]
-    rest = year - sum(n for _, n in listed)
-    place_parts, _ = protect([n for _, n in listed] + [rest])
     places = [
         Counted(what, part, share(part, last))
         for what, part in zip([p for p, _ in listed] + [ELSEWHERE], place_parts, strict=True)
