@@ -269,10 +269,9 @@ def test_the_trend_draws_a_month_a_department_did_not_send_as_a_gap_not_a_fall(p
 
 
 def test_the_map_moves_local_authority_names_apart_until_none_overlaps():
-    from oversight.render.violence_files import _pyplot, _separate
+    from oversight.render.violence_files import _separate, new_figure
 
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(4, 3))
+    fig, ax = new_figure(figsize=(4, 3))
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     names = [ax.text(0.5, 0.5, la, ha="center", va="center", fontsize=14)
@@ -285,7 +284,6 @@ def test_the_map_moves_local_authority_names_apart_until_none_overlaps():
     for a, b in itertools.combinations(after, 2):
         assert not a.overlaps(b)
     assert [round(b.x0) for b in after] == [round(b.x0) for b in before]  # moved up or down only
-    plt.close(fig)
 
 
 @pytest.mark.parametrize(("day", "stale"), [("2020-07-25", False), ("2020-07-26", True)])

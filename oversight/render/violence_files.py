@@ -9,6 +9,7 @@ import itertools
 import math
 import textwrap
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from oversight.answers.violence import ViolenceAnswer
 from oversight.figures.crime import month_label
@@ -17,18 +18,24 @@ from oversight.render.charts import synthetic_mark
 from oversight.render.violence import n
 from oversight.render.words import SYNTHETIC_MARK
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 BLUE, RED = "#1f77b4", "#c0392b"
 NO_POLICE_FILE = "no police file"
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def _pyplot():
-    import matplotlib
+def new_figure(**subplots: object) -> tuple[Figure, object]:
+    """A figure of its own and its axes (``Figure.subplots``'s arguments), drawn by Agg: no
+    pyplot, so no display and nothing shared between the threads that draw (as in charts)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    figsize = subplots.pop("figsize")
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)  # the canvas the labels are measured on (_separate)
+    return fig, fig.subplots(**subplots)
 
 
 def _png(fig: object, answer: ViolenceAnswer, watermark: bool = True) -> bytes:
@@ -40,7 +47,6 @@ def _png(fig: object, answer: ViolenceAnswer, watermark: bool = True) -> bytes:
         fig.text(0.01, 0.005, f"{SYNTHETIC_MARK}.", fontsize=8, color="#555555")  # type: ignore[attr-defined]
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=100)  # type: ignore[attr-defined]
-    _pyplot().close(fig)
     return out.getvalue()
 
 
@@ -74,7 +80,6 @@ def violence_map(answer: ViolenceAnswer) -> bytes:
     """Each neighbourhood's representative point, sized and coloured by its 12-month violence;
     local-authority names at their centres (moved apart where they would overlap); a scale bar
     and a north arrow. Sized to read at Slack's preview (about 360 pixels wide)."""
-    plt = _pyplot()
     police = answer.police
     places = police.places
     size = (8.0, 7.0)
@@ -84,7 +89,7 @@ def violence_map(answer: ViolenceAnswer) -> bytes:
         high = max(p.latitude for p in places) - min(p.latitude for p in places) + 0.04
         shape = wide * math.cos(math.radians(lat0)) / high
         size = (9.0, min(max(6.4 / shape + 1.4, 4.5), 9.0))
-    fig, ax = plt.subplots(figsize=size)
+    fig, ax = new_figure(figsize=size)
     if places:
         top = max(p.violence for p in places) or 1
         lat0 = sum(p.latitude for p in places) / len(places)
@@ -148,8 +153,9 @@ def violence_map(answer: ViolenceAnswer) -> bytes:
 
 def hours_chart(answer: ViolenceAnswer) -> bytes:
     """A 7 × 24 grid of hospital assaults (suppressed cells hatched, not coloured)."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(10, 3.8))
+    from matplotlib.patches import Rectangle
+
+    fig, ax = new_figure(figsize=(10, 3.8))
     h = answer.hospital
     grid = h.grid if h is not None else [[0] * 24 for _ in DAYS]
     values = [[c if isinstance(c, int) else float("nan") for c in day] for day in grid]
@@ -157,7 +163,7 @@ def hours_chart(answer: ViolenceAnswer) -> bytes:
     for d, day in enumerate(grid):
         for hour, c in enumerate(day):
             if not isinstance(c, int):
-                ax.add_patch(plt.Rectangle((hour - 0.5, d - 0.5), 1, 1, fill=False,
+                ax.add_patch(Rectangle((hour - 0.5, d - 0.5), 1, 1, fill=False,
                                            hatch="///", color="#999999", lw=0))  # fmt: skip
     ax.set_yticks(range(7), DAYS)
     ax.set_xticks(range(0, 24, 2), [f"{x:02d}" for x in range(0, 24, 2)])
@@ -229,10 +235,9 @@ def trend_chart(answer: ViolenceAnswer) -> bytes:
     """Police violence and hospital assaults by month over 24 months, the knife share beneath;
     a month without data (no police file, or a department that sent nothing) is shaded and
     drawn as a gap, not as a fall."""
-    plt = _pyplot()
     t = trend_series(answer)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6.4), sharex=True,
-                                      gridspec_kw={"height_ratios": [2, 1]})  # fmt: skip
+    fig, (top, bottom) = new_figure(nrows=2, ncols=1, figsize=(10, 6.4), sharex=True,
+                                    gridspec_kw={"height_ratios": [2, 1]})  # fmt: skip
     xs = list(range(len(t.months)))
     nan = float("nan")
 
