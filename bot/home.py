@@ -105,9 +105,9 @@ class HomeTabs:
         cutoff = self.settings.clock.now() - timedelta(days=KEEP_DAYS)
         rows = self.store.conn.execute("SELECT user_id, opened_at FROM home_tabs").fetchall()
         gone = [user for user, opened in rows if _before(opened, cutoff)]
+        for user_id in gone:  # as the other bookkeeping: never waiting out another's lock
+            self._books.forget(user_id)
         if gone:
-            with self.store.write() as conn:
-                conn.executemany("DELETE FROM home_tabs WHERE user_id = ?", [(u,) for u in gone])
             log.info("Dropped %d Home tabs not opened for %d days.", len(gone), KEEP_DAYS)
 
     def _publish(self, user_id: str, why: str, last_try: bool) -> bool:
@@ -176,7 +176,8 @@ def _before(moment: object, cutoff: datetime) -> bool:
 class _Bookkeeping:
     """The ``home_tabs`` writes, made on a connection that waits a moment at most for the
     write lock: one the lock refuses is kept (the latest for each person) and written, in
-    order, when ``flush`` finds the lock free. Used by the publisher's thread alone."""
+    order, when ``flush`` finds the lock free. Used by the publisher's thread, and by a refresh
+    dropping Home tabs not opened for long (each write under ``_lock``)."""
 
     def __init__(self, store: Store) -> None:
         self._store = Store(store.path, lock_timeout=BOOKKEEPING_WAIT_SECONDS)
