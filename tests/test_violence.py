@@ -390,3 +390,14 @@ def test_a_total_withheld_by_one_breakdown_is_not_given_back_by_a_share():
     assert shown.peak is None or shown.peak.share is None
     assert all(h.share is None for h in shown.hours)
     assert all(p.share is None for p in shown.places)
+
+
+def test_a_date_before_the_first_extract_says_when_the_first_was_taken(profile):
+    runner = CliRunner(
+        env={"OVERSIGHT_DB": str(profile["db"]), "OVERSIGHT_NOW": "2020-07-15T09:00"}
+    )
+    text = succeeded(invoke(runner, "ask", "--as-of", "2020-07-01", "/violence")).stdout
+    assert (
+        "No hospital assault attendances extract had been taken by 1 Jul 2020 (the latest was "
+        "taken 15 Jul 2020: ask again with revised for what is known of that date now)."
+    ) in text

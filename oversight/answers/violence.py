@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from oversight.answers.commands import COMMANDS, Command, UsageError, answer_model
-from oversight.answers.sources import as_known, vintage_of
+from oversight.answers.sources import as_known, first_since_each, vintage_of
 from oversight.figures.assaults import (
     DAYS,
     DepartmentGap,
@@ -88,6 +88,8 @@ class ViolenceAnswer:
     hospital: Hospital | None  # None: no attendance by then
     sources: dict[str, LastImport | None] = field(default_factory=dict)
     synthetic: bool = False  # made from the demo's invented records: said on its face
+    # Kinds with no extract by the date: the first taken since (said, rather than "none").
+    since: dict[str, LastImport] = field(default_factory=dict)
     command: str = "violence"
 
 
@@ -238,6 +240,7 @@ def violence_answer(
         hospital,
         {k: at.known.get(k) for k in ("crimes", "assaults")},
         synthetic=is_synthetic(store),
+        since=first_since_each(at),
     )
 
 

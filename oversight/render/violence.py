@@ -149,7 +149,7 @@ def _(answer: ViolenceAnswer) -> list[str]:
     lines += police_lines(answer.police)
     lines += ["", *hospital_lines(answer.hospital)]
     lines += ["", HOSPITAL_NOTE, ""]
-    return lines + sources_footer(answer.sources, answer.as_of, {})
+    return lines + sources_footer(answer.sources, answer.as_of, answer.since)
 
 
 @blocks_of.register
@@ -235,7 +235,7 @@ def _(answer: ViolenceAnswer) -> tuple[str, list[Block]]:
         if deps:
             blocks.append(section(f"*By department*\n{deps}"[:2990]))
     blocks.append(context(escape(HOSPITAL_NOTE)))
-    footer = sources_footer(answer.sources, answer.as_of, {})
+    footer = sources_footer(answer.sources, answer.as_of, answer.since)
     blocks.append(context(*(escape(line) for line in footer[:10])))
     return text, blocks
 
@@ -270,7 +270,7 @@ def summary_lines(answer: ViolenceAnswer) -> list[str]:
 
 def summary_blocks(answer: ViolenceAnswer) -> tuple[str, list[Block]]:
     lines = summary_lines(answer)
-    footer = sources_footer(answer.sources, answer.as_of, {})
+    footer = sources_footer(answer.sources, answer.as_of, answer.since)
     blocks = [
         header("Violence: police and hospital"),
         section("\n".join(f"• {escape(line)}" for line in lines)),
