@@ -45,7 +45,6 @@ CRIME_TYPES = (
     "Violent crime",
     "Public disorder and weapons",
 )
-NO_LOCATION = "No Location"
 FILE_NAME = re.compile(r"(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9]+(?:-[a-z0-9]+)*)-street\.csv")
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 # Coordinates are where data.police.uk's forces are (England, Wales, Northern Ireland), with room.

@@ -28,6 +28,7 @@ from oversight.figures.crime_places import (
     Area,
     ForceHeld,
     NotPublished,
+    _words,
     area_named,
     forces,
     forces_held,
@@ -62,10 +63,6 @@ TYPE_WORDS = {
     "pickpocketing": "Theft from the person",
     "drug": "Drugs",
 }
-
-
-def _words(text: str) -> str:
-    return " ".join(text.lower().replace("-", " ").replace("_", " ").split())
 
 
 def crime_type_named(text: str) -> str | None:

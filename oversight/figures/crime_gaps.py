@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from statistics import median
 
+from oversight.extracts.street_format import FIRST_MONTH
+
 # The data-gap rules (README: "Recorded crime").
 GAP_WINDOW = 12  # months present before a month, for low_month and zero_area
 LOW_SHARE = 0.5  # low_month: fewer than this share of the window's median
@@ -41,7 +43,7 @@ class Gap:
 
 # The months a store may hold: data.police.uk began in December 2010. A month outside them in a
 # store (an older oversight accepted any) is left out of every figure; the doctor names it.
-FIRST_MONTH, LAST_MONTH = "2010-12", "9999-12"
+LAST_MONTH = "9999-12"
 
 
 def month_after(month: str, n: int = 1) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from oversight.extracts.identifiers import screen
 from oversight.extracts.opening import open_extract
+from oversight.figures.assaults import KNIFE
 from oversight.importing.kind import Column, Kind, Row
 from oversight.importing.result import ImportResult
 from oversight.importing.tabular import import_rows
@@ -25,7 +26,6 @@ MEANS = (
     "other",
     "unknown",
 )
-KNIFE = "knife or sharp object"
 # Forgiving words for the primary means of assault, as a desk records them (normalised names).
 MEANS_WORDS = {
     **{normalise_name(m): m for m in MEANS},

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from oversight.answers.violence import ViolenceAnswer
 from oversight.figures.crime import month_label
-from oversight.figures.suppression import FEWER
 from oversight.render.charts import synthetic_mark
 from oversight.render.violence import n
 from oversight.render.words import SYNTHETIC_MARK
@@ -333,6 +332,3 @@ def profile_files(answer: ViolenceAnswer) -> list[tuple[str, str, bytes]]:
         (f"violence-trend-{stamp}.png", "Violence by month", trend_chart(answer)),
         (f"violence-profile-{stamp}.xlsx", "Violence profile figures", workbook(answer)),
     ]  # fmt: skip
-
-
-__all__ = ["FEWER", "profile_files"]
