@@ -22,8 +22,12 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.posting import Outcome, PostFailed
-from jobs.tasks import VIOLENCE_JOB, Jobs
+from jobs.tasks import Jobs
 from jobs.triggers import FirstWorkingDayTrigger, WorkingDayTrigger, cron_trigger
+from oversight.answers.alarms import INTEGRITY_JOB, STALE_JOB
+from oversight.answers.digest import DIGEST_JOB
+from oversight.answers.reminders import REMINDER_JOB
+from oversight.answers.violence import VIOLENCE_JOB
 from oversight.clock import LONDON
 from oversight.errors import UserError
 from oversight.settings import Settings
@@ -59,7 +63,7 @@ def job_specs(settings: Settings) -> list[JobSpec]:
     if settings.violence_channel:
         monthly.append(
             JobSpec(
-                "violence-profile",
+                VIOLENCE_JOB,
                 "Violence profile",
                 FirstWorkingDayTrigger(settings.violence_time),
                 f"first working day of the month at VIOLENCE_TIME={settings.violence_time}",
@@ -67,17 +71,17 @@ def job_specs(settings: Settings) -> list[JobSpec]:
         )
     return [
         *monthly,
-        JobSpec("weekly-digest", "Weekly digest", digest, f"DIGEST_CRON={settings.digest_cron}"),
+        JobSpec(DIGEST_JOB, "Weekly digest", digest, f"DIGEST_CRON={settings.digest_cron}"),
         JobSpec(
-            "deadline-reminders",
+            REMINDER_JOB,
             "Deadline reminders",
             reminder,
             f"REMINDER_CRON={settings.reminder_cron}",
         ),
-        JobSpec("stale-data-alarm", "Stale-data alarm", stale, "daily at 09:15"),
+        JobSpec(STALE_JOB, "Stale-data alarm", stale, "daily at 09:15"),
         # Whether the import ran in this process or another: an alert within a minute.
         JobSpec(
-            "integrity-alert",
+            INTEGRITY_JOB,
             "Integrity alerts",
             IntervalTrigger(
                 seconds=INTEGRITY_POLL_SECONDS, start_date=settings.clock.now(), timezone=LONDON
@@ -113,11 +117,11 @@ class Scheduler:
         settings = jobs.settings
         self.specs = job_specs(settings)
         self.actions: dict[str, Callable[[], Outcome]] = {
-            "weekly-digest": jobs.send_digest,
-            "deadline-reminders": jobs.send_reminders,
-            "stale-data-alarm": jobs.send_stale_alarm,
-            "integrity-alert": jobs.send_integrity_alerts,
-            "violence-profile": jobs.send_violence_profile,
+            DIGEST_JOB: jobs.send_digest,
+            REMINDER_JOB: jobs.send_reminders,
+            STALE_JOB: jobs.send_stale_alarm,
+            INTEGRITY_JOB: jobs.send_integrity_alerts,
+            VIOLENCE_JOB: jobs.send_violence_profile,
         }
         self.scheduler = BackgroundScheduler(
             timezone=LONDON,

@@ -26,7 +26,7 @@ from oversight.answers.reminders import (
     reminders,
     request_reminders,
 )
-from oversight.answers.violence import ViolenceAnswer
+from oversight.answers.violence import VIOLENCE_JOB, ViolenceAnswer
 from oversight.errors import UserError
 from oversight.render.blocks import render_blocks
 from oversight.render.digest import digest_files
@@ -35,8 +35,6 @@ from oversight.render.json import to_json
 from oversight.render.text import render_text
 from oversight.settings import Settings
 from oversight.store import Store
-
-VIOLENCE_JOB = "violence-profile"
 
 
 @dataclass

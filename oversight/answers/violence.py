@@ -28,6 +28,9 @@ HOURS_SHOWN = 5
 ELSEWHERE = "elsewhere, or not recorded"
 
 
+VIOLENCE_JOB = "violence-profile"  # the monthly post's job, in the ledger and the schedule
+
+
 @dataclass(frozen=True)
 class HospitalMonth:
     month: str
