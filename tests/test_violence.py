@@ -43,19 +43,22 @@ def _hospital_count(paths: list[Path]) -> dict:
     cells: Counter = Counter()
     knife: Counter = Counter()
     places: Counter = Counter()
+    hours: Counter = Counter()  # (weekday, Monday 0; hour)
     for path in paths:
         with path.open(newline="", encoding="utf-8") as file:
             for row in csv.DictReader(file):
                 month = row["Arrived At"][:7]
                 cells[(month, row["Department"])] += 1
                 knife[(month, row["Department"])] += _knife(row["Means"])
-                if month in LAST:
+                if month in LAST:  # no incident time in these files: the arrival's
+                    arrived = datetime.strptime(row["Arrived At"], "%Y-%m-%d %H:%M")
+                    hours[(arrived.weekday(), arrived.hour)] += 1
                     place = " ".join(
                         "".join(ch if ch.isalnum() or ch.isspace() else " "
                                 for ch in row["Incident Location"].lower()).split()
                     )  # fmt: skip
                     places[place or None] += 1
-    return {"cells": cells, "knife": knife, "places": places}
+    return {"cells": cells, "knife": knife, "places": places, "hours": hours}
 
 
 def _street_count(folder: Path) -> dict:
@@ -197,6 +200,21 @@ def test_hospital_figures_are_those_of_the_files_suppressed(profile):
         parts, shown_total = protect(values)
         assert [r["attendances"] for r in h["months"] if r["month"] in window] == parts
         _not_recoverable(parts, shown_total)
+
+    # Each department's own figures, against the count (or suppressed as the rule allows).
+    def of(d, window, counter=cells):
+        return sum(n for (m, dd), n in counter.items() if dd == d and m in window)
+
+    for d, row in rows.items():
+        assert _agrees(row["attendances"], of(d, LAST)), d
+        assert _agrees(row["knife"], of(d, LAST, knife)), d
+        assert _agrees(row["knife_before"], of(d, PREVIOUS, knife)), d
+        assert row["months_sent"] == sum(1 for m in LAST if cells[(m, d)]), d
+    assert rows[DEPARTMENTS[0]]["attendances"] == of(DEPARTMENTS[0], LAST)  # shown whole
+    # The hours of the week, against the arrivals counted here.
+    for day, by_hour in enumerate(h["grid"]):
+        for hour, shown in enumerate(by_hour):
+            assert _agrees(shown, count["hours"][(day, hour)]), (day, hour)
     parts = [r["attendances"] for r in h["departments"]]
     _not_recoverable(parts, h["last_12"])
     parts = [r["knife"] for r in h["departments"]]
@@ -401,3 +419,33 @@ def test_a_date_before_the_first_extract_says_when_the_first_was_taken(profile):
         "No hospital assault attendances extract had been taken by 1 Jul 2020 (the latest was "
         "taken 15 Jul 2020: ask again with revised for what is known of that date now)."
     ) in text
+
+
+def test_the_profile_workbook_holds_the_counts_and_no_small_hospital_number(profile, tmp_path):
+    """The workbook the monthly post carries, read back cell by cell against the files."""
+    from openpyxl import load_workbook
+
+    runner = CliRunner(
+        env={"OVERSIGHT_DB": str(profile["db"]), "OVERSIGHT_NOW": "2020-07-15T09:00"}
+    )
+    out = tmp_path / "out"
+    succeeded(invoke(runner, "profile", "preview", "--as-of", "2020-07-15", "--out", str(out)))
+    book = load_workbook(out / "violence-profile-2020-07.xlsx")
+    street, count = profile["street"], profile["hospital"]
+    areas = {row[0]: row for row in book["Areas"].iter_rows(min_row=2, values_only=True)}
+    for la in ("Manchester", "Salford"):
+        codes = {c for c, name in AREAS if name.startswith(la)}
+        last = sum(
+            n for (m, c, t), n in street.items() if c in codes and t == TYPES[0] and m in LAST
+        )
+        assert areas[la][1] == last, la
+    months = {row[0]: row for row in book["Months"].iter_rows(min_row=2, values_only=True)}
+    for m in MONTHS:
+        n = sum(v for (mm, _), v in count["cells"].items() if mm == m)
+        assert _agrees(months[m][1], n), m
+    # The hospital counts (not the departments sending): numbers, and none from 1 to 4.
+    for sheet, columns in (("Months", (1, 2)), ("Hospital locations", (1,))):
+        cells = [row[i] for row in book[sheet].iter_rows(min_row=2, values_only=True)
+                 for i in columns]  # fmt: skip
+        assert [v for v in cells if isinstance(v, int) and 1 <= v <= 4] == [], sheet
+        assert all(isinstance(v, int) or v in (FEWER, WITHHELD, "no data") for v in cells), sheet

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from oversight.answers.violence import ViolenceAnswer
 from oversight.figures.crime import month_label
+from oversight.figures.suppression import Shown
 from oversight.render.charts import synthetic_mark
 from oversight.render.violence import n
 from oversight.render.words import SYNTHETIC_MARK
@@ -279,6 +280,12 @@ def trend_chart(answer: ViolenceAnswer) -> bytes:
     return _png(fig, answer)
 
 
+def _cell(value: Shown | None) -> int | str:
+    """A count as a spreadsheet holds it: a number when shown (it can be summed), else the
+    words that stand for it ("fewer than 5", "not shown", "no data")."""
+    return value if isinstance(value, int) else n(value)
+
+
 def workbook(answer: ViolenceAnswer) -> bytes:
     """Hotspots, areas, months and hospital locations (suppressed), one sheet each."""
     from openpyxl import Workbook
@@ -300,12 +307,12 @@ def workbook(answer: ViolenceAnswer) -> bytes:
     if h is not None:
         sheets["Months"] = (
             ["Month", "Hospital attendances", "Knife", "Knife share %", "Departments sending"],
-            [[m.month, n(m.attendances), n(m.knife), m.knife_share, m.departments]
+            [[m.month, _cell(m.attendances), _cell(m.knife), m.knife_share, m.departments]
              for m in h.months],
         )  # fmt: skip
         sheets["Hospital locations"] = (
             ["Location", "Attendances", "Share %"],
-            [[c.what, n(c.attendances), c.share] for c in h.places],
+            [[c.what, _cell(c.attendances), c.share] for c in h.places],
         )
     first = True
     for name, (header, rows) in sheets.items():
