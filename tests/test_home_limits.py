@@ -152,14 +152,14 @@ def test_slacks_rate_limit_is_honoured_by_the_home_publisher_not_by_answer_threa
     retry_after = 4
     with running_bot(bot_standin, db, **allowing(bot_standin, PEOPLE)) as bot:
         bot_standin.rate_limit("views.publish", retry_after)
-        limited_at = time.monotonic()
         open_homes(bot.url, PEOPLE)  # eight people at once: as many as there are answer threads
         ask_bot(bot.url, bot_standin, "during", "/backlog", f"as of {AS_OF}")  # within 3 s
         for person in PEOPLE:
             wait_until(lambda p=person: bot_standin.views(p), f"{person}'s Home tab", 15)
-    calls = bot_standin.calls_to("views.publish")
-    during = [c for c in calls if c.at < limited_at + retry_after]
-    assert len(during) == 1  # told to wait, the publisher waited: one call, not eight
+    calls = sorted(bot_standin.calls_to("views.publish"), key=lambda c: c.at)
+    # Told to wait, the publisher waited: the call after the refused one came Retry-After
+    # later (measured between the calls themselves, whatever the machine's speed).
+    assert calls[1].at - calls[0].at >= retry_after - 0.05
     assert sorted(v for p in PEOPLE for v in [len(bot_standin.views(p))]) == [1] * len(PEOPLE)
     homes = [r["outcome"] for r in audit_rows(cli) if r["command"] == "home"]
     assert homes == ["answered"] * len(PEOPLE)
