@@ -16,6 +16,7 @@ from datetime import date, datetime
 from oversight import ledger
 from oversight.answers.digest import DIGEST_JOB, digest_period
 from oversight.errors import UserError
+from oversight.figures.vintage import taken_sql
 from oversight.ledger import LedgerEntry
 from oversight.store import Store
 
@@ -104,8 +105,8 @@ def late_imports(store: Store, as_of: date, sent_at: datetime | None) -> list[La
     if sent_at is None:
         return []
     rows = store.conn.execute(
-        "SELECT id, kind, file_name, coalesce(extract_as_of, substr(imported_at, 1, 10)), "
-        "imported_at FROM imports WHERE coalesce(extract_as_of, substr(imported_at, 1, 10)) "
+        f"SELECT id, kind, file_name, {taken_sql()}, "
+        f"imported_at FROM imports WHERE {taken_sql()} "
         "<= ? ORDER BY id",
         (as_of.isoformat(),),
     )

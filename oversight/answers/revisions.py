@@ -8,6 +8,7 @@ from datetime import date
 
 from oversight.answers.commands import answer_model
 from oversight.figures.revisions import RevisionTriangle, revision_triangle
+from oversight.figures.vintage import taken_sql
 from oversight.store import Store
 
 
@@ -24,8 +25,7 @@ def revisions(store: Store, as_of: date, since: date | None = None) -> Revisions
     the day the first case extract was taken)."""
     if since is None:
         (first,) = store.conn.execute(
-            "SELECT min(coalesce(extract_as_of, substr(imported_at, 1, 10))) FROM imports "
-            "WHERE kind = 'cases'"
+            f"SELECT min({taken_sql()}) FROM imports WHERE kind = 'cases'"
         ).fetchone()
         since = date.fromisoformat(first) if first else as_of
     return RevisionsAnswer(as_of, revision_triangle(store, since, as_of))

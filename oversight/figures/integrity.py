@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from oversight.figures.crime_places import publication_gaps
+from oversight.figures.vintage import taken_sql
 from oversight.store import Store
 from oversight.values import WORKSTREAMS
 
@@ -163,12 +164,12 @@ class Integrity:
         return sum(c.count for c in self.counts if c.kind == kind)
 
 
-_IMPORTS_SQL = """
+_IMPORTS_SQL = f"""
 SELECT i.id, i.file_name, i.extract_as_of, i.imported_at, coalesce(i.scope, 'all'),
        coalesce(SUM(CASE WHEN f.kind = 'vanished' THEN f.findings END), 0),
        coalesce(SUM(CASE WHEN f.kind = 'reappeared' THEN f.findings END), 0)
 FROM imports i LEFT JOIN import_finding_counts f ON f.import_id = i.id
-WHERE i.kind = 'cases' AND coalesce(i.extract_as_of, substr(i.imported_at, 1, 10)) <= ?
+WHERE i.kind = 'cases' AND {taken_sql("i")} <= ?
 GROUP BY i.id ORDER BY i.id
 """
 
@@ -251,7 +252,7 @@ def crime_gap_findings(
         "FROM import_findings f JOIN ("
         "  SELECT s.force, max(s.import_id) AS import_id FROM crime_scans s "
         "  JOIN imports i ON i.id = s.import_id "
-        "  WHERE coalesce(i.extract_as_of, substr(i.imported_at, 1, 10)) <= ? GROUP BY s.force"
+        f"  WHERE {taken_sql('i')} <= ? GROUP BY s.force"
         ") latest ON f.import_id = latest.import_id AND f.ref = latest.force "
         "WHERE f.month <= ? ORDER BY f.ref, f.month, f.kind, f.area",
         (taken.isoformat(), f"{as_of:%Y-%m}"),
@@ -281,7 +282,7 @@ def latest_import(store: Store, kind: str, as_of: date) -> tuple[int, str] | Non
     and file name."""
     found = store.conn.execute(
         "SELECT id, file_name FROM imports WHERE kind = ? "
-        "AND coalesce(extract_as_of, substr(imported_at, 1, 10)) <= ? ORDER BY id DESC LIMIT 1",
+        f"AND {taken_sql()} <= ? ORDER BY id DESC LIMIT 1",
         (kind, as_of.isoformat()),
     ).fetchone()
     return (found[0], found[1]) if found else None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from oversight.figures.backlog import ALL, percent
+from oversight.figures.vintage import taken_sql
 from oversight.store import Store
 from oversight.values import WORKSTREAMS
 
@@ -23,7 +24,7 @@ from oversight.values import WORKSTREAMS
 HEADLINES = ("outstanding", "reviewed", "ncrs_percent", "referrals_not_sent")
 # The kept per-day totals the headline figures are made from.
 _TOTALS = ("needing_review", "reviewed", "ncrs_answered", "ncrs_compliant", "referral_not_sent")
-_TAKEN = "coalesce(extract_as_of, substr(imported_at, 1, 10))"
+_TAKEN = taken_sql()
 
 Value = int | float | None  # a count, a percentage, or None (a percentage of nothing)
 

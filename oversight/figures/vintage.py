@@ -98,7 +98,16 @@ def is_synthetic(store: Store) -> bool:
 
 
 _IMPORT_COLUMNS = "kind, id, file_name, imported_at, imported_by, extract_as_of, rows_read"
-_TAKEN = "coalesce(extract_as_of, substr(imported_at, 1, 10))"
+
+
+def taken_sql(alias: str = "") -> str:
+    """The day an import's extract was taken, in SQL over ``imports`` (as ``alias``): its
+    as-of date, or, with none, the day it was imported."""
+    a = f"{alias}." if alias else ""
+    return f"coalesce({a}extract_as_of, substr({a}imported_at, 1, 10))"
+
+
+_TAKEN = taken_sql()
 
 
 def _last_import(row: tuple, as_of: date, stale_after_days: int | None) -> LastImport:
