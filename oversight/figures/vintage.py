@@ -15,6 +15,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 
 from oversight.case_totals import DAILY_COLUMNS
@@ -78,7 +79,7 @@ class Vintage:
         known = self.known.get(kind)
         return known.import_id if known is not None else 0
 
-    @property
+    @cached_property  # asked of every statement a past answer runs; a vintage never changes
     def behind(self) -> frozenset[str]:
         """The kinds a later import has changed since: their tables must be read as they were."""
         return frozenset(
