@@ -15,8 +15,8 @@ import re
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime
+from functools import cached_property
 
 from oversight.case_totals import DAILY_COLUMNS
 from oversight.clock import LONDON
