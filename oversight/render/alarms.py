@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from oversight.answers.alarms import CrimeAlarm, IntegrityAlert, StaleAlarm
-from oversight.figures.crime import month_label
 from oversight.figures.integrity import ALARMING
+from oversight.render import crime_words
 from oversight.render import words as fmt
 from oversight.render.blocks import Block, blocks_of, context, escape, header, list_section, section
 from oversight.render.text import lines_of
@@ -26,17 +26,12 @@ def _(answer: StaleAlarm) -> list[str]:
 
 
 def crime_alarm_text(alarm: CrimeAlarm) -> str:
-    s = alarm.stopped
-    return (
-        f"No recorded crime published for {alarm.force} since {month_label(s.latest_month)}: "
-        f"{fmt.plural(s.missing, 'month')} missing as of {fmt.day(alarm.as_of)}."
-    )
+    return f"{crime_words.stopped_publishing(alarm.force, alarm.stopped, alarm.as_of)}."
 
 
 def crime_alarm_detail(alarm: CrimeAlarm) -> str:
     return (
-        f"data.police.uk usually publishes a month within "
-        f"{fmt.plural(alarm.stopped.lag_months, 'month')} (CRIME_PUBLICATION_LAG_MONTHS); "
+        f"{crime_words.usual_lag(alarm.stopped)} (CRIME_PUBLICATION_LAG_MONTHS); "
         "/crime and /integrity say what is missing."
     )
 

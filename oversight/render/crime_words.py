@@ -3,7 +3,10 @@ twelve months like for like, months missing in runs, a force that stopped publis
 
 from __future__ import annotations
 
+from datetime import date
+
 from oversight.figures.crime import CrimeFigures, month_after, month_label, percent_change
+from oversight.figures.crime_places import NotPublished
 from oversight.render.words import count, day, pct, plural
 from oversight.values import figure_text
 
@@ -49,16 +52,25 @@ def twelve_months(c: CrimeFigures) -> str:
     return line
 
 
+def stopped_publishing(force: str | None, stopped: NotPublished, as_of: date) -> str:
+    """ "No recorded crime published for F since June 2020: 12 months missing as of 30 Jun
+    2021" (/crime, /violence and the stale-data alarm)."""
+    return (
+        f"No recorded crime published for {force} since {month_label(stopped.latest_month)}: "
+        f"{plural(stopped.missing, 'month')} missing as of {day(as_of)}"
+    )
+
+
+def usual_lag(stopped: NotPublished) -> str:
+    return f"data.police.uk usually publishes a month within {plural(stopped.lag_months, 'month')}"
+
+
 def not_published(c: CrimeFigures) -> str | None:
-    """ "No recorded crime published since June 2020: 12 months missing as of 30 Jun 2021"."""
+    """The force has stopped publishing, said in one sentence; None if it has not."""
     stopped = c.not_published
     if stopped is None:
         return None
-    return (
-        f"No recorded crime published for {c.force} since {month_label(stopped.latest_month)}: "
-        f"{plural(stopped.missing, 'month')} missing as of {day(c.as_of)} (data.police.uk "
-        f"usually publishes a month within {plural(stopped.lag_months, 'month')})."
-    )
+    return f"{stopped_publishing(c.force, stopped, c.as_of)} ({usual_lag(stopped)})."
 
 
 def forces_held(c: CrimeFigures) -> str | None:
