@@ -127,8 +127,8 @@ def _compared_with_sent(store: Store, result: object) -> list[str]:
     from oversight.render.json import to_plain
     from oversight.render.published import published_lines
 
-    entry = ledger.get(store, DIGEST_JOB, result.period)
-    if entry is None or entry.state != "sent":
+    entry = ledger.sent(store, DIGEST_JOB, result.period)
+    if entry is None:
         return []
     published = compare(entry, to_plain(result), store)
     workstreams = [f.workstream for f in result.backlog.figures]

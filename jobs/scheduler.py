@@ -254,8 +254,7 @@ def late_posts(settings: Settings, now: datetime) -> list[str]:
         for spec, when in missed_runs(settings, now):
             if spec.id not in periods or now - when < LATE_AFTER:
                 continue
-            entry = ledger.get(store, spec.id, periods[spec.id](when))
-            if entry is None or entry.state != "sent":
+            if ledger.sent(store, spec.id, periods[spec.id](when)) is None:
                 late.append(
                     f"The {spec.name.lower()} due {when:%a %d %b %Y %H:%M %Z} has not been "
                     f"posted ({_duration(now - when)} late): its log says why (a store locked "

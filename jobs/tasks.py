@@ -126,7 +126,7 @@ class Jobs:
             )
             daily = post_once(self.settings, self.store, self.client, message, force=force)
         due = request_reminders(self.store, as_of, self.settings.reminder_days)
-        new = [r for r in due if not _sent(self.store, REQUEST_JOB, r.period)]
+        new = [r for r in due if ledger.sent(self.store, REQUEST_JOB, r.period) is None]
         if not new:
             return daily
         outcomes = [self._post_request(r) for r in new]
@@ -183,11 +183,6 @@ class Jobs:
             outcomes.append(post_once(self.settings, self.store, self.client, message))
         posted = [o for o in outcomes if o.posted]
         return Outcome(bool(posted), " ".join(o.sentence for o in outcomes))
-
-
-def _sent(store: Store, job: str, period: str) -> bool:
-    entry = ledger.get(store, job, period)
-    return entry is not None and entry.state == "sent"
 
 
 def _findings_upload(alert: IntegrityAlert) -> list[Upload]:

@@ -197,6 +197,12 @@ def get(store: Store, job: str, period: str) -> LedgerEntry | None:
     return _entry(row) if row else None
 
 
+def sent(store: Store, job: str, period: str) -> LedgerEntry | None:
+    """The entry of ``job`` for ``period`` if it was sent; None if it was not (yet)."""
+    entry = get(store, job, period)
+    return entry if entry is not None and entry.state == "sent" else None
+
+
 def history(store: Store, job: str | None = None) -> list[LedgerEntry]:
     sql = f"SELECT {_COLUMNS} FROM digest_ledger"
     params: tuple = ()

@@ -75,8 +75,8 @@ def period_named(text: str) -> str:
 
 def sent_digest(store: Store, period: str) -> LedgerEntry:
     """The digest sent for ``period``, or one sentence saying which were sent."""
-    entry = ledger.get(store, DIGEST_JOB, period)
-    if entry is not None and entry.state == "sent":
+    entry = ledger.sent(store, DIGEST_JOB, period)
+    if entry is not None:
         return entry
     sent = [e.period for e in ledger.history(store, DIGEST_JOB) if e.state == "sent"]
     listed = ", ".join(sorted(sent)[-8:]) if sent else "none yet"
