@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 import click
 
 from oversight.cli import as_of_option, date_option
-from oversight.errors import UserError
 from oversight.settings import Settings, channel_id
 from oversight.store import Store
 
@@ -106,16 +105,9 @@ def preview_digest(ctx: click.Context, as_of: str | None, out: Path | None) -> N
 def _write_files(out: Path, files: list[tuple[str, str, bytes]]) -> None:
     """Write a preview's files (name, title, content) into ``out``, owner-only (they hold case
     or hospital figures), and say which."""
-    from oversight.store import write_private
+    from oversight.store import write_private_files
 
-    try:
-        out.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as error:
-        raise UserError(f"Cannot make the folder {out}: {error.strerror or error}.") from None
-    written = []
-    for name, _, content in files:
-        write_private(out / name, content)
-        written.append(str(out / name))
+    written = [str(path) for path in write_private_files(out, files)]
     click.echo(f"Wrote {', '.join(written[:-1])} and {written[-1]}.")
 
 

@@ -113,6 +113,21 @@ def write_private(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
+def write_private_files(folder: Path, files: list[tuple[str, str, bytes]]) -> list[Path]:
+    """Write files (name, title, content) into ``folder``, made owner-only if new, each
+    owner-only (they hold case or hospital figures); their paths. A folder that cannot be
+    made is one sentence."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"Cannot make the folder {folder}: {error.strerror or error}.") from None
+    written = []
+    for name, _, content in files:
+        write_private(folder / name, content)
+        written.append(folder / name)
+    return written
+
+
 def readable_by_others(path: Path) -> list[str]:
     """The database's files that users other than its owner may read (for a warning)."""
     found = []

@@ -71,27 +71,14 @@ def check_demo_path(path: Path, settings: Settings) -> None:
         raise UserError(f"{path} exists and is not a demo database: give the demo another --db.")
 
 
-def write_profile(store: object, path: Path, settings: Settings) -> list[str]:
+def write_profile(profile: object, path: Path) -> list[str]:
     """The monthly violence profile's pictures and workbook, as ``oversight profile preview``
     writes them, in the folder ``NAME-profile`` beside the demo database: their paths."""
-    from oversight.answers.violence import ViolenceOptions, violence_answer
     from oversight.render.violence_files import profile_files
-    from oversight.store import write_private
+    from oversight.store import write_private_files
 
-    answer = violence_answer(
-        store,  # type: ignore[arg-type]
-        VIOLENCE_AS_OF,
-        ViolenceOptions(),
-        settings.clock.now(),
-        settings,
-    )
-    out = path.with_name(f"{path.stem}-profile")
-    out.mkdir(mode=0o700, exist_ok=True)
-    written = []
-    for name, _, content in profile_files(answer):
-        write_private(out / name, content)
-        written.append(str(out / name))
-    return written
+    files = profile_files(profile)  # type: ignore[arg-type]
+    return [str(p) for p in write_private_files(path.with_name(f"{path.stem}-profile"), files)]
 
 
 def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> None:
@@ -106,12 +93,13 @@ def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> Non
     build_demo(path, settings, later.append)
     with open_store(path) as store:
 
-        def ask(text: str, day: date) -> None:
+        def ask(text: str, day: date) -> object:
             echo("")
             echo(f'$ oversight ask --as-of {day.isoformat()} "{text}"')
             query = parse_command(f"{text} as of {day.isoformat()}")
             result = answer(store, query, settings.clock.now(), settings)
             echo(render_text(result).rstrip("\n"))
+            return result
 
         # The story in the order it happened, each answer as it was known on its date.
         echo("")
@@ -140,8 +128,8 @@ def run_demo(path: Path, settings: Settings, echo: Callable[[str], None]) -> Non
             f"{len(DEPARTMENTS)} emergency departments (each month's imported on the 10th of "
             f"the next), {SILENT_DEPARTMENT} sending nothing for two months:"
         )
-        ask(COMMANDS["violence"].slash, VIOLENCE_AS_OF)
-        written = write_profile(store, Path(path), settings)
+        profile = ask(COMMANDS["violence"].slash, VIOLENCE_AS_OF)
+        written = write_profile(profile, Path(path))
     echo("")
     echo(f"The monthly profile's files (from the synthetic records): {', '.join(written)}.")
     echo("")
