@@ -20,6 +20,7 @@ from oversight.importing.kinds import KINDS, import_extract
 from oversight.store import open_store
 from tests.support.data import CASE_HEADER, assert_totals_are_a_recount
 from tests.support.imports import import_outcome, staged_by_fast_path
+from tests.support.violence import ISTV_HEADER
 
 AS_OF = date(2020, 6, 30)
 
@@ -72,6 +73,68 @@ def test_the_fast_path_stores_and_refuses_exactly_what_the_exact_path_does(rows,
         assert import_outcome(path, True, as_of=AS_OF) == import_outcome(path, False, as_of=AS_OF)
 
 
+# A hospital extract's cells (ISTV), good and bad: every row distinct, read a column at a time.
+ATTENDANCE = ["ED1", "ED2", "ED 3", "ED  4", " ED5", "ED6\u00a0", "", "E" * 81, "ED7", "ED8"]
+DEPARTMENT = ["Royal", "royal  infirmary", "Walk-in, centre", "", "D" * 81]
+MOMENT = [
+    *("2020-01-31 22:15", "2020-01-31 21:00", "2020-06-30 23:59", "2020-01-31T22:15:00"),
+    *("31/01/2020 22:15", "2020-1-31 22:15", "2020-02-30 22:15", "2020-01-31 24:00"),
+    *("2020-07-01 00:00", " 2020-01-31 22:15", "2020-01-31 22:60", "2020-01-31 22:15\u00a0"),
+    *("\u0662020-01-31 22:15", ""),
+]
+LOCATION = ["Park", "", "  pub ,bar ", "line\nbreak", "x" * 201, "Outside the Crown"]
+MEANS = ["knife", "Fist", "unknown", "", "spoon", "GLASS"]
+
+
+@st.composite
+def attendance(draw: st.DrawFn) -> list[str]:
+    cells = [
+        draw(st.sampled_from(ATTENDANCE)),
+        draw(st.sampled_from(DEPARTMENT)),
+        draw(st.sampled_from(MOMENT)),
+        draw(st.sampled_from(MOMENT)),
+        draw(st.sampled_from(LOCATION)),
+        draw(st.sampled_from(MEANS)),
+        draw(st.sampled_from(["18-24", "", " 25-34 "])),
+        draw(st.sampled_from(["M", "F", ""])),
+    ]
+    shape = draw(st.sampled_from(["whole", "whole", "whole", "short", "long"]))
+    return cells[:5] if shape == "short" else [*cells, "extra"] if shape == "long" else cells
+
+
+@pytest.mark.slow  # a long hypothesis run
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(rows=st.lists(attendance(), min_size=1, max_size=12))
+def test_a_hospital_extract_is_stored_or_refused_on_the_fast_path_as_on_the_exact_one(rows):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "assaults.csv"
+        with path.open("w", newline="", encoding="utf-8") as file:
+            csv.writer(file).writerows([ISTV_HEADER, *rows])
+        fast = import_outcome(path, True, as_of=AS_OF, kind="assaults")
+        assert fast == import_outcome(path, False, as_of=AS_OF, kind="assaults")
+
+
+def test_a_valid_hospital_extract_takes_the_fast_path(tmp_path, monkeypatch):
+    rows = [
+        ["ED1", "Royal", "2020-01-31 22:15", "2020-01-31 21:00", "Park", "knife", "18-24", "M"],
+        ["ED2", "Royal", "2020-06-30 23:59", "", "", "Fist", "", ""],
+        ["ED3", "Walk-in", "2020-06-30 23:59", "2020-06-30 23:59", "Pub", "glass", "", "F"],
+    ]
+    path = tmp_path / "assaults.csv"
+    with path.open("w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows([ISTV_HEADER, *rows])
+    staged = []
+    real = bulk.stage
+    monkeypatch.setattr(bulk, "stage", lambda *a: staged.append(real(*a)) or staged[-1])
+    kind, held = import_outcome(path, True, as_of=AS_OF, kind="assaults")
+    assert staged == [3] and kind == "stored"
+    assert [r[:4] for r in sorted(held["assaults"])] == [
+        ("ED1", "Royal", "2020-01-31 22:15", "2020-01-31 21:00"),
+        ("ED2", "Royal", "2020-06-30 23:59", None),
+        ("ED3", "Walk-in", "2020-06-30 23:59", "2020-06-30 23:59"),
+    ]
+
+
 GOOD = [
     ["A1", "DA", "01/07/2019", "yes", "reviewed", "2020-06-01", "Y", "N", ""],
     ["A2", "cp", "2019-07-02", "no", "", "", "", "", ""],
@@ -85,7 +148,7 @@ def test_a_plain_valid_file_takes_the_fast_path(tmp_path, monkeypatch):
     real = bulk.stage
     monkeypatch.setattr(bulk, "stage", lambda *a: staged.append(real(*a)) or staged[-1])
     kind, stored = import_outcome(path, True, as_of=AS_OF)
-    assert kind == "stored" and len(stored) == 3
+    assert kind == "stored" and len(stored["case_reviews"]) == 3
     assert staged == [3]  # the fast path vouched for all three rows
 
 
@@ -141,7 +204,7 @@ def test_keys_of_any_characters_are_stored_as_the_exact_path_stores_them(tmp_pat
     fast = import_outcome(path, True, as_of=AS_OF)
     assert staged == [len(ODD_KEYS)]  # the fast path vouched for every row
     assert fast == import_outcome(path, False, as_of=AS_OF)
-    assert [row[0] for row in fast[1]] == sorted(ODD_KEYS)
+    assert [row[0] for row in fast[1]["case_reviews"]] == sorted(ODD_KEYS)
 
 
 def test_a_quoted_key_holding_a_quote_is_stored_as_the_exact_path_stores_it(tmp_path, monkeypatch):
@@ -154,7 +217,7 @@ def test_a_quoted_key_holding_a_quote_is_stored_as_the_exact_path_stores_it(tmp_
     fast = import_outcome(path, True, as_of=AS_OF)
     assert staged == [3]
     assert fast == import_outcome(path, False, as_of=AS_OF)
-    assert [row[0] for row in fast[1]] == ['A"1', "A,2", "A3"]
+    assert [row[0] for row in fast[1]["case_reviews"]] == ['A"1', "A,2", "A3"]
 
 
 @pytest.mark.parametrize("batch", [bulk.BATCH, 2])
@@ -181,7 +244,7 @@ def test_blank_lines_and_rows_of_blank_cells_are_no_rows_on_the_fast_path(tmp_pa
     fast = import_outcome(path, True, as_of=AS_OF)
     assert staged == [3]
     assert fast == import_outcome(path, False, as_of=AS_OF)
-    assert [row[0] for row in fast[1]] == ["A1", "A2", "A3"]
+    assert [row[0] for row in fast[1]["case_reviews"]] == ["A1", "A2", "A3"]
 
 
 def test_too_many_distinct_rests_are_left_to_the_exact_path(tmp_path, monkeypatch):
@@ -190,7 +253,7 @@ def test_too_many_distinct_rests_are_left_to_the_exact_path(tmp_path, monkeypatc
     staged = staged_by_fast_path(monkeypatch)
     fast = import_outcome(path, True, as_of=AS_OF)
     assert staged == [None]
-    assert fast[0] == "stored" and len(fast[1]) == 3
+    assert fast[0] == "stored" and len(fast[1]["case_reviews"]) == 3
 
 
 def weekly_rows(week: int, refs: range) -> list[list[str]]:

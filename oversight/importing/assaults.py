@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from operator import gt, itemgetter
 from pathlib import Path
 
 from oversight.extracts.identifiers import screen
@@ -122,6 +123,26 @@ def _is_iso_minute(text: str) -> bool:
     )
 
 
+_ISO_MINUTES = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}\n)*")
+_DAY, _TIME = itemgetter(slice(0, 10)), itemgetter(slice(11, 16))
+
+
+def parse_datetimes(texts: list[str]) -> list[object] | None:
+    """Many dates and times at once, as :func:`parse_datetime` gives them, when every one is
+    written as it is stored (``YYYY-MM-DD HH:MM``, the usual export): their shape checked by
+    one regular expression over them all, and each distinct day and time of day once."""
+    if not _ISO_MINUTES.fullmatch("".join(map("{}\n".format, texts))):
+        return None
+    try:
+        for day in set(map(_DAY, texts)):
+            date(int(day[:4]), int(day[5:7]), int(day[8:10]))
+    except ValueError:
+        return None
+    if any(int(t[:2]) > 23 or int(t[3:]) > 59 for t in set(map(_TIME, texts))):
+        return None
+    return list(texts)
+
+
 def parse_means(value: object) -> str:
     text = str(value).strip()
     means = MEANS_WORDS.get(normalise_name(text))
@@ -143,6 +164,24 @@ def parse_label(value: object) -> str:
     if len(text) > 80:
         raise ValueError(f"is {len(text)} characters long: at most 80")
     return text
+
+
+def parse_labels(texts: list[str]) -> list[object] | None:
+    """Many labels at once, as :func:`parse_label` gives them."""
+    labels = list(map(" ".join, map(str.split, texts)))
+    return labels if max(map(len, labels), default=0) <= 80 else None
+
+
+def vouch_assaults(columns: dict[str, list[object]], as_of: date) -> bool:
+    """Whether :func:`check_assault` surely finds nothing in these rows: none arrived after the
+    extract's date, and no incident after its arrival (a blank incident time is no problem)."""
+    arrived, incident = columns["arrived_at"], columns["incident_at"]
+    if max(arrived, default="")[:10] > as_of.isoformat():  # type: ignore[index]
+        return False
+    return not any(map(gt, map(_BLANK_AS_EMPTY.get, incident, incident), arrived))
+
+
+_BLANK_AS_EMPTY: dict[object, object] = {None: ""}
 
 
 def check_assault(row: Row, as_of: date) -> list[tuple[str, str]]:
@@ -168,10 +207,10 @@ def import_assaults(store: Store, kind: Kind, path: Path, **options: object) -> 
 
 
 ASSAULT_COLUMNS = (
-    Column("attendance_ref", parse_label, required=True),
+    Column("attendance_ref", parse_label, required=True, parse_many=parse_labels),
     Column("department", parse_label, required=True),
-    Column("arrived_at", parse_datetime, required=True),
-    Column("incident_at", parse_datetime),
+    Column("arrived_at", parse_datetime, required=True, parse_many=parse_datetimes),
+    Column("incident_at", parse_datetime, parse_many=parse_datetimes),
     Column("incident_location", parse_location),
     Column("means", parse_means, required=True),
     Column("age_band", parse_label),

@@ -26,26 +26,28 @@ from __future__ import annotations
 import csv
 import gc
 import sqlite3
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from itertools import islice, repeat
-from operator import gt, is_, itemgetter
+from operator import gt, itemgetter
 from typing import TypeVar
 
 from oversight.extracts.limits import Extract
+from oversight.importing.columns import ColumnReader, transposed
 from oversight.importing.kind import Column, Kind
-from oversight.values import is_blank, stored_value
+from oversight.values import is_blank
 
 # Distinct rests of a row held in memory: past this the file goes to the exact path, which is
 # about 2.5x slower (a year of weekly extracts passes it after 39 weeks: README, Performance).
-MAX_DISTINCT = 250_000
-MAX_DISTINCT_CHARS = 32 << 20  # and all of them together, held in memory while the file is read
+MAX_DISTINCT = 600_000
+MAX_DISTINCT_CHARS = 48 << 20  # and all of them together, held in memory while the file is read
 BATCH = 50_000  # rows sent to SQLite in one statement
+CHUNK = 32_768  # distinct rests parsed together
 BATCH_CHARS = 4 << 20  # or fewer, when the lines are long
 _PIECE = 2048  # lines read at a time while a batch is gathered
 IN_ORDER = 8  # a batch one key in IN_ORDER of which comes after every key so far is in order
+_FOLLOWS = '":{},"'  # how a rest's number follows its key in a batch's JSON object
 _JOIN = "\x1f"  # joins the rest of a quoted row's cells: a file holding it takes the exact path
 _Item = TypeVar("_Item")
 # The key and the rest of (key, rest), and of what str.partition gives: (key, ",", rest).
@@ -73,16 +75,19 @@ def stage(
     quick = extract.quick
     if not kind.fast or quick is None or len(kind.key) != 1:
         return None
+    key_column = kind.columns[kind.names.index(kind.key[0])]
     key_position = positions[kind.names.index(kind.key[0])]
     rest = [(c, p) for c, p in zip(kind.columns, positions, strict=True) if c.name != kind.key[0]]
     raw, rests, _, pending = _tables(kind)
     conn.execute("BEGIN")  # of the TEMP database only: the store file is not touched
     try:
         found = _Rests()
-        with _no_cycle_collection():  # millions of small tuples, none in a cycle
-            separator, rows = _copy_rows(conn, raw, pending, extract, key_position, found)
         width = len(extract.header)
-        _map_rests(conn, rests, found, kind, rest, key_position, width, separator, as_of)
+        with _no_cycle_collection():  # millions of small tuples, none in a cycle
+            separator, rows = _copy_rows(
+                conn, raw, pending, extract, (key_position, key_column), found
+            )
+            _map_rests(conn, rests, found, kind, rest, key_position, width, separator, as_of)
         names = [c.name for c, _ in rest]
         conn.execute(f"DROP TABLE {staging}")
         # A LEFT JOIN on the rest's number: a look-up by incident reference alone (is it in the
@@ -142,11 +147,12 @@ class _Rests(dict[str, int]):
     """Each distinct rest of a row, numbered as it is first seen; and how many rows have it."""
 
     def __init__(self) -> None:
+        import numpy  # only here: an import that takes the fast path, never an answer
+
         super().__init__()
         self.chars = 0
-        # How a rest's number follows its key in a batch's JSON object: '":7,"'.
-        self.follows: list[str] = []
-        self.rows: Counter[int] = Counter()
+        self._numpy = numpy
+        self.rows = numpy.zeros(0, dtype=numpy.int64)  # by number: 8 bytes a rest
 
     def __missing__(self, text: str) -> int:
         number = len(self)
@@ -154,8 +160,17 @@ class _Rests(dict[str, int]):
         if number >= MAX_DISTINCT or self.chars > MAX_DISTINCT_CHARS:
             raise _Doubt  # too many to hold in memory: the exact path
         self[text] = number
-        self.follows.append(f'":{number},"')
         return number
+
+    def count(self, numbers: list[int]) -> None:
+        """Adds a batch's rows to the counts of their rests."""
+        numpy = self._numpy
+        counted = numpy.bincount(numpy.fromiter(numbers, numpy.int64, len(numbers)))
+        if len(counted) > len(self.rows):
+            self.rows = numpy.concatenate(
+                [self.rows, numpy.zeros(len(counted) - len(self.rows), numpy.int64)]
+            )
+        self.rows[: len(counted)] += counted
 
 
 def _copy_rows(
@@ -163,7 +178,7 @@ def _copy_rows(
     raw: str,
     pending: str,
     extract: Extract,
-    key_position: int,
+    key: tuple[int, Column],
     found: _Rests,
 ) -> tuple[str, int]:
     """Each data row as (key, number of its rest) in ``raw``; the separator the rest is joined
@@ -172,6 +187,7 @@ def _copy_rows(
     # Keyed by the key: a key given twice is refused as it is inserted, and the rows are read
     # back in key order, as the store's index of keys is.
     conn.execute(f"CREATE TABLE {raw} (key TEXT PRIMARY KEY, rest INTEGER NOT NULL) WITHOUT ROWID")
+    key_position, key_column = key
     quick = extract.quick
     if quick.unquoted and key_position == 0:
         # (key, ",", rest) in C; a line with no comma at all is (line, "", ""): its key then
@@ -205,15 +221,19 @@ def _copy_rows(
                 keys, rests = _without_blank_rows(keys, rests, separator)
             if not keys:
                 continue
+            # A key is stored as the file writes it, spaces around it aside (above): a kind
+            # whose key's parse does more says what it makes of many keys at once.
+            if key_column.parse_many is not None and key_column.parse_many(keys) != keys:
+                raise _Doubt
             numbers = list(map(found.__getitem__, rests))
-            found.rows.update(numbers)
+            found.count(numbers)
             if last is None or sum(map(gt, keys, repeat(last))) * IN_ORDER >= len(keys):
-                _insert(conn, raw, keys, numbers, found.follows)
+                _insert(conn, raw, keys, numbers)
                 last = max(keys) if last is None else max(last, max(keys))
             else:
                 if not unsorted:
                     conn.execute(f"CREATE TABLE {pending} (key TEXT, rest INTEGER NOT NULL)")
-                _insert(conn, pending, keys, numbers, found.follows)
+                _insert(conn, pending, keys, numbers)
                 unsorted += len(keys)
             rows += len(keys)
             quick.report()
@@ -262,9 +282,7 @@ def _without_blank_rows(
     return kept_keys, kept_rests
 
 
-def _insert(
-    conn: sqlite3.Connection, raw: str, keys: list[str], numbers: list[int], follows: list[str]
-) -> None:
+def _insert(conn: sqlite3.Connection, raw: str, keys: list[str], numbers: list[int]) -> None:
     """One batch of rows into ``raw``, in one statement.
 
     Keys JSON can hold as they are (printable, no quote, no backslash: nearly every key) go as
@@ -283,7 +301,7 @@ def _insert(
     else:
         parts: list[str] = [""] * (2 * len(keys))
         parts[0::2] = keys
-        parts[1::2] = map(follows.__getitem__, numbers)
+        parts[1::2] = map(_FOLLOWS.format, numbers)
         parts[-1] = parts[-1][:-2] + "}"  # '":7,"' ends the object as '":7}'
         cursor = conn.execute(
             f"INSERT INTO {raw} (key, rest) SELECT key, value FROM json_each(?)",
@@ -305,58 +323,47 @@ def _map_rests(
     as_of: date,
 ) -> None:
     """Each distinct rest of a row parsed and checked once, exactly as the row-by-row path
-    parses and checks a row, into ``rests`` with how many rows have it."""
+    parses and checks a row, into ``rests`` with how many rows have it: a column at a time
+    (oversight.importing.columns)."""
     names = [c.name for c, _ in rest]
     conn.execute(
         f"CREATE TABLE {rests} (rest_id INTEGER PRIMARY KEY, {', '.join(names)}, "
         "rest_rows INTEGER NOT NULL)"
     )
-    # Where each column's cell is among the rest of the row (the key's cell taken out), and
-    # what each text found there parses to and is stored as: a cell repeats across rests (a
-    # date in many), and is parsed once.
-    columns = [
-        (column, None if p is None else (p if p < key_position else p - 1), {})
-        for column, p in rest
-    ]
-    check, key, cells_wanted = kind.check, kind.key[0], width - 1
-    mapped: list[tuple[object, ...]] = []
-    for text, number in found.items():
-        cells = text.rstrip("\r\n").split(separator) if text else [""]
-        if len(cells) > cells_wanted and any(not is_blank(c) for c in cells[cells_wanted:]):
+    reader, columns = ColumnReader(kind, as_of), [c for c, _ in rest]
+    insert = f"INSERT INTO {rests} VALUES ({', '.join('?' * (len(names) + 2))})"
+    texts = list(found)  # in the order they were numbered
+    for start in range(0, len(texts), CHUNK):  # a chunk at a time: the cells split are bulky
+        chunk = texts[start : start + CHUNK]
+        stored = reader.stored_columns(
+            _rest_cells(chunk, rest, key_position, width - 1, separator), columns
+        )
+        if stored is None:
+            raise _Doubt
+        numbers = range(start, start + len(chunk))
+        rows = found.rows[start : start + len(chunk)].tolist()
+        conn.executemany(insert, zip(numbers, *stored, rows, strict=True))
+
+
+def _rest_cells(
+    texts: list[str], rest: list, key_position: int, cells_wanted: int, separator: str
+) -> list[Sequence[object]]:
+    """The cells of each of ``rest``'s columns in the rests of a row ``texts``: a column's
+    cell is where it is in the row, the key's cell taken out."""
+    if not all(map(str.strip, map(str.replace, texts, repeat(separator), repeat("")))):
+        raise _Doubt  # a key with nothing after it: a problem for the exact path to name
+    split = list(map(str.split, map(str.rstrip, texts, repeat("\r\n")), repeat(separator)))
+    cells = transposed(split, cells_wanted)
+    if cells is None:  # rows of other widths: with blank cells after the header's, or fewer
+        if any(not is_blank(c) for row in split for c in row[cells_wanted:]):
             raise _Doubt  # more cells than the header
-        if not text.replace(separator, "").strip():
-            raise _Doubt  # a key with nothing after it: a problem for the exact path to name
-        row: dict[str, object] = {key: None}
-        stored: list[object] = [number]
-        for column, at, memo in columns:
-            cell = cells[at] if at is not None and at < len(cells) else None
-            seen = memo.get(cell)
-            if seen is None:
-                seen = memo[cell] = _parse(column, cell)
-            row[column.name] = seen[0]
-            stored.append(seen[1])
-        parsed = list(row.values())
-        if check(row, as_of):
-            raise _Doubt
-        if not all(map(is_, row.values(), parsed)):  # the check filled in a value
-            stored[1:] = [stored_value(row[n]) for n in names]
-        stored.append(found.rows[number])
-        mapped.append(tuple(stored))
-    conn.executemany(f"INSERT INTO {rests} VALUES ({', '.join('?' * (len(names) + 2))})", mapped)
-
-
-def _parse(column: Column, cell: str | None) -> tuple[object, object]:
-    """A cell's value and how it is stored, as the row-by-row path parses it; a doubt for a
-    problem, which that path will name."""
-    if is_blank(cell):
-        if column.required:
-            raise _Doubt
-        return None, None
-    try:
-        value = column.parse(cell)
-    except ValueError:
-        raise _Doubt from None
-    return value, stored_value(value)
+        padding = [None] * cells_wanted
+        cells = transposed([(row + padding)[:cells_wanted] for row in split], cells_wanted)
+        assert cells is not None
+    return [
+        cells[p if p < key_position else p - 1] if p is not None else [None] * len(texts)
+        for _, p in rest
+    ]
 
 
 def find_changes(

@@ -35,6 +35,10 @@ class Column:
     header: str | None = None
     # What a file without the column is said to lack (columns sharing it are named once).
     absent: str | None = None
+    # Many distinct cells parsed at once, in C, for a column of mostly distinct cells (times of
+    # day, references): their values in order, exactly as ``parse`` gives them; or None when
+    # any is not in the one form it vouches for, and ``parse`` takes each in turn.
+    parse_many: Callable[[list[str]], list[object] | None] | None = None
 
     @property
     def heading(self) -> str:
@@ -76,7 +80,17 @@ class Kind:
     # How a file of this kind is read and written: validated CSV/XLSX rows merged into
     # ``table`` (oversight.importing.tabular), or a format of its own (recorded crime).
     importer: Importer
+    # The rule across a row's columns; it never reads the key, so that it can be run once for
+    # each distinct rest of a row (oversight.importing.columns).
     check: RowCheck = no_rule
+    # The columns ``check`` reads, when not all but the key: it is run once for each distinct
+    # combination of them, on a row holding only them (a column it reads but is not named
+    # here is a KeyError, not a silent None).
+    check_reads: tuple[str, ...] = ()
+    # Given each column's parsed values for many rows, True when ``check`` surely finds no
+    # problem in any of them and fills nothing in: checked a column at a time, in C, rather
+    # than a row at a time (for a kind whose rows are all distinct). False: row by row.
+    vouch: Callable[[dict[str, list[object]], date], bool] | None = None
     # Run inside the import's transaction once rows changed: totals kept beside the rows are
     # moved by (conn, import id, the rows added or changed as they are now, the versions they
     # replaced); each row of those two carries a ``weight``, how many rows it stands for (the
@@ -85,8 +99,8 @@ class Kind:
     # Run inside the import's transaction before rows change: what the extract loses or
     # changes against the store (conn, staging, the rows that differ, import id, scope).
     reconcile: Callable[[sqlite3.Connection, str, str, int, str], list[FindingCount]] | None = None
-    # The fast path (oversight.importing.bulk) checks each distinct rest of a row once: only
-    # for a kind whose ``check`` never reads the key.
+    # The fast path (oversight.importing.bulk) keeps each distinct rest of a row once: for a
+    # kind of big extracts whose rows repeat but for their key.
     fast: bool = False
     # What a row of ``table`` is, where counted ("status": "recorded crime: 29" is 29 crimes
     # to anyone who does not know the table holds month files); blank: ``label``.

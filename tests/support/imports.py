@@ -58,9 +58,12 @@ def cases_table(store: Store) -> list[tuple]:
     ).fetchall()
 
 
-def import_outcome(path: Path, fast: bool, *, as_of: date = AS_OF) -> tuple[str, object]:
-    """What importing cases from ``path`` into a new store comes to: the rows stored, or the
-    refusal and its details; with ``fast`` False, the fast path declines every file."""
+def import_outcome(
+    path: Path, fast: bool, *, as_of: date = AS_OF, kind: str = "cases"
+) -> tuple[str, object]:
+    """What importing a ``kind`` from ``path`` into a new store comes to: the store's every
+    table but the imports', or the refusal and its details; with ``fast`` False, the fast path
+    declines every file."""
     real = bulk.stage
     bulk.stage = real if fast else (lambda *_: None)
     try:
@@ -69,12 +72,13 @@ def import_outcome(path: Path, fast: bool, *, as_of: date = AS_OF) -> tuple[str,
             open_store(Path(folder) / "o.db", create=True) as store,
         ):
             try:
-                run_import(store, "cases", path, as_of=as_of)
+                run_import(store, kind, path, as_of=as_of)
             except UserError as error:
                 details = error.details() if hasattr(error, "details") else []
                 return "refused", (str(error), details)
-            rows = store.conn.execute("SELECT * FROM case_reviews ORDER BY incident_ref")
-            return "stored", rows.fetchall()
+            held = snapshot(store.conn)
+            del held["imports"]  # which path was taken aside, the same record
+            return "stored", held
     finally:
         bulk.stage = real
 
