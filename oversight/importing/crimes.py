@@ -26,6 +26,7 @@ from oversight.errors import UserError
 from oversight.extracts.street_files import MonthFile, read_month_files
 from oversight.extracts.street_format import STREET_HEADER, force_slug, local_authority
 from oversight.figures.crime_gaps import GAP_KINDS, SHRUNK_SHARE, Gap, find_gaps
+from oversight.importing.findings import keep_rows
 from oversight.importing.kind import Column, Kind
 from oversight.importing.result import ImportResult
 from oversight.schema import VERSIONED
@@ -153,23 +154,13 @@ def record_gaps(
     """Look for the data gaps of ``forces`` and keep them, with ``found``, as the findings of
     ``import_id``, which becomes each force's latest scan (crime_scans)."""
     findings = found + find_gaps(conn, sorted(forces))
-    conn.executemany(
-        "INSERT INTO import_findings (import_id, kind, ref, workstream, old, new, month, "
-        "until_month, area, area_code) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                import_id,
-                g.kind,
-                g.force,
-                _text(g.old),
-                _text(g.new),
-                g.month,
-                g.until,
-                g.area,
-                g.code,
-            )
+    keep_rows(
+        conn,
+        import_id,
+        (
+            (g.kind, g.force, None, _text(g.old), _text(g.new), g.month, g.until, g.area, g.code)
             for g in findings
-        ],
+        ),
     )
     conn.executemany(
         "INSERT INTO crime_scans (force, import_id) VALUES (?, ?)",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 
 from oversight.figures.integrity import FindingCount, finding_counts
+from oversight.importing.findings import keep_found
 
 # How a yes/no is written in a finding's old and new values.
 _YES_NO = "CASE {0} WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE '' END"
@@ -101,13 +102,14 @@ def reconcile(
     keeping their last known state and the import that last saw them; clears the mark of those
     that came back. Returns what it found, counted by kind and workstream.
     """
-    insert = "INSERT INTO import_findings (import_id, kind, ref, workstream, old, new) "
     # Back: only the few records marked missing are looked at (a partial index holds them).
-    conn.execute(
-        insert + f"SELECT ?, 'reappeared', s.incident_ref, s.workstream, '', "
-        f"coalesce(s.review_status, '') FROM case_reviews t JOIN {staging} s "
+    keep_found(
+        conn,
+        import_id,
+        "SELECT 'reappeared' AS kind, s.incident_ref AS ref, s.workstream AS workstream, "
+        f"'' AS old, coalesce(s.review_status, '') AS new FROM case_reviews t JOIN {staging} s "
         "ON s.incident_ref = t.incident_ref WHERE t.missing_since_import IS NOT NULL",
-        [import_id],
+        [],
     )
     conn.execute(
         "UPDATE case_reviews AS t SET missing_since_import = NULL, last_seen_import = NULL "
@@ -131,10 +133,13 @@ def reconcile(
         [import_id, import_id, *params],
     )
     conn.execute("DROP TABLE temp.absent")
-    conn.execute(
-        insert + "SELECT ?, 'vanished', incident_ref, workstream, coalesce(review_status, ''), "
-        "'' FROM case_reviews WHERE missing_since_import = ?",
-        [import_id, import_id],
+    keep_found(
+        conn,
+        import_id,
+        "SELECT 'vanished' AS kind, incident_ref AS ref, workstream, "
+        "coalesce(review_status, '') AS old, '' AS new FROM case_reviews "
+        "WHERE missing_since_import = ?",
+        [import_id],
     )
     # The rows that changed at all (found by the import's one pass), then each rule over them.
     pairs = (
@@ -145,13 +150,11 @@ def reconcile(
     (lacks,) = conn.execute("SELECT lacks FROM imports WHERE id = ?", [import_id]).fetchone()
     rules = _CHANGES if "risk_assessed_on" in (lacks or "") else _CHANGES + _RISK_CHANGES
     branches = " UNION ALL ".join(
-        f"SELECT ?, '{kind}', ref, s_workstream, "
-        f"{_columns(old)}, {_columns(new)} FROM pairs WHERE {_columns(when)}"
+        f"SELECT '{kind}' AS kind, ref, s_workstream AS workstream, "
+        f"{_columns(old)} AS old, {_columns(new)} AS new FROM pairs WHERE {_columns(when)}"
         for kind, when, old, new in rules
     )
-    conn.execute(
-        f"WITH pairs AS MATERIALIZED ({pairs}) {insert}{branches}", [import_id] * len(rules)
-    )
+    keep_found(conn, import_id, f"WITH pairs AS MATERIALIZED ({pairs}) {branches}", [])
     found = finding_counts(conn, import_id)
     # Counted once here, so that an answer need not count a year of findings again.
     conn.executemany(

@@ -1,4 +1,4 @@
-"""Migrations 9 on: every version kept, and the kinds and totals added since."""
+"""Migrations 9 on: every version kept, the kinds and totals added since, findings kept densely."""
 
 from __future__ import annotations
 
@@ -233,6 +233,53 @@ def _v13_violence_profile(db: Database) -> None:
         versions_table(conn, table)
 
 
+def _v14_dense_findings(db: Database) -> None:
+    # A year of weekly imports kept a million findings, each spelling out its kind and its
+    # workstream, and indexed apart by import. They are kept densely now: each word once
+    # (finding_words), each finding by its import and its place among that import's findings
+    # (the table is its own index, read by import), with the words' codes. The view
+    # import_findings reads them as before, with the same columns, and takes an insert as the
+    # table did; the importers write the rows themselves (oversight.importing.findings).
+    conn = db.conn
+    conn.execute("CREATE TABLE finding_words (code INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE)")
+    conn.execute(
+        "CREATE TABLE import_finding_rows (import_id INTEGER NOT NULL, id INTEGER NOT NULL, "
+        "kind INTEGER NOT NULL, ref TEXT NOT NULL, workstream INTEGER, old TEXT, new TEXT, "
+        "month TEXT, area TEXT, area_code TEXT, until_month TEXT, "
+        "PRIMARY KEY (import_id, id)) WITHOUT ROWID"
+    )
+    conn.execute(
+        "INSERT INTO finding_words (word) SELECT kind FROM import_findings "
+        "UNION SELECT workstream FROM import_findings WHERE workstream IS NOT NULL"
+    )
+    conn.execute(
+        "INSERT INTO import_finding_rows SELECT f.import_id, "
+        "row_number() OVER (PARTITION BY f.import_id ORDER BY f.id), k.code, f.ref, w.code, "
+        "f.old, f.new, f.month, f.area, f.area_code, f.until_month FROM import_findings f "
+        "JOIN finding_words k ON k.word = f.kind "
+        "LEFT JOIN finding_words w ON w.word = f.workstream ORDER BY f.import_id, f.id"
+    )
+    conn.execute("DROP TABLE import_findings")  # and its index
+    conn.execute(
+        "CREATE VIEW import_findings AS SELECT f.id, f.import_id, k.word AS kind, f.ref, "
+        "w.word AS workstream, f.old, f.new, f.month, f.area, f.area_code, f.until_month "
+        "FROM import_finding_rows f JOIN finding_words k ON k.code = f.kind "
+        "LEFT JOIN finding_words w ON w.code = f.workstream"
+    )
+    # An insert into the view: its words kept, its place the next among its import's (its id,
+    # if given, is not kept).
+    conn.execute(
+        "CREATE TRIGGER import_findings_insert INSTEAD OF INSERT ON import_findings BEGIN "
+        "INSERT OR IGNORE INTO finding_words (word) SELECT NEW.kind "
+        "UNION SELECT NEW.workstream WHERE NEW.workstream IS NOT NULL; "
+        "INSERT INTO import_finding_rows VALUES (NEW.import_id, 1 + coalesce("
+        "(SELECT max(id) FROM import_finding_rows WHERE import_id = NEW.import_id), 0), "
+        "(SELECT code FROM finding_words WHERE word = NEW.kind), NEW.ref, "
+        "(SELECT code FROM finding_words WHERE word = NEW.workstream), NEW.old, NEW.new, "
+        "NEW.month, NEW.area, NEW.area_code, NEW.until_month); END"
+    )
+
+
 # In order: the number a store is at is its position in MIGRATIONS (oversight.migrations).
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v9_vintages,
@@ -240,4 +287,5 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v11_vintage_snapshots,
     _v12_requests_and_risk,
     _v13_violence_profile,
+    _v14_dense_findings,
 ]
