@@ -47,7 +47,6 @@ CHUNK = 32_768  # distinct rests parsed together
 BATCH_CHARS = 4 << 20  # or fewer, when the lines are long
 _PIECE = 2048  # lines read at a time while a batch is gathered
 IN_ORDER = 8  # a batch one key in IN_ORDER of which comes after every key so far is in order
-_FOLLOWS = '":{},"'  # how a rest's number follows its key in a batch's JSON object
 _JOIN = "\x1f"  # joins the rest of a quoted row's cells: a file holding it takes the exact path
 _Item = TypeVar("_Item")
 # The key and the rest of (key, rest), and of what str.partition gives: (key, ",", rest).
@@ -153,6 +152,8 @@ class _Rests(dict[str, int]):
         self.chars = 0
         self._numpy = numpy
         self.rows = numpy.zeros(0, dtype=numpy.int64)  # by number: 8 bytes a rest
+        # How a rest's number follows its key in a batch's JSON object: '":7,"'.
+        self.follows: list[str] = []
 
     def __missing__(self, text: str) -> int:
         number = len(self)
@@ -160,6 +161,7 @@ class _Rests(dict[str, int]):
         if number >= MAX_DISTINCT or self.chars > MAX_DISTINCT_CHARS:
             raise _Doubt  # too many to hold in memory: the exact path
         self[text] = number
+        self.follows.append(f'":{number},"')
         return number
 
     def count(self, numbers: list[int]) -> None:
@@ -228,12 +230,12 @@ def _copy_rows(
             numbers = list(map(found.__getitem__, rests))
             found.count(numbers)
             if last is None or sum(map(gt, keys, repeat(last))) * IN_ORDER >= len(keys):
-                _insert(conn, raw, keys, numbers)
+                _insert(conn, raw, keys, numbers, found.follows)
                 last = max(keys) if last is None else max(last, max(keys))
             else:
                 if not unsorted:
                     conn.execute(f"CREATE TABLE {pending} (key TEXT, rest INTEGER NOT NULL)")
-                _insert(conn, pending, keys, numbers)
+                _insert(conn, pending, keys, numbers, found.follows)
                 unsorted += len(keys)
             rows += len(keys)
             quick.report()
@@ -282,7 +284,9 @@ def _without_blank_rows(
     return kept_keys, kept_rests
 
 
-def _insert(conn: sqlite3.Connection, raw: str, keys: list[str], numbers: list[int]) -> None:
+def _insert(
+    conn: sqlite3.Connection, raw: str, keys: list[str], numbers: list[int], follows: list[str]
+) -> None:
     """One batch of rows into ``raw``, in one statement.
 
     Keys JSON can hold as they are (printable, no quote, no backslash: nearly every key) go as
@@ -301,7 +305,7 @@ def _insert(conn: sqlite3.Connection, raw: str, keys: list[str], numbers: list[i
     else:
         parts: list[str] = [""] * (2 * len(keys))
         parts[0::2] = keys
-        parts[1::2] = map(_FOLLOWS.format, numbers)
+        parts[1::2] = map(follows.__getitem__, numbers)
         parts[-1] = parts[-1][:-2] + "}"  # '":7,"' ends the object as '":7}'
         cursor = conn.execute(
             f"INSERT INTO {raw} (key, rest) SELECT key, value FROM json_each(?)",

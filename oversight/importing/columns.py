@@ -18,23 +18,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from itertools import repeat
-from operator import is_, itemgetter
+from operator import is_
 
 from oversight.importing.kind import Column, Kind, no_rule
 from oversight.values import is_blank, stored_value
 
 MEMO_LIMIT = 4096  # distinct cells remembered per column from batch to batch: dates, labels
-_VALUE, _STORED = itemgetter(0), itemgetter(1)
+RULED_LIMIT = 200_000  # distinct combinations whose ruling is remembered from batch to batch
 Cells = Sequence[object]  # a column's cells, one a row (None: the file lacks the column)
 
 
 class ColumnReader:
     """Reads the cells of many rows of a ``kind``, column by column, as its rows parse and
-    check them; the parsed cells are remembered from one batch to the next."""
+    check them; what each distinct cell parses to, and what the rule makes of each distinct
+    combination of what it reads, are remembered from one batch to the next."""
 
     def __init__(self, kind: Kind, as_of: date) -> None:
         self.kind, self.as_of = kind, as_of
-        self.memos: list[dict[object, tuple[object, object]]] = [{} for _ in kind.columns]
+        # For each column, what each cell seen parses to, and how that is stored.
+        self.values: list[dict[object, object]] = [{} for _ in kind.columns]
+        self.stored: list[dict[object, object]] = [{} for _ in kind.columns]
+        # The combinations the rule has found no problem in; and, by column, what it filled in
+        # for those it filled a value in.
+        self.ruled: set[tuple[object, ...]] = set()
+        self.fills: dict[str, dict[tuple[object, ...], object]] = {}
 
     def stored_columns(
         self, cells: Sequence[Cells], columns: Sequence[Column] | None = None
@@ -47,11 +54,14 @@ class ColumnReader:
         values: list[list[object]] = []
         stored: list[list[object]] = []
         for column, column_cells in zip(columns, cells, strict=True):
-            pairs = self._parse(column, column_cells)
-            if pairs is None:
+            at = self.kind.columns.index(column)
+            if not self._learn(column, column_cells, self.values[at], self.stored[at]):
                 return None
-            values.append(list(map(_VALUE, pairs)))
-            stored.append(list(map(_STORED, pairs)))
+            values.append(list(map(self.values[at].__getitem__, column_cells)))
+            stored.append(list(map(self.stored[at].__getitem__, column_cells)))
+            if len(self.values[at]) > MEMO_LIMIT:  # a column of mostly distinct cells
+                self.values[at].clear()
+                self.stored[at].clear()
         if self.kind.check is no_rule:
             return stored
         vouch = self.kind.vouch
@@ -59,28 +69,31 @@ class ColumnReader:
             return stored
         return self._checked(names, values, stored)
 
-    def _parse(self, column: Column, cells: Cells) -> list[tuple[object, object]] | None:
-        """Each cell's (value, stored value), or None when a cell is refused (or not text)."""
-        memo = self.memos[self.kind.columns.index(column)]
-        new = list(set(cells).difference(memo))
+    def _learn(
+        self,
+        column: Column,
+        cells: Cells,
+        values: dict[object, object],
+        stored: dict[object, object],
+    ) -> bool:
+        """Parses each cell not seen before into ``values`` and ``stored``; False when a cell
+        is refused (or is not text)."""
+        new = list(set(cells).difference(values))
         if not _text_or_none(new):
-            return None  # a workbook's number or date: the row-by-row reading's own rules
+            return False  # a workbook's number or date: the row-by-row reading's own rules
         if column.parse_many is not None and None not in new:
             texts = list(filter(str.strip, new))  # the blank ones are parsed below, as blanks
             many = column.parse_many(texts)
             if many is not None:
-                stored = map(stored_value, many)
-                memo.update(zip(texts, zip(many, stored, strict=True), strict=True))
+                values.update(zip(texts, many, strict=True))
+                stored.update(zip(texts, map(stored_value, many), strict=True))
                 new = list(set(new).difference(texts))
         for cell in new:
             parsed = _parse(column, cell)
             if parsed is None:
-                return None
-            memo[cell] = parsed
-        pairs = list(map(memo.__getitem__, cells))
-        if len(memo) > MEMO_LIMIT:  # a column of mostly distinct cells (a reference)
-            memo.clear()
-        return pairs
+                return False
+            values[cell], stored[cell] = parsed
+        return True
 
     def _checked(
         self, names: list[str], values: list[list[object]], stored: list[list[object]]
@@ -88,24 +101,29 @@ class ColumnReader:
         """The rule across columns, run once for each distinct combination of the columns it
         reads (``Kind.check_reads``; all but the key when not named); None when it finds a
         problem."""
-        key, check, as_of = self.kind.key, self.kind.check, self.as_of
+        key, check, as_of, ruled = self.kind.key, self.kind.check, self.as_of, self.ruled
         reads = self.kind.check_reads
         read = [i for i, name in enumerate(names) if (name in reads if reads else name not in key)]
         read_names = [names[i] for i in read]
         combinations = list(zip(*(values[i] for i in read), strict=True))
-        filled: dict[int, dict[tuple[object, ...], object]] = {}
         width = len(read) + len(key)
-        for combination in set(combinations):
+        for combination in set(combinations).difference(ruled):
             row = dict(zip(read_names, combination, strict=True))  # the columns read, then the key
             row.update(zip(key, repeat(None)))
             if check(row, as_of) or len(row) != width:  # a problem, or a column it made up
                 return None
-            if not all(map(is_, row.values(), combination)):  # the rule filled in a value
-                for at, name, before in zip(read, read_names, combination, strict=True):
-                    if row[name] is not before:
-                        filled.setdefault(at, {})[combination] = stored_value(row[name])
-        for at, fills in filled.items():
+            ruled.add(combination)
+            if all(map(is_, row.values(), combination)):
+                continue
+            for name, before in zip(read_names, combination, strict=True):
+                if row[name] is not before:  # the rule filled in a value (a blank status)
+                    self.fills.setdefault(name, {})[combination] = stored_value(row[name])
+        for name, fills in self.fills.items():
+            at = names.index(name)
             stored[at] = list(map(fills.get, combinations, stored[at]))
+        if len(ruled) > RULED_LIMIT:
+            ruled.clear()
+            self.fills.clear()
         return stored
 
 
