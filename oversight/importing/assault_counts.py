@@ -6,9 +6,10 @@ An import recounts each month and department its rows touched, from the attendan
 now stand, and keeps the counts it replaces as versions (``superseded_by``), so that the
 profile as of a past date reads the counts as they stood then (``oversight.figures.vintage``).
 
-Each month touched is read once (the departments touched in it together), and the places are
-counted by their text as written, in SQL: each distinct text is normalised once, in Python,
-and the counts of the texts that are one place are added up.
+Each month touched is read twice (the departments touched in it together): for the hours of
+the week, and for the places as written, counted in SQL, each distinct text then normalised
+once, in Python, and the counts of the texts that are one place added up (and all of them, for
+the month's counts).
 """
 
 from __future__ import annotations
@@ -34,23 +35,17 @@ _WITHIN = (
     "arrived_at >= ? AND arrived_at < ? AND department IN "
     f"(SELECT department FROM {_TOUCHED} WHERE month = ?)"
 )
-# Each month's counts, one row a department with attendances (a department that has none left
-# in that month has no row: it sent none), or a department, hour of the week, and so on.
-_RECOUNT = {
-    "assault_month_counts": (
-        f"SELECT ?, department, count(*), coalesce(sum(means = ?), 0), ? FROM assaults "
-        f"WHERE {_WITHIN} GROUP BY department",
-        (KNIFE,),
-    ),
-    "assault_hour_counts": (
-        f"SELECT ?, department, {_WEEKDAY}, {_HOUR}, count(*), ? FROM assaults WHERE {_WITHIN} "
-        "GROUP BY 2, 3, 4",
-        (),
-    ),
-}
-# The places as written: each distinct text is normalised after, in Python, once.
+# A month's counts by hour of the week, one row a department, weekday and hour.
+_HOURS = (
+    f"SELECT ?, department, {_WEEKDAY}, {_HOUR}, count(*), ? FROM assaults WHERE {_WITHIN} "
+    "GROUP BY 2, 3, 4"
+)
+# A month's attendances by department and place as written (each distinct text normalised
+# after, in Python, once), with those by knife or sharp object: the month's counts are their
+# sums (a department with no attendance left in the month has no row: it sent none).
 _PLACES = (
-    f"SELECT department, incident_location, count(*) FROM assaults WHERE {_WITHIN} GROUP BY 1, 2"
+    "SELECT department, incident_location, count(*), sum(means = ?) FROM assaults "
+    f"WHERE {_WITHIN} GROUP BY 1, 2"
 )
 
 
@@ -82,16 +77,23 @@ def adjust_assault_counts(
     normal: dict[str | None, str] = {}  # each text as written, normalised ('' when blank)
     for month in months:
         within = (f"{month}-01", f"{month_after(month, 1)}-01", month)
-        for table, (sql, extra) in _RECOUNT.items():
-            rows = conn.execute(sql, (month, *extra, import_id, *within)).fetchall()
-            if rows:
-                marks = ", ".join("?" * len(rows[0]))
-                conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+        conn.executemany(
+            "INSERT INTO assault_hour_counts VALUES (?, ?, ?, ?, ?, ?)",
+            conn.execute(_HOURS, (month, import_id, *within)).fetchall(),
+        )
         places: Counter[tuple[str, str]] = Counter()
-        for department, text, count in conn.execute(_PLACES, within):
+        attendances: Counter[str] = Counter()
+        knives: Counter[str] = Counter()
+        for department, text, count, knife in conn.execute(_PLACES, (KNIFE, *within)):
             if text not in normal:
                 normal[text] = normal_location(text) or ""
             places[department, normal[text]] += count
+            attendances[department] += count
+            knives[department] += knife
+        conn.executemany(
+            "INSERT INTO assault_month_counts VALUES (?, ?, ?, ?, ?)",
+            [(month, d, n, knives[d], import_id) for d, n in attendances.items()],
+        )
         conn.executemany(
             "INSERT INTO assault_place_counts VALUES (?, ?, ?, ?, ?)",
             [(month, d, place, n, import_id) for (d, place), n in places.items()],
