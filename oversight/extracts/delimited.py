@@ -14,7 +14,7 @@ from typing import IO
 
 from oversight.errors import UserError
 from oversight.extracts import limits
-from oversight.extracts.limits import Extract, Progress, Quick
+from oversight.extracts.limits import Extract, Look, Progress, Quick
 from oversight.values import is_blank
 
 # A CSV cell can be no longer than its row; the row is bounded first (see _lines).
@@ -29,18 +29,22 @@ class _Scan:
     plain: bool  # each row is one line: no NUL, no line ending inside quotes, few and short lines
     longest_line: int  # in bytes, at least as many as its characters
     unquoted: bool  # no quote, no carriage return but before a line feed, no unit separator
+    may_hold: bool | None  # what the look found (None: no look): see Extract.may_hold
 
 
 # A line with an odd number of quotes: a quoted cell goes on past its end (or a stray quote).
 _ODD_QUOTES = re.compile(rb'^[^"\n]*(?:"[^"\n]*"[^"\n]*)*"[^"\n]*$', re.MULTILINE)
 
 
-def _scan(raw: IO[bytes]) -> _Scan:
+def _scan(raw: IO[bytes], look: Look | None = None) -> _Scan:
     """The checksum, and whether a CSV is plain: then each row is one line, bounded in length,
-    and the csv module may read the text directly (the checked reader is for the rest)."""
+    and the csv module may read the text directly (the checked reader is for the rest). Each
+    piece of whole lines of a plain CSV is given to ``look`` as it is hashed, until it finds
+    something (a CSV not plain, it may hold anything)."""
     digest = hashlib.sha256()
     lines = longest = 0
     plain = unquoted = True
+    found = False
     carry = b""
     raw.seek(0)
     while True:
@@ -61,12 +65,15 @@ def _scan(raw: IO[bytes]) -> _Scan:
             plain = not odd and lines < limits.MAX_ROWS and longest <= limits.MAX_ROW_CHARS
             unquoted = unquoted and b'"' not in whole and b"\x1f" not in whole
             unquoted = unquoted and whole.count(b"\r") == whole.count(b"\r\n")
+            if look is not None and plain and not found:
+                found = look(whole)
         if len(carry) > limits.MAX_ROW_CHARS:
             plain = False
         if not chunk:
             break
     raw.seek(0)
-    return _Scan(digest.hexdigest(), plain, longest, plain and unquoted)
+    may_hold = None if look is None else found or not plain
+    return _Scan(digest.hexdigest(), plain, longest, plain and unquoted, may_hold)
 
 
 class _CountingReader(io.RawIOBase):
@@ -151,10 +158,12 @@ def separator(raw: IO[bytes], name: str) -> str:
     return splitting[0] if splitting else ","
 
 
-def read_csv(raw: IO[bytes], name: str, progress: Progress | None) -> Extract:
-    """The rows of the CSV open at ``raw``, scanned first for its checksum and shape; its
-    columns separated by commas, semicolons or tabs, as its header line shows."""
-    scan = _scan(raw)
+def read_csv(
+    raw: IO[bytes], name: str, progress: Progress | None, look: Look | None = None
+) -> Extract:
+    """The rows of the CSV open at ``raw``, scanned first for its checksum and shape (and by
+    ``look``); its columns separated by commas, semicolons or tabs, as its header line shows."""
+    scan = _scan(raw, look)
     delimiter = separator(raw, name)
     size = os.fstat(raw.fileno()).st_size
     counter = _CountingReader(raw)
@@ -200,6 +209,7 @@ def read_csv(raw: IO[bytes], name: str, progress: Progress | None) -> Extract:
         sha256=scan.sha256,
         quick=quick,
         note=note,
+        may_hold=scan.may_hold,
     )
 
 

@@ -51,6 +51,23 @@ _SHAPE = str.maketrans("0123456789" + string.ascii_letters, "9" * 10 + "a" * 52)
 _NHS_SHAPES = tuple(f"999{a}999{b}9999" for a in ("", " ", "-") for b in ("", " ", "-"))
 _JOIN = "\x1f"  # neither a letter nor a digit: each cell's edges stay edges when joined
 
+# What a cell the screen refuses for an NHS number or a postcode holds, at least: ten digits
+# (together, or 3-3-4 with spaces or hyphens), or a digit and two of the letters a postcode
+# ends in (as _POSTCODE_IN finds them: the same classes, the same flags; "GIR 0AA" included).
+_MAY_BE = re.compile(r"\d(?:\d\d[ -]?\d{3}[ -]?\d{4}|[ABD-HJLNP-UW-Z]{2})", re.IGNORECASE)
+# The shape of a CSV file's bytes: each ASCII digit 9, each ASCII letter a, each byte of a
+# character beyond ASCII *, and each quote taken out (see could_hold_identifier).
+_BYTE_SHAPE = bytes.maketrans(
+    b"0123456789" + string.ascii_letters.encode() + bytes(range(0x80, 0x100)),
+    b"9" * 10 + b"a" * 52 + b"*" * 0x80,
+)
+# The NHS number's shapes by how they begin: a text without the beginning is not searched for
+# the three shapes that have it.
+_NHS_BYTE_SHAPES = {
+    start: tuple(nhs.encode() for nhs in _NHS_SHAPES if nhs.startswith(start.decode()))
+    for start in (b"999999", b"999 999", b"999-999")
+}
+
 
 def _may_hold_identifier(text: str) -> bool:
     """False only when ``text`` surely holds no NHS number and no postcode (text beyond ASCII,
@@ -59,6 +76,34 @@ def _may_hold_identifier(text: str) -> bool:
         return True
     shape = text.translate(_SHAPE)
     return "9aa" in shape or any(nhs in shape for nhs in _NHS_SHAPES)
+
+
+def could_hold_identifier(text: bytes) -> bool:
+    """False only when no cell of ``text``, whole lines of a CSV file, can hold an NHS number
+    or a postcode, as the screen finds them: then its rows need not be read.
+
+    The csv module takes nothing out of a cell but quotes (those around it, one of each pair
+    within it, and any after a closing one: ``"012"3`` is ``0123``), and neither pattern
+    matches a quote, a separator or a line ending: what either finds in a cell is in the text
+    with its quotes taken out, and in one line of it. In ASCII, that is one of the shapes the
+    rows' look knows; a line beyond ASCII is searched, as text, for what they must hold.
+    """
+    shape = text.translate(_BYTE_SHAPE, b'"')
+    if b"9aa" in shape or any(
+        start in shape and any(nhs in shape for nhs in shapes)
+        for start, shapes in _NHS_BYTE_SHAPES.items()
+    ):
+        return True
+    if b"*" not in shape:
+        return False
+    for line in text.split(b"\n"):
+        if not line.isascii():
+            try:
+                if _MAY_BE.search(line.decode("utf-8").replace('"', "")) is not None:
+                    return True
+            except UnicodeDecodeError:
+                return True  # the rows' reader names the line that is not UTF-8
+    return False
 
 
 def is_nhs_number(digits: str) -> bool:
@@ -118,7 +163,9 @@ def _refuse(extract: Extract, where: str, what: str, verb: str = "holds") -> Use
 
 def screen(extract: Extract) -> None:
     """Refuse ``extract`` whole (a :class:`UserError` naming the column and line, quoting no
-    value) when its header or any cell holds a patient identifier. Reads every row."""
+    value) when its header or any cell holds a patient identifier. Reads every row, unless
+    :func:`could_hold_identifier` has looked at every line as the file was hashed (opened with
+    it as its look) and found that no cell can hold one."""
     header = [str(cell) for cell in extract.header]
     names = [
         f'column "{h.strip()[:40]}"' if identifier_in(h) is None else f"column {n}"
@@ -130,6 +177,8 @@ def screen(extract: Extract) -> None:
             raise _refuse(extract, f"the header's {names[n]} (line 1)", what, "is for")
         if identifier_in(cell) is not None:
             raise _refuse(extract, f"the header's {names[n]} (line 1)", identifier_in(cell))
+    if extract.may_hold is False:
+        return
     for line, cells in extract.rows:
         # The row's cells joined, looked at once: only a row that may hold an identifier is
         # looked at cell by cell (most rows hold none; this is most of the screen's time).

@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from typing import IO
 
 Progress = Callable[[float], None]  # told how far the reading has got, from 0 to 1
+# A look for something (a patient identifier: oversight.extracts.identifiers) in a CSV's bytes,
+# as they are read for the checksum: given whole lines of them, False only when no cell of
+# those lines can hold it.
+Look = Callable[[bytes], bool]
 
 # --- limits ----------------------------------------------------------------------------------
 # The most oversight reads of one extract. Each is far beyond any real extract, a national one
@@ -74,6 +78,10 @@ class Extract:
     quick: Quick | None = None
     # How it was read, when that is worth saying: "read with semicolons between the columns".
     note: str = ""
+    # What the look it was opened with found (``open_extract``'s ``look``): False only when it
+    # was given every line of a plain CSV, the very bytes of ``sha256``, and found that no cell
+    # can hold what it looks for. None: not looked at (no look, or a workbook).
+    may_hold: bool | None = None
 
 
 @dataclass

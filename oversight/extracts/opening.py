@@ -19,7 +19,7 @@ from typing import IO
 from oversight.errors import UserError
 from oversight.extracts import limits
 from oversight.extracts.delimited import read_csv
-from oversight.extracts.limits import Extract, Progress, byte_count
+from oversight.extracts.limits import Extract, Look, Progress, byte_count
 from oversight.extracts.xlsx import open_workbook
 
 _MAGIC_XLSX = b"PK\x03\x04"
@@ -29,9 +29,10 @@ _MAGIC_PDF = b"%PDF"
 
 @contextmanager
 def open_extract(
-    path: Path, sheet: str | None = None, progress: Progress | None = None
+    path: Path, sheet: str | None = None, progress: Progress | None = None, look: Look | None = None
 ) -> Iterator[Extract]:
-    """The extract at ``path``, a regular file within the limits, read as CSV or XLSX."""
+    """The extract at ``path``, a regular file within the limits, read as CSV or XLSX; a CSV's
+    bytes given to ``look`` as they are hashed (what it found: ``Extract.may_hold``)."""
     path = Path(path)
     name = path.name
     with _open_regular(path) as raw:
@@ -48,7 +49,7 @@ def open_extract(
             raise UserError(f"{name} is not a CSV or XLSX extract.")
         if sheet is not None:
             raise UserError(f"{name} is a CSV file: --sheet applies only to XLSX workbooks.")
-        yield read_csv(raw, name, progress)
+        yield read_csv(raw, name, progress, look)
 
 
 # --- the file --------------------------------------------------------------------------------

@@ -5,11 +5,17 @@ monthly profile read these few thousand rows rather than a year of attendances.
 An import recounts each month and department its rows touched, from the attendances as they
 now stand, and keeps the counts it replaces as versions (``superseded_by``), so that the
 profile as of a past date reads the counts as they stood then (``oversight.figures.vintage``).
+
+Each month touched is read twice (the departments touched in it together): for the hours of
+the week, and for the places as written, counted in SQL, each distinct text then normalised
+once, in Python, and the counts of the texts that are one place added up (and all of them, for
+the month's counts).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 
 from oversight.figures.assaults import KNIFE, normal_location
 from oversight.figures.crime import month_after
@@ -21,22 +27,26 @@ COUNT_TABLES = ("assault_month_counts", "assault_hour_counts", "assault_place_co
 _WHEN = "coalesce(incident_at, arrived_at)"
 _WEEKDAY = f"(CAST(strftime('%w', {_WHEN}) AS INTEGER) + 6) % 7"
 _HOUR = f"CAST(substr({_WHEN}, 12, 2) AS INTEGER)"
-_RECOUNT = {
-    "assault_month_counts": (
-        "SELECT ?, ?, count(*), coalesce(sum(means = ?), 0), ? FROM assaults WHERE {range}",
-        (KNIFE,),
-    ),
-    "assault_hour_counts": (
-        f"SELECT ?, ?, {_WEEKDAY}, {_HOUR}, count(*), ? FROM assaults WHERE {{range}} "
-        "GROUP BY 3, 4",
-        (),
-    ),
-    "assault_place_counts": (
-        "SELECT ?, ?, coalesce(normal_location(incident_location), ''), count(*), ? "
-        "FROM assaults WHERE {range} GROUP BY 3",
-        (),
-    ),
-}
+# The months and departments an import touched (dropped when the recount is done).
+_TOUCHED = "temp.assault_touched"
+# The attendances of one month (its first day, the next month's, and the month) of the
+# departments touched in it.
+_WITHIN = (
+    "arrived_at >= ? AND arrived_at < ? AND department IN "
+    f"(SELECT department FROM {_TOUCHED} WHERE month = ?)"
+)
+# A month's counts by hour of the week, one row a department, weekday and hour.
+_HOURS = (
+    f"SELECT ?, department, {_WEEKDAY}, {_HOUR}, count(*), ? FROM assaults WHERE {_WITHIN} "
+    "GROUP BY 2, 3, 4"
+)
+# A month's attendances by department and place as written (each distinct text normalised
+# after, in Python, once), with those by knife or sharp object: the month's counts are their
+# sums (a department with no attendance left in the month has no row: it sent none).
+_PLACES = (
+    "SELECT department, incident_location, count(*), sum(means = ?) FROM assaults "
+    f"WHERE {_WITHIN} GROUP BY 1, 2"
+)
 
 
 def adjust_assault_counts(
@@ -45,29 +55,47 @@ def adjust_assault_counts(
     """Recount each month and department whose attendances this import added, changed or
     replaced (``added``, ``removed``), keeping the counts replaced. Runs inside the import's
     transaction."""
-    conn.create_function("normal_location", 1, normal_location, deterministic=True)
-    touched = conn.execute(
-        f"SELECT DISTINCT substr(arrived_at, 1, 7), department FROM {added} UNION "
-        f"SELECT DISTINCT substr(arrived_at, 1, 7), department FROM {removed}"
-    ).fetchall()
+    conn.execute(f"DROP TABLE IF EXISTS {_TOUCHED}")
+    conn.execute(
+        f"CREATE TABLE {_TOUCHED} (month TEXT NOT NULL, department TEXT NOT NULL, "
+        "PRIMARY KEY (month, department)) WITHOUT ROWID"
+    )
+    conn.execute(
+        f"INSERT INTO {_TOUCHED} SELECT substr(arrived_at, 1, 7), department FROM {added} "
+        f"UNION SELECT substr(arrived_at, 1, 7), department FROM {removed}"
+    )
+    months = [m for (m,) in conn.execute(f"SELECT DISTINCT month FROM {_TOUCHED} ORDER BY 1")]
     for table in COUNT_TABLES:
         columns = ", ".join(stored_columns(conn, table))
-        sql, extra = _RECOUNT[table]
-        for month, department in touched:
-            unit = (month, department)
-            conn.execute(
-                f"INSERT INTO {VERSIONED[table]} ({columns}, superseded_by) SELECT {columns}, ? "
-                f"FROM {table} WHERE month = ? AND department = ?",
-                (import_id, *unit),
-            )
-            conn.execute(f"DELETE FROM {table} WHERE month = ? AND department = ?", unit)
-            within = "arrived_at >= ? AND arrived_at < ? AND department = ?"
-            bounds = (f"{month}-01", f"{month_after(month, 1)}-01", department)
-            rows = conn.execute(
-                sql.format(range=within), (*unit, *extra, import_id, *bounds)
-            ).fetchall()
-            if table == "assault_month_counts" and rows[0][2] == 0:
-                continue  # no attendance left in that month: no row (the department sent none)
-            if rows:
-                marks = ", ".join("?" * len(rows[0]))
-                conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+        unit = f"(month, department) IN (SELECT month, department FROM {_TOUCHED})"
+        conn.execute(
+            f"INSERT INTO {VERSIONED[table]} ({columns}, superseded_by) SELECT {columns}, ? "
+            f"FROM {table} WHERE {unit}",
+            (import_id,),
+        )
+        conn.execute(f"DELETE FROM {table} WHERE {unit}")
+    normal: dict[str | None, str] = {}  # each text as written, normalised ('' when blank)
+    for month in months:
+        within = (f"{month}-01", f"{month_after(month, 1)}-01", month)
+        conn.executemany(
+            "INSERT INTO assault_hour_counts VALUES (?, ?, ?, ?, ?, ?)",
+            conn.execute(_HOURS, (month, import_id, *within)).fetchall(),
+        )
+        places: Counter[tuple[str, str]] = Counter()
+        attendances: Counter[str] = Counter()
+        knives: Counter[str] = Counter()
+        for department, text, count, knife in conn.execute(_PLACES, (KNIFE, *within)):
+            if text not in normal:
+                normal[text] = normal_location(text) or ""
+            places[department, normal[text]] += count
+            attendances[department] += count
+            knives[department] += knife
+        conn.executemany(
+            "INSERT INTO assault_month_counts VALUES (?, ?, ?, ?, ?)",
+            [(month, d, n, knives[d], import_id) for d, n in attendances.items()],
+        )
+        conn.executemany(
+            "INSERT INTO assault_place_counts VALUES (?, ?, ?, ?, ?)",
+            [(month, d, place, n, import_id) for (d, place), n in places.items()],
+        )
+    conn.execute(f"DROP TABLE {_TOUCHED}")

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from operator import gt, itemgetter
 from pathlib import Path
 
-from oversight.extracts.identifiers import screen
+from oversight.extracts.identifiers import could_hold_identifier, screen
 from oversight.extracts.opening import open_extract
 from oversight.figures.assaults import KNIFE
 from oversight.importing.kind import Column, Kind, Row
@@ -200,7 +200,9 @@ def import_assaults(store: Store, kind: Kind, path: Path, **options: object) -> 
     screen's pass and the import's: the import refuses it unless the bytes it reads have the
     checksum (SHA-256) of those the screen read, so what is stored is what was screened."""
     sheet, progress = options.get("sheet"), options.get("progress")
-    with open_extract(Path(path), sheet, progress) as extract:  # type: ignore[arg-type]
+    # A plain CSV's lines are looked at as they are hashed: most hold nothing an identifier
+    # could be, and then the screen need not read its rows.
+    with open_extract(Path(path), sheet, progress, could_hold_identifier) as extract:  # type: ignore[arg-type]
         screen(extract)
         screened = extract.sha256
     return import_rows(store, kind, Path(path), screened_sha256=screened, **options)  # type: ignore[arg-type]
