@@ -187,8 +187,8 @@ def test_bad_lines_are_named_and_nothing_is_stored(runner: CliRunner, tmp_path: 
 def test_a_file_that_changes_after_the_screen_is_refused_and_nothing_stored(
     runner: CliRunner, tmp_path: Path, held: Path, monkeypatch
 ):
-    """The file is read twice (the screen's pass, then the import's): the import refuses bytes
-    other than those screened, such as a line with an NHS number written in between."""
+    """The rows are read after the bytes are screened as they are hashed: the import refuses
+    bytes other than those screened, such as a line with an NHS number written in between."""
     from oversight.importing import assaults
 
     path = write(tmp_path / "late.csv", ROWS[:2])

@@ -19,7 +19,7 @@ from typing import IO
 from oversight.errors import UserError
 from oversight.extracts import limits
 from oversight.extracts.delimited import read_csv
-from oversight.extracts.limits import Extract, Look, Progress, byte_count
+from oversight.extracts.limits import Extract, Look, Progress, byte_count, sha256_of
 from oversight.extracts.xlsx import open_workbook
 
 _MAGIC_XLSX = b"PK\x03\x04"
@@ -62,6 +62,16 @@ _SPECIAL_FILES = (
     (stat.S_ISCHR, "a device"),
     (stat.S_ISBLK, "a device"),
 )
+
+
+def unchanged(path: Path, sha256: str) -> bool:
+    """Whether the file at ``path`` still has the checksum ``sha256``: read once more, as a
+    regular file within the limits (a pipe or a file grown too big is not read, and is not)."""
+    try:
+        with _open_regular(Path(path)) as raw:
+            return sha256_of(raw) == sha256
+    except UserError:
+        return False
 
 
 def _open_regular(path: Path) -> IO[bytes]:

@@ -10,11 +10,10 @@ from operator import gt, itemgetter
 from pathlib import Path
 
 from oversight.extracts.identifiers import could_hold_identifier, screen
-from oversight.extracts.opening import open_extract
 from oversight.figures.assaults import KNIFE
 from oversight.importing.kind import Column, Kind, Row
 from oversight.importing.result import ImportResult
-from oversight.importing.tabular import import_rows
+from oversight.importing.tabular import Screen, import_rows
 from oversight.store import Store
 from oversight.values import normalise_name
 
@@ -196,16 +195,14 @@ def check_assault(row: Row, as_of: date) -> list[tuple[str, str]]:
 
 def import_assaults(store: Store, kind: Kind, path: Path, **options: object) -> ImportResult:
     """Refuse the file whole when it holds a patient identifier (before anything in it is
-    parsed, shown or stored), then import it all or nothing. The file is read twice, the
-    screen's pass and the import's: the import refuses it unless the bytes it reads have the
-    checksum (SHA-256) of those the screen read, so what is stored is what was screened."""
-    sheet, progress = options.get("sheet"), options.get("progress")
-    # A plain CSV's lines are looked at as they are hashed: most hold nothing an identifier
-    # could be, and then the screen need not read its rows.
-    with open_extract(Path(path), sheet, progress, could_hold_identifier) as extract:  # type: ignore[arg-type]
-        screen(extract)
-        screened = extract.sha256
-    return import_rows(store, kind, Path(path), screened_sha256=screened, **options)  # type: ignore[arg-type]
+    parsed, shown or stored), then import it all or nothing. A plain CSV's lines are looked at
+    as they are hashed: most hold nothing an identifier could be, and then the screen need not
+    read its rows, and the import reads them once. Otherwise the screen reads every row first
+    and the import reads the file again, refusing it unless the bytes it reads have the
+    checksum (SHA-256) of those the screen read: what is stored is what was screened."""
+    return import_rows(
+        store, kind, Path(path), screen=Screen(screen, could_hold_identifier), **options
+    )  # type: ignore[arg-type]
 
 
 ASSAULT_COLUMNS = (

@@ -10,13 +10,14 @@ either the whole import or none of it.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from oversight.errors import InvalidExtract, UserError
-from oversight.extracts.limits import Extract, Progress
-from oversight.extracts.opening import open_extract
+from oversight.extracts.limits import Extract, Look, Progress
+from oversight.extracts.opening import open_extract, unchanged
 from oversight.importing import bulk
 from oversight.importing.kind import Kind, Row
 from oversight.importing.result import ImportResult
@@ -32,6 +33,15 @@ NAMES_SHOWN = 5
 MAX_NAME_CHARS = 40
 # How long one listed problem may be: a problem quotes its cell, which can be long.
 MAX_PROBLEM_CHARS = 200
+
+
+class Screen(NamedTuple):
+    """A look at a whole file before anything in it is parsed: ``refuse`` raises at what it
+    must not hold (reading the rows unless ``look``, given the bytes as they are hashed, found
+    that none can hold it: ``Extract.may_hold``)."""
+
+    refuse: Callable[[Extract], None]
+    look: Look | None = None
 
 
 class _Problems:
@@ -65,7 +75,7 @@ def import_rows(
     sheet: str | None = None,
     progress: Progress | None = None,
     scope: str = "all",
-    screened_sha256: str | None = None,
+    screen: Screen | None = None,
 ) -> ImportResult:
     """Validate the extract at ``path`` as a ``kind``, then write all of it or none of it.
 
@@ -75,8 +85,8 @@ def import_rows(
     the store held (for cases: records that vanished or went backwards, kept in
     ``import_findings``; ``scope`` "all" or the one workstream the extract covers) and the
     totals kept beside the rows. Rows missing from the file are kept, never deleted.
-    ``screened_sha256``: the checksum of the bytes an earlier pass read (a screen for patient
-    identifiers); a file whose bytes differ now is refused, as one that changed between reads.
+    ``screen``: a look at the file before anything in it is parsed (a patient identifier in a
+    hospital extract refuses it whole), and what looks at its bytes as they are hashed.
     """
     path = Path(path)
     if scope != "all" and kind.reconcile is None:
@@ -88,12 +98,19 @@ def import_rows(
         # The file is checked (a regular file, within the limits in oversight.extracts.limits),
         # hashed
         # and read through one descriptor: what is recorded is what was read.
-        with open_extract(path, sheet, progress) as extract:
+        with open_extract(path, sheet, progress, screen.look if screen else None) as extract:
             sha256 = extract.sha256
-            if screened_sha256 is not None and sha256 != screened_sha256:
-                raise UserError(f"{path.name} changed while it was being read: import it again.")
+            if screen is not None:
+                screen.refuse(extract)
             positions, warnings = _match_header(extract, kind)
-            rows_read = bulk.stage(conn, kind, staging, extract, positions, extract_as_of)
+            # A screen that read the rows (a file that may hold what it looks for) leaves them
+            # to be read again, through the checksum of the bytes it read.
+            unread = screen is None or extract.may_hold is False
+            rows_read = (
+                bulk.stage(conn, kind, staging, extract, positions, extract_as_of)
+                if unread
+                else None
+            )
         fast = rows_read is not None
         if rows_read is None:  # the fast path could not vouch for every row: row by row
             with open_extract(path, sheet, progress) as extract:
@@ -104,6 +121,10 @@ def import_rows(
                 rows_read = _stage_rows(conn, kind, staging, extract, positions, extract_as_of)
         elif rows_read == 0:
             raise UserError(f"{path.name} has a header but no data rows.")
+        if screen is not None and not unchanged(path, sha256):
+            # Rows are read after the bytes are hashed: bytes written in between (or through
+            # the second reading) were not screened, and nothing of them is kept.
+            raise UserError(f"{path.name} changed while it was being read: import it again.")
         counts = _merge(
             store,
             kind,
