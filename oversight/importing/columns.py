@@ -64,8 +64,11 @@ class ColumnReader:
                 self.stored[at].clear()
         if self.kind.check is no_rule:
             return stored
-        vouch = self.kind.vouch
-        if vouch is not None and vouch(dict(zip(names, values, strict=True)), self.as_of):
+        vouch, given = self.kind.vouch, dict(zip(names, values, strict=True))
+        if vouch is not None and vouch(given, self.as_of):
+            for at, name in enumerate(names):
+                if given[name] is not values[at]:  # values the rule fills in
+                    stored[at] = list(map(stored_value, given[name]))
             return stored
         return self._checked(names, values, stored)
 

@@ -88,8 +88,9 @@ class Kind:
     # here is a KeyError, not a silent None).
     check_reads: tuple[str, ...] = ()
     # Given each column's parsed values for many rows, True when ``check`` surely finds no
-    # problem in any of them and fills nothing in: checked a column at a time, in C, rather
-    # than a row at a time (for a kind whose rows are all distinct). False: row by row.
+    # problem in any of them, a column given a new list of values where it would fill any in:
+    # checked a column at a time, in C, rather than a row at a time. False: row by row. Held to
+    # ``check`` by a test (tests/test_vouch.py).
     vouch: Callable[[dict[str, list[object]], date], bool] | None = None
     # Run inside the import's transaction once rows changed: totals kept beside the rows are
     # moved by (conn, import id, the rows added or changed as they are now, the versions they

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 from functools import partial
+from itertools import repeat
+from operator import is_, lt
 from pathlib import Path
 
 from oversight.case_totals import adjust_case_totals
@@ -86,6 +88,53 @@ def check_case(row: Row, as_of: date) -> list[tuple[str, str]]:
     return problems + _check_risk(row, as_of)
 
 
+_LAST: dict[object, object] = {None: date.max}  # a blank date comes after every other
+
+
+def vouch_cases(columns: dict[str, list[object]], as_of: date) -> bool:
+    """Whether :func:`check_case` surely finds nothing in these rows, filling in each blank
+    review status it would (those of needs_review no). Its rules are of two kinds: dates
+    against the extract's date and each other, checked here over whole columns; and the rest,
+    which read only needs_review, review_status and which other cells are blank, checked by
+    ``check_case`` itself once for each distinct combination of those, its dates put on the
+    extract's day (where no rule of dates can fire)."""
+    recorded, reviewed = columns["recorded_on"], columns["reviewed_on"]
+    assessed, needs = columns["risk_assessed_on"], columns["needs_review"]
+    status, level = columns["review_status"], columns["risk_level"]
+    for dates in (recorded, reviewed, assessed):
+        if max(filter(None, dates), default=as_of) > as_of:  # type: ignore[type-var]
+            return False
+    for dates in (reviewed, assessed):  # neither before the incident was recorded
+        if any(map(lt, map(_LAST.get, dates, dates), recorded)):
+            return False
+    fills: dict[tuple[object, object], object] = {}
+    for need, was, *blanks in set(
+        zip(needs, status, map(is_, reviewed, repeat(None)), map(is_, level, repeat(None)),
+            map(is_, assessed, repeat(None)), strict=True)
+    ):  # fmt: skip
+        row: Row = {
+            "recorded_on": as_of,
+            "needs_review": need,
+            "review_status": was,
+            **{
+                name: None if empty else value
+                for name, empty, value in zip(
+                    ("reviewed_on", "risk_level", "risk_assessed_on"),
+                    blanks,
+                    (as_of, "standard", as_of),
+                    strict=True,
+                )
+            },
+        }
+        if check_case(row, as_of):
+            return False
+        if row["review_status"] is not was:
+            fills[need, was] = row["review_status"]
+    if fills:
+        columns["review_status"] = list(map(fills.get, zip(needs, status, strict=True), status))
+    return True
+
+
 def _check_risk(row: Row, as_of: date) -> list[tuple[str, str]]:
     """A risk level needs the date of its assessment; that date lies between the incident's
     recording and the extract."""
@@ -128,6 +177,7 @@ CASES = KINDS.register(
         key=("incident_ref",),
         importer=import_rows,
         check=check_case,
+        vouch=vouch_cases,
         check_reads=(
             "recorded_on",
             "needs_review",
