@@ -123,6 +123,20 @@ def test_a_csv_of_cases_is_stored_value_by_value(store, tmp_path):
     assert stored_case_daily(store.conn)[("domestic_abuse", "2019-08-01")] == (0, 0, 1, 1, 1, 1, 0)
 
 
+def test_a_first_import_builds_the_tables_indexes_after_its_rows_and_leaves_them_as_made(
+    store, tmp_path
+):
+    indexes = "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+    before = store.conn.execute(indexes).fetchall()
+    assert any(table == "case_reviews" and sql for _, table, sql in before)  # one to rebuild
+    path = write_csv(tmp_path / "cases.csv", CASE_HEADER, FIRST_CASES)
+    run_import(store, "cases", path)
+    assert store.conn.execute(indexes).fetchall() == before
+    assert store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    waiting = "SELECT count(*) FROM case_reviews INDEXED BY idx_case_reviews_missing "
+    assert store.conn.execute(waiting + "WHERE missing_since_import IS NOT NULL").fetchone() == (0,)
+
+
 def test_empty_cells_are_stored_as_null_never_as_empty_text(first_import):
     conn = first_import.conn
     for table in ("case_reviews", "data_returns", "deadlines", "imports"):

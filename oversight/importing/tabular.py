@@ -448,6 +448,11 @@ def _merge(
                     (import_id,),
                 )
             assignments = ", ".join(f"{n} = excluded.{n}" for n in names if n not in kind.key)
+            # More rows coming than held (a first import): the table's own indexes but its key
+            # are built once after, from sorted rows, rather than a row at a time.
+            rebuilt = _secondary_indexes(conn, table) if inserted > held else []
+            for name, _ in rebuilt:
+                conn.execute(f"DROP INDEX {name}")
             conn.execute(
                 f"INSERT INTO {table} ({', '.join(names)}, import_id) "
                 f"SELECT {', '.join(names)}, ? FROM {CHANGES} WHERE true "
@@ -455,9 +460,20 @@ def _merge(
                 f"import_id = excluded.import_id",
                 (import_id,),
             )
+            for _, sql in rebuilt:
+                conn.execute(sql)
             if kind.after_write is not None:
                 kind.after_write(conn, import_id, ADDED, REPLACED)
     return {"import_id": import_id, "findings": found, **counts}
+
+
+def _secondary_indexes(conn: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
+    """The indexes made on ``table`` (not those of its key), by name and the SQL making them."""
+    return conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+        "AND sql IS NOT NULL ORDER BY name",
+        (table,),
+    ).fetchall()
 
 
 # The rows that change the store (a table, or a view over the fast path's tables); what they
