@@ -32,7 +32,7 @@ from bench.children import ChildRun, oversight_command, oversight_env, remove_da
 from bench.generate import _answer, cases_csv
 from bench.targets import ANSWER_SETTINGS, IMPORT_RATIO_TARGET, MIB, Log, _shell_import
 from oversight.clock import LONDON
-from oversight.importing.bulk import MAX_DISTINCT
+from oversight.importing.halves import MAX_DISTINCT
 
 FIRST_AS_OF = date(2020, 7, 7)  # a Tuesday, a week after the first extract's last record
 CHANGED_SHARE = 0.02  # of the records, changed each week
@@ -148,7 +148,7 @@ def _states(path: Path) -> bytearray:
 
 def distinct_rests(path: Path) -> int:
     """How many distinct rests of a row (everything after the reference) a file has: the fast
-    path of an import gives up past ``oversight.importing.bulk.MAX_DISTINCT``."""
+    path of an import gives up past ``oversight.importing.halves.MAX_DISTINCT``."""
     with path.open(encoding="utf-8", newline="") as file:
         file.readline()
         return len({line.partition(",")[2] for line in file})

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oversight.clock import LONDON
-from oversight.importing import bulk
+from oversight.importing import bulk, halves
 from oversight.importing.kinds import KINDS, import_extract
 from oversight.store import open_store
 from tests.support.data import CASE_HEADER, assert_totals_are_a_recount
@@ -249,7 +249,7 @@ def test_blank_lines_and_rows_of_blank_cells_are_no_rows_on_the_fast_path(tmp_pa
 
 def test_too_many_distinct_rests_are_left_to_the_exact_path(tmp_path, monkeypatch):
     path = write(tmp_path / "cases.csv", GOOD)  # three distinct rests
-    monkeypatch.setattr(bulk, "MAX_DISTINCT", 2)
+    monkeypatch.setattr(halves, "MAX_DISTINCT", 2)
     staged = staged_by_fast_path(monkeypatch)
     fast = import_outcome(path, True, as_of=AS_OF)
     assert staged == [None]
@@ -387,3 +387,49 @@ def test_a_key_given_twice_in_order_and_out_of_it_is_left_to_the_exact_path(tmp_
     assert staged == [None]
     assert kind == "refused"
     assert details == ['line 11, incident_ref: "R5" appears more than once (first on line 6)']
+
+
+def _filling_kind(fills_from: str):
+    """A kind of four columns but its key whose rule fills a blank ``d`` (in the rest's second
+    half) with the value of ``fills_from``."""
+    from oversight.importing.kind import Column, Kind
+    from oversight.values import parse_text
+
+    def check(row, as_of):
+        if row["d"] is None:
+            row["d"] = row[fills_from]
+        return []
+
+    columns = tuple(Column(n, parse_text, required=n == "k") for n in ("k", "a", "b", "c", "d"))
+    return Kind("filling", "fillings", "filling", "fillings", columns, ("k",), None, check)
+
+
+@pytest.mark.parametrize(("fills_from", "vouched"), [("c", True), ("a", False)])
+def test_a_value_the_rule_fills_in_must_follow_from_its_own_half(fills_from, vouched):
+    """The rest a,b,c,d is kept as halves (a,b) and (c,d). A blank d filled from c (its own
+    half) is stored on the fast path; filled from a (the other half), one second half would
+    take two values, and the file is left to the exact path."""
+    import sqlite3
+
+    conn = sqlite3.connect(":memory:")
+    kind = _filling_kind(fills_from)
+    rests = ["x,1,p,\n", "y,1,p,\n", "x,1,q,\n", "x,1,q,z\n"]
+    numbered = halves.Halves(4, ",")
+    numbers = [numbered[rest] for rest in rests]
+    places = [(c, n) for n, c in enumerate(kind.columns[1:])]
+    tables = ("temp.first_t", "temp.second_t")
+    if not vouched:
+        with pytest.raises(halves.Doubt):
+            numbered.store(conn, tables, kind, places, AS_OF)
+        return
+    numbered.store(conn, tables, kind, places, AS_OF)
+    stored = [
+        conn.execute(
+            "SELECT a, b, c, d FROM temp.first_t f, temp.second_t s "
+            "WHERE f.rest_id = ? >> ? AND s.rest_id = ? & ?",
+            (n, halves.SHIFT, n, halves.MASK),
+        ).fetchone()
+        for n in numbers
+    ]
+    assert stored == [("x", "1", "p", "p"), ("y", "1", "p", "p"), ("x", "1", "q", "q"),
+                      ("x", "1", "q", "z")]  # fmt: skip

@@ -3,16 +3,17 @@
 A weekly case extract has millions of rows but far fewer distinct *rests of a row*: everything
 but the incident reference repeats (a few hundred dates, a handful of labels and yes/no). So
 each row is read as two pieces, its key and the rest of its line (for a file without quotes,
-split by ``str.partition`` in C); each distinct rest is numbered as it is first seen, and parsed
-and checked once, by the very functions and rules the row-by-row path applies (``Column.parse``,
-``Kind.check``); the rows go into a TEMP table as (key, number of its rest), keyed and so kept
-unique by the key, a batch at a time in one statement (a JSON object of key: number, which
-SQLite unpacks in C): no line of Python runs once per row; and the parsed rests are joined
-back to the keys in SQL.
+split by ``str.partition`` in C); the rest, in two halves, each far less varied than the whole,
+is numbered by its halves (:mod:`oversight.importing.halves`), and each distinct half is parsed
+once, by the very functions the row-by-row path applies (``Column.parse``), and each distinct
+pair ruled on by its rules (``Kind.check``); the rows go into a TEMP table as (key, number of
+its rest), keyed and so kept unique by the key, a batch at a time in one statement (a JSON
+object of key: number, which SQLite unpacks in C): no line of Python runs once per row; and
+the parsed halves are joined back to the keys in SQL.
 
 The fast path only vouches for a file it finds wholly valid. At the first doubt (a problem, a
 key given twice, a key that is blank or has spaces around it, a row of another width, too many
-distinct rests) it gives up and the import takes the exact path, which reads the file row by
+distinct halves) it gives up and the import takes the exact path, which reads the file row by
 row and names every problem by line and column. So what is stored, and what is refused, is
 always what the exact path decides; the fast path only gets there sooner.
 
@@ -26,7 +27,7 @@ from __future__ import annotations
 import csv
 import gc
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from itertools import islice, repeat
@@ -34,16 +35,10 @@ from operator import gt, itemgetter
 from typing import TypeVar
 
 from oversight.extracts.limits import Extract
-from oversight.importing.columns import ColumnReader, transposed
+from oversight.importing.halves import Doubt, Halves, rest_columns
 from oversight.importing.kind import Column, Kind
-from oversight.values import is_blank
 
-# Distinct rests of a row held in memory: past this the file goes to the exact path, which is
-# about 2.5x slower (a year of weekly extracts passes it after 39 weeks: README, Performance).
-MAX_DISTINCT = 600_000
-MAX_DISTINCT_CHARS = 48 << 20  # and all of them together, held in memory while the file is read
 BATCH = 50_000  # rows sent to SQLite in one statement
-CHUNK = 32_768  # distinct rests parsed together
 BATCH_CHARS = 4 << 20  # or fewer, when the lines are long
 _PIECE = 2048  # lines read at a time while a batch is gathered
 IN_ORDER = 8  # a batch one key in IN_ORDER of which comes after every key so far is in order
@@ -51,10 +46,6 @@ _JOIN = "\x1f"  # joins the rest of a quoted row's cells: a file holding it take
 _Item = TypeVar("_Item")
 # The key and the rest of (key, rest), and of what str.partition gives: (key, ",", rest).
 _KEY, _REST = itemgetter(0), itemgetter(-1)
-
-
-class _Doubt(Exception):
-    """The fast path cannot vouch for this file."""
 
 
 def stage(
@@ -76,28 +67,31 @@ def stage(
         return None
     key_column = kind.columns[kind.names.index(kind.key[0])]
     key_position = positions[kind.names.index(kind.key[0])]
-    rest = [(c, p) for c, p in zip(kind.columns, positions, strict=True) if c.name != kind.key[0]]
-    raw, rests, _, pending = _tables(kind)
+    key = kind.key[0]
+    rest = [(c, p) for c, p in zip(kind.columns, positions, strict=True) if c.name != key]
+    # Where each column's cell is among the rest of the row (the key's cell taken out).
+    places = [(c, p if p is None or p < key_position else p - 1) for c, p in rest]
+    raw, first, second, _, pending = _tables(kind)
     conn.execute("BEGIN")  # of the TEMP database only: the store file is not touched
     try:
-        found = _Rests()
-        width = len(extract.header)
+        cells = len(extract.header) - 1
         with _no_cycle_collection():  # millions of small tuples, none in a cycle
-            separator, rows = _copy_rows(
-                conn, raw, pending, extract, (key_position, key_column), found
+            halves, rows = _copy_rows(
+                conn, raw, pending, extract, (key_position, key_column), cells
             )
-            _map_rests(conn, rests, found, kind, rest, key_position, width, separator, as_of)
+            halves.store(conn, (first, second), kind, places, as_of)
         names = [c.name for c, _ in rest]
+        columns, joins = rest_columns(conn, (first, second), names, "r")
         conn.execute(f"DROP TABLE {staging}")
-        # A LEFT JOIN on the rest's number: a look-up by incident reference alone (is it in the
-        # file?) then reads the table of keys and never the rests.
+        # LEFT JOINs on the halves' numbers: a look-up by incident reference alone (is it in
+        # the file?) then reads the table of keys and never the halves.
         conn.execute(
-            f"CREATE VIEW {staging} AS SELECT NULL AS line, r.key AS {kind.key[0]}, "
-            f"{', '.join(f'm.{n} AS {n}' for n in names)} "
-            f"FROM {raw} r LEFT JOIN {rests} m ON m.rest_id = r.rest"
+            f"CREATE VIEW {staging} AS SELECT NULL AS line, r.key AS {key}, "
+            f"{', '.join(f'{c} AS {n}' for c, n in zip(columns, names, strict=True))} "
+            f"FROM {raw} r {joins}"
         )
         conn.execute("COMMIT")
-    except (_Doubt, sqlite3.IntegrityError):  # a problem, or a key given twice
+    except (Doubt, sqlite3.IntegrityError):  # a problem, or a key given twice
         conn.execute("ROLLBACK")  # the view and the tables with it: staging is empty again
         clean_up(conn, kind)
         return None
@@ -131,48 +125,17 @@ def clean_up(conn: sqlite3.Connection, kind: Kind) -> None:
             conn.execute(f"DROP {found[0].upper()} {name}")
 
 
-def _tables(kind: Kind) -> tuple[str, str, str, str]:
-    """The rows (key, number of its rest), the distinct rests parsed, the rows changed, and
-    rows that came in no order, waiting to be sorted into the first."""
+def _tables(kind: Kind) -> tuple[str, str, str, str, str]:
+    """The rows (key, number of its rest), the distinct first and second halves of a rest
+    parsed, the rows changed, and rows that came in no order, waiting to be sorted into the
+    first."""
     return (
         f"temp.raw_{kind.table}",
-        f"temp.rests_{kind.table}",
+        f"temp.first_{kind.table}",
+        f"temp.second_{kind.table}",
         f"temp.changed_{kind.table}",
         f"temp.pending_{kind.table}",
     )
-
-
-class _Rests(dict[str, int]):
-    """Each distinct rest of a row, numbered as it is first seen; and how many rows have it."""
-
-    def __init__(self) -> None:
-        import numpy  # only here: an import that takes the fast path, never an answer
-
-        super().__init__()
-        self.chars = 0
-        self._numpy = numpy
-        self.rows = numpy.zeros(0, dtype=numpy.int64)  # by number: 8 bytes a rest
-        # How a rest's number follows its key in a batch's JSON object: '":7,"'.
-        self.follows: list[str] = []
-
-    def __missing__(self, text: str) -> int:
-        number = len(self)
-        self.chars += len(text)
-        if number >= MAX_DISTINCT or self.chars > MAX_DISTINCT_CHARS:
-            raise _Doubt  # too many to hold in memory: the exact path
-        self[text] = number
-        self.follows.append(f'":{number},"')
-        return number
-
-    def count(self, numbers: list[int]) -> None:
-        """Adds a batch's rows to the counts of their rests."""
-        numpy = self._numpy
-        counted = numpy.bincount(numpy.fromiter(numbers, numpy.int64, len(numbers)))
-        if len(counted) > len(self.rows):
-            self.rows = numpy.concatenate(
-                [self.rows, numpy.zeros(len(counted) - len(self.rows), numpy.int64)]
-            )
-        self.rows[: len(counted)] += counted
 
 
 def _copy_rows(
@@ -181,11 +144,11 @@ def _copy_rows(
     pending: str,
     extract: Extract,
     key: tuple[int, Column],
-    found: _Rests,
-) -> tuple[str, int]:
-    """Each data row as (key, number of its rest) in ``raw``; the separator the rest is joined
-    with, and how many rows there are. A file without quotes is split by ``str.partition``;
-    any other row by row."""
+    cells: int,
+) -> tuple[Halves, int]:
+    """Each data row as (key, number of its rest) in ``raw``; the halves of the rests (of
+    ``cells`` cells each), and how many rows there are. A file without quotes is split by
+    ``str.partition``; any other row by row."""
     # Keyed by the key: a key given twice is refused as it is inserted, and the rows are read
     # back in key order, as the store's index of keys is.
     conn.execute(f"CREATE TABLE {raw} (key TEXT PRIMARY KEY, rest INTEGER NOT NULL) WITHOUT ROWID")
@@ -204,13 +167,14 @@ def _copy_rows(
 
         def split(record: list[str]) -> tuple[str, str]:
             if _JOIN in "".join(record):
-                raise _Doubt
+                raise Doubt
             key = record[key_position] if key_position < len(record) else ""
             return key, _JOIN.join(record[:key_position] + record[key_position + 1 :])
 
         pieces = map(split, filter(None, quick.records))  # an empty line is no row
         batches = (_split(batch) for batch in _batches(pieces, _piece_chars))
         separator = _JOIN
+    halves = Halves(cells, separator)
     # A batch whose keys mostly come after every key so far (as in an extract whose references
     # were issued in order, even with a few series interleaved) goes straight into ``raw``, at
     # its end or at a few places kept in the cache. Any other (keys in no order) goes into
@@ -226,25 +190,24 @@ def _copy_rows(
             # A key is stored as the file writes it, spaces around it aside (above): a kind
             # whose key's parse does more says what it makes of many keys at once.
             if key_column.parse_many is not None and key_column.parse_many(keys) != keys:
-                raise _Doubt
-            numbers = list(map(found.__getitem__, rests))
-            found.count(numbers)
+                raise Doubt
+            numbers = list(map(halves.__getitem__, rests))
             if last is None or sum(map(gt, keys, repeat(last))) * IN_ORDER >= len(keys):
-                _insert(conn, raw, keys, numbers, found.follows)
+                _insert(conn, raw, keys, numbers, halves.follows)
                 last = max(keys) if last is None else max(last, max(keys))
             else:
                 if not unsorted:
                     conn.execute(f"CREATE TABLE {pending} (key TEXT, rest INTEGER NOT NULL)")
-                _insert(conn, pending, keys, numbers, found.follows)
+                _insert(conn, pending, keys, numbers, halves.follows)
                 unsorted += len(keys)
             rows += len(keys)
             quick.report()
     except (csv.Error, UnicodeDecodeError):
-        raise _Doubt from None  # the exact path says what and where
+        raise Doubt from None  # the exact path says what and where
     if unsorted:
         conn.execute(f"INSERT INTO {raw} SELECT key, rest FROM {pending} ORDER BY key")
         conn.execute(f"DROP TABLE {pending}")
-    return separator, rows
+    return halves, rows
 
 
 def _batches(items: Iterator[_Item], chars: Callable[[_Item], int]) -> Iterator[list[_Item]]:
@@ -280,12 +243,16 @@ def _without_blank_rows(
         elif not (key.strip() or rest.replace(separator, "").strip()):
             continue  # a blank line, or a row of blank cells
         else:
-            raise _Doubt
+            raise Doubt
     return kept_keys, kept_rests
 
 
 def _insert(
-    conn: sqlite3.Connection, raw: str, keys: list[str], numbers: list[int], follows: list[str]
+    conn: sqlite3.Connection,
+    raw: str,
+    keys: list[str],
+    numbers: list[int],
+    follows: dict[int, str],
 ) -> None:
     """One batch of rows into ``raw``, in one statement.
 
@@ -312,62 +279,7 @@ def _insert(
             ('{"' + "".join(parts),),
         )
     if cursor.rowcount != len(keys):
-        raise _Doubt
-
-
-def _map_rests(
-    conn: sqlite3.Connection,
-    rests: str,
-    found: _Rests,
-    kind: Kind,
-    rest: list,
-    key_position: int,
-    width: int,
-    separator: str,
-    as_of: date,
-) -> None:
-    """Each distinct rest of a row parsed and checked once, exactly as the row-by-row path
-    parses and checks a row, into ``rests`` with how many rows have it: a column at a time
-    (oversight.importing.columns)."""
-    names = [c.name for c, _ in rest]
-    conn.execute(
-        f"CREATE TABLE {rests} (rest_id INTEGER PRIMARY KEY, {', '.join(names)}, "
-        "rest_rows INTEGER NOT NULL)"
-    )
-    reader, columns = ColumnReader(kind, as_of), [c for c, _ in rest]
-    insert = f"INSERT INTO {rests} VALUES ({', '.join('?' * (len(names) + 2))})"
-    texts = list(found)  # in the order they were numbered
-    for start in range(0, len(texts), CHUNK):  # a chunk at a time: the cells split are bulky
-        chunk = texts[start : start + CHUNK]
-        stored = reader.stored_columns(
-            _rest_cells(chunk, rest, key_position, width - 1, separator), columns
-        )
-        if stored is None:
-            raise _Doubt
-        numbers = range(start, start + len(chunk))
-        rows = found.rows[start : start + len(chunk)].tolist()
-        conn.executemany(insert, zip(numbers, *stored, rows, strict=True))
-
-
-def _rest_cells(
-    texts: list[str], rest: list, key_position: int, cells_wanted: int, separator: str
-) -> list[Sequence[object]]:
-    """The cells of each of ``rest``'s columns in the rests of a row ``texts``: a column's
-    cell is where it is in the row, the key's cell taken out."""
-    if not all(map(str.strip, map(str.replace, texts, repeat(separator), repeat("")))):
-        raise _Doubt  # a key with nothing after it: a problem for the exact path to name
-    split = list(map(str.split, map(str.rstrip, texts, repeat("\r\n")), repeat(separator)))
-    cells = transposed(split, cells_wanted)
-    if cells is None:  # rows of other widths: with blank cells after the header's, or fewer
-        if any(not is_blank(c) for row in split for c in row[cells_wanted:]):
-            raise _Doubt  # more cells than the header
-        padding = [None] * cells_wanted
-        cells = transposed([(row + padding)[:cells_wanted] for row in split], cells_wanted)
-        assert cells is not None
-    return [
-        cells[p if p < key_position else p - 1] if p is not None else [None] * len(texts)
-        for _, p in rest
-    ]
+        raise Doubt
 
 
 def find_changes(
@@ -382,21 +294,22 @@ def find_changes(
     them, with ``weight``, how many of them have it. Returns how many are new and how many
     changed.
     """
-    raw, rests, changed, _ = _tables(kind)
+    raw, first, second, changed, _ = _tables(kind)
     key = kind.key[0]
     names = [n for n in kind.names if n != key]
     if held == 0:
-        # Every row is new: nothing to look up, and the rests' counts are the weights.
+        # Every row is new: nothing to look up.
         conn.execute(f"CREATE VIEW {changed} AS SELECT key, rest, NULL AS old FROM {raw}")
-        weights = f"SELECT rest_id AS rest, rest_rows AS weight FROM {rests}"
-        inserted = conn.execute(f"SELECT coalesce(SUM(rest_rows), 0) FROM {rests}").fetchone()[0]
+        weights = f"SELECT rest, count(*) AS weight FROM {raw} GROUP BY rest"
+        inserted = conn.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
         updated = 0
     else:
         # One pass over the rows in key order, each looked up in the store's index of keys.
-        differs = " OR ".join(f"t.{n} IS NOT m.{n}" for n in names)
+        columns, joins = rest_columns(conn, (first, second), names, "r")
+        differs = " OR ".join(f"t.{n} IS NOT {c}" for n, c in zip(names, columns, strict=True))
         conn.execute(
             f"CREATE TABLE {changed} AS SELECT r.key AS key, r.rest AS rest, t.rowid AS old "
-            f"FROM {raw} r JOIN {rests} m ON m.rest_id = r.rest "
+            f"FROM {raw} r {joins} "
             f"LEFT JOIN {kind.table} t ON t.{key} = r.key WHERE t.rowid IS NULL OR {differs}"
         )
         weights = f"SELECT rest, count(*) AS weight FROM {changed} GROUP BY rest"
@@ -404,13 +317,15 @@ def find_changes(
             f"SELECT coalesce(SUM(old IS NULL), 0), coalesce(SUM(old IS NOT NULL), 0) "
             f"FROM {changed}"
         ).fetchone()
-    columns = ", ".join(f"m.{n} AS {n}" for n in names)
+    columns, joins = rest_columns(conn, (first, second), names, "c")
+    named = ", ".join(f"{c} AS {n}" for c, n in zip(columns, names, strict=True))
     conn.execute(
-        f"CREATE VIEW {changes} AS SELECT NULL AS line, c.key AS {key}, {columns}, c.old AS old "
-        f"FROM {changed} c JOIN {rests} m ON m.rest_id = c.rest"
+        f"CREATE VIEW {changes} AS SELECT NULL AS line, c.key AS {key}, {named}, c.old AS old "
+        f"FROM {changed} c {joins}"
     )
+    columns, joins = rest_columns(conn, (first, second), names, "w")
+    named = ", ".join(f"{c} AS {n}" for c, n in zip(columns, names, strict=True))
     conn.execute(
-        f"CREATE VIEW {added} AS SELECT {columns}, w.weight AS weight "
-        f"FROM ({weights}) w JOIN {rests} m ON m.rest_id = w.rest"
+        f"CREATE VIEW {added} AS SELECT {named}, w.weight AS weight FROM ({weights}) w {joins}"
     )
     return inserted, updated

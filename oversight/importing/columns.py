@@ -43,14 +43,11 @@ class ColumnReader:
         self.ruled: set[tuple[object, ...]] = set()
         self.fills: dict[str, dict[tuple[object, ...], object]] = {}
 
-    def stored_columns(
-        self, cells: Sequence[Cells], columns: Sequence[Column] | None = None
-    ) -> list[list[object]] | None:
-        """Each column's stored values for the rows whose cells are given (a sequence for
-        each of ``columns``: all the kind's, or all but the key), or None at the first doubt.
-        The rule across columns is applied, and any value it fills in is stored."""
-        columns = self.kind.columns if columns is None else columns
-        names = [c.name for c in columns]
+    def parse(
+        self, cells: Sequence[Cells], columns: Sequence[Column]
+    ) -> tuple[list[list[object]], list[list[object]]] | None:
+        """Each of ``columns``' values and stored values for the rows whose cells are given
+        (a sequence for each column), or None when a cell is refused."""
         values: list[list[object]] = []
         stored: list[list[object]] = []
         for column, column_cells in zip(columns, cells, strict=True):
@@ -62,15 +59,24 @@ class ColumnReader:
             if len(self.values[at]) > MEMO_LIMIT:  # a column of mostly distinct cells
                 self.values[at].clear()
                 self.stored[at].clear()
+        return values, stored
+
+    def rule(
+        self, names: list[str], values: list[list[object]], stored: list[list[object]]
+    ) -> list[list[object]] | None:
+        """The stored values of the columns ``names`` once the rule across columns has run on
+        the rows (a column it fills values in is given a new list), or None when it finds a
+        problem."""
         if self.kind.check is no_rule:
             return stored
         vouch, given = self.kind.vouch, dict(zip(names, values, strict=True))
         if vouch is not None and vouch(given, self.as_of):
+            stored = list(stored)
             for at, name in enumerate(names):
                 if given[name] is not values[at]:  # values the rule fills in
                     stored[at] = list(map(stored_value, given[name]))
             return stored
-        return self._checked(names, values, stored)
+        return self._checked(names, values, list(stored))
 
     def _learn(
         self,
