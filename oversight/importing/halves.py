@@ -22,7 +22,7 @@ from itertools import repeat
 from operator import and_, rshift
 
 from oversight.importing.columns import Cells, ColumnReader, transposed
-from oversight.importing.kind import Column, Kind
+from oversight.importing.kind import Column, Kind, no_rule
 from oversight.values import is_blank
 
 SHIFT = 20  # bits of a row's number for its second half
@@ -167,9 +167,20 @@ class Halves(dict[str, int]):
         hold, a chunk of pairs at a time, with any value it fills in; a value filled in that
         its own half does not decide (two rows with one half, one filled and one not) is a
         doubt."""
-        names = [c.name for c in (*columns[0], *columns[1])]
-        half_of = [0] * len(columns[0]) + [1] * len(columns[1])
-        place = list(range(len(columns[0]))) + list(range(len(columns[1])))
+        stored_halves = (parsed[0][1], parsed[1][1])
+        if reader.kind.check is no_rule:
+            return stored_halves
+        # Only the columns the rule reads are put together for each pair.
+        reads = reader.kind.check_reads or [c.name for c in reader.kind.columns]
+        placed = [
+            (column.name, half, p)
+            for half, of_half in enumerate(columns)
+            for p, column in enumerate(of_half)
+            if column.name in reads
+        ]
+        names = [name for name, _, _ in placed]
+        half_of = [half for _, half, _ in placed]
+        place = [p for _, _, p in placed]
         filled: dict[int, dict[int, object]] = {}  # by column: each half's number, its value
         pairs = list(self.pairs)
         for start in range(0, len(pairs), CHUNK):
@@ -196,7 +207,6 @@ class Halves(dict[str, int]):
                 if any(of_half.get(n, v) != v for n, v in given.items()):
                     raise Doubt
                 of_half.update(given)
-        stored_halves = (parsed[0][1], parsed[1][1])
         for at, given in filled.items():
             half, p = half_of[at], place[at]
             column = stored_halves[half][p]
