@@ -18,8 +18,8 @@ import re
 import sqlite3
 from collections.abc import Sequence
 from datetime import date
-from itertools import repeat
-from operator import and_, rshift
+from itertools import count, repeat
+from operator import and_, itemgetter, rshift
 
 from oversight.importing.columns import Cells, ColumnReader, transposed
 from oversight.importing.kind import Column, Kind, no_rule
@@ -30,7 +30,6 @@ MASK = (1 << SHIFT) - 1
 # Distinct halves held in memory, each: past this the file goes to the exact path.
 MAX_DISTINCT = 600_000
 MAX_DISTINCT_CHARS = 48 << 20  # and all of them together
-CHUNK = 32_768  # distinct pairs ruled on together
 
 
 class Doubt(Exception):
@@ -118,7 +117,7 @@ class Halves(dict[str, int]):
         self._refuse_blank_rests(firsts, seconds)
         stored = self._ruled(reader, (in_first, in_second), (parsed_first, parsed_second))
         counts = (len(firsts), len(seconds))
-        for table, columns, values, count in zip(
+        for table, columns, values, rows in zip(
             tables, (in_first, in_second), stored, counts, strict=True
         ):
             names = [c.name for c in columns]
@@ -129,7 +128,7 @@ class Halves(dict[str, int]):
             )
             conn.executemany(
                 f"INSERT INTO {table} VALUES ({', '.join('?' * (len(names) + 1))})",
-                zip(range(count), *values, strict=True),
+                zip(range(rows), *values, strict=True),
             )
 
     def _second_cells(self, seconds: list[str]) -> list[Sequence[object]]:
@@ -164,13 +163,13 @@ class Halves(dict[str, int]):
         parsed: tuple[tuple[list[list[object]], list[list[object]]], ...],
     ) -> tuple[list[list[object]], list[list[object]]]:
         """Each half's stored values once the rule has run on every pair of halves the rows
-        hold, a chunk of pairs at a time, with any value it fills in; a value filled in that
-        its own half does not decide (two rows with one half, one filled and one not) is a
-        doubt."""
+        hold, with any value it fills in. The rule reads some columns only: each half is taken
+        as what it holds of them (its projection), and the rule runs once on each distinct
+        pair of projections. A value filled in that its own half does not decide (two rows
+        with one half, one filled and one not) is a doubt."""
         stored_halves = (parsed[0][1], parsed[1][1])
         if reader.kind.check is no_rule:
             return stored_halves
-        # Only the columns the rule reads are put together for each pair.
         reads = reader.kind.check_reads or [c.name for c in reader.kind.columns]
         placed = [
             (column.name, half, p)
@@ -178,39 +177,42 @@ class Halves(dict[str, int]):
             for p, column in enumerate(of_half)
             if column.name in reads
         ]
-        names = [name for name, _, _ in placed]
-        half_of = [half for _, half, _ in placed]
-        place = [p for _, _, p in placed]
-        filled: dict[int, dict[int, object]] = {}  # by column: each half's number, its value
+        # Each half's projection, numbered; and a half that has each.
+        projection: list[list[int]] = []
+        having: list[dict[int, int]] = []
+        for half, numbered in enumerate((self.first, self.second)):
+            read = [parsed[half][0][p] for _, h, p in placed if h == half]
+            keys = list(zip(*read, strict=True)) if read else [()] * len(numbered)
+            ids: dict[tuple[object, ...], int] = {}
+            projection.append(list(map(ids.setdefault, keys, count())))
+            having.append(dict(zip(projection[half], range(len(keys)), strict=True)))
         pairs = list(self.pairs)
-        for start in range(0, len(pairs), CHUNK):
-            chunk = pairs[start : start + CHUNK]
-            numbers = (
-                list(map(rshift, chunk, repeat(SHIFT))),
-                list(map(and_, chunk, repeat(MASK))),
+        projected = list(
+            set(
+                zip(
+                    map(projection[0].__getitem__, map(rshift, pairs, repeat(SHIFT))),
+                    map(projection[1].__getitem__, map(and_, pairs, repeat(MASK))),
+                    strict=True,
+                )
             )
-            values, stored = (
-                [list(map(parsed[h][which][p].__getitem__, numbers[h]))
-                 for h, p in zip(half_of, place, strict=True)]
-                for which in (0, 1)
-            )  # fmt: skip
-            ruled = reader.rule(names, values, stored)
-            if ruled is None:
+        )
+        ids_of = [list(map(itemgetter(half), projected)) for half in (0, 1)]
+        halves_of = [list(map(having[half].__getitem__, ids_of[half])) for half in (0, 1)]
+        values, stored = (
+            [list(map(parsed[h][which][p].__getitem__, halves_of[h])) for _, h, p in placed]
+            for which in (0, 1)
+        )
+        ruled = reader.rule([name for name, _, _ in placed], values, stored)
+        if ruled is None:
+            raise Doubt
+        for (_, half, p), before, after in zip(placed, stored, ruled, strict=True):
+            if after is before:
+                continue
+            given = dict(zip(ids_of[half], after, strict=True))
+            if len(given) != len(set(zip(ids_of[half], after, strict=True))):
                 raise Doubt
-            for at, (before, after) in enumerate(zip(stored, ruled, strict=True)):
-                if after is before:
-                    continue
-                of_half = filled.setdefault(at, {})
-                given = dict(zip(numbers[half_of[at]], after, strict=True))
-                if len(given) != len(set(zip(numbers[half_of[at]], after, strict=True))):
-                    raise Doubt
-                if any(of_half.get(n, v) != v for n, v in given.items()):
-                    raise Doubt
-                of_half.update(given)
-        for at, given in filled.items():
-            half, p = half_of[at], place[at]
             column = stored_halves[half][p]
-            stored_halves[half][p] = list(map(given.get, range(len(column)), column))
+            stored_halves[half][p] = list(map(given.get, projection[half], column))
         return stored_halves
 
 
