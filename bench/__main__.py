@@ -56,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
         default=52,
         help="weekly extracts of --rows records in target 11, a year of them (0: skip it)",
     )
+    parser.add_argument(
+        "--year-repeat",
+        type=int,
+        default=2,
+        help="times each week's import and the shell's are timed in target 11 (the fastest kept)",
+    )
     parser.add_argument("--out", type=Path, default=OUT, help="where files and results go")
     parser.add_argument(
         "--imports-only",
@@ -186,7 +192,9 @@ def _violence(args: argparse.Namespace, data: Path, work: Path) -> dict[str, obj
 def _year(args: argparse.Namespace, data: Path, work: Path) -> dict[str, object]:
     weeks = args.year_weeks or 52
     _log(f"11. A year of weekly extracts: {weeks} of {args.rows:,} records into one store")
-    return year.year_of_weeks(data, work, args.rows, weeks, _log, shuffled=args.shuffled_refs)
+    return year.year_of_weeks(
+        data, work, args.rows, weeks, _log, shuffled=args.shuffled_refs, repeat=args.year_repeat
+    )
 
 
 def _finish(results: dict[str, object], out: Path, started: float) -> int:
