@@ -4,8 +4,8 @@ A column of an extract holds few distinct cells in many rows (a few hundred date
 labels): each distinct cell is parsed once, by the column's own ``parse``, and every row takes
 its value by a dictionary look-up that ``map`` makes in C, so that no line of Python runs once
 per cell. The kind's rule across columns (``Kind.check``) runs once for each distinct
-combination of the columns but the key (it never reads the key), or not at all for a batch its
-``vouch`` clears.
+combination of the columns it reads (``Kind.check_reads``; all but the key, which it never
+reads, when not named), or not at all for rows its ``vouch`` clears.
 
 Nothing here names a problem. At the first doubt (a cell its column refuses, a required cell
 blank, a rule broken, a cell that is not text) a batch is handed back, and the row-by-row
