@@ -42,6 +42,7 @@ BATCH = 50_000  # rows sent to SQLite in one statement
 BATCH_CHARS = 4 << 20  # or fewer, when the lines are long
 _PIECE = 2048  # lines read at a time while a batch is gathered
 IN_ORDER = 8  # a batch one key in IN_ORDER of which comes after every key so far is in order
+_FOLLOWS = '":{},"'  # how a rest's number follows its key in a batch's JSON object
 _JOIN = "\x1f"  # joins the rest of a quoted row's cells: a file holding it takes the exact path
 _Item = TypeVar("_Item")
 # The key and the rest of (key, rest), and of what str.partition gives: (key, ",", rest).
@@ -77,7 +78,7 @@ def stage(
         cells = len(extract.header) - 1
         with _no_cycle_collection():  # millions of small tuples, none in a cycle
             halves, rows = _copy_rows(
-                conn, raw, pending, extract, (key_position, key_column), cells
+                conn, raw, pending, extract, (key_position, key_column), cells, kind.rest_halves
             )
             halves.store(conn, (first, second), kind, places, as_of)
         names = [c.name for c, _ in rest]
@@ -145,10 +146,11 @@ def _copy_rows(
     extract: Extract,
     key: tuple[int, Column],
     cells: int,
+    split: bool,
 ) -> tuple[Halves, int]:
     """Each data row as (key, number of its rest) in ``raw``; the halves of the rests (of
-    ``cells`` cells each), and how many rows there are. A file without quotes is split by
-    ``str.partition``; any other row by row."""
+    ``cells`` cells each; ``split``: in two), and how many rows there are. A file without
+    quotes is split by ``str.partition``; any other row by row."""
     # Keyed by the key: a key given twice is refused as it is inserted, and the rows are read
     # back in key order, as the store's index of keys is.
     conn.execute(f"CREATE TABLE {raw} (key TEXT PRIMARY KEY, rest INTEGER NOT NULL) WITHOUT ROWID")
@@ -174,7 +176,7 @@ def _copy_rows(
         pieces = map(split, filter(None, quick.records))  # an empty line is no row
         batches = (_split(batch) for batch in _batches(pieces, _piece_chars))
         separator = _JOIN
-    halves = Halves(cells, separator)
+    halves = Halves(cells, separator, split=split)
     # A batch whose keys mostly come after every key so far (as in an extract whose references
     # were issued in order, even with a few series interleaved) goes straight into ``raw``, at
     # its end or at a few places kept in the cache. Any other (keys in no order) goes into
@@ -252,7 +254,7 @@ def _insert(
     raw: str,
     keys: list[str],
     numbers: list[int],
-    follows: dict[int, str],
+    follows: dict[int, str] | None,
 ) -> None:
     """One batch of rows into ``raw``, in one statement.
 
@@ -272,7 +274,7 @@ def _insert(
     else:
         parts: list[str] = [""] * (2 * len(keys))
         parts[0::2] = keys
-        parts[1::2] = map(follows.__getitem__, numbers)
+        parts[1::2] = map(follows.__getitem__ if follows is not None else _FOLLOWS.format, numbers)
         parts[-1] = parts[-1][:-2] + "}"  # '":7,"' ends the object as '":7}'
         cursor = conn.execute(
             f"INSERT INTO {raw} (key, rest) SELECT key, value FROM json_each(?)",

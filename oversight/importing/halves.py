@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from itertools import count, repeat
 from operator import and_, itemgetter, rshift
@@ -30,6 +30,7 @@ MASK = (1 << SHIFT) - 1
 # Distinct halves held in memory, each: past this the file goes to the exact path.
 MAX_DISTINCT = 600_000
 MAX_DISTINCT_CHARS = 48 << 20  # and all of them together
+CHUNK = 32_768  # distinct halves parsed together
 
 
 class Doubt(Exception):
@@ -56,23 +57,31 @@ class Halves(dict[str, int]):
     """The rests of a file's rows (``cells`` cells joined by ``separator``, a line end after
     the last), each numbered by its two halves as it is first seen."""
 
-    def __init__(self, cells: int, separator: str) -> None:
+    def __init__(self, cells: int, separator: str, *, split: bool = True) -> None:
         super().__init__()
         self.cells, self.separator = cells, separator
-        self.first_cells = cells // 2
+        # A kind whose rows are all distinct (hospital attendances) keeps each rest whole.
+        self.first_cells = cells // 2 if split else 0
         # The first half of a rest: its first cells, each with the separator after it (fewer in
         # a short row, which the first half's count of separators then tells).
         escaped = re.escape(separator)
         self._first = re.compile(f"(?:[^{escaped}]*{escaped}){{0,{self.first_cells}}}")
-        self.first, self.second = _Numbered(), _Numbered()
+        self.first: dict[str, int] = _Numbered()
+        self.second: dict[str, int] = _Numbered()
         self.chars = 0
-        # How a rest's number follows its key in a batch's JSON object: '":7,"'.
-        self.follows: dict[int, str] = {}
+        # How a rest's number follows its key in a batch's JSON object, '":7,"', kept for a
+        # rest that repeats; a whole rest is its own second half, numbered here, once.
+        self.follows: dict[int, str] | None = {}
+        if not split:
+            self.first[""], self.second, self.follows = 0, self, None
 
     def __missing__(self, text: str) -> int:
         self.chars += len(text)
         if len(self) >= MAX_DISTINCT or self.chars > MAX_DISTINCT_CHARS:
             raise Doubt  # too many to hold in memory: the exact path
+        if self.follows is None:  # kept whole: its number is its second half's
+            number = self[text] = len(self)
+            return number
         end = self._first.match(text).end()  # type: ignore[union-attr]
         number = self[text] = self.first[text[:end]] << SHIFT | self.second[text[end:]]
         self.follows[number] = f'":{number},"'
@@ -104,16 +113,16 @@ class Halves(dict[str, int]):
         where = {c.name: p for c, p in rest}
         if set(map(str.count, firsts, repeat(separator))) - {self.first_cells}:
             raise Doubt  # a short row: the exact path reads its missing cells as blank
-        first_cells = list(map(str.split, firsts, repeat(separator), repeat(self.first_cells)))
-        parsed_first = reader.parse(
-            _columns(transposed(first_cells, self.first_cells + 1), in_first, where, 0),
-            in_first,
-        )
-        parsed_second = reader.parse(
-            _columns(self._second_cells(seconds), in_second, where, self.first_cells), in_second
-        )
-        if parsed_first is None or parsed_second is None:
-            raise Doubt
+
+        def first_half(texts: list[str]) -> list[Cells]:
+            split = list(map(str.split, texts, repeat(separator), repeat(self.first_cells)))
+            return _columns(transposed(split, self.first_cells + 1), in_first, where, 0)
+
+        def second_half(texts: list[str]) -> list[Cells]:
+            return _columns(self._second_cells(texts), in_second, where, self.first_cells)
+
+        parsed_first = _parsed(reader, firsts, first_half, in_first)
+        parsed_second = _parsed(reader, seconds, second_half, in_second)
         self._refuse_blank_rests(firsts, seconds)
         stored = self._ruled(reader, (in_first, in_second), (parsed_first, parsed_second))
         counts = (len(firsts), len(seconds))
@@ -177,6 +186,18 @@ class Halves(dict[str, int]):
             for p, column in enumerate(of_half)
             if column.name in reads
         ]
+        ruled_halves = {half for _, half, _ in placed}
+        if len(ruled_halves) == 1:  # the rule reads one half only: each of its halves once
+            (half,) = ruled_halves
+            stored = [parsed[half][1][p] for _, _, p in placed]
+            ruled = reader.rule(
+                [name for name, _, _ in placed], [parsed[half][0][p] for _, _, p in placed], stored
+            )
+            if ruled is None:
+                raise Doubt
+            for (_, _, p), after in zip(placed, ruled, strict=True):
+                stored_halves[half][p] = after
+            return stored_halves
         # Each half's projection, numbered; and a half that has each.
         projection: list[list[int]] = []
         having: list[dict[int, int]] = []
@@ -214,6 +235,25 @@ class Halves(dict[str, int]):
             column = stored_halves[half][p]
             stored_halves[half][p] = list(map(given.get, projection[half], column))
         return stored_halves
+
+
+def _parsed(
+    reader: ColumnReader,
+    texts: list[str],
+    cells_of: Callable[[list[str]], list[Cells]],
+    columns: list[Column],
+) -> tuple[list[list[object]], list[list[object]]]:
+    """The values and stored values of ``columns`` in each of ``texts`` (the distinct halves of
+    one side), a chunk at a time: the cells split out of them are bulky."""
+    values: list[list[object]] = [[] for _ in columns]
+    stored: list[list[object]] = [[] for _ in columns]
+    for start in range(0, len(texts), CHUNK):
+        parsed = reader.parse(cells_of(texts[start : start + CHUNK]), columns)
+        if parsed is None:
+            raise Doubt
+        for into, got in zip((*values, *stored), (*parsed[0], *parsed[1]), strict=True):
+            into += got
+    return values, stored
 
 
 def _columns(

@@ -103,6 +103,9 @@ class Kind:
     # The fast path (oversight.importing.bulk) keeps each distinct rest of a row once: for a
     # kind of big extracts whose rows repeat but for their key.
     fast: bool = False
+    # Whether the fast path keeps a rest of a row as two halves, each far less varied than the
+    # whole (oversight.importing.halves): not for a kind whose rows are all distinct.
+    rest_halves: bool = True
     # What a row of ``table`` is, where counted ("status": "recorded crime: 29" is 29 crimes
     # to anyone who does not know the table holds month files); blank: ``label``.
     rows_are: str = ""

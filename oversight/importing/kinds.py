@@ -326,9 +326,12 @@ ASSAULTS = KINDS.register(
         importer=import_assaults,
         check=check_assault,
         vouch=vouch_assaults,
+        check_reads=("arrived_at", "incident_at"),
         columns=ASSAULT_COLUMNS,
-        # Its rows are all distinct, but the fast path still reads them a column at a time.
+        # Its rows are all distinct, but the fast path still reads them a column at a time,
+        # each rest whole.
         fast=True,
+        rest_halves=False,
         # Sent monthly, some days after the month: stale once a month and a fortnight old.
         stale_after_days=45,
         after_write=adjust_assault_counts,
