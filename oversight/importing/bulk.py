@@ -28,6 +28,7 @@ import csv
 import gc
 import sqlite3
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 from itertools import islice, repeat
@@ -183,6 +184,7 @@ def _copy_rows(
     # ``pending`` as it comes, and into ``raw`` once sorted, at the end: a B-tree written in
     # random order costs a page read for every row once it outgrows the cache; a sort does not.
     rows, last, unsorted = 0, None, 0
+    keeper = _Keeper()
     try:
         for keys, rests in batches:
             if list(map(str.strip, keys)) != keys or "" in keys:
@@ -195,17 +197,21 @@ def _copy_rows(
                 raise Doubt
             numbers = list(map(halves.__getitem__, rests))
             if last is None or sum(map(gt, keys, repeat(last))) * IN_ORDER >= len(keys):
-                _insert(conn, raw, keys, numbers, halves.follows)
+                _insert(conn, raw, keys, numbers, halves.follows, keeper)
                 last = max(keys) if last is None else max(last, max(keys))
             else:
                 if not unsorted:
+                    keeper.wait()
                     conn.execute(f"CREATE TABLE {pending} (key TEXT, rest INTEGER NOT NULL)")
-                _insert(conn, pending, keys, numbers, halves.follows)
+                _insert(conn, pending, keys, numbers, halves.follows, keeper)
                 unsorted += len(keys)
             rows += len(keys)
             quick.report()
+        keeper.wait()
     except (csv.Error, UnicodeDecodeError):
         raise Doubt from None  # the exact path says what and where
+    finally:
+        keeper.close()
     if unsorted:
         conn.execute(f"INSERT INTO {raw} SELECT key, rest FROM {pending} ORDER BY key")
         conn.execute(f"DROP TABLE {pending}")
@@ -255,8 +261,10 @@ def _insert(
     keys: list[str],
     numbers: list[int],
     follows: dict[int, str] | None,
+    keeper: _Keeper,
 ) -> None:
-    """One batch of rows into ``raw``, in one statement.
+    """One batch of rows into ``raw``, in one statement, which ``keeper`` runs while the next
+    batch is read.
 
     Keys JSON can hold as they are (printable, no quote, no backslash: nearly every key) go as
     the text of one JSON object, {"key":number,...}, built by joins in C and unpacked by
@@ -268,20 +276,48 @@ def _insert(
         return
     text = "".join(keys)
     if not text.isprintable() or '"' in text or "\\" in text:
-        cursor = conn.executemany(
-            f"INSERT INTO {raw} VALUES (?, ?)", zip(keys, numbers, strict=True)
-        )
-    else:
-        parts: list[str] = [""] * (2 * len(keys))
-        parts[0::2] = keys
-        parts[1::2] = map(follows.__getitem__ if follows is not None else _FOLLOWS.format, numbers)
-        parts[-1] = parts[-1][:-2] + "}"  # '":7,"' ends the object as '":7}'
-        cursor = conn.execute(
-            f"INSERT INTO {raw} (key, rest) SELECT key, value FROM json_each(?)",
-            ('{"' + "".join(parts),),
-        )
-    if cursor.rowcount != len(keys):
-        raise Doubt
+        rows = list(zip(keys, numbers, strict=True))
+        keeper.run(lambda: conn.executemany(f"INSERT INTO {raw} VALUES (?, ?)", rows), len(keys))
+        return
+    parts: list[str] = [""] * (2 * len(keys))
+    parts[0::2] = keys
+    parts[1::2] = map(follows.__getitem__ if follows is not None else _FOLLOWS.format, numbers)
+    parts[-1] = parts[-1][:-2] + "}"  # '":7,"' ends the object as '":7}'
+    batch = '{"' + "".join(parts)
+    keeper.run(
+        lambda: conn.execute(
+            f"INSERT INTO {raw} (key, rest) SELECT key, value FROM json_each(?)", (batch,)
+        ),
+        len(keys),
+    )
+
+
+class _Keeper:
+    """Runs the statements keeping a file's keys, one at a time and in order, in a thread of its
+    own: SQLite lets go of the GIL while it unpacks and keeps a batch, so the next batch is read
+    and numbered meanwhile, on the other core. The connection is used by nothing else until
+    :meth:`wait` returns."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oversight-keys")
+        self._running: tuple[Future[sqlite3.Cursor], int] | None = None
+
+    def run(self, statement: Callable[[], sqlite3.Cursor], rows: int) -> None:
+        """Runs ``statement``, which should insert ``rows`` rows, once the one before is done."""
+        self.wait()
+        self._running = (self._pool.submit(statement), rows)
+
+    def wait(self) -> None:
+        """Waits for the statement running: its error, or a count of rows short, raised here."""
+        if self._running is not None:
+            running, rows = self._running
+            self._running = None
+            if running.result().rowcount != rows:
+                raise Doubt
+
+    def close(self) -> None:
+        """Waits for the statement running, whatever happened meanwhile."""
+        self._pool.shutdown(wait=True)
 
 
 def find_changes(
