@@ -184,7 +184,9 @@ def _copy_rows(
     # ``pending`` as it comes, and into ``raw`` once sorted, at the end: a B-tree written in
     # random order costs a page read for every row once it outgrows the cache; a sort does not.
     rows, last, unsorted = 0, None, 0
-    keeper = _Keeper()
+    # A workbook's sheet is read by a child process on the other core (calamine): its keys are
+    # kept in this thread.
+    keeper = _Keeper(threaded=extract.format == "CSV")
     try:
         for keys, rests in batches:
             if list(map(str.strip, keys)) != keys or "" in keys:
@@ -294,17 +296,25 @@ def _insert(
 
 class _Keeper:
     """Runs the statements keeping a file's keys, one at a time and in order, in a thread of its
-    own: SQLite lets go of the GIL while it unpacks and keeps a batch, so the next batch is read
-    and numbered meanwhile, on the other core. The connection is used by nothing else until
-    :meth:`wait` returns."""
+    own (``threaded``): SQLite lets go of the GIL while it unpacks and keeps a batch, so the next
+    batch is read and numbered meanwhile, on the other core. The connection is used by nothing
+    else until :meth:`wait` returns."""
 
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oversight-keys")
+    def __init__(self, threaded: bool) -> None:
+        self._pool = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="oversight-keys")
+            if threaded
+            else None
+        )
         self._running: tuple[Future[sqlite3.Cursor], int] | None = None
 
     def run(self, statement: Callable[[], sqlite3.Cursor], rows: int) -> None:
         """Runs ``statement``, which should insert ``rows`` rows, once the one before is done."""
         self.wait()
+        if self._pool is None:
+            if statement().rowcount != rows:
+                raise Doubt
+            return
         self._running = (self._pool.submit(statement), rows)
 
     def wait(self) -> None:
@@ -317,7 +327,8 @@ class _Keeper:
 
     def close(self) -> None:
         """Waits for the statement running, whatever happened meanwhile."""
-        self._pool.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
 
 def find_changes(
