@@ -6,6 +6,7 @@ The helpers behind them, and those the test modules share, live in ``tests/suppo
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 from collections.abc import Iterable, Iterator
@@ -127,11 +128,16 @@ def slack_standin() -> Iterator[SlackStandIn]:
 
 
 @pytest.fixture(autouse=True)
-def network_attempts() -> Iterator[list[str]]:
+def network_attempts(request: pytest.FixtureRequest) -> Iterator[list[str]]:
     """Every test runs with its process's sockets held to loopback (tests/support/loopback):
-    the hosts off loopback anything tried to reach, refused, for a test to look at."""
+    the hosts off loopback anything tried to reach, refused, for a test to look at. A test
+    that does not ask for them fails if anything tried at all: a refusal swallowed by the code
+    under test would otherwise pass unseen."""
     with loopback_only() as tried:
         yield tried
+    asked = "network_attempts" in inspect.signature(request.function).parameters
+    if tried and not asked:
+        pytest.fail(f"tried to reach beyond loopback: {', '.join(tried)}")
 
 
 @pytest.fixture(autouse=True)

@@ -93,10 +93,11 @@ def test_a_bad_id_is_refused_in_one_sentence_naming_the_setting(name: str, text:
 # --- the API URL and the port ---------------------------------------------------------------
 
 
-def test_the_api_url_defaults_to_slack():
-    # Only the setting's text is checked here: no test connects anywhere but loopback.
+def test_the_api_url_defaults_to_slack(network_attempts):
+    # Only the setting's text is checked here: Slack's real address is named, never reached.
     assert load().slack_api_url == SLACK_API_URL
     assert SLACK_API_URL.split("//")[1] == "slack.com/api/"
+    assert network_attempts == []
 
 
 @pytest.mark.parametrize(
