@@ -28,16 +28,18 @@ import csv
 import gc
 import sqlite3
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 from itertools import islice, repeat
 from operator import gt, itemgetter
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from oversight.extracts.limits import Extract
 from oversight.importing.halves import Doubt, Halves, rest_columns
 from oversight.importing.kind import Column, Kind
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 BATCH = 50_000  # rows sent to SQLite in one statement
 BATCH_CHARS = 4 << 20  # or fewer, when the lines are long
@@ -301,11 +303,11 @@ class _Keeper:
     else until :meth:`wait` returns."""
 
     def __init__(self, threaded: bool) -> None:
-        self._pool = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="oversight-keys")
-            if threaded
-            else None
-        )
+        self._pool: ThreadPoolExecutor | None = None
+        if threaded:  # imported here: no command but an import of a big file needs it
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oversight-keys")
         self._running: tuple[Future[sqlite3.Cursor], int] | None = None
 
     def run(self, statement: Callable[[], sqlite3.Cursor], rows: int) -> None:
