@@ -9,13 +9,14 @@ import random
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oversight.clock import LONDON
-from oversight.importing import bulk, halves
+from oversight.importing import bulk, columns, halves
 from oversight.importing.kinds import KINDS, import_extract
 from oversight.store import open_store
 from tests.support.data import CASE_HEADER, assert_totals_are_a_recount
@@ -58,18 +59,20 @@ def row(draw: st.DrawFn) -> list[str]:
     return cells
 
 
-def write(path: Path, rows: list[list[str]]) -> Path:
+def write(path: Path, rows: list[list[str]], line_end: str = "\n") -> Path:
     lines = [",".join(CASE_HEADER), *(",".join(r) for r in rows)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_bytes((line_end.join(lines) + line_end).encode("utf-8"))
     return path
 
 
 @pytest.mark.slow  # a long hypothesis run
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-@given(rows=st.lists(row(), min_size=1, max_size=12))
-def test_the_fast_path_stores_and_refuses_exactly_what_the_exact_path_does(rows, monkeypatch):
+@given(rows=st.lists(row(), min_size=1, max_size=12), line_end=st.sampled_from(["\n", "\r\n"]))
+def test_the_fast_path_stores_and_refuses_exactly_what_the_exact_path_does(
+    rows, line_end, monkeypatch
+):
     with tempfile.TemporaryDirectory() as folder:
-        path = write(Path(folder) / "cases.csv", rows)
+        path = write(Path(folder) / "cases.csv", rows, line_end)
         assert import_outcome(path, True, as_of=AS_OF) == import_outcome(path, False, as_of=AS_OF)
 
 
@@ -104,12 +107,20 @@ def attendance(draw: st.DrawFn) -> list[str]:
 
 @pytest.mark.slow  # a long hypothesis run
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-@given(rows=st.lists(attendance(), min_size=1, max_size=12))
-def test_a_hospital_extract_is_stored_or_refused_on_the_fast_path_as_on_the_exact_one(rows):
-    with tempfile.TemporaryDirectory() as folder:
+@given(
+    rows=st.lists(attendance(), min_size=1, max_size=12),
+    line_end=st.sampled_from(["\r\n", "\n"]),
+    whole_min=st.sampled_from([1, columns.WHOLE_MIN]),
+)
+def test_a_hospital_extract_is_stored_or_refused_on_the_fast_path_as_on_the_exact_one(
+    rows, line_end, whole_min
+):
+    # whole_min 1: every column with a parse of many cells at once is parsed whole, as in a
+    # big extract, rather than a cell at a time.
+    with tempfile.TemporaryDirectory() as folder, patch.object(columns, "WHOLE_MIN", whole_min):
         path = Path(folder) / "assaults.csv"
         with path.open("w", newline="", encoding="utf-8") as file:
-            csv.writer(file).writerows([ISTV_HEADER, *rows])
+            csv.writer(file, lineterminator=line_end).writerows([ISTV_HEADER, *rows])
         fast = import_outcome(path, True, as_of=AS_OF, kind="assaults")
         assert fast == import_outcome(path, False, as_of=AS_OF, kind="assaults")
 
@@ -123,9 +134,7 @@ def test_a_valid_hospital_extract_takes_the_fast_path(tmp_path, monkeypatch):
     path = tmp_path / "assaults.csv"
     with path.open("w", newline="", encoding="utf-8") as file:
         csv.writer(file).writerows([ISTV_HEADER, *rows])
-    staged = []
-    real = bulk.stage
-    monkeypatch.setattr(bulk, "stage", lambda *a: staged.append(real(*a)) or staged[-1])
+    staged = staged_by_fast_path(monkeypatch)
     kind, held = import_outcome(path, True, as_of=AS_OF, kind="assaults")
     assert staged == [3] and kind == "stored"
     assert [r[:4] for r in sorted(held["assaults"])] == [

@@ -417,6 +417,25 @@ def test_plain_rows_come_as_lines_of_a_csv_without_quotes(tmp_path):
     assert records == [case("A, B")]
 
 
+@pytest.mark.parametrize(
+    ("body", "unquoted"),
+    [
+        (b"ref,n\nA,1\nB,2\n", True),
+        (b"ref,n\r\nA,1\r\nB,2\r\n", True),  # a carriage return just before each line feed
+        (b"ref,n\r\nA,1\r\nB,2", True),  # the last line without an end
+        (b"ref,n\nA,1\rB,2\n", False),  # one alone: a line end to the csv module
+        (b"ref,n\nA,1\nB,2\r", False),  # one alone at the very end
+        (b'ref,n\nA,"1"\n', False),
+    ],
+)
+def test_a_csv_is_unquoted_whatever_its_line_ends_but_lone_carriage_returns(
+    tmp_path, body, unquoted
+):
+    path = tmp_path / "lines.csv"
+    path.write_bytes(body)
+    assert quick_lines(path)[0] is unquoted
+
+
 def test_shared_strings_reach_calamine_as_the_streaming_reader_read_them(tmp_path):
     # As in the Excel-style workbook above: rich text, phonetic runs, an escaped escape; and
     # commas, spaces at the ends, XML's escapes and a line break.

@@ -64,7 +64,10 @@ def _scan(raw: IO[bytes], look: Look | None = None) -> _Scan:
             odd = b"\x00" in whole or (b'"' in whole and _ODD_QUOTES.search(whole) is not None)
             plain = not odd and lines < limits.MAX_ROWS and longest <= limits.MAX_ROW_CHARS
             unquoted = unquoted and b'"' not in whole and b"\x1f" not in whole
-            unquoted = unquoted and whole.count(b"\r") == whole.count(b"\r\n")
+            # ``whole`` ends just before a line feed (but at the file's end): a carriage return
+            # there comes before one.
+            before_feed = whole.count(b"\r\n") + (bool(chunk) and whole.endswith(b"\r"))
+            unquoted = unquoted and whole.count(b"\r") == before_feed
             if look is not None and plain and not found:
                 found = look(whole)
         if len(carry) > limits.MAX_ROW_CHARS:

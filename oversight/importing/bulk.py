@@ -45,7 +45,6 @@ BATCH = 50_000  # rows sent to SQLite in one statement
 BATCH_CHARS = 4 << 20  # or fewer, when the lines are long
 _PIECE = 2048  # lines read at a time while a batch is gathered
 IN_ORDER = 8  # a batch one key in IN_ORDER of which comes after every key so far is in order
-_FOLLOWS = '":{},"'  # how a rest's number follows its key in a batch's JSON object
 _JOIN = "\x1f"  # joins the rest of a quoted row's cells: a file holding it takes the exact path
 _Item = TypeVar("_Item")
 # The key and the rest of (key, rest), and of what str.partition gives: (key, ",", rest).
@@ -79,9 +78,9 @@ def stage(
     conn.execute("BEGIN")  # of the TEMP database only: the store file is not touched
     try:
         cells = len(extract.header) - 1
-        with _no_cycle_collection():  # millions of small tuples, none in a cycle
+        with no_cycle_collection():  # millions of small tuples, none in a cycle
             halves, rows = _copy_rows(
-                conn, raw, pending, extract, (key_position, key_column), cells, kind.rest_halves
+                conn, raw, pending, extract, (key_position, key_column), cells
             )
             halves.store(conn, (first, second), kind, places, as_of)
         names = [c.name for c, _ in rest]
@@ -107,7 +106,7 @@ def stage(
 
 
 @contextmanager
-def _no_cycle_collection() -> Iterator[None]:
+def no_cycle_collection() -> Iterator[None]:
     """Python's cycle collector kept from running meanwhile: the pieces of each row are tuples,
     and it would otherwise walk every object alive, again and again, for nothing to free."""
     enabled = gc.isenabled()
@@ -149,10 +148,9 @@ def _copy_rows(
     extract: Extract,
     key: tuple[int, Column],
     cells: int,
-    split: bool,
 ) -> tuple[Halves, int]:
     """Each data row as (key, number of its rest) in ``raw``; the halves of the rests (of
-    ``cells`` cells each; ``split``: in two), and how many rows there are. A file without
+    ``cells`` cells each, in two), and how many rows there are. A file without
     quotes is split by ``str.partition``; any other row by row."""
     # Keyed by the key: a key given twice is refused as it is inserted, and the rows are read
     # back in key order, as the store's index of keys is.
@@ -163,9 +161,9 @@ def _copy_rows(
         # (key, ",", rest) in C; a line with no comma at all is (line, "", ""): its key then
         # ends with the line's end and is doubted below (or, on a last line with no end, its
         # rest is blank, and doubted with the rests).
-        batches: Iterator[tuple[list[str], list[str]]] = (
+        pieces: Iterator[tuple[list[str], list[str]]] = (
             _split(list(map(str.partition, lines, repeat(","))))
-            for lines in _batches(quick.lines, len)
+            for lines in batches(quick.lines, len)
         )
         separator = ","
     else:
@@ -176,10 +174,10 @@ def _copy_rows(
             key = record[key_position] if key_position < len(record) else ""
             return key, _JOIN.join(record[:key_position] + record[key_position + 1 :])
 
-        pieces = map(split, filter(None, quick.records))  # an empty line is no row
-        batches = (_split(batch) for batch in _batches(pieces, _piece_chars))
+        records = map(split, filter(None, quick.records))  # an empty line is no row
+        pieces = (_split(batch) for batch in batches(records, _piece_chars))
         separator = _JOIN
-    halves = Halves(cells, separator, split=split)
+    halves = Halves(cells, separator)
     # A batch whose keys mostly come after every key so far (as in an extract whose references
     # were issued in order, even with a few series interleaved) goes straight into ``raw``, at
     # its end or at a few places kept in the cache. Any other (keys in no order) goes into
@@ -188,9 +186,9 @@ def _copy_rows(
     rows, last, unsorted = 0, None, 0
     # A workbook's sheet is read by a child process on the other core (calamine): its keys are
     # kept in this thread.
-    keeper = _Keeper(threaded=extract.format == "CSV")
+    keeper = Keeper(threaded=extract.format == "CSV")
     try:
-        for keys, rests in batches:
+        for keys, rests in pieces:
             if list(map(str.strip, keys)) != keys or "" in keys:
                 keys, rests = _without_blank_rows(keys, rests, separator)
             if not keys:
@@ -222,7 +220,7 @@ def _copy_rows(
     return halves, rows
 
 
-def _batches(items: Iterator[_Item], chars: Callable[[_Item], int]) -> Iterator[list[_Item]]:
+def batches(items: Iterator[_Item], chars: Callable[[_Item], int]) -> Iterator[list[_Item]]:
     """The items (lines, or rows as key and rest), BATCH at a time, or fewer when they come to
     more than BATCH_CHARS."""
     while batch := list(islice(items, _PIECE)):
@@ -264,8 +262,8 @@ def _insert(
     raw: str,
     keys: list[str],
     numbers: list[int],
-    follows: dict[int, str] | None,
-    keeper: _Keeper,
+    follows: dict[int, str],
+    keeper: Keeper,
 ) -> None:
     """One batch of rows into ``raw``, in one statement, which ``keeper`` runs while the next
     batch is read.
@@ -285,7 +283,7 @@ def _insert(
         return
     parts: list[str] = [""] * (2 * len(keys))
     parts[0::2] = keys
-    parts[1::2] = map(follows.__getitem__ if follows is not None else _FOLLOWS.format, numbers)
+    parts[1::2] = map(follows.__getitem__, numbers)
     parts[-1] = parts[-1][:-2] + "}"  # '":7,"' ends the object as '":7}'
     batch = '{"' + "".join(parts)
     keeper.run(
@@ -296,7 +294,7 @@ def _insert(
     )
 
 
-class _Keeper:
+class Keeper:
     """Runs the statements keeping a file's keys, one at a time and in order, in a thread of its
     own (``threaded``): SQLite lets go of the GIL while it unpacks and keeps a batch, so the next
     batch is read and numbered meanwhile, on the other core. The connection is used by nothing

@@ -24,6 +24,7 @@ from oversight.importing.kind import Column, Kind, no_rule
 from oversight.values import is_blank, stored_value
 
 MEMO_LIMIT = 4096  # distinct cells remembered per column from batch to batch: dates, labels
+WHOLE_MIN = 1024  # cells of a column parsed whole by its parse_many, when at least these
 RULED_LIMIT = 200_000  # distinct combinations whose ruling is remembered from batch to batch
 Cells = Sequence[object]  # a column's cells, one a row (None: the file lacks the column)
 
@@ -51,6 +52,11 @@ class ColumnReader:
         values: list[list[object]] = []
         stored: list[list[object]] = []
         for column, column_cells in zip(columns, cells, strict=True):
+            whole = _parsed_whole(column, column_cells)
+            if whole is not None:
+                values.append(whole[0])
+                stored.append(whole[1])
+                continue
             at = self.kind.columns.index(column)
             if not self._learn(column, column_cells, self.values[at], self.stored[at]):
                 return None
@@ -134,6 +140,29 @@ class ColumnReader:
             ruled.clear()
             self.fills.clear()
         return stored
+
+
+def _parsed_whole(column: Column, cells: Cells) -> tuple[list[object], list[object]] | None:
+    """A column of mostly distinct cells (references, times of arrival) parsed whole by its
+    ``parse_many``, its blank cells blank: its values and stored values, or None to parse it
+    cell by cell (too few cells to be worth it, a cell not text or of spaces, a cell refused,
+    a required cell blank: the cell-by-cell parse decides)."""
+    if column.parse_many is None or len(cells) < WHOLE_MIN or set(map(type, cells)) != {str}:
+        return None
+    texts = list(filter(None, cells))
+    if len(texts) < len(cells) and column.required:
+        return None
+    if len(texts) != len(list(filter(str.strip, texts))):
+        return None  # a cell of spaces only: blank, as cell by cell
+    many = column.parse_many(texts)
+    if many is None:
+        return None
+    if len(texts) < len(cells):  # blank cells are None, as cell by cell
+        parsed = iter(many)
+        many = [next(parsed) if cell else None for cell in cells]
+    if set(map(type, many)) <= {str, type(None)}:  # stored as parsed
+        return many, many
+    return many, list(map(stored_value, many))
 
 
 def _text_or_none(cells: list[object]) -> bool:

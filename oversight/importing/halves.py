@@ -57,11 +57,10 @@ class Halves(dict[str, int]):
     """The rests of a file's rows (``cells`` cells joined by ``separator``, a line end after
     the last), each numbered by its two halves as it is first seen."""
 
-    def __init__(self, cells: int, separator: str, *, split: bool = True) -> None:
+    def __init__(self, cells: int, separator: str) -> None:
         super().__init__()
         self.cells, self.separator = cells, separator
-        # A kind whose rows are all distinct (hospital attendances) keeps each rest whole.
-        self.first_cells = cells // 2 if split else 0
+        self.first_cells = cells // 2
         # The first half of a rest: its first cells, each with the separator after it (fewer in
         # a short row, which the first half's count of separators then tells).
         escaped = re.escape(separator)
@@ -70,18 +69,13 @@ class Halves(dict[str, int]):
         self.second: dict[str, int] = _Numbered()
         self.chars = 0
         # How a rest's number follows its key in a batch's JSON object, '":7,"', kept for a
-        # rest that repeats; a whole rest is its own second half, numbered here, once.
-        self.follows: dict[int, str] | None = {}
-        if not split:
-            self.first[""], self.second, self.follows = 0, self, None
+        # rest that repeats.
+        self.follows: dict[int, str] = {}
 
     def __missing__(self, text: str) -> int:
         self.chars += len(text)
         if len(self) >= MAX_DISTINCT or self.chars > MAX_DISTINCT_CHARS:
             raise Doubt  # too many to hold in memory: the exact path
-        if self.follows is None:  # kept whole: its number is its second half's
-            number = self[text] = len(self)
-            return number
         end = self._first.match(text).end()  # type: ignore[union-attr]
         number = self[text] = self.first[text[:end]] << SHIFT | self.second[text[end:]]
         self.follows[number] = f'":{number},"'

@@ -103,9 +103,10 @@ class Kind:
     # The fast path (oversight.importing.bulk) keeps each distinct rest of a row once: for a
     # kind of big extracts whose rows repeat but for their key.
     fast: bool = False
-    # Whether the fast path keeps a rest of a row as two halves, each far less varied than the
-    # whole (oversight.importing.halves): not for a kind whose rows are all distinct.
-    rest_halves: bool = True
+    # Whether its rows are all distinct (each attendance its own minute of arrival): then the
+    # fast path reads a file a column at a time and stages its rows as they are
+    # (oversight.importing.columnar), rather than numbering each distinct rest of a row.
+    rows_distinct: bool = False
     # What a row of ``table`` is, where counted ("status": "recorded crime: 29" is 29 crimes
     # to anyone who does not know the table holds month files); blank: ``label``.
     rows_are: str = ""

@@ -328,10 +328,8 @@ ASSAULTS = KINDS.register(
         vouch=vouch_assaults,
         check_reads=("arrived_at", "incident_at"),
         columns=ASSAULT_COLUMNS,
-        # Its rows are all distinct, but the fast path still reads them a column at a time,
-        # each rest whole.
         fast=True,
-        rest_halves=False,
+        rows_distinct=True,
         # Sent monthly, some days after the month: stale once a month and a fortnight old.
         stale_after_days=45,
         after_write=adjust_assault_counts,

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from oversight.errors import InvalidExtract, UserError
 from oversight.extracts.limits import Extract, Look, Progress
 from oversight.extracts.opening import open_extract, unchanged
-from oversight.importing import bulk
+from oversight.importing import bulk, columnar
 from oversight.importing.kind import Kind, Row
 from oversight.importing.result import ImportResult
 from oversight.schema import VERSIONED
@@ -106,12 +106,14 @@ def import_rows(
             # A screen that read the rows (a file that may hold what it looks for) leaves them
             # to be read again, through the checksum of the bytes it read.
             unread = screen is None or extract.may_hold is False
+            stage = columnar.stage_columns if kind.rows_distinct else bulk.stage
             rows_read = (
-                bulk.stage(conn, kind, staging, extract, positions, extract_as_of)
-                if unread
+                stage(conn, kind, staging, extract, positions, extract_as_of)
+                if unread and kind.fast
                 else None
             )
-        fast = rows_read is not None
+        # Staged as the rests of rows numbered (bulk), not a table of rows as they are.
+        fast = rows_read is not None and not kind.rows_distinct
         if rows_read is None:  # the fast path could not vouch for every row: row by row
             with open_extract(path, sheet, progress) as extract:
                 if extract.sha256 != sha256:
@@ -406,6 +408,10 @@ def _merge(
         # rowid of the store's version (NULL: new). Everything after reads these few.
         if fast:  # staged by the fast path, which knows each distinct rest of a row
             inserted, updated = bulk.find_changes(conn, kind, held, CHANGES, ADDED)
+        elif held == 0:  # every row is new: nothing to compare, nor to copy
+            conn.execute(f"CREATE VIEW {CHANGES} AS SELECT *, NULL AS old FROM {staging}")
+            conn.execute(f"CREATE VIEW {ADDED} AS SELECT *, 1 AS weight FROM {CHANGES}")
+            inserted, updated = history["rows_read"], 0
         else:
             join = " AND ".join(f"t.{k} = s.{k}" for k in kind.key)
             differs = " OR ".join(f"t.{n} IS NOT s.{n}" for n in names if n not in kind.key)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from oversight.errors import UserError
-from oversight.importing import bulk
+from oversight.importing import bulk, columnar
 from oversight.importing.kinds import KINDS, import_extract
 from oversight.importing.result import ImportResult
 from oversight.store import Store, open_store
@@ -64,8 +64,9 @@ def import_outcome(
     """What importing a ``kind`` from ``path`` into a new store comes to: the store's every
     table but the imports', or the refusal and its details; with ``fast`` False, the fast path
     declines every file."""
-    real = bulk.stage
-    bulk.stage = real if fast else (lambda *_: None)
+    real = bulk.stage, columnar.stage_columns
+    if not fast:
+        bulk.stage = columnar.stage_columns = lambda *_: None
     try:
         with (
             tempfile.TemporaryDirectory() as folder,
@@ -80,13 +81,16 @@ def import_outcome(
             del held["imports"]  # which path was taken aside, the same record
             return "stored", held
     finally:
-        bulk.stage = real
+        bulk.stage, columnar.stage_columns = real
 
 
 def staged_by_fast_path(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
     """What each call of the fast path returns from now on: the rows it staged, or None (a
     doubt: the exact path reads the file)."""
     staged: list[int | None] = []
-    real = bulk.stage
-    monkeypatch.setattr(bulk, "stage", lambda *a: staged.append(real(*a)) or staged[-1])
+    for module, name in ((bulk, "stage"), (columnar, "stage_columns")):
+        real = getattr(module, name)
+        monkeypatch.setattr(
+            module, name, lambda *a, real=real: staged.append(real(*a)) or staged[-1]
+        )
     return staged
