@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oversight.clock import LONDON
-from oversight.importing import bulk, columns, halves
+from oversight.importing import bulk, columnar, columns, halves
 from oversight.importing.kinds import KINDS, import_extract
 from oversight.store import open_store
 from tests.support.data import CASE_HEADER, assert_totals_are_a_recount
@@ -142,6 +142,56 @@ def test_a_valid_hospital_extract_takes_the_fast_path(tmp_path, monkeypatch):
         ("ED2", "Royal", "2020-06-30 23:59", None),
         ("ED3", "Walk-in", "2020-06-30 23:59", "2020-06-30 23:59"),
     ]
+
+
+def big_hospital_extract(path: Path, rows: int, line_end: str, late: list[str] | None = None):
+    """``rows`` valid attendances (every ninth with no incident time), and ``late`` last."""
+    rng = random.Random(rows)
+    body = []
+    for n in range(rows):
+        arrived = f"2020-0{1 + n % 6}-{1 + n % 28:02d} {n % 24:02d}:{n % 60:02d}"
+        incident = "" if n % 9 == 0 else arrived[:-2] + "00"
+        place = rng.choice(["Park", "Street", "Pub / bar", ""])
+        means = rng.choice(["knife", "Fist", "unknown", "GLASS", "bat"])
+        body.append([f"ED{n:06d}", f"Dept {n % 5}", arrived, incident, place, means, "", "M"])
+    with path.open("w", newline="", encoding="utf-8") as file:
+        rows = [ISTV_HEADER, *body, *([late] if late else [])]
+        csv.writer(file, lineterminator=line_end).writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+@pytest.mark.parametrize(
+    "late",
+    [
+        None,
+        ["ED000001", "Dept 1", "2020-03-01 10:00", "", "", "knife", "", ""],  # a key given twice
+        ["ED999999", "Dept 1", "2020-03-01 10:00", "2020-03-01 11:00", "", "knife", "", ""],
+        ["ED999999", "Dept 1", "2020-02-30 10:00", "", "", "knife", "", ""],
+        ["ED999999", "Dept 1", "2020-03-01 10:00", "", "", "", "", ""],  # means required
+    ],
+)
+def test_a_big_hospital_extract_is_read_a_column_at_a_time_as_the_exact_path_reads_it(
+    tmp_path, monkeypatch, line_end, late
+):
+    # More rows than a batch, and than columns parsed whole need: the columnar path as a real
+    # extract takes it, a bad row (when given) coming in the last batch.
+    path = big_hospital_extract(tmp_path / "assaults.csv", bulk.BATCH + 7, line_end, late)
+    staged = staged_by_fast_path(monkeypatch)
+    fast = import_outcome(path, True, as_of=AS_OF, kind="assaults")
+    assert staged == [bulk.BATCH + 7 if late is None else None]
+    assert fast == import_outcome(path, False, as_of=AS_OF, kind="assaults")
+    assert fast[0] == ("stored" if late is None else "refused")
+
+
+def test_a_hospital_extract_of_more_keys_than_are_held_goes_to_the_exact_path(
+    tmp_path, monkeypatch
+):
+    path = big_hospital_extract(tmp_path / "assaults.csv", 30, "\n")
+    monkeypatch.setattr(columnar, "MAX_KEYS", 29)
+    staged = staged_by_fast_path(monkeypatch)
+    kind, held = import_outcome(path, True, as_of=AS_OF, kind="assaults")
+    assert staged == [None] and kind == "stored" and len(held["assaults"]) == 30
 
 
 GOOD = [

@@ -25,6 +25,10 @@ from oversight.importing.columns import ColumnReader
 from oversight.importing.halves import Doubt
 from oversight.importing.kind import Kind
 
+# Keys held in memory to find one given twice (an emergency department's month is thousands of
+# rows): past this the file goes to the exact path, whose staging table is keyed.
+MAX_KEYS = 1_000_000
+
 
 def stage_columns(
     conn: sqlite3.Connection,
@@ -64,8 +68,8 @@ def stage_columns(
                 if stored is None:
                     raise Doubt  # a cell refused or a rule broken: the exact path names it
                 keys.update(stored[key_at])
-                if len(keys) != rows + count:
-                    raise Doubt  # a key given twice
+                if len(keys) != rows + count or len(keys) > MAX_KEYS:
+                    raise Doubt  # a key given twice, or too many keys to hold
                 lines_read = range(first_line + rows, first_line + rows + count)
                 batch = list(zip(lines_read, *stored, strict=True))
                 # In this thread: binding the cells holds the GIL, so a thread of its own only
