@@ -17,6 +17,9 @@ distinct halves) it gives up and the import takes the exact path, which reads th
 row and names every problem by line and column. So what is stored, and what is refused, is
 always what the exact path decides; the fast path only gets there sooner.
 
+A kind whose rows are all distinct (``Kind.rows_distinct``: hospital attendances) gains nothing
+by numbering them, and has a fast path of its own (:mod:`oversight.importing.columnar`).
+
 The merge reads the same tables (:func:`find_changes`): one pass finds the rows new to the
 store or unlike it, and the totals kept beside the rows are moved once per distinct rest among
 them, weighted by its rows, rather than once per row.

@@ -100,8 +100,9 @@ class Kind:
     # Run inside the import's transaction before rows change: what the extract loses or
     # changes against the store (conn, staging, the rows that differ, import id, scope).
     reconcile: Callable[[sqlite3.Connection, str, str, int, str], list[FindingCount]] | None = None
-    # The fast path (oversight.importing.bulk) keeps each distinct rest of a row once: for a
-    # kind of big extracts whose rows repeat but for their key.
+    # Whether a valid file may take a fast path to what the exact one stores: by each distinct
+    # rest of a row, once (oversight.importing.bulk), for a kind of big extracts whose rows
+    # repeat but for their key; or a column at a time (below).
     fast: bool = False
     # Whether its rows are all distinct (each attendance its own minute of arrival): then the
     # fast path reads a file a column at a time and stages its rows as they are
