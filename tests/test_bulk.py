@@ -174,12 +174,14 @@ def big_hospital_extract(path: Path, rows: int, line_end: str, late: list[str] |
 def test_a_big_hospital_extract_is_read_a_column_at_a_time_as_the_exact_path_reads_it(
     tmp_path, monkeypatch, line_end, late
 ):
-    # More rows than a batch, and than columns parsed whole need: the columnar path as a real
-    # extract takes it, a bad row (when given) coming in the last batch.
-    path = big_hospital_extract(tmp_path / "assaults.csv", bulk.BATCH + 7, line_end, late)
+    # Batches of more rows than columns parsed whole need, and more than one of them: the
+    # columnar path as a real extract takes it, a bad row (when given) in the last batch.
+    monkeypatch.setattr(bulk, "BATCH", 2 * columns.WHOLE_MIN)
+    rows = 2 * bulk.BATCH + 7
+    path = big_hospital_extract(tmp_path / "assaults.csv", rows, line_end, late)
     staged = staged_by_fast_path(monkeypatch)
     fast = import_outcome(path, True, as_of=AS_OF, kind="assaults")
-    assert staged == [bulk.BATCH + 7 if late is None else None]
+    assert staged == [rows if late is None else None]
     assert fast == import_outcome(path, False, as_of=AS_OF, kind="assaults")
     assert fast[0] == ("stored" if late is None else "refused")
 
