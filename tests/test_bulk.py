@@ -213,6 +213,27 @@ def test_a_big_hospital_extract_is_read_a_column_at_a_time_as_the_exact_path_rea
     assert fast[0] == ("stored" if late is None else "refused")
 
 
+@pytest.mark.parametrize(
+    ("after", "columnar"),
+    [
+        ("\n\n", True),
+        ("\r\n  \r\n", True),
+        ("\n\nED999999,Dept 1,2020-03-01 10:00,,,knife,,\n", False),
+    ],
+)
+def test_blank_lines_ending_a_hospital_extract_are_no_rows_and_rows_after_them_go_exact(
+    tmp_path, monkeypatch, after, columnar
+):
+    monkeypatch.setattr(bulk, "BATCH", 2 * columns.WHOLE_MIN)
+    path = big_hospital_extract(tmp_path / "assaults.csv", 3 * bulk.BATCH - 1, "\n")
+    path.write_bytes(path.read_bytes() + after.encode())
+    staged = staged_by_fast_path(monkeypatch)
+    fast = import_outcome(path, True, as_of=AS_OF, kind="assaults")
+    assert staged == [3 * bulk.BATCH - 1 if columnar else None]
+    assert fast == import_outcome(path, False, as_of=AS_OF, kind="assaults")
+    assert fast[0] == "stored"
+
+
 def test_a_hospital_extract_of_more_keys_than_are_held_goes_to_the_exact_path(
     tmp_path, monkeypatch
 ):

@@ -8,10 +8,11 @@ own ``parse`` (:class:`ColumnReader`: each distinct cell once, or many at once b
 ``parse_many``), the rule across columns is vouched for a column at a time, and the rows go
 into the staging table the exact path fills, as they are. The merge is then the exact path's.
 
-At the first doubt (a line of another width, a blank line, a cell refused, a rule broken, a
-key blank or given twice, a quoted file) it gives up and the exact path decides, as on the
-other fast path: what is stored and what is refused is always what that path decides. A
-workbook takes the exact path: a department's month is thousands of rows, not millions.
+At the first doubt (a line of another width, a blank line but at the end, a cell refused, a
+rule broken, a key blank or given twice, a quoted file) it gives up and the exact path
+decides, as on the other fast path: what is stored and what is refused is always what that
+path decides. A workbook takes the exact path: a department's month is thousands of rows, not
+millions.
 """
 
 from __future__ import annotations
@@ -56,9 +57,16 @@ def stage_columns(
     # the keyed one for the exact path).
     conn.execute(f"DROP TABLE {staging}")
     conn.execute(f"CREATE TABLE {staging} (line INTEGER NOT NULL, {', '.join(names)})")
+    ended = False  # blank lines were read, which end the file or are a doubt
     try:
         with no_cycle_collection():  # millions of strings, none in a cycle
             for lines in batches(quick.lines, len):
+                lines, blank_end = without_blank_end(lines)
+                if lines and ended:
+                    raise Doubt  # a row after blank lines: the exact path numbers its line
+                ended = ended or blank_end
+                if not lines:
+                    continue
                 cells = split_lines(lines, width)
                 if cells is None:
                     raise Doubt
@@ -86,6 +94,15 @@ def stage_columns(
         conn.execute("ROLLBACK")
         raise
     return rows
+
+
+def without_blank_end(lines: list[str]) -> tuple[list[str], bool]:
+    """The lines but the blank ones that end them (as many exports end: no rows), and whether
+    there were any."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    return (lines, False) if end == len(lines) else (lines[:end], True)
 
 
 def split_lines(lines: list[str], width: int) -> list[list[str]] | None:
