@@ -51,14 +51,14 @@ def stage_columns(
     keys: set[object] = set()
     insert = f"INSERT INTO {staging} VALUES ({', '.join('?' * (len(names) + 1))})"
     rows = 0
-    first_line = 2  # each row is a line, after the header's (a blank line is a doubt)
-    conn.execute("BEGIN")  # of the TEMP database only: the store file is not touched
-    # Its keys are kept unique here, in memory: the table need not be keyed (rolled back to
-    # the keyed one for the exact path).
-    conn.execute(f"DROP TABLE {staging}")
-    conn.execute(f"CREATE TABLE {staging} (line INTEGER NOT NULL, {', '.join(names)})")
+    first_line = 2  # each row is a line, after the header's (blank lines only at the end)
     ended = False  # blank lines were read, which end the file or are a doubt
+    conn.execute("BEGIN")  # of the TEMP database only: the store file is not touched
     try:
+        # Its keys are kept unique here, in memory: the table need not be keyed (rolled back
+        # to the keyed one for the exact path).
+        conn.execute(f"DROP TABLE {staging}")
+        conn.execute(f"CREATE TABLE {staging} (line INTEGER NOT NULL, {', '.join(names)})")
         with no_cycle_collection():  # millions of strings, none in a cycle
             for lines in batches(quick.lines, len):
                 lines, blank_end = without_blank_end(lines)
