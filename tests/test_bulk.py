@@ -182,8 +182,8 @@ def big_hospital_extract(path: Path, rows: int, line_end: str, late: list[str] |
         means = rng.choice(["knife", "Fist", "unknown", "GLASS", "bat"])
         body.append([f"ED{n:06d}", f"Dept {n % 5}", arrived, incident, place, means, "", "M"])
     with path.open("w", newline="", encoding="utf-8") as file:
-        rows = [ISTV_HEADER, *body, *([late] if late else [])]
-        csv.writer(file, lineterminator=line_end).writerows(rows)
+        table = [ISTV_HEADER, *body, *([late] if late else [])]
+        csv.writer(file, lineterminator=line_end).writerows(table)
     return path
 
 
@@ -214,7 +214,7 @@ def test_a_big_hospital_extract_is_read_a_column_at_a_time_as_the_exact_path_rea
 
 
 @pytest.mark.parametrize(
-    ("after", "columnar"),
+    ("after", "read_by_columns"),
     [
         ("\n\n", True),
         ("\r\n  \r\n", True),
@@ -222,14 +222,14 @@ def test_a_big_hospital_extract_is_read_a_column_at_a_time_as_the_exact_path_rea
     ],
 )
 def test_blank_lines_ending_a_hospital_extract_are_no_rows_and_rows_after_them_go_exact(
-    tmp_path, monkeypatch, after, columnar
+    tmp_path, monkeypatch, after, read_by_columns
 ):
     monkeypatch.setattr(bulk, "BATCH", 2 * columns.WHOLE_MIN)
     path = big_hospital_extract(tmp_path / "assaults.csv", 3 * bulk.BATCH - 1, "\n")
     path.write_bytes(path.read_bytes() + after.encode())
     staged = staged_by_fast_path(monkeypatch)
     fast = import_outcome(path, True, as_of=AS_OF, kind="assaults")
-    assert staged == [3 * bulk.BATCH - 1 if columnar else None]
+    assert staged == [3 * bulk.BATCH - 1 if read_by_columns else None]
     assert fast == import_outcome(path, False, as_of=AS_OF, kind="assaults")
     assert fast[0] == "stored"
 
