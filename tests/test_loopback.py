@@ -11,13 +11,15 @@ import pytest
 from tests.support.loopback import OffLoopback
 
 
-def test_slacks_real_address_is_refused_before_any_packet_and_recorded(network_attempts):
+def test_a_host_off_loopback_is_refused_before_any_packet_and_recorded(network_attempts):
+    # A name that can never resolve (RFC 2606's .invalid) and an address kept for
+    # documentation (RFC 5737): were the guard to let them through, nothing real is reached.
     with pytest.raises(urllib.error.URLError) as refused:  # urllib wraps what the guard raised
-        urllib.request.urlopen("https://hooks.slack.com/commands/T1/123/abc", timeout=1)
+        urllib.request.urlopen("https://hooks.slack.invalid/commands/T1/123/abc", timeout=1)
     assert isinstance(refused.value.reason, OffLoopback)
     with pytest.raises(OffLoopback), socket.socket() as sock:
         sock.connect(("203.0.113.7", 443))  # an address, no name to look up
-    assert network_attempts == ["hooks.slack.com", "203.0.113.7"]
+    assert network_attempts == ["hooks.slack.invalid", "203.0.113.7"]
 
 
 def test_loopback_is_reached_as_ever(network_attempts):
