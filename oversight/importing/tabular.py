@@ -112,8 +112,8 @@ def import_rows(
                 if unread and kind.fast
                 else None
             )
-        # Staged as the rests of rows numbered (bulk), not a table of rows as they are.
-        fast = rows_read is not None and not kind.rows_distinct
+        # Staged as keys and the numbers of their rests (bulk), not as a table of rows.
+        by_rests = rows_read is not None and not kind.rows_distinct
         if rows_read is None:  # the fast path could not vouch for every row: row by row
             with open_extract(path, sheet, progress) as extract:
                 if extract.sha256 != sha256:
@@ -131,7 +131,7 @@ def import_rows(
             store,
             kind,
             staging,
-            fast=fast,
+            by_rests=by_rests,
             history={
                 "kind": kind.name,
                 "file_name": path.name,
@@ -399,14 +399,14 @@ def _merge(
     staging: str,
     history: dict[str, object],
     scope: str,
-    fast: bool = False,
+    by_rests: bool = False,
 ) -> dict[str, object]:
     table, names = kind.table, kind.names
     with store.write() as conn:
         held = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         # One pass over the file's rows: those new to the store or unlike it, each with the
         # rowid of the store's version (NULL: new). Everything after reads these few.
-        if fast:  # staged by the fast path, which knows each distinct rest of a row
+        if by_rests:  # staged by bulk's fast path, which knows each distinct rest of a row
             inserted, updated = bulk.find_changes(conn, kind, held, CHANGES, ADDED)
         elif held == 0:  # every row is new: nothing to compare, nor to copy
             conn.execute(f"CREATE VIEW {CHANGES} AS SELECT *, NULL AS old FROM {staging}")
