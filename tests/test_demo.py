@@ -60,7 +60,7 @@ def run(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
     """One demo run, shared by the tests that only read it: (its folder, the finished run).
 
-    It is the session's one run of ``oversight demo --db demo.db`` (whose database the ``db``
+    It is the session's one run of ``oversight --db demo.db demo`` (whose database the ``db``
     fixture copies), in a folder whose real database is ``oversight.db``, at TEST_NOW."""
     return demo_run(tmp_path_factory)
 
@@ -460,13 +460,17 @@ def test_the_demo_is_built_where_oversight_db_says(runner: CliRunner, tmp_path: 
     assert real.exit_code == 2 and "is the real database" in real.stderr
 
 
-@pytest.mark.slow  # builds the demo
-def test_the_demo_built_with_oversight_db_is_there(tmp_path: Path) -> None:
-    result = run(tmp_path, "--db", "other.db", "demo")
+@pytest.mark.slow  # reads the session's demo
+def test_the_demo_built_with_oversight_db_is_there(built: tuple) -> None:
+    """The session's run is ``oversight --db demo.db demo``: built there, not at the default
+    file, and what it says to ask next names it."""
+    folder, result = built
     assert result.returncode == 0, result.stderr
-    assert query(tmp_path / "other.db", "SELECT count(*) FROM imports")[0] > 0
-    assert not (tmp_path / "oversight-demo.db").exists()
-    assert "--db other.db ask" in result.stdout.splitlines()[-1]
+    assert result.args[-3:] == ["--db", "demo.db", "demo"]
+    assert query(folder / "demo.db", "SELECT count(*) FROM imports")[0] > 0
+    assert not (folder / "oversight-demo.db").exists()
+    assert not (folder / "oversight.db").exists()  # nor at the real database
+    assert "--db demo.db ask" in result.stdout.splitlines()[-1]
 
 
 def test_the_demo_refuses_a_folder_that_does_not_exist(runner: CliRunner, tmp_path: Path) -> None:

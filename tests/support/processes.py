@@ -92,7 +92,7 @@ _demo: dict[str, tuple[Path, subprocess.CompletedProcess[str]]] = {}
 def demo_run(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    """One run of the real ``oversight demo --db demo.db``, once per test session, in a folder
+    """One run of the real ``oversight --db demo.db demo``, once per test session, in a folder
     of its own whose real database (OVERSIGHT_DB) is ``oversight.db``, at TEST_NOW: the folder
     and the finished run. test_demo reads what it printed; the ``db`` fixture copies its
     database. Nothing may change either."""
@@ -129,9 +129,9 @@ def _shared_demo_run(
         result = oversight(
             folder,
             clean_env(OVERSIGHT_DB=str(folder / "oversight.db"), OVERSIGHT_NOW=TEST_NOW),
-            "demo",
-            "--db",
+            "--db",  # oversight's own --db: the demo is built there (demo --db is the same place)
             "demo.db",
+            "demo",
             timeout=300,
         )
         kept = {"args": result.args, "returncode": result.returncode}
