@@ -14,7 +14,7 @@ import pytest
 
 from bot.access import AccessPolicy, Decision
 from bot.service import CommandService, Reply
-from oversight.answers import answer, parse_command
+from oversight.answers import COMMANDS, answer, parse_command
 from oversight.audit import entries
 from oversight.clock import LONDON
 from oversight.render.blocks import render_blocks
@@ -292,6 +292,8 @@ ASKED = [
     ("/oversight", "status"),
     ("/oversight", "whoami"),
 ]
+# And every other registered command, bare: a command added later is held to the same.
+ASKED += [(c.slash, "") for c in COMMANDS if c.slash not in {slash for slash, _ in ASKED}]
 
 
 @pytest.mark.parametrize("who", REFUSALS, ids=list(REFUSALS))
