@@ -570,7 +570,9 @@ def test_status_flags_each_stale_kind(tmp_path: Path, days_ago: int, stale: bool
     )
 
 
-@pytest.mark.parametrize("typed", ["/backlog", "/ons-status", "/deadlines", "/oversight status"])
+@pytest.mark.parametrize(
+    "typed", [c.slash for c in COMMANDS if c.name != "oversight"] + ["/oversight status"]
+)
 def test_data_never_imported_is_flagged_too(store: Store, typed: str):
     _, _, text, blocks = ask(store, typed)
     assert_within_limits(text, blocks)

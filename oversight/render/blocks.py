@@ -10,6 +10,7 @@ Long lists therefore end with "…and N more" rather than being cut off by Slack
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import singledispatch
 from typing import Any
 
@@ -139,6 +140,20 @@ def source_context(kind: str, answer: Any) -> list[Block]:
     known = fmt.known_lines(answer.known, as_of)
     if known:
         blocks.append(context(*(f":information_source: {escape(line)}" for line in known)))
+    return blocks
+
+
+def sources_context(
+    sources: dict[str, LastImport | None], as_of: date, since: dict[str, LastImport]
+) -> list[Block]:
+    """Where every kind of data an answer reads came from (``text.sources_footer`` in Block
+    Kit), and a warning for each that is stale, marked as every answer marks one."""
+    said = (escape(fmt.source(k, last, as_of, since.get(k))) for k, last in sources.items())
+    blocks = [context(*said)]
+    for kind, last in sources.items():
+        warning = fmt.stale_warning(kind, last, as_of, since.get(kind))
+        if warning:
+            blocks.append(context(f":warning: *{warning}*"))
     return blocks
 
 

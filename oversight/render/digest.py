@@ -20,6 +20,7 @@ from oversight.render.blocks import (
     next_due_text,
     overdue_return_line,
     section,
+    sources_context,
 )
 from oversight.render.charts import crime_chart, digest_chart
 from oversight.render.requests import digest_requests
@@ -159,15 +160,7 @@ def _(digest: DigestAnswer) -> tuple[str, list[Block]]:
         lines = [f"• {escape(line)}" for line in crime_words.digest_crime_lines(c)]
         heading = f"*Recorded crime, {escape(c.force or '')}, {month_label(c.month)}*"
         blocks.append(list_section(heading, lines, limit=10))
-    freshness = [
-        fmt.source(kind, s, digest.as_of, digest.since.get(kind))
-        for kind, s in digest.sources.items()
-    ]
-    blocks.append(context(*(escape(t) for t in freshness)))
-    for kind, source in digest.sources.items():
-        warning = fmt.stale_warning(kind, source, digest.as_of, digest.since.get(kind))
-        if warning:
-            blocks.append(context(f":warning: *{warning}*"))
+    blocks += sources_context(digest.sources, digest.as_of, digest.since)
     blocks.append(context("The chart and the figures as a spreadsheet are in the thread."))
     text = (
         f"Weekly oversight digest, {fmt.day(digest.as_of)}: {fmt.count(trend.outstanding)} reviews "

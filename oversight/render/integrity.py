@@ -9,12 +9,12 @@ from oversight.render import words as fmt
 from oversight.render.blocks import (
     Block,
     blocks_of,
-    context,
     escape,
     fields,
     header,
     list_section,
     section,
+    sources_context,
 )
 from oversight.render.text import lines_of, sources_footer, table
 from oversight.values import WORKSTREAMS
@@ -130,18 +130,7 @@ def _(answer: IntegrityAnswer) -> tuple[str, list[Block]]:
         if more > 0:
             lines.append(f"…and {fmt.count(more)} more: `oversight integrity --csv`")
         blocks.append(list_section(f"*{heading}*", lines, empty="No gaps."))
-    blocks.append(
-        context(
-            *(
-                escape(fmt.source(k, s, answer.as_of, answer.since.get(k)))
-                for k, s in answer.sources.items()
-            )
-        )
-    )
-    for kind, source in answer.sources.items():
-        warning = fmt.stale_warning(kind, source, answer.as_of, answer.since.get(kind))
-        if warning:
-            blocks.append(context(f":warning: *{warning}*"))
+    blocks += sources_context(answer.sources, answer.as_of, answer.since)
     return text, blocks
 
 

@@ -9,7 +9,15 @@ from oversight.figures.suppression import Shown
 from oversight.figures.violence import PoliceViolence
 from oversight.render import crime_words
 from oversight.render import words as fmt
-from oversight.render.blocks import Block, blocks_of, context, escape, header, section
+from oversight.render.blocks import (
+    Block,
+    blocks_of,
+    context,
+    escape,
+    header,
+    section,
+    sources_context,
+)
 from oversight.render.text import lines_of, sources_footer, table
 
 HOSPITAL_NOTE = (
@@ -235,8 +243,7 @@ def _(answer: ViolenceAnswer) -> tuple[str, list[Block]]:
         if deps:
             blocks.append(section(f"*By department*\n{deps}"[:2990]))
     blocks.append(context(escape(HOSPITAL_NOTE)))
-    footer = sources_footer(answer.sources, answer.as_of, answer.since)
-    blocks.append(context(*(escape(line) for line in footer[:10])))
+    blocks += sources_context(answer.sources, answer.as_of, answer.since)
     return text, blocks
 
 
@@ -270,12 +277,11 @@ def summary_lines(answer: ViolenceAnswer) -> list[str]:
 
 def summary_blocks(answer: ViolenceAnswer) -> tuple[str, list[Block]]:
     lines = summary_lines(answer)
-    footer = sources_footer(answer.sources, answer.as_of, answer.since)
     blocks = [
         header("Violence: police and hospital"),
         section("\n".join(f"• {escape(line)}" for line in lines)),
         context(escape("Hospital counts of 1 to 4 are shown as \"fewer than 5\". /violence for "
                        "hotspots, areas, months, departments, when and where.")),
-        context(*(escape(line) for line in footer[:10])),
+        *sources_context(answer.sources, answer.as_of, answer.since),
     ]  # fmt: skip
     return "Violence: " + " ".join(lines), blocks
