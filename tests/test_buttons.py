@@ -19,6 +19,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from oversight.answers import COMMANDS
 from tests.support.blocks import assert_within_limits
 from tests.support.processes import copy_database, demo_database, wait_until
 from tests.support.readback import assert_backlog, assert_crime, block_texts, context_text
@@ -85,7 +86,7 @@ def clicks(cli) -> list[tuple[str, str, str, str]]:
 def test_every_answer_shown_only_to_its_asker_has_its_buttons_within_slacks_limits(
     bot, bot_standin
 ):
-    for command in ("/backlog", "/ons-status", "/deadlines", "/integrity", "/crime"):
+    for command in (c.slash for c in COMMANDS if c.shareable):
         reply = ask(bot, bot_standin, command, f"as of {AS_OF}")
         assert_within_limits(reply["text"], reply["blocks"])
         labels = set(buttons_of(reply))
