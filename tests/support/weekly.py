@@ -1,6 +1,8 @@
 """Six weekly extracts, as a force would send them, in which the past keeps changing: reviews
 undone and re-dated, records that vanish and come back, a one-workstream extract, a returns
-extract that marks a quarter excluded later, deadlines moved, a crime month republished.
+extract that marks a quarter excluded later, deadlines moved, a crime month republished, an
+information request extended and then answered, a hospital department's month sent again
+revised.
 
 ``WEEKS`` lists what each week imports, in order; ``build`` imports the first ``n`` weeks into
 a store through the real command line; ``merged_cases`` and ``count`` are the independent
@@ -110,6 +112,45 @@ DEADLINES = {
     ],
 }
 CRIME = {0: ("2020-05", 30), 2: ("2020-06", 26), 4: ("2020-05", 34)}  # republished in week 5
+VIOLENCE = "Violence and sexual offences"  # 3 an area in week 1's file, one more each week
+REQUEST_HEADER = ["ref", "to", "subject", "received_on", "answered_on", "status", "extended_to",
+                  "notes"]  # fmt: skip
+REQUESTS = {
+    0: [["FOI-1", "NHS trust", "ED attendances", "2020-06-22", "", "open", "", ""]],
+    2: [
+        ["FOI-1", "NHS trust", "ED attendances", "2020-06-22", "", "open", "2020-08-31", ""],
+        ["FOI-2", "Home Office", "Crime returns", "2020-07-20", "", "open", "", ""],
+    ],
+    4: [
+        ["FOI-1", "NHS trust", "ED attendances", "2020-06-22", "2020-08-03", "answered",
+         "2020-08-31", ""],
+        ["FOI-2", "Home Office", "Crime returns", "2020-07-20", "2020-07-31", "refused", "", ""],
+    ],
+}  # fmt: skip
+ASSAULT_HEADER = ["attendance_ref", "department", "arrived_at", "incident_at",
+                  "incident_location", "means", "age_band", "sex"]  # fmt: skip
+MRI, SRFT = "Manchester Royal Infirmary", "Salford Royal"
+
+
+def _attendances(month: str, department: str, count: int, knives: int) -> list[list[str]]:
+    """``count`` attendances at ``department`` in ``month``, the first ``knives`` by knife."""
+    code = "M" if department == MRI else "S"
+    return [
+        [f"{code}{month}-{i:03d}", department, f"{month}-{1 + i % 28:02d} {i % 24:02d}:15",
+         "", ("Piccadilly Gardens", "home", "")[i % 3], "knife" if i < knives else "fist",
+         "25-34", "M" if i % 2 else "F"]
+        for i in range(count)
+    ]  # fmt: skip
+
+
+# Each a department's extract for one month. June is sent again in week 4, revised: an
+# attendance's means corrected (knife, not fist) and two attendances added.
+_JUNE_REVISED = _attendances("2020-06", MRI, 14, 4)
+_JUNE_REVISED[5][5] = "knife"
+ASSAULTS = {
+    1: [_attendances("2020-06", MRI, 12, 4), _attendances("2020-06", SRFT, 7, 1)],
+    3: [_JUNE_REVISED, _attendances("2020-07", MRI, 9, 2)],
+}
 
 
 @dataclass(frozen=True)
@@ -136,9 +177,15 @@ def write_extracts(folder: Path) -> list[Step]:
             steps.append(Step(week, "deadlines", path))
         if week in CRIME:
             month, burglaries = CRIME[week]
-            types = {"Burglary": burglaries, "Drugs": 5 + week}
+            types = {"Burglary": burglaries, "Drugs": 5 + week, VIOLENCE: 3 + week}
             path = write_month(folder / f"w{week + 1}", month, GMP, street_rows(types, AREAS))
             steps.append(Step(week, "crimes", path))
+        if week in REQUESTS:
+            path = write_csv(folder / f"requests-w{week + 1}.csv", REQUEST_HEADER, REQUESTS[week])
+            steps.append(Step(week, "requests", path))
+        for n, rows in enumerate(ASSAULTS.get(week, [])):
+            path = write_csv(folder / f"istv-w{week + 1}-{n}.csv", ASSAULT_HEADER, rows)
+            steps.append(Step(week, "assaults", path))
     return steps
 
 
