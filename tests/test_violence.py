@@ -395,6 +395,7 @@ def test_a_total_withheld_by_one_breakdown_is_not_given_back_by_a_share():
     away; the busiest hours (5 of the 7) must not give it back as a share."""
     from oversight.answers.violence import hospital_shown
     from oversight.figures.assaults import HospitalCounts, months_to
+    from oversight.render.violence import hospital_lines
 
     months = months_to("2020-06", 24)
     cells = {"2020-06": {"Ward A": (3, 0), "Ward B": (4, 0)}}
@@ -408,6 +409,10 @@ def test_a_total_withheld_by_one_breakdown_is_not_given_back_by_a_share():
     assert shown.peak is None or shown.peak.share is None
     assert all(h.share is None for h in shown.hours)
     assert all(p.share is None for p in shown.places)
+    # Said without the share, not with an empty one: "Friday 22:00–23:00: fewer than 5".
+    said = hospital_lines(shown)
+    assert not [line for line in said if "()" in line], said
+    assert [line for line in said if line.endswith(": fewer than 5")]
 
 
 def test_a_date_before_the_first_extract_says_when_the_first_was_taken(profile):

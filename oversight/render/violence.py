@@ -38,6 +38,11 @@ def p(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}%"
 
 
+def counted(count: Shown | None, share: float | None) -> str:
+    """A count as shown, and its share when that may be shown: "12 (4.1%)", "fewer than 5"."""
+    return n(count) + ("" if share is None else f" ({p(share)})")
+
+
 def title(answer: ViolenceAnswer) -> str:
     police = answer.police
     v = police.violence
@@ -135,12 +140,10 @@ def hospital_lines(h: Hospital | None) -> list[str]:
                     "Months sent"], rows, "lrrrrl")  # fmt: skip
     lines += ["", "When (time of the incident, else of arrival)"]
     if h.peak is not None:
-        lines.append(f"  {h.peak.what}: {n(h.peak.attendances)} ({p(h.peak.share)})")
-    for c in h.hours:
-        lines.append(f"  {c.what}: {n(c.attendances)} ({p(c.share)})")
+        lines.append(f"  {h.peak.what}: {counted(h.peak.attendances, h.peak.share)}")
+    lines += [f"  {c.what}: {counted(c.attendances, c.share)}" for c in h.hours]
     lines += ["", "Where (incident locations as recorded, case and punctuation set aside)"]
-    for c in h.places:
-        lines.append(f"  {c.what}: {n(c.attendances)}" + (f" ({p(c.share)})" if c.share else ""))
+    lines += [f"  {c.what}: {counted(c.attendances, c.share)}" for c in h.places]
     return lines
 
 
