@@ -225,17 +225,21 @@ class Buttons:
             log.warning("Could not reply to a click on Workbook: %s", describe_failure(unsent))
 
     def _workbook(self, user_id: str, query: Query, now: Any) -> None:
+        """The answer's own workbook (the violence profile's), else the weekly digest's."""
         from oversight.answers.digest import weekly_digest
-        from oversight.render.workbook import digest_workbook
+        from oversight.render.workbook import answer_workbook, figures_workbook
 
         as_of = query.as_of or now.date()
-        digest = weekly_digest(self.store, as_of, now, self.settings)
+        made = answer_workbook(answer(self.store, query, now, self.settings))
+        if made is None:
+            made = figures_workbook(weekly_digest(self.store, as_of, now, self.settings))
+        name, title, data = made
         channel = self.client.conversations_open(users=user_id)["channel"]["id"]
         self.client.files_upload_v2(
             channel=channel,
-            file=digest_workbook(digest),
-            filename=f"oversight-figures-{as_of.isoformat()}.xlsx",
-            title=f"Oversight figures as of {as_of.isoformat()}",
+            file=data,
+            filename=name,
+            title=title,
             initial_comment=f"The figures workbook as of {as_of.isoformat()}, as you asked.",
         )
 

@@ -182,6 +182,30 @@ def test_the_workbook_button_sends_the_figures_workbook_in_a_direct_message(bot,
     assert clicks(cli) == [(ALLOWED, "button:workbook", f"/backlog as of {AS_OF}", "answered")]
 
 
+def test_the_workbook_button_under_the_violence_profile_sends_the_profiles_workbook(
+    bot, bot_standin, cli
+):
+    """The profile's own workbook (what the monthly post carries), not the weekly digest's:
+    its sheets, and its hospital months as the answer shows them, suppressed."""
+    answer = ask(bot, bot_standin, "/violence", f"as of {AS_OF}")
+    press(bot, bot_standin, buttons_of(answer)["Workbook"])
+    (complete,) = bot_standin.calls_to("files.completeUploadExternal")
+    assert complete.params["channel_id"] == f"D{ALLOWED}"
+    (upload,) = bot_standin.calls_to("upload")
+    (named,) = bot_standin.calls_to("files.getUploadURLExternal")
+    assert named.params["filename"] == f"violence-profile-{AS_OF[:7]}.xlsx"
+    workbook = openpyxl.load_workbook(io.BytesIO(upload.params["bytes"]), read_only=True)
+    assert workbook.sheetnames == ["Hotspots", "Areas", "Months", "Hospital locations"]
+    rows = list(workbook["Months"].iter_rows(values_only=True))
+    months = rows[rows.index(("Month", "Hospital attendances", "Knife", "Knife share %",
+                                "Departments sending")) + 1:]  # fmt: skip
+    shown = ask_json(cli, "/violence")["hospital"]["months"]
+    said = [(m["month"], "no data" if m["attendances"] is None else m["attendances"])
+            for m in shown]  # fmt: skip
+    assert [(m, n) for m, n, *_ in months] == said
+    assert clicks(cli) == [(ALLOWED, "button:workbook", f"/violence as of {AS_OF}", "answered")]
+
+
 def test_a_workbook_slack_will_not_take_is_explained_and_audited(bot, bot_standin, cli):
     # An app installed before im:write was added: Slack refuses to open the direct message.
     bot_standin.fail("conversations.open", Fault(body={"ok": False, "error": "missing_scope"}))

@@ -17,6 +17,7 @@ from oversight.figures.suppression import Shown
 from oversight.render.charts import synthetic_mark
 from oversight.render.violence import n
 from oversight.render.words import SYNTHETIC_MARK
+from oversight.render.workbook import WorkbookFile, answer_workbook
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -329,7 +330,14 @@ def workbook(answer: ViolenceAnswer) -> bytes:
     return out.getvalue()
 
 
-def profile_files(answer: ViolenceAnswer) -> list[tuple[str, str, bytes]]:
+@answer_workbook.register
+def profile_workbook(answer: ViolenceAnswer) -> WorkbookFile:
+    """The profile's workbook as it is sent: with the monthly post, and under ``/violence``."""
+    stamp = f"{answer.as_of:%Y-%m}"
+    return f"violence-profile-{stamp}.xlsx", "Violence profile figures", workbook(answer)
+
+
+def profile_files(answer: ViolenceAnswer) -> list[WorkbookFile]:
     """(file name, title, content) of each file of the monthly profile."""
     stamp = f"{answer.as_of:%Y-%m}"
     return [
@@ -337,5 +345,5 @@ def profile_files(answer: ViolenceAnswer) -> list[tuple[str, str, bytes]]:
         (f"violence-hours-{stamp}.png", "Hospital assaults by hour of the week",
          hours_chart(answer)),
         (f"violence-trend-{stamp}.png", "Violence by month", trend_chart(answer)),
-        (f"violence-profile-{stamp}.xlsx", "Violence profile figures", workbook(answer)),
+        profile_workbook(answer),
     ]  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import singledispatch
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +47,25 @@ TITLE_ROW, HEADER_ROW = 1, 2  # each sheet's title, then its (first) header
 PORTRAIT_WIDTH = 90
 
 Value = str | int | float | date | None
+
+
+# A workbook as it is sent: (file name, title, XLSX bytes).
+WorkbookFile = tuple[str, str, bytes]
+
+
+@singledispatch
+def answer_workbook(answer: object) -> WorkbookFile | None:
+    """The workbook the Workbook button under ``answer`` sends: the answer's own, when it has
+    one (registered here as its other renderings are: the violence profile's), else None, for
+    the figures workbook of the weekly digest (:func:`figures_workbook`)."""
+    return None
+
+
+def figures_workbook(digest: DigestAnswer) -> WorkbookFile:
+    """The weekly digest's workbook, as the Workbook button under most answers sends it."""
+    day = digest.as_of.isoformat()
+    name = f"oversight-figures-{day}.xlsx"
+    return name, f"Oversight figures as of {day}", digest_workbook(digest)
 
 
 def digest_workbook(digest: DigestAnswer) -> bytes:
