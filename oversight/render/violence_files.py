@@ -337,7 +337,7 @@ def profile_workbook(answer: ViolenceAnswer) -> WorkbookFile:
     return f"violence-profile-{stamp}.xlsx", "Violence profile figures", workbook(answer)
 
 
-def profile_files(answer: ViolenceAnswer) -> list[WorkbookFile]:
+def profile_files(answer: ViolenceAnswer) -> list[tuple[str, str, bytes]]:
     """(file name, title, content) of each file of the monthly profile."""
     stamp = f"{answer.as_of:%Y-%m}"
     return [
