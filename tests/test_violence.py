@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import re
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
@@ -382,6 +383,12 @@ def test_a_revised_hospital_extract_leaves_the_profile_known_before_it_as_it_was
             succeeded(invoke(runner, "import", "assaults", str(path), "--as-of", taken, env=env))
     then = _hospital_json(runner, both, "2020-07-31")
     assert then == _hospital_json(runner, alone, "2020-07-31")
+    # No department sent in the year before June: no data then, not none (no rise from 0).
+    assert then["previous_12"] is None and then["knife_previous_12"] is None
+    env = {"OVERSIGHT_DB": str(alone), "OVERSIGHT_NOW": "2020-09-01T09:00"}
+    text = succeeded(invoke(runner, "ask", "--as-of", "2020-07-31", "/violence", env=env)).stdout
+    assert "  Attendances: 120 against no data\n" in text
+    assert re.search(r"By knife or sharp object: \d+ \(\d+\.\d%\) against no data\n", text), text
     now = _hospital_json(runner, both, "2020-08-31")
     assert now != then
     # As known on 31 August: the revised file, counted here.

@@ -64,9 +64,9 @@ class Counted:
 class Hospital:
     month: str  # the latest month with data
     last_12: Shown
-    previous_12: Shown
+    previous_12: Shown | None  # None: no department sent in those months
     knife_last_12: Shown
-    knife_previous_12: Shown
+    knife_previous_12: Shown | None
     knife_share: float | None
     knife_share_before: float | None
     # Like for like: the months each department sent in both windows.
@@ -141,6 +141,9 @@ def hospital_shown(c: HospitalCounts) -> Hospital | None:
         prev = WITHHELD
     if WITHHELD in (dep_knife_prev_total, knife_prev):
         knife_prev = WITHHELD
+    # No department sent in the 12 months before: no data, not none (0 would read as a rise).
+    if not any(c.sent(m) for m in c.previous_months):
+        prev = knife_prev = None
     departments = [
         DepartmentRow(
             d,

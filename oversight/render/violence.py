@@ -43,6 +43,19 @@ def counted(count: Shown | None, share: float | None) -> str:
     return n(count) + ("" if share is None else f" ({p(share)})")
 
 
+def knife_against(h: Hospital) -> str:
+    """Attendances by knife or sharp object, each year with its share when that may be shown:
+    "612 (7.4%) against 625 (7.5%)"; "against no data" when no department sent then."""
+
+    def said(count: Shown | None, share: float | None) -> str:
+        return n(count) + ("" if count is None else f" ({p(share) or 'share not shown'})")
+
+    return (
+        f"{said(h.knife_last_12, h.knife_share)} against "
+        f"{said(h.knife_previous_12, h.knife_share_before)}"
+    )
+
+
 def title(answer: ViolenceAnswer) -> str:
     police = answer.police
     v = police.violence
@@ -114,11 +127,7 @@ def hospital_lines(h: Hospital | None) -> list[str]:
             f"  Like for like (the months each department sent in both years): "
             f"{n(h.last_both)} against {n(h.previous_both)}, {said}"
         )
-    lines.append(
-        f"  By knife or sharp object: {n(h.knife_last_12)} "
-        f"({p(h.knife_share) or 'share not shown'})"
-        f" against {n(h.knife_previous_12)} ({p(h.knife_share_before) or 'share not shown'})"
-    )
+    lines.append(f"  By knife or sharp object: {knife_against(h)}")
     for gap in h.gaps:
         lines.append(
             f"  DATA GAP: {gap.department} sent nothing for {crime_words.month_runs(gap.months)}."
@@ -217,8 +226,7 @@ def _(answer: ViolenceAnswer) -> tuple[str, list[Block]]:
                 if h.change_percent is not None
                 else ""
             ),
-            f"Knife or sharp object: {n(h.knife_last_12)} ({p(h.knife_share) or 'not shown'})"
-            f" against {n(h.knife_previous_12)} ({p(h.knife_share_before) or 'not shown'})",
+            f"Knife or sharp object: {knife_against(h)}",
         ]
         if h.peak is not None:
             lines.append(f"When: {h.peak.what}: {p(h.peak.share) or n(h.peak.attendances)}")
@@ -268,11 +276,7 @@ def summary_lines(answer: ViolenceAnswer) -> list[str]:
         if h.change_percent is not None:
             said += f", {crime_words.change_words(h.change_percent)}"
         lines.append(f"Hospital assault attendances, 12 months to {month_label(h.month)}: {said}")
-        lines.append(
-            f"By knife or sharp object: {n(h.knife_last_12)} "
-            f"({p(h.knife_share) or 'share not shown'}) against {n(h.knife_previous_12)} "
-            f"({p(h.knife_share_before) or 'share not shown'})"
-        )
+        lines.append(f"By knife or sharp object: {knife_against(h)}")
         lines += [f"DATA GAP: {g.department} sent nothing for {crime_words.month_runs(g.months)}."
                   for g in h.gaps]  # fmt: skip
     return lines
