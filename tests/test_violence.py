@@ -7,6 +7,7 @@ count can be worked out from the numbers shown beside it."""
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 import re
@@ -285,6 +286,38 @@ def test_the_trend_draws_a_month_a_department_did_not_send_as_a_gap_not_a_fall(p
         sum(n for (m, _, t), n in police.items() if m == month and t == TYPES[0])
         for month in MONTHS
     ]
+
+
+def test_an_hour_with_no_assault_is_drawn_white_however_few_the_counts(tmp_path):
+    """Seven attendances, each in an hour of its own: every hour shown holds none (the seven
+    are fewer than 5, hatched). The grid's scale starts at 0, so those hours are white, not
+    the scale's middle colour, as if they were busy."""
+    from PIL import Image
+
+    from oversight.answers.violence import ViolenceOptions, violence_answer
+    from oversight.render.violence_files import hours_chart
+    from oversight.store import open_store
+    from tests.support.data import settings
+
+    path, db = tmp_path / "june.csv", tmp_path / "oversight.db"
+    rows = [[f"R-{k}", "Ward A", f"2020-06-0{1 + k} 0{k}:15", "", "home", "fist", "", ""]
+            for k in range(7)]  # fmt: skip
+    with path.open("w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows([ISTV_HEADER, *rows])
+    env = {"OVERSIGHT_DB": str(db), "OVERSIGHT_NOW": "2020-07-10T18:00"}
+    args = ("import", "assaults", str(path), "--as-of", "2020-07-10")
+    succeeded(invoke(CliRunner(), *args, env=env))
+    with open_store(db) as store:
+        answer = violence_answer(
+            store, date(2020, 7, 15), ViolenceOptions(), datetime(2020, 7, 15, 9), settings()
+        )
+    assert {c for day in answer.hospital.grid for c in day} == {0, FEWER}
+    picture = Image.open(io.BytesIO(hours_chart(answer))).convert("RGB")
+    grid = picture.crop((0, 0, int(picture.width * 0.8), picture.height))  # not the scale
+    data = grid.tobytes()  # RGB, a byte each
+    pixels = zip(data[0::3], data[1::3], data[2::3], strict=True)
+    red = sum(1 for r, g, b in pixels if r > 180 and g < 170 and b < 160)
+    assert red < grid.width * grid.height // 100, red
 
 
 def test_the_map_moves_local_authority_names_apart_until_none_overlaps():

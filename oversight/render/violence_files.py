@@ -39,7 +39,7 @@ def new_figure(**subplots: object) -> tuple[Figure, object]:
     return fig, fig.subplots(**subplots)
 
 
-def _png(fig: object, answer: ViolenceAnswer, watermark: bool = True) -> bytes:
+def _png(fig: object, answer: ViolenceAnswer, watermark: bool = True, whole: bool = False) -> bytes:
     # The mark across a picture would tint a grid whose colours are its counts: there, the
     # line beneath says it alone.
     if answer.synthetic and watermark:
@@ -47,7 +47,10 @@ def _png(fig: object, answer: ViolenceAnswer, watermark: bool = True) -> bytes:
     if answer.synthetic:
         fig.text(0.01, 0.005, f"{SYNTHETIC_MARK}.", fontsize=8, color="#555555")  # type: ignore[attr-defined]
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=100)  # type: ignore[attr-defined]
+    # whole: the picture grown or trimmed to what is drawn, for a frame whose shape is fixed
+    # (a map's), which the layout cannot always fit beside its title.
+    extent = {"bbox_inches": "tight", "pad_inches": 0.15} if whole else {}
+    fig.savefig(out, format="png", dpi=100, **extent)  # type: ignore[attr-defined]
     return out.getvalue()
 
 
@@ -75,6 +78,13 @@ def _separate(fig: object, labels: list, rounds: int = 40) -> None:
             break
         if not moved:
             return
+
+
+def _whole_numbers() -> object:
+    """Ticks for a scale of counts: whole numbers only, however few the counts."""
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
 
 
 def violence_map(answer: ViolenceAnswer) -> bytes:
@@ -106,7 +116,7 @@ def violence_map(answer: ViolenceAnswer) -> bytes:
             linewidths=0.3,
             alpha=0.85,
         )
-        bar = fig.colorbar(dots, ax=ax, shrink=0.7)
+        bar = fig.colorbar(dots, ax=ax, shrink=0.7, ticks=_whole_numbers())
         bar.set_label("Violence and sexual offences, 12 months", fontsize=12)
         bar.ax.tick_params(labelsize=11)
         # At least 2 km either way, so that a few points close together still make a map.
@@ -149,7 +159,7 @@ def violence_map(answer: ViolenceAnswer) -> bytes:
     ax.set_xticks([])
     ax.set_yticks([])
     fig.tight_layout()
-    return _png(fig, answer)
+    return _png(fig, answer, whole=True)
 
 
 def hours_chart(answer: ViolenceAnswer) -> bytes:
@@ -160,7 +170,9 @@ def hours_chart(answer: ViolenceAnswer) -> bytes:
     h = answer.hospital
     grid = h.grid if h is not None else [[0] * 24 for _ in DAYS]
     values = [[c if isinstance(c, int) else float("nan") for c in day] for day in grid]
-    image = ax.imshow(values, cmap="Reds", aspect="auto")
+    # From 0, so that an hour with none is white even when no hour shown has any.
+    top = max([*(c for day in grid for c in day if isinstance(c, int)), 1])
+    image = ax.imshow(values, cmap="Reds", aspect="auto", vmin=0, vmax=top)
     for d, day in enumerate(grid):
         for hour, c in enumerate(day):
             if not isinstance(c, int):
@@ -169,7 +181,7 @@ def hours_chart(answer: ViolenceAnswer) -> bytes:
     ax.set_yticks(range(7), DAYS)
     ax.set_xticks(range(0, 24, 2), [f"{x:02d}" for x in range(0, 24, 2)])
     ax.set_xlabel("Hour of the incident (else of arrival)")
-    fig.colorbar(image, ax=ax, label="Assault attendances")
+    fig.colorbar(image, ax=ax, label="Assault attendances", ticks=_whole_numbers())
     month = month_label(h.month) if h is not None else ""
     ax.set_title(f"Hospital assault attendances by hour of the week, 12 months to {month}\n"
                  "hatched: fewer than 5, or not shown to protect one")  # fmt: skip
@@ -261,6 +273,12 @@ def trend_chart(answer: ViolenceAnswer) -> bytes:
         top2.set_ylabel("Hospital attendances", color=RED)
         top2.set_ylim(0, max([v for v in t.hospital if v is not None] or [1]) * 1.12)
         bottom.bar(xs, line(t.knife_share), color="#7f8c8d")
+        shares = [v for v in t.knife_share if v is not None]
+        bottom.set_ylim(0, max([*shares, 1]) * 1.15)
+        if not shares:
+            bottom.text(0.5, 0.5, "No month's knife share may be shown (fewer than 5, or "
+                        "withheld to protect one)", ha="center", va="center", fontsize=9,
+                        color="#555555", transform=bottom.transAxes)  # fmt: skip
         more = top2.get_legend_handles_labels()
         handles, labels = handles + more[0], labels + more[1]
     for first, last, words in t.gaps:
