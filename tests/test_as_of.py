@@ -203,6 +203,27 @@ def test_a_republished_crime_month_is_read_as_it_was_then(stores: dict[int, Path
     assert may(date(2020, 7, 10), "--revised")[0] == "2020-06"
 
 
+def test_the_crime_chart_names_both_years_of_a_month_neither_has(stores: dict[int, Path]):
+    """Only May and June 2020 have files: each earlier month of the chart's year has no file in
+    either year, and its one band names both (two labels in one place would overprint)."""
+    from datetime import datetime
+
+    from oversight.answers.digest import build_digest
+    from oversight.clock import LONDON
+    from oversight.render.charts import crime_chart_data
+    from oversight.store import open_store
+    from tests.support.data import settings
+
+    with open_store(stores[6]) as store:
+        digest = build_digest(store, DAYS[-1], datetime(2020, 8, 20, 9, tzinfo=LONDON), settings())
+    data = crime_chart_data(digest)
+    assert data is not None
+    months = ["Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar", "Apr", "May", "Jun"]
+    both = [(i, f"no file: {m} {2018 + (i > 5)} and {m} {2019 + (i > 5)}")
+            for i, m in enumerate(months[:10])]  # fmt: skip
+    assert data.bands == [*both, (10, "no file: May 2019"), (11, "no file: Jun 2019")]
+
+
 # --- the revision triangle ----------------------------------------------------------------------
 
 

@@ -268,7 +268,8 @@ class CrimeChartData:
     low_points: list[tuple[int, int]]  # (position 0-11, crimes) of each low month, either year
     this_label: str = ""  # "Jun 2019–May 2020", the legend's
     last_label: str = ""  # "Jun 2018–May 2019"
-    # Each missing month's position (0-11) and its shaded band's label, "no file: Oct 2019".
+    # Each position (0-11) with a month missing, and its shaded band's label: "no file: Oct
+    # 2019", or "no file: Jul 2018 and Jul 2019" when neither year has that month.
     bands: list[tuple[int, str]] = field(default_factory=list)
     note: str = ""  # "A month is missing: no file for October 2019 (shaded)."
     synthetic: bool = False  # from the demo's invented records: marked on the picture
@@ -294,11 +295,13 @@ def crime_chart_data(digest: DigestAnswer) -> CrimeChartData | None:
         first = date.fromisoformat(m.month + "-01")
         labels.append(f"{first:%b}\n{first.year}" if i == 0 or first.month == 1 else f"{first:%b}")
     missing = [m.month for m in crime.monthly if m.missing]
-    bands = [
-        (i % 12, f"no file: {_short_month(m.month)}")
-        for i, m in enumerate(crime.monthly)
-        if m.missing
-    ]
+    # One band a month of the year, naming each year it has no file for: two labels drawn at
+    # one place would print over each other.
+    absent: dict[int, list[str]] = {}
+    for i, m in enumerate(crime.monthly):
+        if m.missing:
+            absent.setdefault(i % 12, []).append(_short_month(m.month))
+    bands = [(i, f"no file: {' and '.join(months)}") for i, months in sorted(absent.items())]
     notes = []
     if missing:
         which = "A month is missing" if len(missing) == 1 else "Months are missing"
@@ -350,7 +353,7 @@ def crime_chart(digest: DigestAnswer) -> bytes | None:
         ax.text(
             i,
             top * 1.17,
-            label.replace(": ", ":\n"),
+            label.replace(": ", ":\n").replace(" and ", "\n"),
             ha="center",
             va="top",
             fontsize=8,
