@@ -153,8 +153,8 @@ def violence_map(answer: ViolenceAnswer) -> bytes:
         _separate(fig, labels)
     else:
         ax.text(0.5, 0.5, "No neighbourhood held", ha="center", transform=ax.transAxes)
-    month = month_label(police.month) if police.month else ""
-    ax.set_title(f"Violence by neighbourhood, 12 months to {month}\n{police.force or ''}",
+    when = f"12 months to {month_label(police.month)}" if police.month else "no data held"
+    ax.set_title(f"Violence by neighbourhood, {when}\n{police.force or ''}".strip(),
                  fontsize=14)  # fmt: skip
     ax.set_xticks([])
     ax.set_yticks([])
@@ -182,8 +182,10 @@ def hours_chart(answer: ViolenceAnswer) -> bytes:
     ax.set_xticks(range(0, 24, 2), [f"{x:02d}" for x in range(0, 24, 2)])
     ax.set_xlabel("Hour of the incident (else of arrival)")
     fig.colorbar(image, ax=ax, label="Assault attendances", ticks=_whole_numbers())
-    month = month_label(h.month) if h is not None else ""
-    ax.set_title(f"Hospital assault attendances by hour of the week, 12 months to {month}\n"
+    if h is None:
+        ax.text(11.5, 3, "No hospital assault attendances held", ha="center", va="center")
+    when = f"12 months to {month_label(h.month)}" if h is not None else "no data held"
+    ax.set_title(f"Hospital assault attendances by hour of the week, {when}\n"
                  "hatched: fewer than 5, or not shown to protect one")  # fmt: skip
     fig.tight_layout()
     return _png(fig, answer, watermark=False)
@@ -293,8 +295,12 @@ def trend_chart(answer: ViolenceAnswer) -> bytes:
     bottom.set_xticks(xs[::2], labels_x[::2], rotation=45)
     fig.legend(handles, labels, loc="upper center", ncol=3, frameon=False,
                bbox_to_anchor=(0.5, 0.945), fontsize=9)  # fmt: skip
-    fig.suptitle(f"Violence by month, 24 months to {month_label(t.months[-1]) if t.months else ''}"
-                 " (shaded: no data that month, not a fall)", y=0.99)  # fmt: skip
+    if not t.months:
+        top.text(0.5, 0.5, "No police-recorded crime or hospital attendances held", ha="center",
+                 va="center", transform=top.transAxes)  # fmt: skip
+    when = f"24 months to {month_label(t.months[-1])}" if t.months else "no data held"
+    fig.suptitle(f"Violence by month, {when} (shaded: no data that month, not a fall)",
+                 y=0.99)  # fmt: skip
     fig.tight_layout(rect=(0, 0, 1, 0.9))
     return _png(fig, answer)
 
