@@ -115,11 +115,14 @@ def test_the_api_url_ends_with_a_slash(text: str, url: str):
 
 
 @pytest.mark.parametrize(
-    "text", ["slack.com/api", "ftp://slack.com/api/", "https://", "http:// spaced.example/", "api"]
+    "text",
+    ["slack.invalid/api", "ftp://slack.invalid/api/", "https://", "http:// spaced.example/", "api"],
 )
-def test_a_bad_api_url_is_refused_in_one_sentence(text: str):
+def test_a_bad_api_url_is_refused_in_one_sentence(text: str, network_attempts: list[str]):
+    # Names that can never resolve (RFC 2606's .invalid), and none is looked up at all.
     message = refusal(SLACK_API_URL=text)
     assert message.startswith("SLACK_API_URL must be an http(s) URL")
+    assert network_attempts == []
 
 
 @pytest.mark.parametrize(("text", "port"), [("", 3000), ("8080", 8080), (" 443 ", 443)])
@@ -192,14 +195,15 @@ def test_a_bad_setting_does_not_echo_a_token():
     [
         ("OVERSIGHT_ALLOWED_USERS", "U012AB3CD,@priya"),
         ("OVERSIGHT_SHARE_CHANNELS", "#general"),
-        ("SLACK_API_URL", "slack.com"),
+        ("SLACK_API_URL", "slack.invalid"),
         ("PORT", "eighty"),
     ],
 )
 def test_the_command_line_refuses_a_bad_slack_setting_in_one_sentence(
-    runner: CliRunner, name: str, value: str
+    runner: CliRunner, name: str, value: str, network_attempts: list[str]
 ):
     result = invoke(runner, "audit", env={name: value, **TOKENS})
+    assert network_attempts == []  # refused before anything is reached
     assert result.exit_code == 2
     assert result.stdout == ""
     [line] = result.stderr.splitlines()
