@@ -17,8 +17,8 @@ distinct halves) it gives up and the import takes the exact path, which reads th
 row and names every problem by line and column. So what is stored, and what is refused, is
 always what the exact path decides; the fast path only gets there sooner.
 
-A kind whose rows are all distinct (``Kind.rows_distinct``: hospital attendances) gains nothing
-by numbering them, and has a fast path of its own (:mod:`oversight.importing.columnar`).
+A kind whose rows are all distinct (hospital attendances) gains nothing by numbering them, and
+takes a fast path of its own (``FastPath.BY_COLUMNS``: :mod:`oversight.importing.columnar`).
 
 The merge reads the same tables (:func:`find_changes`): one pass finds the rows new to the
 store or unlike it, and the totals kept beside the rows are moved once per distinct rest among
@@ -62,14 +62,11 @@ def stage(
     positions: list[int | None],
     as_of: date,
 ) -> int | None:
-    """Stage every row of ``extract`` as the exact path would and return how many; or stage
-    nothing and return None when the exact path must decide.
-
-    ``staging`` (an empty table on entry) becomes a view over the rows kept in TEMP tables,
-    keyed by their key; :func:`clean_up` drops them once the import is done.
-    """
+    """``FastPath.BY_RESTS``, a :class:`~oversight.importing.kind.Stage`: ``staging`` becomes a
+    view over the rows kept in TEMP tables, keyed by their key; :func:`clean_up` drops them
+    once the import is done."""
     quick = extract.quick
-    if not kind.fast or quick is None or len(kind.key) != 1:
+    if quick is None or len(kind.key) != 1:
         return None
     key_column = kind.columns[kind.names.index(kind.key[0])]
     key_position = positions[kind.names.index(kind.key[0])]

@@ -40,8 +40,8 @@ def stage_columns(
     positions: list[int | None],
     as_of: date,
 ) -> int | None:
-    """Stage every row of ``extract`` as the exact path would and return how many; or stage
-    nothing and return None when the exact path must decide. ``staging`` is empty on entry."""
+    """``FastPath.BY_COLUMNS``, a :class:`~oversight.importing.kind.Stage`: the rows go into
+    ``staging`` itself, as the exact path's do."""
     quick = extract.quick
     if quick is None or not quick.unquoted or extract.format != "CSV" or len(kind.key) != 1:
         return None

@@ -11,12 +11,13 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from oversight.extracts.limits import Progress
+    from oversight.extracts.limits import Extract, Progress
     from oversight.figures.integrity import FindingCount
     from oversight.importing.result import ImportResult
     from oversight.store import Store
@@ -69,6 +70,33 @@ def no_rule(row: Row, as_of: date) -> list[tuple[str, str]]:
     return []
 
 
+class FastPath(Enum):
+    """How a valid file may reach what the exact path stores, sooner (each a :class:`Stage`)."""
+
+    # Each distinct rest of a row once (oversight.importing.bulk): big extracts whose rows
+    # repeat but for their key, as weekly case extracts do.
+    BY_RESTS = "rests"
+    # A column at a time, the rows staged as they are (oversight.importing.columnar): rows all
+    # distinct, as hospital attendances are (each its own minute of arrival).
+    BY_COLUMNS = "columns"
+
+
+class Stage(Protocol):
+    """A fast path: stages every row of ``extract`` as the exact path would and returns how
+    many; or stages nothing and returns None when the exact path must decide (a doubt).
+    ``staging`` is empty on entry; ``positions`` place the kind's columns in the file's."""
+
+    def __call__(
+        self,
+        conn: sqlite3.Connection,
+        kind: Kind,
+        staging: str,
+        extract: Extract,
+        positions: list[int | None],
+        as_of: date,
+    ) -> int | None: ...
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str  # as typed: oversight import NAME FILE
@@ -100,14 +128,8 @@ class Kind:
     # Run inside the import's transaction before rows change: what the extract loses or
     # changes against the store (conn, staging, the rows that differ, import id, scope).
     reconcile: Callable[[sqlite3.Connection, str, str, int, str], list[FindingCount]] | None = None
-    # Whether a valid file may take a fast path to what the exact one stores: by each distinct
-    # rest of a row, once (oversight.importing.bulk), for a kind of big extracts whose rows
-    # repeat but for their key; or a column at a time (below).
-    fast: bool = False
-    # Whether its rows are all distinct (each attendance its own minute of arrival): then the
-    # fast path reads a file a column at a time and stages its rows as they are
-    # (oversight.importing.columnar), rather than numbering each distinct rest of a row.
-    rows_distinct: bool = False
+    # The fast path a valid file may take to what the exact one stores (None: row by row).
+    fast_path: FastPath | None = None
     # What a row of ``table`` is, where counted ("status": "recorded crime: 29" is 29 crimes
     # to anyone who does not know the table holds month files); blank: ``label``.
     rows_are: str = ""

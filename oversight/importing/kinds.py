@@ -22,7 +22,7 @@ from oversight.importing.assaults import (
     vouch_assaults,
 )
 from oversight.importing.crimes import STREET_COLUMNS, import_crimes
-from oversight.importing.kind import Column, Kind, Row
+from oversight.importing.kind import Column, FastPath, Kind, Row
 from oversight.importing.reconcile import reconcile
 from oversight.importing.result import ImportResult
 from oversight.importing.tabular import import_rows
@@ -188,7 +188,7 @@ CASES = KINDS.register(
         ),
         after_write=adjust_case_totals,
         reconcile=reconcile,
-        fast=True,
+        fast_path=FastPath.BY_RESTS,
         columns=(
             Column("incident_ref", parse_text, required=True),
             Column("workstream", parse_workstream, required=True),
@@ -328,8 +328,7 @@ ASSAULTS = KINDS.register(
         vouch=vouch_assaults,
         check_reads=("arrived_at", "incident_at"),
         columns=ASSAULT_COLUMNS,
-        fast=True,
-        rows_distinct=True,
+        fast_path=FastPath.BY_COLUMNS,
         # Sent monthly, some days after the month: stale once a month and a fortnight old.
         stale_after_days=45,
         after_write=adjust_assault_counts,

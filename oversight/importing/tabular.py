@@ -19,7 +19,7 @@ from oversight.errors import InvalidExtract, UserError
 from oversight.extracts.limits import Extract, Look, Progress
 from oversight.extracts.opening import open_extract, unchanged
 from oversight.importing import bulk, columnar
-from oversight.importing.kind import Kind, Row
+from oversight.importing.kind import FastPath, Kind, Row, Stage
 from oversight.importing.result import ImportResult
 from oversight.schema import VERSIONED
 from oversight.store import Store, stored_columns
@@ -106,14 +106,12 @@ def import_rows(
             # A screen that read the rows (a file that may hold what it looks for) leaves them
             # to be read again, through the checksum of the bytes it read.
             unread = screen is None or extract.may_hold is False
-            stage = columnar.stage_columns if kind.rows_distinct else bulk.stage
+            stage = _fast_path(kind) if unread else None
             rows_read = (
-                stage(conn, kind, staging, extract, positions, extract_as_of)
-                if unread and kind.fast
-                else None
+                stage(conn, kind, staging, extract, positions, extract_as_of) if stage else None
             )
         # Staged as keys and the numbers of their rests (bulk), not as a table of rows.
-        by_rests = rows_read is not None and not kind.rows_distinct
+        by_rests = rows_read is not None and kind.fast_path is FastPath.BY_RESTS
         if rows_read is None:  # the fast path could not vouch for every row: row by row
             with open_extract(path, sheet, progress) as extract:
                 if extract.sha256 != sha256:
@@ -315,6 +313,15 @@ def _validated_rows(
             if row[name] is not parsed[index]:  # the check filled in a value
                 stored[index + 1] = stored_value(row[name])
         yield tuple(stored)
+
+
+def _fast_path(kind: Kind) -> Stage | None:
+    """The kind's fast path, looked up on its module when asked (a test may stand in for it)."""
+    if kind.fast_path is FastPath.BY_RESTS:
+        return bulk.stage
+    if kind.fast_path is FastPath.BY_COLUMNS:
+        return columnar.stage_columns
+    return None
 
 
 def _stage_rows(
